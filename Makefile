@@ -1,0 +1,159 @@
+# llmlab — every entry point of the course.  `make help` prints this menu.
+#
+# The reference (common/ + solutions/) compiles into build/libllmlab.a. Your
+# exercise files (day01_autograd/value.c, ...) are compiled separately and
+# linked *before* that library, so your definitions win and the reference
+# supplies every lesson you have not done yet.
+
+CC      ?= cc
+PYTHON  ?= python3
+BUILD   ?= build
+# OPENMP=0 builds without threads (e.g. a compiler without OpenMP).
+OPENMP  ?= 1
+# MINE=1: link your own earlier lessons too, not the reference's.
+MINE    ?= 0
+
+LESSONS      := $(shell awk -F'\t' '!/^\#/ && NF >= 3 { print $$2 }' tools/lessons.tsv)
+LESSON_DIRS  := $(foreach l,$(LESSONS),$(wildcard $(l)))
+
+# -O2, not -Ofast: -Ofast assumes no NaN or infinity, which breaks the checks
+# that catch a diverging run. -Wno-unused-parameter: a skeleton's TODO body
+# leaves its parameters unused on purpose.
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wno-unused-parameter
+CPPFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Icommon $(addprefix -I,$(LESSON_DIRS))
+# where tests find fixtures and helper programs (the grader adds the same two)
+PATHDEFS := -DLLMLAB_ROOT=\"$(CURDIR)\" -DLLMLAB_BUILD=\"$(abspath $(BUILD))\"
+ifeq ($(OPENMP),1)
+  CFLAGS_OMP := -fopenmp
+endif
+ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(CFLAGS_OMP) $(EXTRA_CFLAGS)
+LDLIBS   := -lm -lz
+# V=1 prints every compiler command.
+Q        := $(if $(filter 1,$(V)),,@)
+TESTLIBS := -lcriterion
+
+COMMON_SRC := $(wildcard common/*.c)
+REF_SRC    := $(foreach l,$(LESSON_DIRS),$(wildcard solutions/$(l)/*.c))
+LIB_OBJ    := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(REF_SRC:%.c=$(BUILD)/obj/%.o)
+LIB        := $(BUILD)/libllmlab.a
+DEMO_SRC   := $(foreach l,$(LESSON_DIRS),$(wildcard $(l)/demo_*.c))
+DEMOS      := $(DEMO_SRC:%.c=$(BUILD)/bin/%)
+
+# The grader compiles and links with exactly these settings.
+GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
+        --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
+
+.PHONY: all help lib demos test test-common test-tools check-skeletons sanitize setup \
+        progress plot docs skeletons fixtures solution-branch compdb clean \
+        check-% watch-% hint-% demo-% demo
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: lib demos  ## build the reference library, your exercise files and every demo
+
+help:  ## this menu
+	@echo "llmlab: make TARGET"
+	@grep -hE '^[a-z%.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-18s %s\n", $$1, $$2}'
+
+# ---- the reference library ----
+lib: $(LIB)
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC  $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(PATHDEFS) -MMD -MP -c $< -o $@
+
+-include $(LIB_OBJ:.o=.d)
+
+# ---- demos: linked with your file of their lesson (all of yours with MINE=1) ----
+demos: $(DEMOS)
+$(BUILD)/bin/%: %.c $(LIB) FORCE
+	@mkdir -p $(dir $@)
+	@$(GRADE) --link-demo $< -o $@ $(if $(filter 1,$(MINE)),--mine) $(if $(filter 1,$(REF)),--reference)
+FORCE:
+
+demo: lib  ## the main job (until Week 2: the newest lesson's demo, on the reference; MINE=1: yours)
+	@$(GRADE) --run-demo latest $(if $(filter 1,$(MINE)),--mine,--reference)
+
+demo-%: lib  ## run a lesson's demo on your code: make demo-day1 (REF=1: the reference's)
+	@$(GRADE) --run-demo $* $(if $(filter 1,$(MINE)),--mine) $(if $(filter 1,$(REF)),--reference)
+
+# ---- grading (the learner's side) ----
+check-%: lib  ## grade your work on a lesson: make check-day1
+	@$(GRADE) $(if $(filter 1,$(MINE)),--mine) $*
+
+watch-%: lib  ## re-grade a lesson every time you save one of its files
+	@bash tools/watch.sh $* $(GRADE) $(if $(filter 1,$(MINE)),--mine)
+
+hint-%: lib  ## reveal the next hint of an exercise: make hint-day1 [EX=mul]
+	@$(PYTHON) tools/hint.py $* $(EX) --grade '$(GRADE)'
+
+progress: lib  ## one table: every lesson, tests passed, TODOs left
+	@$(GRADE) --progress --all
+
+# ---- the project's own suite ----
+test: ## the course's own tests (reference passes, pristine skeletons fail, tools, docs)
+	@$(MAKE) -s --no-print-directory check-skeletons
+	@$(MAKE) -s --no-print-directory EXTRA_CFLAGS=-Werror BUILD=$(BUILD)/werror lib demos test-common
+	@$(MAKE) -s --no-print-directory test-tools
+	@$(MAKE) -s --no-print-directory EXTRA_CFLAGS=-Werror BUILD=$(BUILD)/werror test-lessons
+	@$(MAKE) -s --no-print-directory docs
+	@echo "make test: all checks passed"
+
+check-skeletons:  ## committed skeletons equal their derivation from solutions/
+	@$(PYTHON) tools/skeletonize.py check
+
+test-common: $(BUILD)/tests/common_tests $(BUILD)/tests/common_die_demo
+	$(BUILD)/tests/common_tests --xml=$(BUILD)/tests/common.xml
+	@$(PYTHON) tools/grade.py --summarize-xml $(BUILD)/tests/common.xml "common/"
+
+$(BUILD)/tests/common_tests: $(BUILD)/obj/common/tests/test_common.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_OMP) $^ -o $@ $(TESTLIBS) $(LDLIBS)
+$(BUILD)/tests/common_die_demo: $(BUILD)/obj/common/tests/die_demo.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS)
+
+test-tools: lib  ## tests of the skeletoniser, grader, hints and docs filter
+	LLMLAB_GRADE='$(GRADE)' $(PYTHON) -m unittest discover -s tools/tests -t . -q
+
+test-lessons: lib
+	@$(PYTHON) tools/skeletonize.py derive $(BUILD)/pristine
+	@$(GRADE) --reference --expect all-pass --all
+	@$(GRADE) --pristine $(BUILD)/pristine --expect none-pass --all
+	@$(GRADE) --run-demo-smoke --all
+
+sanitize:  ## the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+	@$(MAKE) -s --no-print-directory BUILD=$(BUILD)/sanitize OPENMP=0 \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  LDLIBS="-lm -lz -fsanitize=address,undefined" lib test-common test-lessons
+
+# ---- runs, plots, docs ----
+plot:  ## draw runs/NAME/loss.png and a terminal plot: make plot RUN=runs/NAME
+	@bash tools/plot.sh "$(RUN)"
+
+docs:  ## the Doxygen site in build/docs/html (fails on any warning)
+	@bash tools/build_docs.sh
+
+# ---- for course developers ----
+skeletons:  ## derive lesson skeletons from solutions/ (never overwrites your edits)
+	@$(PYTHON) tools/skeletonize.py write
+
+fixtures:  ## recompute PyTorch fixtures (needs python3-torch)
+	/usr/bin/python3 tools/make_fixtures.py
+
+solution-branch:  ## make a local git branch `solution` with every skeleton solved
+	@bash tools/solution_branch.sh
+
+compdb:  ## write compile_commands.json for editors (clangd)
+	@$(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" --cflags "$(ALL_CFLAGS)" --ldlibs "" --compdb compile_commands.json
+
+setup:  ## install the system packages the course needs (Debian/Ubuntu; brew hints elsewhere)
+	@bash tools/setup.sh
+
+clean:  ## remove build/ (keeps data/ and runs/)
+	rm -rf $(BUILD)

@@ -1,0 +1,82 @@
+/**
+ * @file check.h
+ * @brief Checked allocation and file I/O: every failure names the file, the
+ *        line and a hint, then exits with status 1.
+ *
+ * The course never lets a failed `malloc` or `fopen` turn into a crash three
+ * functions later. Call the `x`-prefixed macros instead of the C library
+ * functions; they record where they were called from, so the message points
+ * at *your* line, not at this file.
+ *
+ * @code
+ * float *w = XMALLOC(sizeof(float) * n);          // never NULL
+ * FILE *f = XFOPEN(path, "rb", "run `make data` first");
+ * @endcode
+ */
+#ifndef LLMLAB_CHECK_H
+#define LLMLAB_CHECK_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/** Exit status of every fatal error in the course (bad input, I/O, memory). */
+#define LLMLAB_EXIT_ERROR 1
+
+/**
+ * Print `error: <message> (file:line)` and, when @p hint is not NULL,
+ * `  hint: <hint>` to stderr, then exit with #LLMLAB_EXIT_ERROR.
+ * Use it through #LLMLAB_DIE or #LLMLAB_CHECK.
+ */
+_Noreturn void llmlab_die_at(const char *file, int line, const char *hint,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** Stop with a message and a hint (may be NULL): `LLMLAB_DIE("use --lr > 0", "bad lr %g", lr)`. */
+#define LLMLAB_DIE(hint, ...) llmlab_die_at(__FILE__, __LINE__, (hint), __VA_ARGS__)
+
+/** Stop unless @p cond holds. The message says what was wrong; the hint how to fix it. */
+#define LLMLAB_CHECK(cond, hint, ...) \
+    do { if (!(cond)) llmlab_die_at(__FILE__, __LINE__, (hint), __VA_ARGS__); } while (0)
+
+void *llmlab_xmalloc(size_t size, const char *file, int line);
+void *llmlab_xcalloc(size_t count, size_t size, const char *file, int line);
+void *llmlab_xrealloc(void *ptr, size_t size, const char *file, int line);
+FILE *llmlab_xfopen(const char *path, const char *mode, const char *hint,
+                    const char *file, int line);
+void llmlab_xfread(void *dst, size_t size, size_t count, FILE *f,
+                   const char *what, const char *file, int line);
+void llmlab_xfwrite(const void *src, size_t size, size_t count, FILE *f,
+                    const char *what, const char *file, int line);
+void llmlab_xfclose(FILE *f, const char *what, const char *file, int line);
+
+/** malloc() that never returns NULL (a zero size still gives a valid pointer). */
+#define XMALLOC(size) llmlab_xmalloc((size), __FILE__, __LINE__)
+/** calloc() that never returns NULL and rejects a count*size overflow. */
+#define XCALLOC(count, size) llmlab_xcalloc((count), (size), __FILE__, __LINE__)
+/** realloc() that never returns NULL; on failure the old block is reported, not leaked silently. */
+#define XREALLOC(ptr, size) llmlab_xrealloc((ptr), (size), __FILE__, __LINE__)
+/** fopen() that never returns NULL: the message has the path, strerror() and @p hint. */
+#define XFOPEN(path, mode, hint) llmlab_xfopen((path), (mode), (hint), __FILE__, __LINE__)
+/** fread() of exactly @p count items, or an error naming @p what ("checkpoint header"). A short read is "truncated". */
+#define XFREAD(dst, size, count, f, what) llmlab_xfread((dst), (size), (count), (f), (what), __FILE__, __LINE__)
+/** fwrite() of exactly @p count items, or an error naming @p what (a full disk is reported, not ignored). */
+#define XFWRITE(src, size, count, f, what) llmlab_xfwrite((src), (size), (count), (f), (what), __FILE__, __LINE__)
+/** fclose() that reports a failed final flush (the last bytes of a file are written here). */
+#define XFCLOSE(f, what) llmlab_xfclose((f), (what), __FILE__, __LINE__)
+
+/**
+ * snprintf() into @p buf that dies with a message instead of silently cutting
+ * the text short (a truncated file path writes to the wrong file).
+ */
+void llmlab_xsnprintf(const char *file, int line, char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/** XSNPRINTF(buf, sizeof buf, "%s/log.csv", dir): a path or message that must fit, or an error. */
+#define XSNPRINTF(buf, size, ...) llmlab_xsnprintf(__FILE__, __LINE__, (buf), (size), __VA_ARGS__)
+
+/**
+ * Create directory @p path and its parents, like `mkdir -p`. Dies with a
+ * message when a component exists and is not a directory, or cannot be made.
+ */
+void llmlab_mkdir_p(const char *path);
+
+#endif

@@ -1,0 +1,64 @@
+/**
+ * @file testing.h
+ * @brief Assertions for the course's Criterion tests, with messages a learner can act on.
+ *
+ * Every failure says where (which function, which input), what was expected,
+ * what came, and a hint at the usual mistake, e.g.
+ *
+ *     value_mul: grad of a in a*b with a=3, b=-2: expected -2, got 0 (tolerance 1e-09)
+ *       hint: d(a*b)/da is b: add b->data * out->grad to a->grad
+ *
+ * Include it only from test files (it needs Criterion).
+ */
+#ifndef LLMLAB_TESTING_H
+#define LLMLAB_TESTING_H
+
+#include <criterion/criterion.h>
+#include <math.h>
+
+/** Repository root, baked in by the Makefile so tests find fixtures from any directory. */
+#ifndef LLMLAB_ROOT
+#define LLMLAB_ROOT "."
+#endif
+
+/** Path of a fixture file of a lesson: FIXTURE_PATH("day01_autograd", "expressions.bin"). */
+#define FIXTURE_PATH(lesson, file) LLMLAB_ROOT "/" lesson "/tests/fixtures/" file
+
+/** True when @p got is within @p tol of @p want, relative to max(1, |want|). NaN never is. */
+static inline int llmlab_close(double got, double want, double tol) {
+    if (isnan(want)) return isnan(got);
+    if (isinf(want)) return got == want;
+    double scale = fabs(want) > 1.0 ? fabs(want) : 1.0;
+    return fabs(got - want) <= tol * scale;
+}
+
+/**
+ * Assert that @p got is close to @p want. @p where names what was computed
+ * (printf-style with its own arguments is not supported: build it with a
+ * string literal); @p hint is the advice shown on failure.
+ */
+#define EXPECT_NEAR(got, want, tol, where, hint)                                               \
+    do {                                                                                       \
+        double got_ = (got), want_ = (want);                                                   \
+        cr_assert(llmlab_close(got_, want_, (tol)),                                            \
+                  "%s: expected %.10g, got %.10g (tolerance %g)\n  hint: %s", (where), want_,  \
+                  got_, (double)(tol), (hint));                                                \
+    } while (0)
+
+/**
+ * Fail the test if memory allocated so far has leaked. Under AddressSanitizer
+ * (`make sanitize`) this asks LeakSanitizer to check now: Criterion's test
+ * processes end in a way that skips the automatic check at exit. In a normal
+ * build it does nothing.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define EXPECT_NO_LEAKS()                                                                      \
+    cr_assert(__lsan_do_recoverable_leak_check() == 0,                                         \
+              "memory leaked (LeakSanitizer's report is above)\n  hint: free what you "         \
+              "allocate, or allocate from an arena that is freed")
+#else
+#define EXPECT_NO_LEAKS() ((void)0)
+#endif
+
+#endif

@@ -1,0 +1,698 @@
+#!/usr/bin/env python3
+"""Doxygen input filter for the course's Markdown files (FILTER_PATTERNS *.md).
+
+    python3 tools/doxygen_md_filter.py FILE.md > filtered.md
+
+Doxygen runs it on every .md file it reads (docs/Doxyfile, FILTER_PATTERNS)
+and parses what it prints instead of the file. It turns the Markdown that
+GitHub renders into Markdown that Doxygen 1.9 renders the same way:
+
+* Math. ``$x$`` becomes ``\\f$x\\f$`` and a ``$$ ... $$`` block (``$$`` on
+  its own lines, or ``$$x$$`` on one line) becomes ``\\f[ ... \\f]``; Doxygen
+  hands both to MathJax. Left alone: fenced code (``` and ~~~), code spans,
+  HTML comments, Doxygen's own ``\\f$``/``\\f[``/``\\code`` blocks, an
+  escaped ``\\$``, and a dollar that is not math: the closing ``$`` must be on
+  the same line, with no space just inside either ``$`` and no digit right
+  after the closing one, so "costs $5, or $10" stays prose. Headings keep
+  their ``$``: Doxygen shows a heading as plain text.
+* Quotes. A ``"`` of the prose becomes ``&quot;``: Doxygen 1.9 renders no
+  math, code span or link inside "double quotes" otherwise.
+* Links. ``[t](other.md)`` is made absolute (Doxygen otherwise resolves it
+  against the folder it runs in before the file's own folder);
+  ``[t](other.md#a-heading)`` and ``[t](#a-heading)`` (GitHub's anchors)
+  point at the heading, which gets a matching ``{#label}``; ``[t](dir/)``
+  goes to dir/README.md; ``[t](file.h)`` to that header's page; a link to
+  any other file of the repository (a skeleton .c, a solution) points at the
+  file in the checkout, relative to the site folder build/docs/html.
+
+Every output line comes from the input line with the same number, so
+Doxygen's warnings name the right line. Problems the filter itself finds (an
+unclosed ``$$`` block, a link to a heading that does not exist) are printed
+to stderr as ``FILE:LINE: warning: ...``; tools/build_docs.sh fails on them
+like on Doxygen's own warnings.
+
+Environment (set by tools/build_docs.sh; the defaults suit a normal build):
+  LLMLAB_DOCS_ROOT      the repository root (default: this file's ../)
+  LLMLAB_DOCS_INPUT     the top-level entries Doxygen reads, space-separated
+                        (default: README.md common day* week* study_notes docs)
+  LLMLAB_DOCS_HTML_DIR  where the site is written (default: ROOT/build/docs/html)
+
+Python 3 standard library only.
+"""
+
+import os
+import re
+import sys
+import traceback
+import urllib.parse
+
+# Folders whose files are never part of the site. Keep in sync with
+# EXCLUDE_PATTERNS in docs/Doxyfile.
+EXCLUDED_DIRS = {"tests", "test", "solutions", "build", "runs", "data", "tools"}
+# Top-level entries read when LLMLAB_DOCS_INPUT is not set (as build_docs.sh finds them).
+DEFAULT_INPUT_GLOBS = ("README.md", "common", "day*", "week*", "study_notes", "docs")
+# Doxygen labels headings up to this level; a {#label} on a level-6 heading is an error.
+MAX_LABEL_LEVEL = 5
+
+_FENCE_RE = re.compile(r"^(\s*(?:>\s*)*)(`{3,}|~{3,})(.*)$")
+_ATX_RE = re.compile(r"^( {0,3})(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_RE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_TABLE_DELIM_RE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_LIST_OR_BLOCK_RE = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|>|#|\||```|~~~)")
+_TITLE_ID_RE = re.compile(r"\s*\{#([A-Za-z][\w-]*)\}\s*$")
+_REFDEF_RE = re.compile(r"^( {0,3}\[(?!\^)[^\]]+\]:[ \t]*)(<[^>]*>|\S+)(.*)$")
+# Doxygen commands whose arguments may be "quoted": their lines keep bare '"'.
+_QUOTED_ARG_CMD_RE = re.compile(r"[\\@](ref|image|link|subpage|anchor|cite|page|section"
+                                r"|subsection|subsubsection|paragraph|include\w*|snippet\w*)\b")
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Doxygen commands whose body is copied verbatim: name -> end marker.
+_VERBATIM_CMDS = {
+    "f$": "f$", "f[": "f]", "f{": "f}", "f(": "f)",
+    "code": "endcode", "verbatim": "endverbatim", "htmlonly": "endhtmlonly",
+    "latexonly": "endlatexonly", "xmlonly": "endxmlonly", "manonly": "endmanonly",
+    "rtfonly": "endrtfonly", "docbookonly": "enddocbookonly", "dot": "enddot",
+    "msc": "endmsc", "startuml": "enduml",
+}
+_WORD_CMD_RE = re.compile(r"[\\@](code|verbatim|htmlonly|latexonly|xmlonly|manonly|rtfonly"
+                          r"|docbookonly|dot|msc|startuml)(?![A-Za-z0-9_])")
+
+
+def repo_root():
+    env = os.environ.get("LLMLAB_DOCS_ROOT")
+    if env:
+        return os.path.realpath(env)
+    return os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+def _input_entries(root):
+    env = os.environ.get("LLMLAB_DOCS_INPUT")
+    if env is not None and env.strip():
+        return [e.strip("/") for e in env.split()]
+    import glob
+    entries = []
+    for pattern in DEFAULT_INPUT_GLOBS:
+        for p in sorted(glob.glob(os.path.join(root, pattern))):
+            entries.append(os.path.relpath(p, root))
+    return entries
+
+
+def github_slug(text):
+    """The anchor GitHub gives a heading with this Markdown text."""
+    t = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)       # image -> alt text
+    t = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", t)            # link -> its text
+    t = re.sub(r"<[^>]+>", "", t)                            # HTML tags
+    t = t.strip().lower()
+    t = re.sub(r"[^\w\- ]", "", t)
+    return t.replace(" ", "-")
+
+
+def _label_part(s):
+    return "".join(c if (c.isascii() and (c.isalnum() or c in "_-")) else "_%x" % ord(c) for c in s)
+
+
+def heading_label(rel_path, slug):
+    """A Doxygen label, unique in the site, for the heading `slug` of file `rel_path`."""
+    base = re.sub(r"\.md$", "", rel_path)
+    return "md_" + re.sub(r"[^A-Za-z0-9]", "_", base) + "-" + _label_part(slug)
+
+
+class Site:
+    """Which files of the repository are pages or API docs in the site."""
+
+    def __init__(self, root=None, html_dir=None, inputs=None):
+        self.root = os.path.realpath(root) if root else repo_root()
+        self.html_dir = html_dir or os.environ.get("LLMLAB_DOCS_HTML_DIR") or \
+            os.path.join(self.root, "build", "docs", "html")
+        self.inputs = inputs if inputs is not None else _input_entries(self.root)
+        self._docs = {}
+
+    def rel(self, path):
+        return os.path.relpath(os.path.realpath(path), self.root).replace(os.sep, "/")
+
+    def in_site(self, path):
+        if not (path.endswith(".md") or path.endswith(".h")) or not os.path.isfile(path):
+            return False
+        rel = self.rel(path)
+        parts = rel.split("/")
+        if parts[0] == ".." or any(p.startswith(".") for p in parts):
+            return False
+        if any(p in EXCLUDED_DIRS for p in parts[:-1]):
+            return False
+        return any(rel == e or rel.startswith(e + "/") for e in self.inputs)
+
+    def doc(self, path):
+        """The parsed file at `path` (for its headings), cached."""
+        path = os.path.realpath(path)
+        if path not in self._docs:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                text = f.read()
+            d = MarkdownFile(path, text, self, rewrite_links=False)
+            d.convert()
+            self._docs[path] = d
+        return self._docs[path]
+
+
+class MarkdownFile:
+    def __init__(self, path, text, site, rewrite_links=True):
+        self.path = os.path.realpath(path)
+        self.site = site
+        self.rewrite_links = rewrite_links
+        self.text = text
+        self.lines = text.split("\n")
+        self.lines = [l[:-1] if l.endswith("\r") else l for l in self.lines]
+        self.warnings = []
+        # slug -> (label or None, level); label None: link to the page itself
+        self.anchors = {}
+        self._slug_count = {}
+        self.known_anchors = None   # every heading of this file, for links to later ones
+        self.out = []
+
+    # ---------------------------------------------------------------- helpers
+    def warn(self, lineno, msg):
+        self.warnings.append("%s:%d: warning: %s" % (self.path, lineno + 1, msg))
+
+    def _add_anchor(self, slug, label, level):
+        n = self._slug_count.get(slug)
+        key = slug if n is None else "%s-%d" % (slug, n)
+        self._slug_count[slug] = (n or 0) + 1
+        while key in self.anchors:                 # GitHub's de-duplication
+            n = self._slug_count[slug]
+            self._slug_count[slug] = n + 1
+            key = "%s-%d" % (slug, n)
+        if label is None and level is not None and level <= MAX_LABEL_LEVEL:
+            label = heading_label(self.site.rel(self.path), key)
+        self.anchors[key] = (label, level)
+        return label
+
+    # ------------------------------------------------------------- structure
+    def _title_index(self):
+        """Index of the heading Doxygen takes as the page title, or -1."""
+        for i, line in enumerate(self.lines):
+            if not line.strip():
+                continue
+            m = _ATX_RE.match(line)
+            if m and len(m.group(2)) == 1:
+                return i
+            if i + 1 < len(self.lines) and re.match(r"^ {0,3}=+[ \t]*$", self.lines[i + 1]):
+                return i
+            return -1
+        return -1
+
+    def _table_rows(self):
+        """Indexes of lines that belong to a Markdown table."""
+        rows = set()
+        lines = self.lines
+        for i, line in enumerate(lines):
+            if "|" in line and "-" in line and _TABLE_DELIM_RE.match(line) and i > 0 \
+                    and "|" in lines[i - 1]:
+                rows.add(i - 1)
+                rows.add(i)
+                j = i + 1
+                while j < len(lines) and lines[j].strip() and "|" in lines[j]:
+                    rows.add(j)
+                    j += 1
+        return rows
+
+    def _find_display_close(self, start):
+        """The line after `start` that closes a $$ block, or -1 (a blank line ends the search)."""
+        for j in range(start + 1, len(self.lines)):
+            line = self.lines[j]
+            if not line.strip() or _FENCE_RE.match(line):
+                return -1
+            if _find_unescaped(line, "$$", 0) != -1:
+                return j
+        return -1
+
+    # ------------------------------------------------------------ conversion
+    def convert(self):
+        if self.rewrite_links and self.known_anchors is None:
+            pre = MarkdownFile(self.path, self.text, self.site, rewrite_links=False)
+            pre.convert()
+            self.known_anchors = pre.anchors
+        lines = self.lines
+        n = len(lines)
+        out = []
+        title = self._title_index()
+        table_rows = self._table_rows()
+        state = None          # None, ("fence", ch, len), ("verbatim", marker), ("comment",), ("display",)
+        i = 0
+        while i < n:
+            line = lines[i]
+            if state is not None:
+                kind = state[0]
+                if kind == "fence":
+                    m = _FENCE_RE.match(line)
+                    if m and m.group(2)[0] == state[1] and len(m.group(2)) >= state[2] \
+                            and not m.group(3).strip():
+                        state = None
+                    out.append(line)
+                elif kind == "display":
+                    k = _find_unescaped(line, "$$", 0)
+                    if k == -1:
+                        out.append(line)
+                    else:
+                        state = None
+                        rest, state = self._inline(line[k + 2:], i, i in table_rows)
+                        out.append(line[:k] + "\\f]" + rest)
+                else:  # verbatim or comment: copy up to the end marker, go on after it
+                    marker = "-->" if kind == "comment" else state[1]
+                    k = self._find_end_marker(line, marker, kind)
+                    if k == -1:
+                        out.append(line)
+                    else:
+                        state = None
+                        rest, state = self._inline(line[k:], i, i in table_rows)
+                        out.append(line[:k] + rest)
+                i += 1
+                continue
+
+            m = _FENCE_RE.match(line)
+            if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+                state = ("fence", m.group(2)[0], len(m.group(2)))
+                out.append(line)
+                i += 1
+                continue
+
+            if self.rewrite_links:
+                r = _REFDEF_RE.match(line)
+                if r:
+                    dest = self._rewrite_dest(r.group(2).strip("<>"), i)
+                    out.append(r.group(1) + (dest if dest is not None else r.group(2)) + r.group(3))
+                    i += 1
+                    continue
+
+            h = _ATX_RE.match(line)
+            if h:
+                out.append(self._heading(line, i, h.group(3) or "", len(h.group(2)), i == title, h))
+                i += 1
+                continue
+            if i + 1 < n and line.strip() and _SETEXT_RE.match(lines[i + 1]) \
+                    and not _LIST_OR_BLOCK_RE.match(line) and not _SETEXT_RE.match(line) \
+                    and i not in table_rows and (i == 0 or not lines[i - 1].strip()
+                                                 or i - 1 == title or _is_heading_line(lines, i - 1)):
+                level = 1 if lines[i + 1].strip()[0] == "=" else 2
+                out.append(self._heading(line, i, line.strip(), level, i == title))
+                out.append(lines[i + 1])
+                i += 2
+                continue
+
+            # a $$ block: "$$" (or "$$ first line") opening a line, closed on a later line
+            stripped = line.lstrip(" \t>")
+            if stripped.startswith("$$") and _find_unescaped(stripped, "$$", 2) == -1:
+                close = self._find_display_close(i)
+                if close == -1:
+                    self.warn(i, "'$$' opens display math that no later '$$' closes "
+                                 "before a blank line (write \\$ for a dollar sign)")
+                    out.append(line)
+                else:
+                    k = len(line) - len(stripped)
+                    out.append(line[:k] + "\\f[" + stripped[2:])
+                    state = ("display",)
+                i += 1
+                continue
+
+            text, state = self._inline(line, i, i in table_rows,
+                                       may_open_display="$$" in line and self._find_display_close(i) != -1,
+                                       escape_quotes=not _QUOTED_ARG_CMD_RE.search(line))
+            out.append(text)
+            i += 1
+
+        if state is not None and state[0] == "display":
+            self.warn(n - 1, "'$$' display math is not closed at the end of the file")
+        assert len(out) == n, "line count changed"
+        self.out = out
+        return "\n".join(out)
+
+    def _find_end_marker(self, line, marker, kind):
+        """Index just past `marker` in `line` (a Doxygen \\end... or -->), or -1."""
+        if kind == "comment":
+            k = line.find(marker)
+            return -1 if k == -1 else k + len(marker)
+        for lead in ("\\", "@"):
+            k = line.find(lead + marker)
+            if k != -1:
+                return k + 1 + len(marker)
+        return -1
+
+    def _heading(self, line, i, text, level, is_title, atx=None):
+        """A heading line, with a {#label} so that GitHub-style anchors can point at it."""
+        text = text.rstrip()
+        if not text:
+            return line
+        m = _TITLE_ID_RE.search(text)
+        if m:                                     # the author chose a label: keep it
+            self._add_anchor(github_slug(text[:m.start()]), m.group(1), level)
+            return line
+        if is_title:                              # the page title: a link to it is a link to the page
+            self._add_anchor(github_slug(text), None, None)
+            return _escape_title_math(line)
+        label = self._add_anchor(github_slug(text), None, level)
+        if label is None:
+            return line
+        if atx:                                   # "## Text ##" -> "## Text {#label}"
+            return atx.group(1) + atx.group(2) + " " + text + " {#" + label + "}"
+        return line.rstrip() + " {#" + label + "}"
+
+    # ------------------------------------------------------------ inline text
+    def _inline(self, line, lineno, in_table, may_open_display=False, escape_quotes=False):
+        """Convert one line (or the rest of one): returns (text, state left open).
+
+        escape_quotes: write a '"' of the prose as &quot;. Doxygen 1.9 copies
+        "a quoted text" (even over one line break) as it is: no math, no code
+        span, no link inside it. Quotes of HTML attributes (="...") stay.
+        """
+        out = []
+        brackets = []            # for each open '[': (index in out, is image)
+        i = 0
+        n = len(line)
+        while i < n:
+            c = line[i]
+            if c in "\\@":
+                cmd = self._verbatim_cmd(line, i)
+                if cmd:
+                    name, end = cmd
+                    start = i + 1 + len(name)
+                    k = line.find(line[i] + end, start)
+                    if k == -1:
+                        k2 = line.find(("@" if c == "\\" else "\\") + end, start)
+                        k = k2
+                    if k == -1:
+                        out.append(line[i:])
+                        return "".join(out), ("verbatim", end)
+                    out.append(line[i:k + 1 + len(end)])
+                    i = k + 1 + len(end)
+                    continue
+                if c == "\\" and i + 1 < n:
+                    out.append(line[i:i + 2])
+                    i += 2
+                    continue
+                out.append(c)
+                i += 1
+                continue
+            if c == "`":
+                run = len(line[i:]) - len(line[i:].lstrip("`"))
+                k = _find_backtick_run(line, i + run, run)
+                if k == -1:
+                    out.append(line[i:i + run])
+                    i += run
+                else:
+                    out.append(line[i:k + run])
+                    i = k + run
+                continue
+            if c == "<":
+                if line.startswith("<!--", i):
+                    k = line.find("-->", i + 4)
+                    if k == -1:
+                        out.append(line[i:])
+                        return "".join(out), ("comment",)
+                    out.append(line[i:k + 3])
+                    i = k + 3
+                    continue
+                m = re.match(r"<(code|pre|tt)\b[^>]*>", line[i:], re.I)
+                if m:
+                    k = line.lower().find("</%s>" % m.group(1).lower(), i)
+                    if k != -1:
+                        out.append(line[i:k])
+                        i = k
+                        continue
+                m = re.match(r"</?[A-Za-z][^<>]*>", line[i:])
+                if m:                             # a tag or an autolink: copy as is
+                    out.append(m.group(0))
+                    i += len(m.group(0))
+                    continue
+                out.append(c)
+                i += 1
+                continue
+            if c == "$":
+                if line.startswith("$$", i):
+                    k = _find_unescaped(line, "$$", i + 2)
+                    if k != -1 and line[i + 2:k].strip():
+                        out.append("\\f[" + line[i + 2:k] + "\\f]")
+                        i = k + 2
+                        continue
+                    if k == -1 and may_open_display and not line[i + 2:].strip():
+                        out.append("\\f[")         # "text $$" + lines + "$$": display block
+                        return "".join(out), ("display",)
+                    out.append("$$")
+                    i += 2
+                    continue
+                k = _inline_math_end(line, i)
+                if k == -1:
+                    out.append("$")
+                    i += 1
+                    continue
+                math = line[i + 1:k]
+                if in_table:                      # a '|' would split the table cell
+                    math = re.sub(r"\\\|", r"\\Vert ", math)
+                    math = re.sub(r"(?<!\\)\|", r"\\vert ", math)
+                out.append("\\f$" + math + "\\f$")
+                i = k + 1
+                continue
+            if c == "[":
+                brackets.append((len(out), i > 0 and line[i - 1] == "!"))
+                out.append(c)
+                i += 1
+                continue
+            if c == "]" and brackets:
+                _, is_image = brackets.pop()
+                if i + 1 < n and line[i + 1] == "(":
+                    parsed = _parse_link_tail(line, i + 1)
+                    if parsed:
+                        dest, end = parsed
+                        new = None
+                        if self.rewrite_links and not is_image:
+                            new = self._rewrite_dest(dest, lineno)
+                        if new is not None:
+                            out.append("](" + new + ")")
+                        else:
+                            out.append(line[i:end])
+                        i = end
+                        continue
+                out.append(c)
+                i += 1
+                continue
+            if c == '"' and escape_quotes:
+                if i > 0 and line[i - 1] == "=":          # an attribute of an HTML tag
+                    k = line.find('"', i + 1)
+                    k = n - 1 if k == -1 else k
+                    out.append(line[i:k + 1])
+                    i = k + 1
+                    continue
+                out.append("&quot;")
+                i += 1
+                continue
+            out.append(c)
+            i += 1
+        return "".join(out), None
+
+    @staticmethod
+    def _verbatim_cmd(line, i):
+        rest = line[i + 1:i + 3]
+        if line[i] == "\\" or (line[i] == "@" and (i == 0 or not line[i - 1].isalnum())):
+            if rest in _VERBATIM_CMDS:
+                return rest, _VERBATIM_CMDS[rest]
+            m = _WORD_CMD_RE.match(line, i)
+            if m and (line[i] == "\\" or i == 0 or not line[i - 1].isalnum()):
+                return m.group(1), _VERBATIM_CMDS[m.group(1)]
+        return None
+
+    # ------------------------------------------------------------------ links
+    def _rewrite_dest(self, dest, lineno):
+        """The new link target for `dest`, or None to leave it as written."""
+        if not dest or dest.startswith(("/", "@ref", "\\ref", "//")) or _SCHEME_RE.match(dest):
+            return None
+        path, _, anchor = dest.partition("#")
+        site = self.site
+        if not path:                                       # [t](#heading) on this page
+            if not anchor:
+                return None
+            target = self
+        else:
+            full = os.path.normpath(os.path.join(os.path.dirname(self.path),
+                                                 urllib.parse.unquote(path)))
+            if os.path.isdir(full):
+                readme = os.path.join(full, "README.md")
+                if os.path.isfile(readme) and site.in_site(readme):
+                    full = readme
+                else:
+                    return self._checkout_link(full, anchor)
+            if not os.path.exists(full):
+                return None            # a .md link Doxygen cannot resolve: it warns itself
+            full = os.path.realpath(full)
+            if not site.in_site(full):
+                return self._checkout_link(full, anchor)
+            if full.endswith(".h"):
+                return "@ref " + site.rel(full)
+            if not anchor:
+                return full
+            target = self if full == self.path else site.doc(full)
+        # a heading of a page in the site
+        anchors = target.known_anchors if target is self else target.anchors
+        anchor = urllib.parse.unquote(anchor)
+        label, _level = anchors.get(anchor.lower(), (False, None))
+        if label is False:
+            self.warn(lineno, "link to '#%s': %s has no heading with that anchor"
+                      % (anchor, site.rel(target.path)))
+        if label:
+            return "@ref " + label
+        return target.path                                 # the page itself
+
+    def _checkout_link(self, full, anchor):
+        """A link to a file of the checkout that is not in the site, from build/docs/html."""
+        if os.path.relpath(full, self.site.root).startswith(".."):
+            return None                                    # outside the repository
+        rel = os.path.relpath(full, self.site.html_dir).replace(os.sep, "/")
+        if os.path.isdir(full):
+            rel += "/"
+        href = urllib.parse.quote(rel, safe="/-._~")
+        # a trailing '#' stops Doxygen from taking a .md target for a page it must find
+        return href + "#" + anchor if anchor or href.endswith(".md") else href
+
+
+def _escape_title_math(line):
+    r"""Doxygen parses a page title for commands and warns about \alpha in
+    "$\alpha$": double each backslash inside $...$ of the title line."""
+    out = []
+    i = 0
+    while i < len(line):
+        k = _inline_math_end(line, i) if line[i] == "$" else -1
+        if k == -1:
+            out.append(line[i])
+            i += 1
+            continue
+        out.append(re.sub(r"\\", r"\\\\", line[i:k + 1]))
+        i = k + 1
+    return "".join(out)
+
+
+def _is_heading_line(lines, i):
+    return bool(_ATX_RE.match(lines[i])) or _SETEXT_RE.match(lines[i]) is not None
+
+
+def _find_unescaped(line, s, start):
+    i = start
+    while True:
+        k = line.find(s, i)
+        if k == -1:
+            return -1
+        b = 0
+        while k - b - 1 >= 0 and line[k - b - 1] == "\\":
+            b += 1
+        if b % 2 == 0:
+            return k
+        i = k + 1
+
+
+def _find_backtick_run(line, start, run):
+    i = start
+    n = len(line)
+    while i < n:
+        if line[i] == "`":
+            j = i
+            while j < n and line[j] == "`":
+                j += 1
+            if j - i == run:
+                return i
+            i = j
+        else:
+            i += 1
+    return -1
+
+
+def _inline_math_end(line, i):
+    """For a '$' at i: the index of the '$' that closes inline math, or -1 (not math)."""
+    n = len(line)
+    if i + 1 >= n or line[i + 1].isspace() or line[i + 1] == "$":
+        return -1
+    j = i + 1
+    while j < n:
+        c = line[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "`":
+            return -1          # "$5 in `x$`": a code span cannot be inside math
+        if c == "$":
+            if line[j - 1].isspace():
+                return -1      # "$5 and $": the second '$' cannot close; no math here
+            if j + 1 < n and line[j + 1].isdigit():
+                return -1
+            return j
+        j += 1
+    return -1
+
+
+def _parse_link_tail(line, i):
+    """At '(' after ']': (destination, index past ')') or None."""
+    n = len(line)
+    j = i + 1
+    while j < n and line[j] in " \t":
+        j += 1
+    if j < n and line[j] == "<":
+        k = line.find(">", j)
+        if k == -1:
+            return None
+        dest = line[j + 1:k]
+        j = k + 1
+    else:
+        depth = 0
+        start = j
+        while j < n:
+            c = line[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif c in " \t":
+                break
+            j += 1
+        dest = line[start:j]
+    while j < n and line[j] in " \t":
+        j += 1
+    if j < n and line[j] in "\"'(":                      # a title
+        close = ")" if line[j] == "(" else line[j]
+        k = line.find(close, j + 1)
+        if k == -1:
+            return None
+        j = k + 1
+        while j < n and line[j] in " \t":
+            j += 1
+    if j >= n or line[j] != ")":
+        return None
+    return dest, j + 1
+
+
+def filter_text(text, path, site=None):
+    """Filter the Markdown `text` of the file `path`: returns (new text, warnings)."""
+    site = site or Site()
+    doc = MarkdownFile(path, text, site)
+    return doc.convert(), doc.warnings
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.stderr.write("usage: doxygen_md_filter.py FILE.md  (writes the filtered file to stdout)\n")
+        return 2
+    path = argv[1]
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        text = f.read()
+    try:
+        result, warnings = filter_text(text, path)
+    except Exception:                  # never lose the page: print it unfiltered, say why
+        result, warnings = text, ["%s:1: warning: doxygen_md_filter.py failed, file not filtered:\n%s"
+                                  % (os.path.realpath(path), traceback.format_exc())]
+    out = sys.stdout.buffer
+    out.write(result.encode("utf-8", errors="surrogateescape"))
+    out.flush()
+    for w in warnings:
+        sys.stderr.write(w + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

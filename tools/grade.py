@@ -1,0 +1,560 @@
+#!/usr/bin/env python3
+"""The grader: build a lesson's tests against your code, run them, explain the result.
+
+    grade.py day1                    grade your files of Day 1 (make check-day1)
+    grade.py --mine day1             ...linking your own earlier lessons too (MINE=1)
+    grade.py --progress --all        one line per lesson (make progress)
+    grade.py --reference --expect all-pass --all      the course's own checks
+    grade.py --pristine DIR --expect none-pass --all  (make test)
+
+How it stays robust against the code it grades:
+- each exercise file is compiled alone first; its global symbols must equal
+  the reference's (nm), so a deleted stub, a non-static helper or a stray
+  main() is reported in words instead of as a linker error;
+- Criterion runs every test in its own process with a time limit, so a crash
+  or an endless loop is one failed test;
+- results come from Criterion's XML report; a missing report counts as 0, and
+  a test that "passed" without checking anything (an exit() call) fails;
+- a test that reached a TODO_UNIMPLEMENTED() is "not started", found by
+  re-running it alone and reading its stderr.
+"""
+import argparse
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TODO_MARKER = "not implemented yet: "   # common/todo.h
+TODO_EXIT = 86
+RUN_TIMEOUT = 600                        # seconds for a whole test binary (tests have their own)
+
+
+# ---------------------------------------------------------------- lessons
+
+class Lesson:
+    def __init__(self, ident, folder, title, index):
+        self.id, self.folder, self.title, self.index = ident, folder, title, index
+
+    def exercise_names(self):
+        """File names (value.c) of the exercise files: those with a reference in solutions/."""
+        d = os.path.join(ROOT, "solutions", self.folder)
+        return sorted(n for n in os.listdir(d) if n.endswith(".c")) if os.path.isdir(d) else []
+
+    def test_sources(self):
+        d = os.path.join(ROOT, self.folder, "tests")
+        if not os.path.isdir(d):
+            return []
+        return sorted(os.path.join(d, n) for n in os.listdir(d)
+                      if n.startswith("test_") and n.endswith(".c"))
+
+    def demo_sources(self):
+        d = os.path.join(ROOT, self.folder)
+        return sorted(os.path.join(d, n) for n in os.listdir(d)
+                      if n.startswith("demo_") and n.endswith(".c"))
+
+
+def load_lessons():
+    lessons = []
+    with open(os.path.join(ROOT, "tools", "lessons.tsv"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            ident, folder, title = line.rstrip("\n").split("\t")[:3]
+            if os.path.isdir(os.path.join(ROOT, folder)):
+                lessons.append(Lesson(ident, folder, title, len(lessons)))
+    return lessons
+
+
+def find_lesson(lessons, name):
+    name = name.strip().rstrip("/")
+    if name == "latest":  # the newest lesson that has a demo
+        with_demo = [l for l in lessons if l.demo_sources()]
+        if with_demo:
+            return with_demo[-1]
+    for l in lessons:
+        if name in (l.id, l.folder, l.id.replace("day", ""), "check-" + l.id):
+            return l
+    known = ", ".join(l.id for l in lessons)
+    die(f"no lesson called '{name}'. Lessons so far: {known}")
+
+
+# ---------------------------------------------------------------- output
+
+COLOR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+
+
+def paint(text, code):
+    return f"\033[{code}m{text}\033[0m" if COLOR else text
+
+
+GREEN, RED, YELLOW, DIM, BOLD = "32", "31", "33", "2", "1"
+
+
+def die(msg, code=2):
+    print(f"grade: {msg}", file=sys.stderr)
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------- building
+
+class Builder:
+    def __init__(self, args):
+        self.cc = shlex.split(args.cc)
+        self.cflags = shlex.split(args.cflags)
+        self.ldlibs = shlex.split(args.ldlibs)
+        self.build = os.path.join(ROOT, args.build) if not os.path.isabs(args.build) else args.build
+        self.cflags += [f'-DLLMLAB_ROOT="{ROOT}"', f'-DLLMLAB_BUILD="{self.build}"']
+
+    def compile(self, src, obj, quiet_warnings=False):
+        """Compile src to obj. Returns (ok, compiler output)."""
+        os.makedirs(os.path.dirname(obj), exist_ok=True)
+        # a path relative to the root makes __FILE__ (and so every message) short
+        cmd = self.cc + self.cflags + ["-c", os.path.relpath(src, ROOT), "-o", obj]
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        return p.returncode == 0, p.stdout + p.stderr
+
+    def link(self, objs, out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        cmd = self.cc + objs + ["-o", out] + self.ldlibs
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        return p.returncode == 0, p.stdout + p.stderr
+
+    def ref_object(self, lesson, name):
+        return os.path.join(self.build, "obj", "solutions", lesson.folder, name[:-2] + ".o")
+
+
+def global_symbols(obj):
+    """Names of the functions and variables an object file defines for other files."""
+    p = subprocess.run(["nm", "--defined-only", "-g", obj], capture_output=True, text=True)
+    if p.returncode != 0:
+        die(f"nm failed on {obj}: {p.stderr.strip()}")
+    return {parts[2] for parts in (l.split() for l in p.stdout.splitlines()) if len(parts) == 3}
+
+
+def symbol_problems(mine_obj, ref_obj, shown_name):
+    """Why the learner's object cannot stand in for the reference's, as sentences."""
+    mine, ref = global_symbols(mine_obj), global_symbols(ref_obj)
+    problems = []
+    if "main" in mine:
+        problems.append(f"{shown_name} defines main(): the tests bring their own. Move your "
+                        "experiments into a demo file (or a separate file), then grade again.")
+    for sym in sorted(ref - mine):
+        problems.append(f"{shown_name} lost {sym}: restore its definition (the skeleton's stub: "
+                        f"`git show HEAD:{shown_name}`), even if it only calls TODO_UNIMPLEMENTED().")
+    for sym in sorted(mine - ref - {"main"}):
+        problems.append(f"{shown_name} defines {sym}, which other files could see: make it "
+                        f"`static` (a helper of this file only), or rename it.")
+    return problems
+
+
+# ---------------------------------------------------------------- the three kinds of source
+
+def exercise_paths(lesson, mode, pristine_dir):
+    """(shown name, path) of each exercise file of a lesson in the given mode."""
+    out = []
+    for name in lesson.exercise_names():
+        rel = f"{lesson.folder}/{name}"
+        if mode == "pristine":
+            out.append((rel, os.path.join(pristine_dir, lesson.folder, name)))
+        elif mode == "learner":
+            out.append((rel, os.path.join(ROOT, rel)))
+    return out
+
+
+def learner_objects(b, lessons, target, mode, mine, pristine_dir, report):
+    """Compile the exercise files that replace the reference when grading `target`.
+    Returns (objects, problems); problems are sentences for the learner."""
+    if mode == "reference":
+        return [], []
+    chosen = [l for l in lessons if l.index < target.index] if mine else []
+    chosen.append(target)
+    objs, problems = [], []
+    for lesson in chosen:
+        for shown, path in exercise_paths(lesson, mode, pristine_dir):
+            obj = os.path.join(b.build, "grade", mode, shown[:-2] + ".o")
+            if not os.path.exists(path):
+                problems.append(f"{shown} is missing: `git checkout -- {shown}` restores the skeleton")
+                continue
+            ok, out = b.compile(path, obj)
+            if out.strip() and report:
+                print(paint(out.rstrip(), YELLOW if ok else RED))
+            if not ok:
+                problems.append(f"{shown} does not compile: fix the first error above, then grade again")
+                continue
+            ref = b.ref_object(lesson, os.path.basename(path))
+            if not os.path.exists(ref):
+                die(f"{ref} is missing: run `make lib` first")
+            problems += symbol_problems(obj, ref, shown)
+            objs.append(obj)
+    return objs, problems
+
+
+# ---------------------------------------------------------------- running Criterion
+
+def source_order(test_src):
+    """{(suite, test): position} as the tests are written in their file (the lesson's order)."""
+    with open(test_src, encoding="utf-8") as f:
+        found = re.findall(r"^Test\(\s*(\w+)\s*,\s*(\w+)", f.read(), re.M)
+    return {key: i for i, key in enumerate(found)}
+
+
+def list_tests(binary):
+    """[(suite, test)] in the binary, from `--list`."""
+    p = subprocess.run([binary, "--list"], capture_output=True, text=True, timeout=60)
+    tests, suite = [], None
+    for line in p.stdout.splitlines():
+        m = re.match(r"^(\S+): \d+ tests?$", line)
+        if m:
+            suite = m.group(1)
+            continue
+        m = re.match(r"^[├└]── (\S+)", line)
+        if m and suite:
+            tests.append((suite, m.group(1)))
+    return tests
+
+
+def parse_xml(path):
+    """{(suite, test): (status, assertions, message)} from a Criterion --xml report."""
+    root = ET.parse(path).getroot()
+    results = {}
+    for suite in root.iter("testsuite"):
+        for case in suite.iter("testcase"):
+            status = case.get("status", "")
+            message = ""
+            for child in case:
+                if child.tag in ("failure", "error"):
+                    text = "".join(child.itertext()).strip()
+                    message = text if text else child.get("message", "")
+                    if child.tag == "error":
+                        status = "TIMEOUT" if child.get("type") == "timeout" else "CRASHED"
+            results[(suite.get("name"), case.get("name"))] = (
+                status, int(case.get("assertions", "0") or 0), message)
+    return results
+
+
+def clean_message(msg):
+    """Criterion prefixes each assertion with file:line; keep the learner's part."""
+    lines = []
+    for line in msg.splitlines():
+        line = re.sub(r"^\S+\.c:\d+: ", "", line.strip())
+        if line and not re.match(r"^\d+ assertion\(s\) failed\.$", line):
+            lines.append(line)
+    return lines
+
+
+def rerun_alone(binary, suite, test):
+    """Run one test by itself; return what its process printed to stderr."""
+    try:
+        p = subprocess.run([binary, f"--filter={suite}/{test}", "--jobs=1"], capture_output=True,
+                           text=True, errors="replace", timeout=120)
+        return p.stderr
+    except subprocess.TimeoutExpired:
+        return ""
+
+
+class Outcome:
+    def __init__(self, suite, test, kind, detail=()):
+        self.suite, self.test, self.kind, self.detail = suite, test, kind, list(detail)
+
+
+def run_tests(binary, xml_path):
+    """Run every test of a binary; return [Outcome] in listing order."""
+    expected = list_tests(binary)
+    if os.path.exists(xml_path):
+        os.remove(xml_path)
+    try:
+        subprocess.run([binary, f"--xml={xml_path}", "--jobs=2"], capture_output=True,
+                       timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pass
+    results = parse_xml(xml_path) if os.path.exists(xml_path) else {}
+    outcomes = []
+    for suite, test in expected:
+        if (suite, test) not in results:
+            outcomes.append(Outcome(suite, test, "failed", [
+                "no result: the test program did not report (a stray main(), or it was killed)"]))
+            continue
+        status, asserts, message = results[(suite, test)]
+        if status == "PASSED" and asserts > 0:
+            outcomes.append(Outcome(suite, test, "passed"))
+            continue
+        if status == "PASSED":
+            outcomes.append(Outcome(suite, test, "failed", [
+                "the test ended before checking anything: does your code call exit()?"]))
+            continue
+        if status == "TIMEOUT":
+            outcomes.append(Outcome(suite, test, "timed out", [
+                "it ran past its time limit: look for a loop that never ends"]))
+            continue
+        stderr = rerun_alone(binary, suite, test)
+        todo = re.search(re.escape(TODO_MARKER) + r"(\S+) \((.*?)\)", stderr)
+        if todo:
+            outcomes.append(Outcome(suite, test, "not started",
+                                    [f"{todo.group(1)} is still TODO ({todo.group(2)})"]))
+        elif status == "CRASHED":
+            outcomes.append(Outcome(suite, test, "crashed", [
+                "the process died (a NULL pointer or out-of-bounds access?). Debug it with:",
+                f"  gdb --args {os.path.relpath(binary, ROOT)} --filter={suite}/{test} --jobs=1"]))
+        else:
+            detail = clean_message(message)
+            errors = [l for l in stderr.splitlines() if l.startswith(("error:", "  hint:"))]
+            if not detail and errors:
+                detail = ["the program stopped with an error:"] + errors
+            outcomes.append(Outcome(suite, test, "failed", detail or ["failed without a message"]))
+    return outcomes
+
+
+# ---------------------------------------------------------------- grading a lesson
+
+def grade_lesson(b, lessons, lesson, mode, mine, pristine_dir, report=True):
+    """Build and run one lesson's tests. Returns (passed, total, outcomes, problems)."""
+    tests = lesson.test_sources()
+    objs, problems = learner_objects(b, lessons, lesson, mode, mine, pristine_dir, report)
+    outcomes = []
+    if problems:
+        # nothing runs: count every test of the lesson as failed
+        for src in tests:
+            tobj = os.path.join(b.build, "grade", "tests", lesson.folder, os.path.basename(src)[:-2] + ".o")
+            ok, out = b.compile(src, tobj)
+            ref_bin = os.path.join(b.build, "grade", "reference", lesson.folder, os.path.basename(src)[:-2])
+            ok, out = b.link([tobj], ref_bin)
+            for suite, test in list_tests(ref_bin) if ok else []:
+                outcomes.append(Outcome(suite, test, "failed", ["did not run (see above)"]))
+        return 0, len(outcomes), outcomes, problems
+    for src in tests:
+        stem = os.path.basename(src)[:-2]
+        tobj = os.path.join(b.build, "grade", "tests", lesson.folder, stem + ".o")
+        ok, out = b.compile(src, tobj)
+        if not ok:
+            die(f"the test file {os.path.relpath(src, ROOT)} does not compile:\n{out}")
+        binary = os.path.join(b.build, "grade", mode, lesson.folder, stem)
+        ok, out = b.link([tobj] + objs, binary)
+        if not ok:
+            problems.append("linking failed:\n" + out.strip())
+            return 0, 0, [], problems
+        order = source_order(src)
+        found = run_tests(binary, binary + ".xml")
+        outcomes += sorted(found, key=lambda o: order.get((o.suite, o.test), len(order)))
+    passed = sum(o.kind == "passed" for o in outcomes)
+    return passed, len(outcomes), outcomes, problems
+
+
+MARKS = {"passed": ("passed", GREEN), "failed": ("FAILED", RED), "crashed": ("CRASHED", RED),
+         "timed out": ("TIMED OUT", RED), "not started": ("not started", DIM)}
+
+
+def print_report(lesson, passed, total, outcomes, problems, mode):
+    where = {"learner": "your files", "reference": "the reference", "pristine": "the pristine skeletons"}[mode]
+    print(paint(f"{lesson.title}  ({lesson.folder}, {where})", BOLD))
+    for p in problems:
+        print(paint("  ! " + p, RED))
+    hinted, i = [], 0
+    while i < len(outcomes):
+        o = outcomes[i]
+        # a run of not-started tests of one exercise, all stopped by the same TODO: one line
+        j = i + 1
+        while (o.kind == "not started" and j < len(outcomes) and outcomes[j].kind == o.kind
+               and outcomes[j].suite == o.suite and outcomes[j].detail == o.detail):
+            j += 1
+        label, color = MARKS[o.kind]
+        name = f"{o.suite}/{o.test}" if j == i + 1 else f"{o.suite} ({j - i} tests)"
+        print(f"  {paint(f'{label:<11}', color)} {name}")
+        for line in o.detail:
+            print(paint(f"              {line}", DIM if o.kind == "not started" else ""))
+        if o.kind != "passed" and o.suite not in hinted:
+            hinted.append(o.suite)
+        i = j
+    pct = 100.0 * passed / total if total else 0.0
+    print(paint(f"{lesson.title}  {passed}/{total}  ({pct:.0f}%)", BOLD + ";" + (GREEN if passed == total and total else YELLOW)))
+    if hinted and mode == "learner":
+        print(f"Next: the {hinted[0]} exercise. Stuck? `make hint-{lesson.id} EX={hinted[0]}` "
+              f"reveals a hint, one tier at a time.")
+
+
+def count_todos(lesson):
+    n = 0
+    for name in lesson.exercise_names():
+        path = os.path.join(ROOT, lesson.folder, name)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                n += f.read().count("TODO_UNIMPLEMENTED()")
+    return n
+
+
+# ---------------------------------------------------------------- demos
+
+def demo_objects(b, lessons, lesson, mode, mine):
+    objs, problems = learner_objects(b, lessons, lesson, mode, mine, None, report=True)
+    for p in problems:
+        print(paint("! " + p, RED), file=sys.stderr)
+    if problems:
+        sys.exit(1)
+    return objs
+
+
+def link_demo(b, lessons, src, out, mode, mine):
+    folder = os.path.relpath(os.path.dirname(os.path.abspath(src)), ROOT)
+    lesson = find_lesson(lessons, folder)
+    objs = demo_objects(b, lessons, lesson, mode, mine)
+    dobj = os.path.join(b.build, "obj", os.path.relpath(os.path.abspath(src), ROOT)[:-2] + ".o")
+    ok, msg = b.compile(src, dobj)
+    if msg.strip():
+        print(msg.rstrip(), file=sys.stderr)
+    if not ok:
+        sys.exit(1)
+    ok, msg = b.link([dobj] + objs, out)
+    if not ok:
+        print(msg, file=sys.stderr)
+        sys.exit(1)
+
+
+def run_demo(b, lessons, lesson, mode, mine, extra_args, quiet=False):
+    sources = lesson.demo_sources()
+    if not sources:
+        die(f"{lesson.folder} has no demo yet")
+    code = 0
+    for src in sources:
+        stem = os.path.basename(src)[:-2]
+        out = os.path.join(b.build, "bin", mode, lesson.folder, stem)
+        link_demo(b, lessons, src, out, mode, mine)
+        shown = f"$ {os.path.relpath(out, ROOT)} {' '.join(extra_args)}"
+        if not quiet:
+            print(paint(shown, DIM), flush=True)
+        p = subprocess.run([out] + extra_args, cwd=ROOT, capture_output=quiet, text=True)
+        if quiet and p.returncode != 0:
+            print(shown + "\n" + p.stdout + p.stderr)
+        if p.returncode == TODO_EXIT:
+            print(paint(f"The demo reached code you have not written yet. `make check-{lesson.id}` "
+                        "shows what is left; `REF=1` runs the demo on the reference.", YELLOW))
+        code = code or p.returncode
+    return code
+
+
+# ---------------------------------------------------------------- misc commands
+
+def summarize_xml(path, label):
+    results = parse_xml(path)
+    skipped = [k for k, (status, _, _) in results.items() if status == "SKIPPED"]
+    bad = [k for k, (status, _, _) in results.items() if status not in ("PASSED", "SKIPPED")]
+    print(f"{label}: {len(results) - len(bad) - len(skipped)} passed, {len(bad)} failed"
+          + (f", {len(skipped)} skipped" if skipped else ""))
+    return 1 if bad else 0
+
+
+def write_compdb(b, lessons, out):
+    entries = []
+    for lesson_dir in ["common"] + [os.path.join("solutions", l.folder) for l in lessons] + \
+            [l.folder for l in lessons] + [os.path.join(l.folder, "tests") for l in lessons] + ["common/tests"]:
+        d = os.path.join(ROOT, lesson_dir)
+        if not os.path.isdir(d):
+            continue
+        for n in sorted(os.listdir(d)):
+            if n.endswith(".c"):
+                f = os.path.join(d, n)
+                entries.append({"directory": ROOT, "file": f,
+                                "arguments": b.cc + b.cflags + ["-c", f]})
+    with open(os.path.join(ROOT, out), "w", encoding="utf-8") as fh:
+        json.dump(entries, fh, indent=1)
+    print(f"wrote {out} ({len(entries)} files)")
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("lessons", nargs="*", help="lesson ids (day1, day1.5, week2, ...)")
+    ap.add_argument("--all", action="store_true", help="every lesson that exists so far")
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--cc", default="cc")
+    ap.add_argument("--cflags", default="")
+    ap.add_argument("--ldlibs", default="")
+    ap.add_argument("--mine", action="store_true", help="link your own earlier lessons too")
+    ap.add_argument("--reference", action="store_true", help="grade the reference itself")
+    ap.add_argument("--pristine", metavar="DIR", help="grade pristine skeletons derived into DIR")
+    ap.add_argument("--expect", choices=["all-pass", "none-pass"])
+    ap.add_argument("--progress", action="store_true")
+    ap.add_argument("--quiet", action="store_true", help="print only the total line")
+    ap.add_argument("--json", metavar="FILE", help="also write the outcomes as JSON (for hint.py)")
+    ap.add_argument("--link-demo", metavar="SRC")
+    ap.add_argument("-o", dest="out")
+    ap.add_argument("--run-demo", metavar="LESSON")
+    ap.add_argument("--run-demo-smoke", action="store_true")
+    ap.add_argument("--summarize-xml", nargs=2, metavar=("XML", "LABEL"))
+    ap.add_argument("--compdb", metavar="FILE")
+    args, extra = ap.parse_known_args(argv[1:])
+
+    if args.summarize_xml:
+        return summarize_xml(*args.summarize_xml)
+    b = Builder(args)
+    lessons = load_lessons()
+    mode = "reference" if args.reference else "pristine" if args.pristine else "learner"
+    if args.compdb:
+        write_compdb(b, lessons, args.compdb)
+        return 0
+    if args.link_demo:
+        link_demo(b, lessons, args.link_demo, args.out, mode, args.mine)
+        return 0
+    if args.run_demo:
+        return run_demo(b, lessons, find_lesson(lessons, args.run_demo), mode, args.mine, extra)
+    if extra:
+        die(f"unknown arguments: {' '.join(extra)}")
+
+    targets = lessons if args.all else [find_lesson(lessons, n) for n in args.lessons]
+    if not targets:
+        die("name a lesson, e.g. `make check-day1`")
+
+    if args.run_demo_smoke:
+        smoke_dir = os.path.join(b.build, "smoke-runs")
+        code = 0
+        for lesson in targets:
+            if lesson.demo_sources():
+                c = run_demo(b, lessons, lesson, "reference", False, ["--quick", "--runs", smoke_dir],
+                             quiet=True)
+                print(f"demo smoke test of {lesson.folder}: {'ok' if c == 0 else f'exit {c}'}")
+                code = code or c
+        return code
+
+    if args.progress:
+        print(paint(f"{'lesson':<30} {'tests passed':>14}   TODOs left", BOLD))
+        for lesson in targets:
+            passed, total, _, problems = grade_lesson(b, lessons, lesson, mode, args.mine, None, report=False)
+            todos = count_todos(lesson)
+            state = "done" if total and passed == total else "not started" if passed == 0 and not problems else "in progress"
+            if problems:
+                state = "does not build"
+            color = GREEN if state == "done" else RED if problems else YELLOW if passed else DIM
+            print(f"{lesson.title:<30} {passed:>6}/{total:<7} {todos:>6}   {paint(state, color)}")
+        print(f"\nGrade one lesson with `make check-<id>` ({', '.join(l.id for l in lessons)}).")
+        return 0
+
+    status = 0
+    summary = {}
+    for lesson in targets:
+        passed, total, outcomes, problems = grade_lesson(b, lessons, lesson, mode, args.mine,
+                                                         args.pristine, report=not args.quiet)
+        summary[lesson.id] = [{"suite": o.suite, "test": o.test, "kind": o.kind} for o in outcomes]
+        if args.quiet:
+            print(f"{lesson.title}  {passed}/{total}")
+        else:
+            print_report(lesson, passed, total, outcomes, problems, mode)
+        if args.expect == "all-pass" and (problems or total == 0 or passed != total):
+            print(paint(f"expected every test of {lesson.folder} to pass on the {mode}", RED))
+            status = 1
+        if args.expect == "none-pass":
+            if passed:
+                print(paint(f"{passed} test(s) of {lesson.folder} pass on the pristine skeleton: "
+                            "such a test cannot tell a learner anything", RED))
+                status = 1
+            if problems or total == 0:
+                print(paint(f"the pristine skeleton of {lesson.folder} must build and run its tests", RED))
+                status = 1
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(summary, f)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
