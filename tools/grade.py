@@ -119,8 +119,13 @@ class Builder:
 
     def link(self, objs, out):
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        cmd = self.cc + objs + ["-o", out] + self.ldlibs
+        # link to a temporary name, then rename: a watch-mode grader running the
+        # previous binary at the same moment keeps its copy ("text file busy" otherwise)
+        tmp = f"{out}.{os.getpid()}.tmp"
+        cmd = self.cc + objs + ["-o", tmp] + self.ldlibs
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if p.returncode == 0:
+            os.replace(tmp, out)
         return p.returncode == 0, p.stdout + p.stderr
 
     def ref_object(self, lesson, name):
@@ -247,13 +252,16 @@ def clean_message(msg):
 
 
 def rerun_alone(binary, suite, test):
-    """Run one test by itself; return what its process printed to stderr."""
+    """Run one test by itself; return (its stderr, the lines the tested code printed itself)."""
     try:
         p = subprocess.run([binary, f"--filter={suite}/{test}", "--jobs=1"], capture_output=True,
                            text=True, errors="replace", timeout=120)
-        return p.stderr
     except subprocess.TimeoutExpired:
-        return ""
+        return "", []
+    own = [l for l in (p.stdout + p.stderr).splitlines()
+           if l.strip() and not l.startswith(("[----]", "[FAIL]", "[====]", "[PASS]", "[SKIP]",
+                                              "[ERR ]", "[WARN]", "error:", "  hint:", TODO_MARKER))]
+    return p.stderr, own
 
 
 class Outcome:
@@ -290,7 +298,7 @@ def run_tests(binary, xml_path):
             outcomes.append(Outcome(suite, test, "timed out", [
                 "it ran past its time limit: look for a loop that never ends"]))
             continue
-        stderr = rerun_alone(binary, suite, test)
+        stderr, printed = rerun_alone(binary, suite, test)
         todo = re.search(re.escape(TODO_MARKER) + r"(\S+) \((.*?)\)", stderr)
         if todo:
             outcomes.append(Outcome(suite, test, "not started",
@@ -304,6 +312,9 @@ def run_tests(binary, xml_path):
             errors = [l for l in stderr.splitlines() if l.startswith(("error:", "  hint:"))]
             if not detail and errors:
                 detail = ["the program stopped with an error:"] + errors
+            if printed:  # the learner's own printf debugging, shown next to the failure
+                shown = printed[:12] + ([f"... ({len(printed) - 12} more lines)"] if len(printed) > 12 else [])
+                detail += ["your code printed:"] + ["  " + l for l in shown]
             outcomes.append(Outcome(suite, test, "failed", detail or ["failed without a message"]))
     return outcomes
 
@@ -352,6 +363,9 @@ def print_report(lesson, passed, total, outcomes, problems, mode):
     print(paint(f"{lesson.title}  ({lesson.folder}, {where})", BOLD))
     for p in problems:
         print(paint("  ! " + p, RED))
+    if problems:
+        outcomes = []  # nothing ran: one line says so instead of a line per test
+        print(f"  none of the {total} tests ran")
     hinted, i = [], 0
     while i < len(outcomes):
         o = outcomes[i]

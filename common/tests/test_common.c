@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -15,6 +16,7 @@
 #include "rng.h"
 #include "runlog.h"
 #include "testing.h"
+#include "timer.h"
 #include "todo.h"
 
 /* ---- rng ---- */
@@ -244,6 +246,16 @@ Test(progress, plain_lines_when_not_a_terminal) {
     fclose(f);
     cr_assert(lines >= 10 && lines <= 12, "expected about one line per 10%%, got %d", lines);
     cr_assert(last_done, "the last line shows 100/100 done");
+}
+
+/* ---- timer ---- */
+
+Test(timer, monotonic_and_in_seconds) {
+    double t0 = timer_now();
+    struct timespec pause = {0, 20 * 1000 * 1000}; /* 20 ms */
+    nanosleep(&pause, NULL);
+    double dt = timer_now() - t0;
+    cr_assert(dt >= 0.019 && dt < 5.0, "20 ms of sleep measured as %g s", dt);
 }
 
 /* ---- fixture ---- */
