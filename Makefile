@@ -44,7 +44,7 @@ DEMOS      := $(DEMO_SRC:%.c=$(BUILD)/bin/%)
 GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
-.PHONY: all help lib demos test test-common test-tools check-skeletons sanitize setup \
+.PHONY: all help data lib demos test test-common test-tools check-skeletons sanitize setup \
         progress plot docs skeletons fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo
 .DELETE_ON_ERROR:
@@ -135,6 +135,9 @@ sanitize:  ## the whole suite under AddressSanitizer + UndefinedBehaviorSanitize
 # ---- runs, plots, docs ----
 plot:  ## draw runs/NAME/loss.png and a terminal plot: make plot RUN=runs/NAME
 	@bash tools/plot.sh "$(RUN)"
+
+data:  ## prepare data/: Fashion-MNIST from Debian, tinyshakespeare (checksummed; LLMLAB_DATA_MIRROR=DIR)
+	@bash tools/data.sh
 
 docs:  ## the Doxygen site in build/docs/html (fails on any warning)
 	@bash tools/build_docs.sh

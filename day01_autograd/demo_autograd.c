@@ -8,7 +8,7 @@
  *    points, logging the loss to runs/day1/log.csv; draw it with
  *    `make plot RUN=runs/day1`.
  *
- * Flags: --quick (fewer steps), --runs DIR (where run folders go; default runs).
+ * Flags: --quick (fewer steps), --runs DIR (where run folders go; default runs), --help.
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 
 #include "arena.h"
 #include "check.h"
+#include "cli.h"
 #include "progress.h"
 #include "runlog.h"
 #include "value.h"
@@ -134,18 +135,11 @@ static void part3_descent(const char *run_dir, int steps) {
 }
 
 int main(int argc, char **argv) {
-    const char *runs = "runs";
-    int steps = 300;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) steps = 20;
-        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = argv[++i];
-        else {
-            fprintf(stderr, "usage: %s [--quick] [--runs DIR]\n", argv[0]);
-            return 2;
-        }
-    }
+    DemoArgs args = {.runs = "runs"};
+    cli_parse_demo(argc, argv, "Day 1 demo: gradients, the graph, and gradient descent on one neuron",
+                   &args);
     char run_dir[512];
-    XSNPRINTF(run_dir, sizeof run_dir, "%s/day1", runs);
+    XSNPRINTF(run_dir, sizeof run_dir, "%s/day1", args.runs);
     llmlab_mkdir_p(run_dir);
 
     Arena ar;
@@ -154,6 +148,6 @@ int main(int argc, char **argv) {
     part2_graph(&ar, y, run_dir);
     arena_free(&ar);
 
-    part3_descent(run_dir, steps);
+    part3_descent(run_dir, args.quick ? 20 : 300);
     return 0;
 }

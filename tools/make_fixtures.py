@@ -87,5 +87,66 @@ def day01():
     write_fixture(os.path.join(ROOT, "day01_autograd/tests/fixtures/expressions.bin"), arrays)
 
 
+# ---- Day 1.5: a tiny MLP, the losses, sigmoid ----
+
+def day01_5():
+    g = torch.Generator().manual_seed(1234)
+    arrays = []
+    # MLP 3-4-3-1, tanh hidden, linear output, MSE over a batch of 3
+    sizes, nin = [4, 3, 1], 3
+    weights, biases, fan_in = [], [], nin
+    for l, n in enumerate(sizes):
+        w = (torch.rand(n, fan_in, generator=g) * 2 - 1).requires_grad_()
+        b = (torch.rand(n, generator=g) * 0.2 - 0.1).requires_grad_()
+        weights.append(w)
+        biases.append(b)
+        fan_in = n
+    x = torch.rand(3, nin, generator=g) * 4 - 2
+    target = torch.tensor([0.5, -1.0, 2.0])
+    h = x
+    for l, (w, b) in enumerate(zip(weights, biases)):
+        h = h @ w.T + b
+        if l < len(sizes) - 1:
+            h = torch.tanh(h)
+    out = h[:, 0]
+    loss = torch.nn.functional.mse_loss(out, target)
+    loss.backward()
+    arrays += [("mlp.x", x), ("mlp.target", target), ("mlp.out", out.detach()), ("mlp.loss", loss.detach())]
+    for l, (w, b) in enumerate(zip(weights, biases)):
+        arrays += [(f"mlp.W{l}", w.detach()), (f"mlp.b{l}", b.detach()),
+                   (f"mlp.grad.W{l}", w.grad), (f"mlp.grad.b{l}", b.grad)]
+
+    # losses, each with the gradient of the loss w.r.t. its inputs
+    z = torch.tensor([-3.0, -0.5, 0.0, 0.7, 2.5, 40.0, -40.0, 800.0], requires_grad=True)
+    t = torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(z, t)
+    bce.backward()
+    arrays += [("bce.z", z.detach()), ("bce.t", t), ("bce.loss", bce.detach()), ("bce.grad", z.grad)]
+
+    s_ = torch.tensor([2.0, 0.3, -0.4, -1.5, 0.99], requires_grad=True)
+    y = torch.tensor([1.0, 1.0, 1.0, -1.0, -1.0])
+    hinge = torch.relu(1 - y * s_).mean()
+    hinge.backward()
+    arrays += [("hinge.s", s_.detach()), ("hinge.y", y), ("hinge.loss", hinge.detach()), ("hinge.grad", s_.grad)]
+
+    p = torch.tensor([0.4, -1.2, 2.0, 0.0], requires_grad=True)
+    q = torch.tensor([1.0, -1.0, 0.5, 0.25])
+    mse = torch.nn.functional.mse_loss(p, q)
+    mse.backward()
+    arrays += [("mse.pred", p.detach()), ("mse.target", q), ("mse.loss", mse.detach()), ("mse.grad", p.grad)]
+
+    w = torch.tensor([0.5, -2.0, 3.0], requires_grad=True)
+    l2 = 0.01 * (w ** 2).sum()
+    l2.backward()
+    arrays += [("l2.p", w.detach()), ("l2.loss", l2.detach()), ("l2.grad", w.grad)]
+
+    zs = torch.tensor([-30.0, -2.0, 0.0, 0.5, 4.0], requires_grad=True)
+    sig = torch.sigmoid(zs)
+    sig.sum().backward()
+    arrays += [("sigmoid.z", zs.detach()), ("sigmoid.out", sig.detach()), ("sigmoid.grad", zs.grad)]
+    write_fixture(os.path.join(ROOT, "day01_5_neural_net/tests/fixtures/nn.bin"), arrays)
+
+
 if __name__ == "__main__":
     day01()
+    day01_5()

@@ -8,16 +8,20 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "arena.h"
+#include "cli.h"
 #include "check.h"
 #include "fixture.h"
+#include "idx.h"
 #include "progress.h"
 #include "rng.h"
 #include "runlog.h"
 #include "testing.h"
 #include "timer.h"
 #include "todo.h"
+#include "toydata.h"
 
 /* ---- rng ---- */
 
@@ -308,4 +312,139 @@ Test(testing, close_rule) {
     cr_assert(llmlab_close(1000.0 + 1e-7, 1000.0, 1e-9), "relative above 1");
     cr_assert(!llmlab_close(NAN, 1.0, 1e9), "NaN is never close");
     cr_assert(llmlab_close(NAN, NAN, 0), "NaN expected, NaN got");
+}
+
+/* ---- toydata ---- */
+
+Test(toydata, xor_table) {
+    double x[4][2], y[4];
+    toydata_xor(x, y);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(y[i], (double)((int)x[i][0] ^ (int)x[i][1]), "row %d: %g xor %g gave %g", i,
+                     x[i][0], x[i][1], y[i]);
+}
+
+Test(toydata, moons_are_seeded_balanced_and_shaped) {
+    enum { N = 200 };
+    double x1[2 * N], y1[N], x2[2 * N], y2[N];
+    Rng a, b;
+    rng_init(&a, 5);
+    rng_init(&b, 5);
+    toydata_moons(&a, N, 0.0, x1, y1);
+    toydata_moons(&b, N, 0.0, x2, y2);
+    cr_assert(memcmp(x1, x2, sizeof x1) == 0, "the same seed must give the same points");
+    int ones = 0;
+    for (int i = 0; i < N; i++) {
+        ones += y1[i] > 0.5;
+        /* without noise each point lies on its unit half circle */
+        double cx = y1[i] > 0.5 ? 1.0 : 0.0, cy = y1[i] > 0.5 ? 0.5 : 0.0;
+        double r = hypot(x1[2 * i] - cx, x1[2 * i + 1] - cy);
+        cr_assert(fabs(r - 1.0) < 1e-12, "point %d is %g from its moon's centre", i, r);
+        cr_assert(y1[i] > 0.5 ? x1[2 * i + 1] <= 0.5 : x1[2 * i + 1] >= 0.0, "point %d is on the wrong half", i);
+    }
+    cr_assert_eq(ones, N / 2, "labels should alternate: %d of %d are 1", ones, N);
+}
+
+/* ---- cli ---- */
+
+Test(cli, parses_the_demo_flags) {
+    char *argv[] = {"demo", "--quick", "--runs", "/tmp/r", "--seed", "123", NULL};
+    DemoArgs args = {.runs = "runs", .seed = 1};
+    cli_parse_demo(6, argv, "about", &args);
+    cr_assert(args.quick == 1 && strcmp(args.runs, "/tmp/r") == 0 && args.seed == 123,
+              "got quick=%d runs=%s seed=%llu", args.quick, args.runs, (unsigned long long)args.seed);
+}
+
+Test(cli, unknown_flag_exits_2, .exit_code = 2, .init = cr_redirect_stderr) {
+    char *argv[] = {"demo", "--qiuck", NULL};
+    DemoArgs args = {.runs = "runs"};
+    cli_parse_demo(2, argv, "about", &args);
+}
+
+Test(cli, bad_seed_exits_2, .exit_code = 2, .init = cr_redirect_stderr) {
+    char *argv[] = {"demo", "--seed", "12abc", NULL};
+    DemoArgs args = {.runs = "runs"};
+    cli_parse_demo(3, argv, "about", &args);
+}
+
+/* ---- idx ---- */
+
+/* Write an IDX file of unsigned bytes: header for dims, then `ndata` bytes. gz: compress it. */
+static void write_idx(const char *path, int gz, const uint32_t *dims, int ndim, const uint8_t *data,
+                      size_t ndata) {
+    uint8_t buf[64 + 256];
+    size_t n = 0;
+    buf[n++] = 0; buf[n++] = 0; buf[n++] = 0x08; buf[n++] = (uint8_t)ndim;
+    for (int d = 0; d < ndim; d++) {
+        buf[n++] = (uint8_t)(dims[d] >> 24); buf[n++] = (uint8_t)(dims[d] >> 16);
+        buf[n++] = (uint8_t)(dims[d] >> 8); buf[n++] = (uint8_t)dims[d];
+    }
+    memcpy(buf + n, data, ndata);
+    n += ndata;
+    if (gz) {
+        gzFile f = gzopen(path, "wb");
+        gzwrite(f, buf, (unsigned)n);
+        gzclose(f);
+    } else {
+        write_bytes(path, buf, n);
+    }
+}
+
+Test(idx, reads_plain_and_gzipped) {
+    uint8_t pix[2 * 2 * 3];
+    for (int i = 0; i < 12; i++) pix[i] = (uint8_t)(i * 20);
+    uint32_t dims[3] = {2, 2, 3};
+    for (int gz = 0; gz <= 1; gz++) {
+        const char *path = gz ? "/tmp/llmlab_idx.gz" : "/tmp/llmlab_idx";
+        write_idx(path, gz, dims, 3, pix, 12);
+        IdxArray a;
+        char err[256] = "";
+        cr_assert_eq(idx_load(path, &a, err, sizeof err), 0, "%s: %s", path, err);
+        cr_assert(a.ndim == 3 && a.dims[0] == 2 && a.dims[1] == 2 && a.dims[2] == 3 && a.size == 12);
+        cr_assert(memcmp(a.data, pix, 12) == 0, "pixels differ (gz=%d)", gz);
+        idx_free(&a);
+        unlink(path);
+    }
+}
+
+static void expect_idx_error(const char *path, const char *words) {
+    IdxArray a;
+    char err[256] = "";
+    cr_assert_eq(idx_load(path, &a, err, sizeof err), -1, "%s loaded, expected an error", path);
+    cr_assert(strstr(err, words) != NULL, "error for %s was \"%s\", expected it to say \"%s\"", path,
+              err, words);
+    cr_assert_null(a.data);
+}
+
+Test(idx, broken_files_are_clear_errors) {
+    uint8_t pix[6] = {1, 2, 3, 4, 5, 6};
+    uint32_t dims[2] = {2, 3};
+    expect_idx_error("/tmp/llmlab_no_such.idx", "cannot open");
+    write_bytes("/tmp/llmlab_empty.idx", "", 0);
+    expect_idx_error("/tmp/llmlab_empty.idx", "too short");
+    write_bytes("/tmp/llmlab_png.idx", "\x89PNG\r\n\x1a\n....", 12);
+    expect_idx_error("/tmp/llmlab_png.idx", "not an IDX file");
+    write_idx("/tmp/llmlab_short.idx.gz", 1, dims, 2, pix, 4);  /* 2 bytes missing */
+    expect_idx_error("/tmp/llmlab_short.idx.gz", "truncated");
+    write_idx("/tmp/llmlab_long.idx", 0, dims, 2, (uint8_t[]){1, 2, 3, 4, 5, 6, 7}, 7);
+    expect_idx_error("/tmp/llmlab_long.idx", "bytes after the data");
+    uint32_t huge[3] = {60000, 60000, 60000};
+    write_idx("/tmp/llmlab_huge.idx", 0, huge, 3, pix, 6);
+    expect_idx_error("/tmp/llmlab_huge.idx", "implausible shape");
+}
+
+Test(idx, reads_debian_fashion_mnist) {
+    const char *path = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
+    if (access(path, R_OK) != 0) cr_skip_test("dataset-fashion-mnist is not installed (make setup)");
+    IdxArray labels;
+    idx_load_or_die(path, &labels);
+    cr_assert(labels.ndim == 1 && labels.dims[0] == 10000, "t10k labels: %d dims, %u entries",
+              labels.ndim, labels.dims[0]);
+    int count[10] = {0};
+    for (size_t i = 0; i < labels.size; i++) {
+        cr_assert_lt(labels.data[i], 10, "label %zu is %d", i, labels.data[i]);
+        count[labels.data[i]]++;
+    }
+    for (int c = 0; c < 10; c++) cr_assert_eq(count[c], 1000, "class %d has %d test images", c, count[c]);
+    idx_free(&labels);
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make data: prepare data/ from Debian packages and checksummed downloads.
+# Nothing here is committed to the repository; data/ is git-ignored.
+#
+#   data/fashion-mnist/   links to Debian's dataset-fashion-mnist (offline)
+#   data/tinyshakespeare.txt   downloaded, or copied from $LLMLAB_DATA_MIRROR, SHA-256 checked
+#
+# LLMLAB_DATA_MIRROR=DIR copies files from DIR instead of downloading (CI, benchmarks).
+# A download that fails (no network) is reported and skipped; what is offline still works.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p data
+status=0
+
+# ---- Fashion-MNIST, from Debian ----
+fm=/usr/share/datasets/fashion-mnist
+if [ -f "$fm/train-images-idx3-ubyte.gz" ]; then
+    mkdir -p data/fashion-mnist
+    for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+        ln -sf "$fm/$f.gz" "data/fashion-mnist/$f.gz"
+    done
+    echo "data: fashion-mnist -> $fm"
+else
+    echo "data: Fashion-MNIST is missing: sudo apt-get install dataset-fashion-mnist (or make setup)" >&2
+    status=1
+fi
+
+# ---- checksummed files: name, sha256, url ----
+fetch() {
+    local name="$1" sum="$2" url="$3" dest="data/$1"
+    if [ -f "$dest" ] && echo "$sum  $dest" | sha256sum -c --status; then
+        echo "data: $name ok"
+        return 0
+    fi
+    local tmp="$dest.part"
+    rm -f "$tmp"
+    if [ -n "${LLMLAB_DATA_MIRROR:-}" ] && [ -f "$LLMLAB_DATA_MIRROR/$name" ]; then
+        cp "$LLMLAB_DATA_MIRROR/$name" "$tmp" && chmod 644 "$tmp"
+    elif command -v curl >/dev/null; then
+        curl -fsSL --max-time 120 -o "$tmp" "$url" || { echo "data: could not download $name from $url (no network?); set LLMLAB_DATA_MIRROR=DIR to copy it from a folder" >&2; rm -f "$tmp"; return 1; }
+    elif command -v wget >/dev/null; then
+        wget -q -T 120 -O "$tmp" "$url" || { echo "data: could not download $name from $url" >&2; rm -f "$tmp"; return 1; }
+    else
+        echo "data: need curl or wget to download $name" >&2
+        return 1
+    fi
+    if ! echo "$sum  $tmp" | sha256sum -c --status; then
+        echo "data: $name has the wrong SHA-256 (expected $sum): not kept" >&2
+        rm -f "$tmp"
+        return 1
+    fi
+    mv "$tmp" "$dest"   # only a verified file takes the final name
+    echo "data: $name ok (verified)"
+}
+
+fetch tinyshakespeare.txt 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed \
+    https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt || status=1
+
+exit $status
