@@ -16,10 +16,11 @@ MINE    ?= 0
 LESSONS      := $(shell awk -F'\t' '!/^\#/ && NF >= 3 { print $$2 }' tools/lessons.tsv)
 LESSON_DIRS  := $(foreach l,$(LESSONS),$(wildcard $(l)))
 
-# -O2, not -Ofast: -Ofast assumes no NaN or infinity, which breaks the checks
-# that catch a diverging run. -Wno-unused-parameter: a skeleton's TODO body
+# -O3 (it vectorises loops whose length is unknown; -O2 in GCC 12 does not),
+# not -Ofast: -Ofast assumes no NaN or infinity, which breaks the checks that
+# catch a diverging run. -Wno-unused-parameter: a skeleton's TODO body
 # leaves its parameters unused on purpose.
-CFLAGS   ?= -O2 -g
+CFLAGS   ?= -O3 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter
 CPPFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Icommon $(addprefix -I,$(LESSON_DIRS))
 # where tests find fixtures and helper programs (the grader adds the same two)
@@ -35,16 +36,20 @@ TESTLIBS := -lcriterion
 
 COMMON_SRC := $(wildcard common/*.c)
 REF_SRC    := $(foreach l,$(LESSON_DIRS),$(wildcard solutions/$(l)/*.c))
-LIB_OBJ    := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(REF_SRC:%.c=$(BUILD)/obj/%.o)
-LIB        := $(BUILD)/libllmlab.a
 DEMO_SRC   := $(foreach l,$(LESSON_DIRS),$(wildcard $(l)/demo_*.c))
+# A lesson's other .c files that are not skeletons are given code (read, not written).
+GIVEN_SRC  := $(filter-out $(patsubst solutions/%,%,$(REF_SRC)) $(DEMO_SRC),\
+                $(foreach l,$(LESSON_DIRS),$(wildcard $(l)/*.c)))
+LIB_OBJ    := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(REF_SRC:%.c=$(BUILD)/obj/%.o) \
+              $(GIVEN_SRC:%.c=$(BUILD)/obj/%.o)
+LIB        := $(BUILD)/libllmlab.a
 DEMOS      := $(DEMO_SRC:%.c=$(BUILD)/bin/%)
 
 # The grader compiles and links with exactly these settings.
 GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
-.PHONY: all help data lib demos test test-common test-tools check-skeletons sanitize setup \
+.PHONY: all help bench data lib demos test test-common test-tools check-skeletons sanitize setup \
         progress plot docs skeletons fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo
 .DELETE_ON_ERROR:
@@ -131,6 +136,16 @@ sanitize:  ## the whole suite under AddressSanitizer + UndefinedBehaviorSanitize
 	@$(MAKE) -s --no-print-directory BUILD=$(BUILD)/sanitize OPENMP=0 \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDLIBS="-lm -lz -fsanitize=address,undefined" lib test-common test-lessons
+
+# ---- performance (never a timed test: a benchmark, see BENCHMARKS.md) ----
+BENCH_SRC := $(wildcard tools/bench/*.c)
+BENCHES   := $(BENCH_SRC:tools/bench/%.c=$(BUILD)/bench/%)
+bench: $(BENCHES)  ## performance comparisons: matmul GFLOP/s vs the machine's peak
+	@for b in $(BENCHES); do $$b || exit 1; echo; done
+
+$(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS)
 
 # ---- runs, plots, docs ----
 plot:  ## draw runs/NAME/loss.png and a terminal plot: make plot RUN=runs/NAME

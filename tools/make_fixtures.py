@@ -147,6 +147,82 @@ def day01_5():
     write_fixture(os.path.join(ROOT, "day01_5_neural_net/tests/fixtures/nn.bin"), arrays)
 
 
+# ---- Day 2: array ops, float32 inputs, float64 reference results ----
+
+MATMUL_SHAPES = [(1, 1, 1), (1, 17, 5), (7, 1, 3), (13, 37, 70), (67, 40, 35), (9, 300, 20)]
+ROW_SHAPES = [(1, 9), (6, 1), (5, 7)]
+
+
+def day02():
+    g = torch.Generator().manual_seed(2024)
+
+    def rnd(*shape, scale=1.0):
+        # float32-representable numbers, so C (float32) and PyTorch see the same inputs
+        return (torch.randn(*shape, generator=g) * scale).float().double()
+
+    arrays = []
+
+    def leaf(t):
+        return t.clone().requires_grad_()
+
+    for i, (N, C, OC) in enumerate(MATMUL_SHAPES):
+        x, w, b = leaf(rnd(N, C)), leaf(rnd(OC, C, scale=C ** -0.5)), leaf(rnd(OC))
+        out = x @ w.T + b
+        dout = rnd(N, OC)
+        out.backward(dout)
+        k = f"matmul.{i}"
+        arrays += [(f"{k}.inp", x.detach()), (f"{k}.weight", w.detach()), (f"{k}.bias", b.detach()),
+                   (f"{k}.dout", dout), (f"{k}.out", out.detach()), (f"{k}.dinp", x.grad),
+                   (f"{k}.dweight", w.grad), (f"{k}.dbias", b.grad)]
+
+    for i, (N, C) in enumerate(ROW_SHAPES):
+        a, row = leaf(rnd(N, C)), leaf(rnd(C))
+        for name, fn in (("add_rows", lambda a, r: a + r), ("mul_rows", lambda a, r: a * r)):
+            a.grad, row.grad = None, None
+            out = fn(a, row)
+            dout = rnd(N, C)
+            out.backward(dout)
+            k = f"{name}.{i}"
+            arrays += [(f"{k}.a", a.detach()), (f"{k}.row", row.detach()), (f"{k}.dout", dout),
+                       (f"{k}.out", out.detach()), (f"{k}.da", a.grad), (f"{k}.drow", row.grad)]
+        for name, fn in (("sum", torch.sum), ("mean", torch.mean)):
+            for axis in (0, 1):
+                a.grad = None
+                out = fn(a, dim=axis)
+                dout = rnd(*out.shape)
+                out.backward(dout)
+                k = f"{name}{axis}.{i}"
+                arrays += [(f"{k}.a", a.detach()), (f"{k}.dout", dout), (f"{k}.out", out.detach()),
+                           (f"{k}.da", a.grad)]
+        for name, fn in (("relu", torch.relu), ("tanh", torch.tanh)):
+            a.grad = None
+            out = fn(a)
+            dout = rnd(N, C)
+            out.backward(dout)
+            k = f"{name}.{i}"
+            arrays += [(f"{k}.a", a.detach()), (f"{k}.dout", dout), (f"{k}.out", out.detach()),
+                       (f"{k}.da", a.grad)]
+
+    # softmax family: ordinary rows, a constant row, and rows of +-1e4 (overflow without the max trick)
+    logits = torch.cat([rnd(3, 10, scale=3.0), torch.zeros(1, 10),
+                        torch.tensor([[1e4, -1e4, 0.0, 5e3, 1e4, -3.0, 2.0, 9999.0, -1.0, 1.0]])])
+    targets = torch.tensor([3, 0, 9, 5, 1])
+    for name, fn in (("softmax", lambda x: torch.softmax(x, 1)), ("log_softmax", lambda x: torch.log_softmax(x, 1))):
+        x = leaf(logits)
+        out = fn(x)
+        dout = rnd(*out.shape)
+        out.backward(dout)
+        arrays += [(f"{name}.logits", logits), (f"{name}.dout", dout), (f"{name}.out", out.detach()),
+                   (f"{name}.dlogits", x.grad)]
+    x = leaf(logits)
+    loss = torch.nn.functional.cross_entropy(x, targets)
+    loss.backward()
+    arrays += [("ce.logits", logits), ("ce.targets", targets.double()), ("ce.loss", loss.detach()),
+               ("ce.probs", torch.softmax(logits, 1)), ("ce.dlogits", x.grad)]
+    write_fixture(os.path.join(ROOT, "day02_matrix/tests/fixtures/ops.bin"), arrays)
+
+
 if __name__ == "__main__":
     day01()
     day01_5()
+    day02()

@@ -48,8 +48,10 @@ def derive(text, path="<text>"):
                 raise FenceError(f"{path}:{no}: BEGIN SOLUTION inside the fence opened at line {fence_start}")
             fence_start, indent = no, line[: len(line) - len(line.lstrip())]
             if indent:
-                before = "\n".join(out[-4:])
-                if "TODO(" not in before:
+                before = "\n".join(out[-12:])
+                todo = before.rfind("TODO(")
+                # the TODO comment must be the last thing before the fence
+                if todo < 0 or not before.rstrip().endswith("*/") or "*/" in before[todo:].rstrip()[:-2]:
                     raise FenceError(f"{path}:{no}: an exercise fence must follow a TODO(...) comment "
                                      "that tells the learner what to write")
                 out.append(indent + STUB)

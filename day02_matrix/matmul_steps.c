@@ -1,0 +1,194 @@
+/*
+ * The four steps of a fast matrix multiplication (see matmul_steps.h and
+ * study note 04). Given code: read it, time it with `make bench`, change it.
+ */
+#include "matmul_steps.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86_KERNEL 1
+#endif
+
+/* Start C at 0 unless accumulating. */
+static void clear_c(int M, int N, float *C, int ldc, int accumulate) {
+    if (accumulate) return;
+    for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, (size_t)N * sizeof(float));
+}
+
+void gemm_naive(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
+                int csb, float *C, int ldc, int accumulate) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float sum = accumulate ? C[(size_t)i * ldc + j] : 0.0f;
+            for (int k = 0; k < K; k++) sum += A[(size_t)i * rsa + (size_t)k * csa] * B[(size_t)k * rsb + (size_t)j * csb];
+            C[(size_t)i * ldc + j] = sum;
+        }
+}
+
+void gemm_ikj(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
+              int csb, float *C, int ldc, int accumulate) {
+    clear_c(M, N, C, ldc, accumulate);
+    for (int i = 0; i < M; i++) {
+        /* restrict: c and b never overlap, which lets the compiler vectorise without checks */
+        float *restrict c = C + (size_t)i * ldc;
+        for (int k = 0; k < K; k++) {
+            float a = A[(size_t)i * rsa + (size_t)k * csa];
+            const float *restrict b = B + (size_t)k * rsb;
+            if (csb == 1)
+                for (int j = 0; j < N; j++) c[j] += a * b[j];  /* contiguous: vectorised */
+            else
+                for (int j = 0; j < N; j++) c[j] += a * b[(size_t)j * csb];
+        }
+    }
+}
+
+enum { TILE_I = 64, TILE_K = 256, TILE_J = 512 };
+
+void gemm_blocked(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
+                  int csb, float *C, int ldc, int accumulate) {
+    clear_c(M, N, C, ldc, accumulate);
+    /* a TILE_K x TILE_J tile of B (512 KiB) is reused by TILE_I rows of A before moving on */
+    for (int j0 = 0; j0 < N; j0 += TILE_J)
+        for (int k0 = 0; k0 < K; k0 += TILE_K)
+            for (int i0 = 0; i0 < M; i0 += TILE_I) {
+                int i1 = i0 + TILE_I < M ? i0 + TILE_I : M, k1 = k0 + TILE_K < K ? k0 + TILE_K : K;
+                int j1 = j0 + TILE_J < N ? j0 + TILE_J : N;
+                for (int i = i0; i < i1; i++) {
+                    float *restrict c = C + (size_t)i * ldc;
+                    for (int k = k0; k < k1; k++) {
+                        float a = A[(size_t)i * rsa + (size_t)k * csa];
+                        const float *restrict b = B + (size_t)k * rsb;
+                        if (csb == 1)
+                            for (int j = j0; j < j1; j++) c[j] += a * b[j];
+                        else
+                            for (int j = j0; j < j1; j++) c[j] += a * b[(size_t)j * csb];
+                    }
+                }
+            }
+}
+
+/* ---- step 3: packing and a register-blocked micro-kernel ---- */
+
+/* MR x NR is the tile of C one kernel call keeps in registers: 6 rows x 16
+ * columns = 12 AVX registers of 8 floats. KC x NR of B (16 KiB) stays in L1,
+ * MC x KC of A (96 KiB) in L2, KC x NC of B in L3. */
+enum { MR = 6, NR = 16, KC = 256, MC = 96, NC = 2048 };
+
+/* Copy A[i0.., k0..] (mc x kc) into row panels of MR: panel p holds, for each
+ * k, the MR values A(i0+p*MR+r, k) side by side. Rows past M are 0. */
+static void pack_a(float *dst, const float *A, int rsa, int csa, int i0, int mc, int k0, int kc, int M) {
+    for (int p = 0; p < mc; p += MR)
+        for (int k = 0; k < kc; k++)
+            for (int r = 0; r < MR; r++) {
+                int i = i0 + p + r;
+                *dst++ = (p + r < mc && i < M) ? A[(size_t)i * rsa + (size_t)(k0 + k) * csa] : 0.0f;
+            }
+}
+
+/* Copy B[k0.., j0..] (kc x nc) into column panels of NR, the same way. */
+static void pack_b(float *dst, const float *B, int rsb, int csb, int k0, int kc, int j0, int nc) {
+    for (int q = 0; q < nc; q += NR)
+        for (int k = 0; k < kc; k++)
+            for (int c = 0; c < NR; c++)
+                *dst++ = q + c < nc ? B[(size_t)(k0 + k) * rsb + (size_t)(j0 + q + c) * csb] : 0.0f;
+}
+
+/* Add acc (MR x NR) into the rows x cols corner of C at c (row stride ldc). */
+static void add_tile(float *c, int ldc, const float *acc, int rows, int cols) {
+    for (int r = 0; r < rows; r++)
+        for (int s = 0; s < cols; s++) c[(size_t)r * ldc + s] += acc[r * NR + s];
+}
+
+/* C tile (rows x cols <= MR x NR) += a panel (kc x MR) times b panel (kc x NR). Portable version. */
+static void kernel_generic(int kc, const float *a, const float *b, float *c, int ldc, int rows, int cols) {
+    float acc[MR * NR] = {0};
+    for (int k = 0; k < kc; k++, a += MR, b += NR)
+        for (int r = 0; r < MR; r++)
+            for (int s = 0; s < NR; s++) acc[r * NR + s] += a[r] * b[s];
+    add_tile(c, ldc, acc, rows, cols);
+}
+
+#ifdef HAVE_X86_KERNEL
+/* The same with AVX2: 12 accumulators; per k, 2 loads of b, 6 broadcasts of a, 12 FMAs. */
+__attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float *a, const float *b,
+                                                             float *c, int ldc, int rows, int cols) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int k = 0; k < kc; k++, a += MR, b += NR) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), ar;
+        ar = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ar, b0, c00); c01 = _mm256_fmadd_ps(ar, b1, c01);
+        ar = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ar, b0, c10); c11 = _mm256_fmadd_ps(ar, b1, c11);
+        ar = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ar, b0, c20); c21 = _mm256_fmadd_ps(ar, b1, c21);
+        ar = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ar, b0, c30); c31 = _mm256_fmadd_ps(ar, b1, c31);
+        ar = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ar, b0, c40); c41 = _mm256_fmadd_ps(ar, b1, c41);
+        ar = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ar, b0, c50); c51 = _mm256_fmadd_ps(ar, b1, c51);
+    }
+    __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    if (rows == MR && cols == NR) {  /* a full tile: add straight into C */
+        for (int r = 0; r < MR; r++) {
+            float *row = c + (size_t)r * ldc;
+            _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[r][0]));
+            _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[r][1]));
+        }
+        return;
+    }
+    float tile[MR * NR];  /* an edge tile: only part of it is inside C */
+    for (int r = 0; r < MR; r++) {
+        _mm256_storeu_ps(tile + r * NR, acc[r][0]);
+        _mm256_storeu_ps(tile + r * NR + 8, acc[r][1]);
+    }
+    add_tile(c, ldc, tile, rows, cols);
+}
+#endif
+
+typedef void KernelFn(int kc, const float *a, const float *b, float *c, int ldc, int rows, int cols);
+
+static KernelFn *pick_kernel(void) {
+#ifdef HAVE_X86_KERNEL
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kernel_avx2;
+#endif
+    return kernel_generic;
+}
+
+void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
+               int csb, float *C, int ldc, int accumulate) {
+    if ((double)M * N * K < 32.0 * 32 * 32) {  /* tiny: packing costs more than it saves */
+        gemm_ikj(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
+        return;
+    }
+    clear_c(M, N, C, ldc, accumulate);
+    KernelFn *kernel = pick_kernel();
+    float *bpack = XMALLOC(sizeof(float) * KC * (NC + NR));
+    float *apack = XMALLOC(sizeof(float) * KC * (MC + MR));
+    /* Both threads work on the same packed blocks and split the column panels
+     * of B between them: 64 panels for N = 1024, an even share for each. */
+#pragma omp parallel
+    for (int j0 = 0; j0 < N; j0 += NC) {
+        int nc = N - j0 < NC ? N - j0 : NC;
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            int kc = K - k0 < KC ? K - k0 : KC;
+#pragma omp for schedule(static)
+            for (int q = 0; q < nc; q += NR)
+                pack_b(bpack + (size_t)q * kc, B, rsb, csb, k0, kc, j0 + q, nc - q < NR ? nc - q : NR);
+            for (int i0 = 0; i0 < M; i0 += MC) {
+                int mc = M - i0 < MC ? M - i0 : MC;
+#pragma omp for schedule(static)
+                for (int p = 0; p < mc; p += MR)
+                    pack_a(apack + (size_t)p * kc, A, rsa, csa, i0 + p, mc - p < MR ? mc - p : MR, k0, kc, M);
+#pragma omp for schedule(static)
+                for (int q = 0; q < nc; q += NR)
+                    for (int p = 0; p < mc; p += MR)
+                        kernel(kc, apack + (size_t)p * kc, bpack + (size_t)q * kc,
+                               C + (size_t)(i0 + p) * ldc + j0 + q, ldc, mc - p < MR ? mc - p : MR,
+                               nc - q < NR ? nc - q : NR);
+            }
+        }
+    }
+    free(apack);
+    free(bpack);
+}

@@ -1,0 +1,37 @@
+/**
+ * @file matmul_steps.h
+ * @brief Four matrix multiplications, each faster than the last: the performance lesson.
+ *
+ * All four compute the same thing, `C (M,N) = A (M,K) @ B (K,N)` (or `+=`
+ * with @p accumulate = 1), and differ only in the order in which they touch
+ * memory. `make bench` times each one; study note 04 explains the steps.
+ *
+ * Strides let one routine read a matrix or its transpose without copying:
+ * element A(i,k) is `A[i*rsa + k*csa]` and B(k,j) is `B[k*rsb + j*csb]`.
+ * A row-major (M,K) matrix has rsa = K, csa = 1; its transpose, read as
+ * (K,M), has rsa = 1, csa = K. C is row-major with row stride @p ldc.
+ */
+#ifndef LLMLAB_MATMUL_STEPS_H
+#define LLMLAB_MATMUL_STEPS_H
+
+/** The signature all four share. */
+typedef void GemmFn(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
+                    int csb, float *C, int ldc, int accumulate);
+
+/** Step 0, the textbook: for each (i, j) a dot product over k. Reads B down a column: a new cache line for every k. */
+GemmFn gemm_naive;
+/** Step 1, loop order i-k-j: the inner loop walks rows of B and C in order, so the compiler vectorises it. */
+GemmFn gemm_ikj;
+/** Step 2, cache blocking: i-k-j over tiles small enough that B's tile stays in cache while it is reused. */
+GemmFn gemm_blocked;
+/**
+ * Step 3, the reference: pack tiles of A and B into contiguous panels, then
+ * a 6x16 register-blocked kernel (AVX2 + FMA where the CPU has them) does
+ * 96 multiply-adds per 22 loads; OpenMP threads share the rows of C.
+ */
+GemmFn gemm_fast;
+
+/** Multiply-adds are 2 floating-point operations: the work of one call is 2*M*N*K FLOPs. */
+static inline double gemm_flops(int M, int N, int K) { return 2.0 * M * N * K; }
+
+#endif
