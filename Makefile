@@ -27,6 +27,8 @@ CPPFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Icommon $(addprefix -I,$(LESSON_
 PATHDEFS := -DLLMLAB_ROOT=\"$(CURDIR)\" -DLLMLAB_BUILD=\"$(abspath $(BUILD))\"
 ifeq ($(OPENMP),1)
   CFLAGS_OMP := -fopenmp
+else
+  CFLAGS_OMP := -Wno-unknown-pragmas
 endif
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(CFLAGS_OMP) $(EXTRA_CFLAGS)
 LDLIBS   := -lm -lz
@@ -82,10 +84,10 @@ $(BUILD)/bin/%: %.c $(LIB) FORCE
 FORCE:
 
 demo: lib  ## the main job (until Week 2: the newest lesson's demo, on the reference; MINE=1: yours)
-	@$(GRADE) --run-demo latest $(if $(filter 1,$(MINE)),--mine,--reference)
+	@$(GRADE) --run-demo latest $(if $(filter 1,$(MINE)),--mine,--reference) -- $(ARGS)
 
-demo-%: lib  ## run a lesson's demo on your code: make demo-day1 (REF=1: the reference's)
-	@$(GRADE) --run-demo $* $(if $(filter 1,$(MINE)),--mine) $(if $(filter 1,$(REF)),--reference)
+demo-%: lib  ## run a lesson's demos on your code: make demo-day1 (REF=1: the reference's; ARGS="--quick")
+	@$(GRADE) --run-demo $* $(if $(filter 1,$(MINE)),--mine) $(if $(filter 1,$(REF)),--reference) -- $(ARGS)
 
 # ---- grading (the learner's side) ----
 check-%: lib  ## grade your work on a lesson: make check-day1

@@ -224,6 +224,13 @@ int main(int argc, char **argv) {
             backward(&m, xb, yb, BATCH);
             sgd_momentum(&m, lr, momentum);
             running = s == 0 ? loss : 0.98 * running + 0.02 * loss;
+            if (step == 20) {
+                double projected = (timer_now() - t0) / 21 * total;
+                if (projected > 180)
+                    fprintf(stderr, "\nThis run will take about %.0f minutes: your matmul is probably the plain triple\n"
+                            "loop. Step 7 of the README makes it far faster (or Ctrl-C, then make demo-day2 ARGS=--quick).\n",
+                            projected / 60);
+            }
             if (s % 50 == 0) runlog_row(&log, (double[]){step, loss, NAN, lr, NAN});
             progress_update(&bar, s + 1, "loss %.3f", running);
         }

@@ -497,7 +497,13 @@ def main(argv):
     ap.add_argument("--run-demo-smoke", action="store_true")
     ap.add_argument("--summarize-xml", nargs=2, metavar=("XML", "LABEL"))
     ap.add_argument("--compdb", metavar="FILE")
-    args, extra = ap.parse_known_args(argv[1:])
+    argv = argv[1:]
+    passthrough = []  # after "--": arguments for the demo itself
+    if "--" in argv:
+        passthrough = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
+    args, extra = ap.parse_known_args(argv)
+    extra += passthrough
 
     if args.summarize_xml:
         return summarize_xml(*args.summarize_xml)
