@@ -4,9 +4,11 @@
 #
 #   data/fashion-mnist/   links to Debian's dataset-fashion-mnist (offline)
 #   data/tinyshakespeare.txt   downloaded, or copied from $LLMLAB_DATA_MIRROR, SHA-256 checked
+#   data/mnist/           classic MNIST (optional), downloaded the same way
 #
 # LLMLAB_DATA_MIRROR=DIR copies files from DIR instead of downloading (CI, benchmarks).
-# A download that fails (no network) is reported and skipped; what is offline still works.
+# A download that fails (no network) is reported and skipped: the offline parts
+# still work and the exit status stays 0. A file whose SHA-256 is wrong is an error.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p data
@@ -25,17 +27,22 @@ else
     status=1
 fi
 
-# ---- checksummed files: name, sha256, url ----
+# ---- checksummed files: path under data/, sha256, url. Returns 1: no download, 2: bad file ----
 fetch() {
     local name="$1" sum="$2" url="$3" dest="data/$1"
+    mkdir -p "$(dirname "$dest")"
     if [ -f "$dest" ] && echo "$sum  $dest" | sha256sum -c --status; then
         echo "data: $name ok"
         return 0
     fi
     local tmp="$dest.part"
     rm -f "$tmp"
+    local base
+    base=$(basename "$name")
     if [ -n "${LLMLAB_DATA_MIRROR:-}" ] && [ -f "$LLMLAB_DATA_MIRROR/$name" ]; then
         cp "$LLMLAB_DATA_MIRROR/$name" "$tmp" && chmod 644 "$tmp"
+    elif [ -n "${LLMLAB_DATA_MIRROR:-}" ] && [ -f "$LLMLAB_DATA_MIRROR/$base" ]; then
+        cp "$LLMLAB_DATA_MIRROR/$base" "$tmp" && chmod 644 "$tmp"
     elif command -v curl >/dev/null; then
         curl -fsSL --max-time 120 -o "$tmp" "$url" || { echo "data: could not download $name from $url (no network?); set LLMLAB_DATA_MIRROR=DIR to copy it from a folder" >&2; rm -f "$tmp"; return 1; }
     elif command -v wget >/dev/null; then
@@ -45,15 +52,27 @@ fetch() {
         return 1
     fi
     if ! echo "$sum  $tmp" | sha256sum -c --status; then
-        echo "data: $name has the wrong SHA-256 (expected $sum): not kept" >&2
+        echo "data: error: $name has the wrong SHA-256 (expected $sum): not kept" >&2
         rm -f "$tmp"
-        return 1
+        return 2
     fi
     mv "$tmp" "$dest"   # only a verified file takes the final name
     echo "data: $name ok (verified)"
 }
 
-fetch tinyshakespeare.txt 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed \
-    https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt || status=1
+check() { # a failed download is a warning; a corrupted file is an error
+    "$@"
+    [ $? -eq 2 ] && status=1
+    return 0
+}
+
+check fetch tinyshakespeare.txt 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed \
+    https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
+
+mnist=https://ossci-datasets.s3.amazonaws.com/mnist
+check fetch mnist/train-images-idx3-ubyte.gz 440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609 $mnist/train-images-idx3-ubyte.gz
+check fetch mnist/train-labels-idx1-ubyte.gz 3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c $mnist/train-labels-idx1-ubyte.gz
+check fetch mnist/t10k-images-idx3-ubyte.gz 8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6 $mnist/t10k-images-idx3-ubyte.gz
+check fetch mnist/t10k-labels-idx1-ubyte.gz f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6 $mnist/t10k-labels-idx1-ubyte.gz
 
 exit $status
