@@ -15,6 +15,9 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
+
+#include "fixture.h"
 
 /** Repository root, baked in by the Makefile so tests find fixtures from any directory. */
 #ifndef LLMLAB_ROOT
@@ -60,5 +63,30 @@ static inline int llmlab_close(double got, double want, double tol) {
 #else
 #define EXPECT_NO_LEAKS() ((void)0)
 #endif
+
+/** A float copy of fixture array @p key (free() it); its element count goes to @p n when not NULL. */
+static inline float *fixture_floats(const Fixture *fx, const char *key, size_t *n) {
+    const FixtureArray *a = fixture_get(fx, key);
+    float *f = calloc(a->size + 1, sizeof *f);
+    cr_assert_not_null(f, "out of memory reading fixture %s", key);
+    for (size_t i = 0; i < a->size; i++) f[i] = (float)a->data[i];
+    if (n) *n = a->size;
+    return f;
+}
+
+/**
+ * Assert that got[0..size) matches fixture array @p key within @p tol; on
+ * failure, name the first element that differs by its row and column.
+ */
+static inline void expect_fixture_array(const Fixture *fx, const float *got, const char *key, double tol,
+                                        const char *what, const char *hint) {
+    const FixtureArray *want = fixture_get(fx, key);
+    size_t cols = want->ndim >= 2 ? want->dims[want->ndim - 1] : want->size;
+    for (size_t i = 0; i < want->size; i++)
+        if (!llmlab_close(got[i], want->data[i], tol))
+            cr_assert_fail("%s (%s): element [%zu][%zu] expected %.7g, got %.7g (tolerance %g)\n  hint: %s",
+                           what, key, i / cols, i % cols, want->data[i], got[i], tol, hint);
+    cr_assert(1);
+}
 
 #endif

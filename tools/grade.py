@@ -71,10 +71,6 @@ def load_lessons():
 
 def find_lesson(lessons, name):
     name = name.strip().rstrip("/")
-    if name == "latest":  # the newest lesson that has a demo
-        with_demo = [l for l in lessons if l.demo_sources()]
-        if with_demo:
-            return with_demo[-1]
     for l in lessons:
         if name in (l.id, l.folder, l.id.replace("day", ""), "check-" + l.id):
             return l

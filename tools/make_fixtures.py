@@ -222,7 +222,130 @@ def day02():
     write_fixture(os.path.join(ROOT, "day02_matrix/tests/fixtures/ops.bin"), arrays)
 
 
+# ---- Day 3: attention ----
+
+SDPA_CASES = [(1, 1, 1, 0), (1, 5, 4, 0), (5, 5, 3, 1), (4, 4, 1, 1), (6, 6, 8, 0), (3, 5, 4, 1)]
+MHA_CASES = [(2, 5, 8, 2, 1), (1, 1, 4, 4, 1), (2, 4, 6, 6, 0), (1, 7, 12, 3, 1)]
+
+
+def day03():
+    g = torch.Generator().manual_seed(33)
+
+    def rnd(*shape):
+        return torch.randn(*shape, generator=g).float().double()
+
+    arrays = []
+    for i, (Tq, Tk, hs, causal) in enumerate(SDPA_CASES):
+        q, k, v = (rnd(T, hs).requires_grad_() for T in (Tq, Tk, Tk))
+        scores = (q @ k.T) / hs ** 0.5
+        if causal:  # query i is position i + (Tk - Tq): it sees keys j <= that
+            allowed = torch.arange(Tk)[None, :] <= torch.arange(Tq)[:, None] + (Tk - Tq)
+            scores = scores.masked_fill(~allowed, float("-inf"))
+        att = torch.softmax(scores, dim=1)
+        out = att @ v
+        dout = rnd(Tq, hs)
+        out.backward(dout)
+        key = f"sdpa.{i}"
+        arrays += [(f"{key}.q", q.detach()), (f"{key}.k", k.detach()), (f"{key}.v", v.detach()),
+                   (f"{key}.dout", dout), (f"{key}.att", att.detach()), (f"{key}.out", out.detach()),
+                   (f"{key}.dq", q.grad), (f"{key}.dk", k.grad), (f"{key}.dv", v.grad)]
+    for i, (B, T, C, NH, causal) in enumerate(MHA_CASES):
+        hs = C // NH
+        qkv = rnd(B, T, 3 * C).requires_grad_()
+        q, k, v = qkv.split(C, dim=2)
+        # split heads, attend, merge: the textbook PyTorch formulation (B, NH, T, hs)
+        heads = lambda x: x.reshape(B, T, NH, hs).transpose(1, 2)
+        scores = heads(q) @ heads(k).transpose(-2, -1) / hs ** 0.5
+        if causal:
+            scores = scores.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
+        y = torch.softmax(scores, dim=-1) @ heads(v)
+        out = y.transpose(1, 2).reshape(B, T, C)
+        dout = rnd(B, T, C)
+        out.backward(dout)
+        key = f"mha.{i}"
+        arrays += [(f"{key}.qkv", qkv.detach()), (f"{key}.dout", dout), (f"{key}.out", out.detach()),
+                   (f"{key}.dqkv", qkv.grad), (f"{key}.shape", torch.tensor([B, T, C, NH, causal]))]
+    T, C = 7, 6
+    pos = torch.arange(T, dtype=torch.float64)[:, None]
+    i2 = torch.arange(0, C, 2, dtype=torch.float64)
+    angle = pos / 10000 ** (i2 / C)
+    pe = torch.stack([torch.sin(angle), torch.cos(angle)], dim=2).reshape(T, C)
+    arrays.append(("sinusoidal.pe", pe))
+    B, T, C, V = 2, 4, 3, 5
+    tokens = torch.tensor([[1, 4, 1, 0], [3, 3, 2, 1]])
+    wte, wpe = rnd(V, C).requires_grad_(), rnd(6, C).requires_grad_()
+    out = wte[tokens] + wpe[:T]
+    dout = rnd(B, T, C)
+    out.backward(dout)
+    arrays += [("emb.tokens", tokens.double()), ("emb.wte", wte.detach()), ("emb.wpe", wpe.detach()),
+               ("emb.dout", dout), ("emb.out", out.detach()), ("emb.dwte", wte.grad), ("emb.dwpe", wpe.grad)]
+    write_fixture(os.path.join(ROOT, "day03_attention/tests/fixtures/attention.bin"), arrays)
+
+
+# ---- Day 4: LayerNorm, GELU, the block ----
+
+BLOCK_PARAM_NAMES = ["ln1_w", "ln1_b", "qkv_w", "qkv_b", "proj_w", "proj_b",
+                     "ln2_w", "ln2_b", "fc_w", "fc_b", "fcproj_w", "fcproj_b"]  # BLOCK_PARAMS order
+BLOCK_CASES = [(2, 5, 8, 2), (1, 1, 4, 4), (2, 6, 12, 3)]
+
+
+def day04():
+    g = torch.Generator().manual_seed(44)
+    F = torch.nn.functional
+
+    def rnd(*shape, scale=1.0):
+        return (torch.randn(*shape, generator=g) * scale).float().double()
+
+    arrays = []
+    for i, (N, C) in enumerate([(3, 8), (1, 5), (2, 1)]):
+        x, w, b = rnd(N, C, scale=2.0).requires_grad_(), rnd(C).requires_grad_(), rnd(C).requires_grad_()
+        out = F.layer_norm(x, (C,), w, b, eps=1e-5)
+        dout = rnd(N, C)
+        out.backward(dout)
+        k = f"ln.{i}"
+        arrays += [(f"{k}.x", x.detach()), (f"{k}.w", w.detach()), (f"{k}.b", b.detach()), (f"{k}.dout", dout),
+                   (f"{k}.out", out.detach()), (f"{k}.dx", x.grad), (f"{k}.dw", w.grad), (f"{k}.db", b.grad)]
+    x = torch.cat([rnd(20, scale=2.0), torch.tensor([-12.0, -3.0, 0.0, 3.0, 12.0])]).requires_grad_()
+    out = F.gelu(x, approximate="tanh")
+    dout = rnd(25)
+    out.backward(dout)
+    arrays += [("gelu.x", x.detach()), ("gelu.dout", dout), ("gelu.out", out.detach()), ("gelu.dx", x.grad)]
+
+    for i, (B, T, C, NH) in enumerate(BLOCK_CASES):
+        hs = C // NH
+        shapes = {"ln1_w": (C,), "ln1_b": (C,), "qkv_w": (3 * C, C), "qkv_b": (3 * C,), "proj_w": (C, C),
+                  "proj_b": (C,), "ln2_w": (C,), "ln2_b": (C,), "fc_w": (4 * C, C), "fc_b": (4 * C,),
+                  "fcproj_w": (C, 4 * C), "fcproj_b": (C,)}
+        P = {}
+        for name in BLOCK_PARAM_NAMES:
+            if name.endswith("_w") and name.startswith("ln"):
+                P[name] = (1 + rnd(*shapes[name], scale=0.1)).requires_grad_()
+            else:
+                P[name] = rnd(*shapes[name], scale=0.3).requires_grad_()
+        x = rnd(B, T, C).requires_grad_()
+        h = F.layer_norm(x, (C,), P["ln1_w"], P["ln1_b"], eps=1e-5)
+        qkv = F.linear(h, P["qkv_w"], P["qkv_b"])
+        q, k_, v = qkv.split(C, dim=2)
+        heads = lambda t: t.reshape(B, T, NH, hs).transpose(1, 2)
+        sc = heads(q) @ heads(k_).transpose(-2, -1) / hs ** 0.5
+        sc = sc.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
+        y = (torch.softmax(sc, -1) @ heads(v)).transpose(1, 2).reshape(B, T, C)
+        res1 = x + F.linear(y, P["proj_w"], P["proj_b"])
+        h2 = F.layer_norm(res1, (C,), P["ln2_w"], P["ln2_b"], eps=1e-5)
+        out = res1 + F.linear(F.gelu(F.linear(h2, P["fc_w"], P["fc_b"]), approximate="tanh"), P["fcproj_w"], P["fcproj_b"])
+        dout = rnd(B, T, C)
+        out.backward(dout)
+        k = f"block.{i}"
+        arrays += [(f"{k}.shape", torch.tensor([B, T, C, NH])), (f"{k}.x", x.detach()), (f"{k}.dout", dout),
+                   (f"{k}.out", out.detach()), (f"{k}.dx", x.grad)]
+        for name in BLOCK_PARAM_NAMES:
+            arrays += [(f"{k}.{name}", P[name].detach()), (f"{k}.grad.{name}", P[name].grad)]
+    write_fixture(os.path.join(ROOT, "day04_transformer/tests/fixtures/transformer.bin"), arrays)
+
+
 if __name__ == "__main__":
     day01()
     day01_5()
     day02()
+    day03()
+    day04()

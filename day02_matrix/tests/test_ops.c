@@ -33,30 +33,13 @@ EXERCISE(cross_entropy);
 enum { N_MATMUL = 6, N_ROWS = 3 };
 
 /* A float copy of fixture array `key` (freed by the caller), and its element count. */
-static float *load(const char *key, size_t *n) {
-    const FixtureArray *a = fixture_get(&fx, key);
-    float *f = malloc(a->size * sizeof *f + 1);
-    for (size_t i = 0; i < a->size; i++) f[i] = (float)a->data[i];
-    if (n) *n = a->size;
-    return f;
-}
+#define load(key, n) fixture_floats(&fx, (key), (n))
+#define expect_array(got, key, tol, what, hint) expect_fixture_array(&fx, (got), (key), (tol), (what), (hint))
 
 static float *zeros(size_t n) { return calloc(n + 1, sizeof(float)); }
 
 static int dim(const char *key, int d) { return (int)fixture_get(&fx, key)->dims[d]; }
 
-/* Compare got[0..n) with fixture array `key`; report the first element that differs. */
-static void expect_array(const float *got, const char *key, double tol, const char *what, const char *hint) {
-    const FixtureArray *want = fixture_get(&fx, key);
-    for (size_t i = 0; i < want->size; i++) {
-        if (!llmlab_close(got[i], want->data[i], tol)) {
-            size_t cols = want->ndim >= 2 ? want->dims[want->ndim - 1] : want->size;
-            cr_assert_fail("%s (%s): element [%zu][%zu] expected %.7g, got %.7g (tolerance %g)\n  hint: %s",
-                           what, key, i / cols, i % cols, want->data[i], got[i], tol, hint);
-        }
-    }
-    cr_assert(1);
-}
 
 /* ---- matmul ---- */
 
