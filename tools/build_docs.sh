@@ -38,9 +38,13 @@ html="$out/html"
 shopt -s nullglob
 inputs=()
 [ -f README.md ] && inputs+=(README.md)
-for d in common day*/ week*/ study_notes docs; do
+[ -f README.ko.md ] && inputs+=(README.ko.md)
+# lessons in course order (tools/lessons.tsv), then any other lesson-like folder
+ordered=$(awk -F'\t' '!/^#/ && NF >= 3 { print $2 }' tools/lessons.tsv 2>/dev/null)
+for d in common $ordered day*/ week*/ study_notes docs; do
     d=${d%/}
     [ -d "$d" ] || continue
+    case " ${inputs[*]} " in *" $d "*) continue ;; esac  # listed already
     case "$d" in
         *[[:space:]*?[]*) die "folder '$d' has a space or one of * ? [ in its name; rename it (Doxygen cannot read it)." ;;
     esac

@@ -517,7 +517,8 @@ class MarkdownFile:
                 else:
                     return self._checkout_link(full, anchor)
             if not os.path.exists(full):
-                return None            # a .md link Doxygen cannot resolve: it warns itself
+                self.warn(lineno, "link to '%s': no such file" % dest)
+                return None
             full = os.path.realpath(full)
             if not site.in_site(full):
                 return self._checkout_link(full, anchor)
@@ -667,9 +668,40 @@ def _parse_link_tail(line, i):
     return dest, j + 1
 
 
+def lesson_nav(path, root):
+    """For a lesson's README (or its Korean twin): a closing line linking the
+    previous and next lessons of tools/lessons.tsv, so the site reads in order."""
+    rel = os.path.relpath(os.path.realpath(path), root).replace(os.sep, "/")
+    folder, _, name = rel.partition("/")
+    if name not in ("README.md", "README.ko.md"):
+        return ""
+    lessons = []
+    try:
+        with open(os.path.join(root, "tools", "lessons.tsv"), encoding="utf-8") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if not line.startswith("#") and len(parts) >= 3 and os.path.isdir(os.path.join(root, parts[1])):
+                    lessons.append((parts[1], parts[2]))
+    except OSError:
+        return ""
+    folders = [l[0] for l in lessons]
+    if folder not in folders:
+        return ""
+    i = folders.index(folder)
+    korean = name == "README.ko.md"
+    links = []
+    if i > 0:
+        links.append("%s: [%s](../%s/%s)" % ("이전" if korean else "Previous", lessons[i - 1][1], lessons[i - 1][0], name))
+    links.append("[%s](../%s)" % ("과정 전체" if korean else "The course", "README.ko.md" if korean else "README.md"))
+    if i + 1 < len(lessons):
+        links.append("%s: [%s](../%s/%s)" % ("다음" if korean else "Next", lessons[i + 1][1], lessons[i + 1][0], name))
+    return "\n\n---\n\n" + " · ".join(links) + "\n"
+
+
 def filter_text(text, path, site=None):
     """Filter the Markdown `text` of the file `path`: returns (new text, warnings)."""
     site = site or Site()
+    text = text + lesson_nav(path, site.root)
     doc = MarkdownFile(path, text, site)
     return doc.convert(), doc.warnings
 

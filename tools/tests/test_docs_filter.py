@@ -33,5 +33,12 @@ class MathFilter(unittest.TestCase):
         self.assertTrue(any("warning" in w for w in warnings), warnings)
 
 
+class Links(unittest.TestCase):
+    def test_a_link_to_a_missing_file_warns(self):
+        _, warnings = convert("# T\n\nSee [the notes](no_such_note.md) and [x](../missing.h).\n")
+        self.assertEqual(len(warnings), 2, warnings)
+        self.assertIn("no such file", warnings[0])
+
+
 if __name__ == "__main__":
     unittest.main()
