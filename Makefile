@@ -6,6 +6,18 @@
 # supplies every lesson you have not done yet.
 
 CC      ?= cc
+# SAN=1: build and grade under AddressSanitizer + UBSan (in build/asan).
+# DEBUG=1: no optimisation, for gdb (in build/debug).
+ifeq ($(SAN),1)
+  BUILD        := build/asan
+  OPENMP       := 0
+  CFLAGS       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDLIBS_EXTRA := -fsanitize=address,undefined
+endif
+ifeq ($(DEBUG),1)
+  BUILD  := build/debug
+  CFLAGS := -O0 -g
+endif
 PYTHON  ?= python3
 BUILD   ?= build
 # OPENMP=0 builds without threads (e.g. a compiler without OpenMP).
@@ -31,7 +43,7 @@ else
   CFLAGS_OMP := -Wno-unknown-pragmas
 endif
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(CFLAGS_OMP) $(EXTRA_CFLAGS)
-LDLIBS   := -lm -lz
+LDLIBS   := -lm -lz $(LDLIBS_EXTRA)
 # V=1 prints every compiler command.
 Q        := $(if $(filter 1,$(V)),,@)
 TESTLIBS := -lcriterion

@@ -53,6 +53,31 @@ done
 shopt -u nullglob
 [ ${#inputs[@]} -gt 0 ] || die "nothing to document in $root (no README.md, common/, day*/, week*/, study_notes/ or docs/)."
 
+# ---- a gallery of the pictures the demos drew (runs/ is generated, so the
+# page lists what this machine has made so far) ----
+mkdir -p build/docs/gallery
+gallery=build/docs/gallery/gallery.md
+{
+    echo "# Gallery: what your runs drew"
+    echo
+    echo "Every picture below was made on this machine by a demo or by \`make plot\`,"
+    echo "and copied here by \`make docs\`. Run more demos, then \`make docs\` again."
+    echo
+    found=0
+    for png in runs/*/*.png; do
+        [ -f "$png" ] || continue
+        found=1
+        name=$(basename "$(dirname "$png")")-$(basename "$png")
+        cp "$png" "build/docs/gallery/$name"
+        echo "## $(dirname "$png")/$(basename "$png")"
+        echo
+        echo "![$(basename "$png" .png) of $(dirname "$png")]($name)"
+        echo
+    done
+    [ "$found" = 1 ] || echo "No pictures yet: try \`make demo-day1\`, \`make demo-day3\` or \`make plot RUN=runs/day1\`."
+} > "$gallery"
+inputs+=(build/docs/gallery)
+
 export LLMLAB_DOCS_ROOT="$root"
 export LLMLAB_DOCS_OUT="$out"
 export LLMLAB_DOCS_INPUT="${inputs[*]}"

@@ -260,6 +260,15 @@ def rerun_alone(binary, suite, test):
     return p.stderr, own
 
 
+def lesson_id_of(binary):
+    """The lesson id (day2) of a test binary built under build/.../<folder>/test_x."""
+    folder = os.path.basename(os.path.dirname(binary))
+    for lesson in load_lessons():
+        if lesson.folder == folder:
+            return lesson.id
+    return "<lesson>"
+
+
 class Outcome:
     def __init__(self, suite, test, kind, detail=()):
         self.suite, self.test, self.kind, self.detail = suite, test, kind, list(detail)
@@ -300,9 +309,14 @@ def run_tests(binary, xml_path):
             outcomes.append(Outcome(suite, test, "not started",
                                     [f"{todo.group(1)} is still TODO ({todo.group(2)})"]))
         elif status == "CRASHED":
+            # Criterion runs the test in a child process: gdb must follow the fork
+            debug_bin = os.path.relpath(binary, ROOT).replace("build/", "build/debug/", 1)
             outcomes.append(Outcome(suite, test, "crashed", [
-                "the process died (a NULL pointer or out-of-bounds access?). Debug it with:",
-                f"  gdb --args {os.path.relpath(binary, ROOT)} --filter={suite}/{test} --jobs=1"]))
+                "the process died (a NULL pointer or out-of-bounds access?). Find the line with",
+                f"  make check-{lesson_id_of(binary)} SAN=1      (AddressSanitizer names it), or in gdb:",
+                f"  make check-{lesson_id_of(binary)} DEBUG=1; gdb -ex 'set follow-fork-mode child' "
+                f"-ex 'handle SIGSTOP nostop noprint' -ex 'handle SIGCONT nostop noprint' -ex run "
+                f"--args {debug_bin} --filter={suite}/{test} --jobs=1"]))
         else:
             detail = clean_message(message)
             errors = [l for l in stderr.splitlines() if l.startswith(("error:", "  hint:"))]
