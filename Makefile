@@ -63,7 +63,7 @@ DEMOS      := $(DEMO_SRC:%.c=$(BUILD)/bin/%)
 GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
-.PHONY: all help bench data lib demos test test-common test-tools check-skeletons sanitize setup \
+.PHONY: all help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
         progress plot docs skeletons fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo
 .DELETE_ON_ERROR:
@@ -121,6 +121,7 @@ test: ## the course's own tests (reference passes, pristine skeletons fail, tool
 	@$(MAKE) -s --no-print-directory check-skeletons
 	@$(MAKE) -s --no-print-directory EXTRA_CFLAGS=-Werror BUILD=$(BUILD)/werror lib demos test-common
 	@$(MAKE) -s --no-print-directory test-tools
+	@$(MAKE) -s --no-print-directory fuzz-replay
 	@$(MAKE) -s --no-print-directory EXTRA_CFLAGS=-Werror BUILD=$(BUILD)/werror test-lessons
 	@$(MAKE) -s --no-print-directory docs
 	@echo "make test: all checks passed"
@@ -162,6 +163,28 @@ bench: $(BENCHES)  ## performance comparisons: matmul GFLOP/s vs the machine's p
 $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS)
+
+# ---- fuzzing (clang's libFuzzer): every parser of outside input ----
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tools/fuzz/fuzz_%.c,%,$(wildcard tools/fuzz/fuzz_*.c))
+fuzz:  ## fuzz every parser for FUZZ_SECONDS each (clang + libFuzzer); new crashes land in build/fuzz/
+	@mkdir -p $(BUILD)/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
+	    tools/fuzz/fuzz_$$t.c $(COMMON_SRC) -o $(BUILD)/fuzz/fuzz_$$t -lm -lz || exit 1; \
+	  mkdir -p $(BUILD)/fuzz/corpus_$$t; \
+	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
+	    $(BUILD)/fuzz/corpus_$$t tools/fuzz/corpus/$$t || exit 1; \
+	done
+
+# make test replays each committed corpus under the sanitizers, without libFuzzer
+fuzz-replay: $(LIB)
+	@mkdir -p $(BUILD)/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  $(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	    -DLLMLAB_FUZZ_REPLAY -Icommon tools/fuzz/fuzz_$$t.c $(COMMON_SRC) -o $(BUILD)/fuzz/replay_$$t -lm -lz || exit 1; \
+	  $(BUILD)/fuzz/replay_$$t tools/fuzz/corpus/$$t/* || exit 1; \
+	done
 
 # ---- runs, plots, docs ----
 plot:  ## draw runs/NAME/loss.png and a terminal plot: make plot RUN=runs/NAME
