@@ -14,6 +14,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lessons  # noqa: E402  (tools/lessons.py, found whether run as a script or imported)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SKIP = {".git", "build", "runs", "data", "solutions"}
 
@@ -48,13 +51,7 @@ def snippets():
 
 
 def include_dirs():
-    dirs = ["common"]
-    with open(os.path.join(ROOT, "tools", "lessons.tsv"), encoding="utf-8") as f:
-        for line in f:
-            parts = line.rstrip("\n").split("\t")
-            if not line.startswith("#") and len(parts) >= 3 and os.path.isdir(os.path.join(ROOT, parts[1])):
-                dirs.append(parts[1])
-    return dirs
+    return ["common"] + [folder for _, folder, _ in lessons.load(ROOT)]
 
 
 def compile_errors(cc="cc"):

@@ -17,6 +17,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lessons  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARK = re.compile(r"sha256 앞 12자리 ([0-9a-f]{12})")
 
@@ -29,13 +32,7 @@ def digest(path):
 
 
 def required_twins():
-    paths = ["README.md"]
-    with open(os.path.join(ROOT, "tools", "lessons.tsv"), encoding="utf-8") as f:
-        for line in f:
-            parts = line.rstrip("\n").split("\t")
-            if not line.startswith("#") and len(parts) >= 3 and os.path.isdir(os.path.join(ROOT, parts[1])):
-                paths.append(f"{parts[1]}/README.md")
-    return paths
+    return ["README.md"] + [f"{folder}/README.md" for _, folder, _ in lessons.load(ROOT)]
 
 
 def problems():

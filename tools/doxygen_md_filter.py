@@ -675,13 +675,10 @@ def lesson_nav(path, root):
     folder, _, name = rel.partition("/")
     if name not in ("README.md", "README.ko.md"):
         return ""
-    lessons = []
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import lessons as lesson_list  # tools/lessons.py
     try:
-        with open(os.path.join(root, "tools", "lessons.tsv"), encoding="utf-8") as f:
-            for line in f:
-                parts = line.rstrip("\n").split("\t")
-                if not line.startswith("#") and len(parts) >= 3 and os.path.isdir(os.path.join(root, parts[1])):
-                    lessons.append((parts[1], parts[2]))
+        lessons = [(folder, title) for _, folder, title in lesson_list.load(root)]
     except OSError:
         return ""
     folders = [l[0] for l in lessons]

@@ -27,6 +27,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lessons as lesson_list  # noqa: E402  (tools/lessons.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TODO_MARKER = "not implemented yet: "   # common/todo.h
 TODO_EXIT = 86
@@ -58,15 +61,7 @@ class Lesson:
 
 
 def load_lessons():
-    lessons = []
-    with open(os.path.join(ROOT, "tools", "lessons.tsv"), encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            ident, folder, title = line.rstrip("\n").split("\t")[:3]
-            if os.path.isdir(os.path.join(ROOT, folder)):
-                lessons.append(Lesson(ident, folder, title, len(lessons)))
-    return lessons
+    return [Lesson(ident, folder, title, i) for i, (ident, folder, title) in enumerate(lesson_list.load(ROOT))]
 
 
 def find_lesson(lessons, name):

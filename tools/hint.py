@@ -15,16 +15,17 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lessons  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATE = os.path.join(ROOT, ".llmlab", "hints.json")
 
 
 def lesson_folder(ident):
-    with open(os.path.join(ROOT, "tools", "lessons.tsv"), encoding="utf-8") as f:
-        for line in f:
-            parts = line.rstrip("\n").split("\t")
-            if not line.startswith("#") and len(parts) >= 3 and parts[0] == ident:
-                return parts[0], parts[1]
+    for lesson_id, folder, _ in lessons.load(ROOT):
+        if lesson_id == ident:
+            return lesson_id, folder
     sys.exit(f"hint: no lesson '{ident}'")
 
 
