@@ -58,18 +58,21 @@ LIB_OBJ    := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(REF_SRC:%.c=$(BUILD)/obj/%.o)
               $(GIVEN_SRC:%.c=$(BUILD)/obj/%.o)
 LIB        := $(BUILD)/libllmlab.a
 DEMOS      := $(DEMO_SRC:%.c=$(BUILD)/bin/%)
+# the command-line program (./llmlab runs it, building it first)
+LLMLAB_SRC := $(wildcard tools/llmlab/*.c)
+LLMLAB_BIN := $(BUILD)/bin/llmlab
 
 # The grader compiles and links with exactly these settings.
 GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
-.PHONY: all help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
+.PHONY: all llmlab help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
         progress plot docs skeletons fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: lib demos  ## build the reference library, your exercise files and every demo
+all: lib demos llmlab  ## build the reference library, your exercise files, every demo and ./llmlab
 
 help:  ## this menu
 	@echo "llmlab: make TARGET"
@@ -87,6 +90,13 @@ $(BUILD)/obj/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) $(PATHDEFS) -MMD -MP -c $< -o $@
 
 -include $(LIB_OBJ:.o=.d)
+
+# ---- the llmlab program (the reference's) ----
+llmlab: $(LLMLAB_BIN)
+$(LLMLAB_BIN): $(LLMLAB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS)
+-include $(LLMLAB_SRC:%.c=$(BUILD)/obj/%.d)
 
 # ---- demos: linked with your file of their lesson (all of yours with MINE=1) ----
 demos: $(DEMOS)
@@ -119,7 +129,7 @@ progress: lib  ## one table: every lesson, tests passed, TODOs left
 # ---- the project's own suite ----
 test: ## the course's own tests (reference passes, pristine skeletons fail, tools, docs)
 	@$(MAKE) -s --no-print-directory check-skeletons
-	@$(MAKE) -s --no-print-directory EXTRA_CFLAGS=-Werror BUILD=$(BUILD)/werror lib demos test-common
+	@$(MAKE) -s --no-print-directory EXTRA_CFLAGS=-Werror BUILD=$(BUILD)/werror lib demos llmlab test-common
 	@$(MAKE) -s --no-print-directory test-tools
 	@$(MAKE) -s --no-print-directory fuzz-replay
 	@$(MAKE) -s --no-print-directory EXTRA_CFLAGS=-Werror BUILD=$(BUILD)/werror test-lessons
@@ -129,9 +139,17 @@ test: ## the course's own tests (reference passes, pristine skeletons fail, tool
 check-skeletons:  ## committed skeletons equal their derivation from solutions/
 	@$(PYTHON) tools/skeletonize.py check
 
-test-common: $(BUILD)/tests/common_tests $(BUILD)/tests/common_die_demo
+# common/ and the lessons' given code (<lesson>/tests/given/): tested here, not graded
+GIVEN_TEST_SRC := $(foreach l,$(LESSON_DIRS),$(wildcard $(l)/tests/given/test_*.c))
+test-common: $(BUILD)/tests/common_tests $(BUILD)/tests/common_die_demo $(BUILD)/tests/given_tests
 	$(BUILD)/tests/common_tests --xml=$(BUILD)/tests/common.xml
 	@$(PYTHON) tools/grade.py --summarize-xml $(BUILD)/tests/common.xml "common/"
+	$(BUILD)/tests/given_tests --xml=$(BUILD)/tests/given.xml
+	@$(PYTHON) tools/grade.py --summarize-xml $(BUILD)/tests/given.xml "given code of the lessons"
+
+$(BUILD)/tests/given_tests: $(GIVEN_TEST_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_OMP) $^ -o $@ $(TESTLIBS) $(LDLIBS)
 
 $(BUILD)/tests/common_tests: $(BUILD)/obj/common/tests/test_common.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -140,8 +158,8 @@ $(BUILD)/tests/common_die_demo: $(BUILD)/obj/common/tests/die_demo.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS)
 
-test-tools: lib  ## tests of the skeletoniser, grader, hints and docs filter
-	LLMLAB_GRADE='$(GRADE)' $(PYTHON) -m unittest discover -s tools/tests -t . -q
+test-tools: lib llmlab  ## tests of the skeletoniser, grader, hints, docs filter and the llmlab program
+	LLMLAB_GRADE='$(GRADE)' LLMLAB_BIN='$(abspath $(LLMLAB_BIN))' $(PYTHON) -m unittest discover -s tools/tests -t . -q
 
 test-lessons: lib
 	@$(PYTHON) tools/skeletonize.py derive $(BUILD)/pristine
@@ -165,25 +183,29 @@ $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
 	$(Q)$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS)
 
 # ---- fuzzing (clang's libFuzzer): every parser of outside input ----
+# Each target is tools/fuzz/fuzz_NAME.c with a seed corpus in tools/fuzz/corpus/NAME/.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tools/fuzz/fuzz_%.c,%,$(wildcard tools/fuzz/fuzz_*.c))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz:  ## fuzz every parser for FUZZ_SECONDS each (clang + libFuzzer); new crashes land in build/fuzz/
-	@mkdir -p $(BUILD)/fuzz
+	@$(MAKE) -s --no-print-directory BUILD=$(BUILD)/fuzz/lib-libfuzzer CC=clang OPENMP=0 EXTRA_CFLAGS= \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" lib
 	@for t in $(FUZZ_TARGETS); do \
-	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
-	    tools/fuzz/fuzz_$$t.c $(COMMON_SRC) -o $(BUILD)/fuzz/fuzz_$$t -lm -lz || exit 1; \
+	  clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) tools/fuzz/fuzz_$$t.c \
+	    $(BUILD)/fuzz/lib-libfuzzer/libllmlab.a -o $(BUILD)/fuzz/fuzz_$$t -lm -lz || exit 1; \
 	  mkdir -p $(BUILD)/fuzz/corpus_$$t; \
 	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
 	    $(BUILD)/fuzz/corpus_$$t tools/fuzz/corpus/$$t || exit 1; \
 	done
 
 # make test replays each committed corpus under the sanitizers, without libFuzzer
-fuzz-replay: $(LIB)
-	@mkdir -p $(BUILD)/fuzz
+fuzz-replay:
+	@$(MAKE) -s --no-print-directory BUILD=$(BUILD)/fuzz/lib-replay OPENMP=0 EXTRA_CFLAGS= \
+	  CFLAGS="-O1 -g $(FUZZ_SAN)" lib
 	@for t in $(FUZZ_TARGETS); do \
-	  $(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	    -DLLMLAB_FUZZ_REPLAY -Icommon tools/fuzz/fuzz_$$t.c $(COMMON_SRC) -o $(BUILD)/fuzz/replay_$$t -lm -lz || exit 1; \
-	  $(BUILD)/fuzz/replay_$$t tools/fuzz/corpus/$$t/* || exit 1; \
+	  $(CC) $(CPPFLAGS) -g -O1 $(FUZZ_SAN) tools/fuzz/fuzz_$$t.c tools/fuzz/replay.c \
+	    $(BUILD)/fuzz/lib-replay/libllmlab.a -o $(BUILD)/fuzz/replay_$$t -lm -lz || exit 1; \
+	  printf '%-12s ' $$t; $(BUILD)/fuzz/replay_$$t tools/fuzz/corpus/$$t/* || exit 1; \
 	done
 
 # ---- runs, plots, docs ----

@@ -8,10 +8,11 @@
 static void usage(FILE *out, const char *prog, const char *about) {
     fprintf(out,
             "%s\n\n"
-            "usage: %s [--quick] [--runs DIR] [--seed N]\n"
+            "usage: %s [--quick] [--runs DIR] [--seed N] [--resume]\n"
             "  --quick      a small, fast run\n"
             "  --runs DIR   where to write run folders (default: runs)\n"
-            "  --seed N     random seed: the same seed gives the same run\n",
+            "  --seed N     random seed: the same seed gives the same run\n"
+            "  --resume     continue a training run from its last checkpoint\n",
             about, prog);
 }
 
@@ -31,6 +32,8 @@ void cli_parse_demo(int argc, char **argv, const char *about, DemoArgs *args) {
                 exit(2);
             }
             args->seed = v;
+        } else if (strcmp(a, "--resume") == 0) {
+            args->resume = 1;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout, argv[0], about);
             exit(0);

@@ -90,3 +90,9 @@ void progress_finish(ProgressBar *bar) {
     if (bar->is_tty) fputc('\n', bar->out);
     fflush(bar->out);
 }
+
+void progress_stop(ProgressBar *bar, const char *why) {
+    draw(bar, why);
+    if (bar->is_tty) fputc('\n', bar->out);
+    fflush(bar->out);
+}

@@ -46,6 +46,9 @@ void progress_update(ProgressBar *bar, long done, const char *fmt, ...)
 /** Draw the final state and end the line. */
 void progress_finish(ProgressBar *bar);
 
+/** End the bar where it is (work stopped early), with @p why as its last words. */
+void progress_stop(ProgressBar *bar, const char *why);
+
 /**
  * Format a duration like "42s", "3m07s" or "1h02m" into @p buf (at least 16 bytes).
  * Negative or non-finite durations print as "?".

@@ -5,6 +5,8 @@
 #   data/fashion-mnist/   links to Debian's dataset-fashion-mnist (offline)
 #   data/tinyshakespeare.txt   downloaded, or copied from $LLMLAB_DATA_MIRROR, SHA-256 checked
 #   data/mnist/           classic MNIST (optional), downloaded the same way
+#   data/fortunes/        train.txt, val.txt from Debian's fortunes (offline), cleaned
+#   data/tinyshakespeare/ train.txt, val.txt: the first 90% and the last 10%
 #
 # LLMLAB_DATA_MIRROR=DIR copies files from DIR instead of downloading (CI, benchmarks).
 # A download that fails (no network) is reported and skipped: the offline parts
@@ -68,6 +70,18 @@ check() { # a failed download is a warning; a corrupted file is an error
 
 check fetch tinyshakespeare.txt 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed \
     https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
+
+# ---- text corpora: train/validation splits ----
+fortunes=/usr/share/games/fortunes
+if [ -d "$fortunes" ]; then
+    python3 tools/prepare_text.py fortunes "$fortunes" data/fortunes || status=1
+else
+    echo "data: the fortunes corpus is missing: sudo apt-get install fortunes (or make setup)" >&2
+    status=1
+fi
+if [ -f data/tinyshakespeare.txt ]; then
+    python3 tools/prepare_text.py split data/tinyshakespeare.txt data/tinyshakespeare || status=1
+fi
 
 mnist=https://ossci-datasets.s3.amazonaws.com/mnist
 check fetch mnist/train-images-idx3-ubyte.gz 440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609 $mnist/train-images-idx3-ubyte.gz

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -443,7 +444,7 @@ def run_demo(b, lessons, lesson, mode, mine, extra_args, quiet=False):
         shown = f"$ {os.path.relpath(out, ROOT)} {' '.join(extra_args)}"
         if not quiet:
             print(paint(shown, DIM), flush=True)
-        p = subprocess.run([out] + extra_args, cwd=ROOT, capture_output=quiet, text=True)
+        p = run_interruptible([out] + extra_args, quiet)
         if quiet and p.returncode != 0:
             print(shown + "\n" + p.stdout + p.stderr)
         if p.returncode == TODO_EXIT:
@@ -451,6 +452,18 @@ def run_demo(b, lessons, lesson, mode, mine, extra_args, quiet=False):
                         "shows what is left; `REF=1` runs the demo on the reference.", YELLOW))
         code = code or p.returncode
     return code
+
+
+def run_interruptible(cmd, quiet):
+    """Run a demo so that Ctrl-C reaches the demo alone: a training run saves a
+    checkpoint when interrupted, and Python must not kill it while it does
+    (subprocess.run kills its child 0.25 s after a KeyboardInterrupt)."""
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return subprocess.run(cmd, cwd=ROOT, capture_output=quiet, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 # ---------------------------------------------------------------- misc commands

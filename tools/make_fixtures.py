@@ -343,9 +343,38 @@ def day04():
     write_fixture(os.path.join(ROOT, "day04_transformer/tests/fixtures/transformer.bin"), arrays)
 
 
+# ---- Day 5: the optimiser. float32 like the C code; the test allows 1e-6 relative. ----
+
+def day05():
+    g = torch.Generator().manual_seed(5)
+    arrays = []
+    # AdamW: 4 steps with given gradients, PyTorch's own optimiser.
+    n, steps, lr, wd = 41, 4, 1e-2, 0.1
+    p0 = torch.randn(n, generator=g, dtype=torch.float32)
+    grads = [torch.randn(n, generator=g, dtype=torch.float32) * (10.0 ** (k - 2)) for k in range(steps)]
+    p = p0.clone().requires_grad_()
+    opt = torch.optim.AdamW([p], lr=lr, betas=(0.9, 0.95), eps=1e-8, weight_decay=wd)
+    arrays += [("adamw.param0", p0), ("adamw.hyper", torch.tensor([lr, 0.9, 0.95, 1e-8, wd]))]
+    for k in range(steps):
+        p.grad = grads[k].clone()
+        opt.step()
+        st = opt.state[p]
+        arrays += [(f"adamw.{k}.grad", grads[k]), (f"adamw.{k}.param", p.detach().clone()),
+                   (f"adamw.{k}.m", st["exp_avg"].clone()), (f"adamw.{k}.v", st["exp_avg_sq"].clone())]
+    # Gradient clipping: one norm above the limit, one below.
+    for name, scale in (("above", 3.0), ("below", 0.01)):
+        w = torch.randn(57, generator=g, dtype=torch.float32, requires_grad=True)
+        w.grad = torch.randn(57, generator=g, dtype=torch.float32) * scale
+        arrays += [(f"clip.{name}.grad", w.grad.clone())]
+        norm = torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)
+        arrays += [(f"clip.{name}.norm", norm.reshape(1)), (f"clip.{name}.clipped", w.grad.clone())]
+    write_fixture(os.path.join(ROOT, "day05_tokenizer/tests/fixtures/optim.bin"), arrays)
+
+
 if __name__ == "__main__":
     day01()
     day01_5()
     day02()
     day03()
     day04()
+    day05()

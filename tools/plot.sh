@@ -25,7 +25,7 @@ plotcmd="plot $(IFS=,; echo "${plots[*]}")"
 logy=""
 [ "${LOGY:-0}" = "1" ] && logy="set logscale y"
 
-common="set datafile separator ','; set key autotitle columnhead; set xlabel '${cols[0]}'; set ylabel 'loss'; $logy"
+common="set datafile separator ','; set datafile missing 'nan'; set key autotitle columnhead; set xlabel '${cols[0]}'; set ylabel 'loss'; $logy"
 gnuplot -e "$common; set terminal pngcairo size 900,540 font ',11'; set output '$run/loss.png'; set grid; set title '$(basename "$run")'; $plotcmd" 2>/dev/null \
   || gnuplot -e "$common; set terminal png size 900,540; set output '$run/loss.png'; set grid; $plotcmd"
 ansi=""

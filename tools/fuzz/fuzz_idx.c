@@ -4,7 +4,7 @@
  * hang or leak.
  *
  *   make fuzz                    (libFuzzer, FUZZ_SECONDS per target)
- *   build/fuzz/replay_idx FILE...   replays a corpus without libFuzzer (make test does)
+ *   build/fuzz/replay_idx FILE...   replays a corpus without libFuzzer (make test does it)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,15 +12,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "idx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char path[64];
-    snprintf(path, sizeof path, "/tmp/llmlab_fuzz_idx_%d", (int)getpid());
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) return 0;
-    fwrite(data, 1, size, f);
-    fclose(f);
+    const char *path = fuzz_to_file(data, size, "idx");
+    if (path == NULL) return 0;
     IdxArray a;
     char err[256];
     if (idx_load(path, &a, err, sizeof err) == 0) {
@@ -34,22 +31,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unlink(path);
     return 0;
 }
-
-#ifdef LLMLAB_FUZZ_REPLAY
-/* Without libFuzzer: run every file named on the command line once. */
-int main(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        if (f == NULL) {
-            perror(argv[i]);
-            return 1;
-        }
-        static uint8_t buf[1 << 20];
-        size_t n = fread(buf, 1, sizeof buf, f);
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, n);
-    }
-    printf("replayed %d input(s)\n", argc - 1);
-    return 0;
-}
-#endif

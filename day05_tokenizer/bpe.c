@@ -1,0 +1,76 @@
+/*
+ * Day 5 exercises: UTF-8, the pre-tokeniser, the straightforward BPE trainer,
+ * encoding a chunk and decoding. Contracts and shapes are in tokenizer.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "todo.h"
+#include "tokenizer.h"
+
+int utf8_decode(const uint8_t *s, size_t n, int32_t *cp) {
+    /* TODO(day5): read the lead byte: 0xxxxxxx is 1 byte, 110xxxxx 2, 1110xxxx 3,
+     * 11110xxx 4. Each following byte must be 10xxxxxx and adds 6 bits. Reject
+     * (length 1, *cp = -1) a bad lead byte, a missing or bad continuation byte,
+     * an overlong form (a value that fits in fewer bytes), a surrogate
+     * (U+D800..U+DFFF) and anything above U+10FFFF. */
+    TODO_UNIMPLEMENTED();
+}
+
+size_t pretok_next(const uint8_t *text, size_t n, size_t pos) {
+    /* TODO(day5): decode the character at pos (utf8_decode) and find its class
+     * (char_class). A space (exactly ' ') followed by a non-space character
+     * starts a run of that character's class instead. Extend the run while the
+     * class stays the same. A run of spaces that is followed by a non-space and
+     * ends in ' ' gives that last space back to the next chunk (unless the run
+     * is that one space). */
+    TODO_UNIMPLEMENTED();
+}
+
+void bpe_count_pairs(const BpeWords *w, int32_t *counts, int stride, int sign) {
+    /* TODO(day5): for each word, for each position j with a next token, add
+     * sign * count[word] to counts[ids[j] * stride + ids[j + 1]]. */
+    TODO_UNIMPLEMENTED();
+}
+
+BpeMerge bpe_best_pair(const BpeWords *w, const int32_t *counts, int stride, int64_t *count) {
+    /* TODO(day5): visit every adjacent pair of every word (that is where the
+     * non-zero counts are) and keep the best by the tie rule: higher count
+     * wins; for equal counts the smaller left id, then the smaller right id. */
+    TODO_UNIMPLEMENTED();
+}
+
+int bpe_merge_pair(int32_t *ids, int n, BpeMerge m, int32_t new_id) {
+    /* TODO(day5): read with one index and write with another. Where ids[i] and
+     * ids[i + 1] are the pair, write new_id and skip both; else copy ids[i]. */
+    TODO_UNIMPLEMENTED();
+}
+
+int bpe_train_simple(BpeWords *w, int n_merges, BpeMerge *out) {
+    LLMLAB_CHECK(n_merges >= 0 && n_merges <= 8000, "use bpe_train_fast for bigger vocabularies",
+                 "bpe_train_simple: n_merges %d is not in 0..8000", n_merges);
+    int stride = 256 + n_merges;
+    int32_t *counts = XCALLOC((size_t)stride * (size_t)stride, sizeof *counts);
+    int made = 0;
+    /* TODO(day5): for i = 0 .. n_merges-1: count the pairs, take the best (stop
+     * when its count is 0), take the counts back out (sign -1) so the table is
+     * zero again, record the merge in out[i], and merge it in every word
+     * (bpe_merge_pair, new id 256 + i; update len). Set made. */
+    TODO_UNIMPLEMENTED();
+    free(counts);
+    return made;
+}
+
+int bpe_encode_chunk(const Tokenizer *t, const uint8_t *s, int n, int32_t *out) {
+    /* TODO(day5): copy the bytes into out. Then loop: find the adjacent pair
+     * whose tokenizer_merge_rank() is smallest (and not -1); if there is none,
+     * stop; else merge it everywhere with bpe_merge_pair (new id 256 + rank). */
+    TODO_UNIMPLEMENTED();
+}
+
+size_t tokenizer_decode(const Tokenizer *t, const int32_t *ids, size_t n, uint8_t *out) {
+    /* TODO(day5): for each id in range, copy its bytes (tokenizer_token_bytes)
+     * to the end of out. Return the total length. */
+    TODO_UNIMPLEMENTED();
+}

@@ -1,0 +1,220 @@
+/*
+ * Day 5, given code: checkpoints. Everything a run needs to continue
+ * exactly where it stopped, in one file that is either whole or refused.
+ *
+ * Layout (little-endian):
+ *   "LLMLABCK" | u32 version | kind[32] | u64 step | u64 rng[4] | u32 has_spare
+ *   | f64 spare | u32 config_size | u32 has_moments | u64 tokenizer_len
+ *   | u64 n_params | config | tokenizer text | params f32[n] | (m, v f32[n])
+ *   | u32 CRC-32 of every byte before it
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "check.h"
+#include "train.h"
+
+#define CKPT_MAGIC "LLMLABCK"
+#define CKPT_HEADER (8 + 4 + 32 + 8 + 32 + 4 + 8 + 4 + 4 + 8 + 8)
+#define CKPT_MAX_PARAMS ((uint64_t)1 << 31)
+
+typedef struct Writer {
+    FILE *f;
+    uLong crc;
+    int ok;
+} Writer;
+
+static void put(Writer *w, const void *p, size_t n) {
+    if (!w->ok || n == 0)
+        return;
+    w->crc = crc32(w->crc, p, (uInt)n);        /* n < 4 GB: every array is below 2^31 floats... */
+    w->ok = fwrite(p, 1, n, w->f) == n;
+}
+
+/* crc32() takes uInt lengths: feed big arrays in slices. */
+static void put_big(Writer *w, const void *p, size_t n) {
+    const uint8_t *b = p;
+    while (n > 0) {
+        size_t k = n < (1u << 30) ? n : (1u << 30);
+        put(w, b, k);
+        b += k, n -= k;
+    }
+}
+
+static void put_u32(Writer *w, uint32_t v) { put(w, &v, 4); }
+static void put_u64(Writer *w, uint64_t v) { put(w, &v, 8); }
+
+int checkpoint_save(const char *path, const Checkpoint *c, char *err, size_t err_size) {
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    Writer w = {fopen(tmp, "wb"), crc32(0, NULL, 0), 1};
+    if (!w.f) {
+        snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    size_t tok_len = c->tokenizer_text ? strlen(c->tokenizer_text) : 0;
+    char kind[32] = {0};
+    memcpy(kind, c->kind, strnlen(c->kind, sizeof kind - 1));
+    put(&w, CKPT_MAGIC, 8);
+    put_u32(&w, CHECKPOINT_VERSION);
+    put(&w, kind, 32);
+    put_u64(&w, (uint64_t)c->step);
+    for (int i = 0; i < 4; i++)
+        put_u64(&w, c->rng.s[i]);
+    put_u32(&w, (uint32_t)c->rng.has_spare);
+    put(&w, &c->rng.spare, 8);
+    put_u32(&w, c->config_size);
+    put_u32(&w, c->m && c->v);
+    put_u64(&w, tok_len);
+    put_u64(&w, c->n_params);
+    put(&w, c->config, c->config_size);
+    put_big(&w, c->tokenizer_text, tok_len);
+    put_big(&w, c->params, c->n_params * sizeof(float));
+    if (c->m && c->v) {
+        put_big(&w, c->m, c->n_params * sizeof(float));
+        put_big(&w, c->v, c->n_params * sizeof(float));
+    }
+    uint32_t crc = (uint32_t)w.crc;
+    put(&w, &crc, 4);
+    int ok = w.ok && fflush(w.f) == 0 && fsync(fileno(w.f)) == 0;
+    int saved_errno = errno;
+    ok = (fclose(w.f) == 0) && ok;
+    if (!ok) {
+        snprintf(err, err_size, "could not write %s: %s", tmp, strerror(saved_errno ? saved_errno : errno));
+        remove(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        snprintf(err, err_size, "could not rename %s to %s: %s", tmp, path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct Reader {
+    const uint8_t *p;
+    size_t n, pos;
+} Reader;
+
+static const uint8_t *take(Reader *r, size_t n) {
+    if (n > r->n - r->pos)
+        return NULL;
+    const uint8_t *p = r->p + r->pos;
+    r->pos += n;
+    return p;
+}
+
+static uint32_t u32_at(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static uint64_t u64_at(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+#define FAIL(...)                                \
+    do {                                         \
+        snprintf(err, err_size, __VA_ARGS__);    \
+        goto fail;                               \
+    } while (0)
+
+int checkpoint_load(const char *path, Checkpoint *c, char *err, size_t err_size) {
+    memset(c, 0, sizeof *c);
+    uint8_t *buf = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_size, "cannot open checkpoint %s: %s", path, strerror(errno));
+        return -1;
+    }
+    long size = (fseek(f, 0, SEEK_END) == 0) ? ftell(f) : -1;
+    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        FAIL("%s: cannot read its size", path);
+    }
+    if ((size_t)size < CKPT_HEADER + 4) {
+        fclose(f);
+        FAIL("%s: %ld bytes is too short for a checkpoint (truncated?)", path, size);
+    }
+    buf = malloc((size_t)size);
+    if (!buf) {
+        fclose(f);
+        FAIL("%s: out of memory reading %ld bytes", path, size);
+    }
+    size_t got = fread(buf, 1, (size_t)size, f);
+    fclose(f);
+    if (got != (size_t)size)
+        FAIL("%s: read error", path);
+
+    Reader r = {buf, (size_t)size, 0};
+    const uint8_t *h = take(&r, CKPT_HEADER);
+    if (memcmp(h, CKPT_MAGIC, 8) != 0)
+        FAIL("%s: not an llmlab checkpoint (no LLMLABCK magic)", path);
+    uint32_t version = u32_at(h + 8);
+    if (version != CHECKPOINT_VERSION)
+        FAIL("%s: checkpoint version %u; this program reads version %d", path, version, CHECKPOINT_VERSION);
+    memcpy(c->kind, h + 12, 32);
+    c->kind[31] = '\0';
+    c->step = (long)u64_at(h + 44);
+    for (int i = 0; i < 4; i++)
+        c->rng.s[i] = u64_at(h + 52 + 8 * i);
+    c->rng.has_spare = (int)u32_at(h + 84);
+    memcpy(&c->rng.spare, h + 88, 8);
+    c->config_size = u32_at(h + 96);
+    uint32_t has_moments = u32_at(h + 100);
+    uint64_t tok_len = u64_at(h + 104), n_params = u64_at(h + 112);
+    if (n_params > CKPT_MAX_PARAMS || tok_len > (64u << 20) || c->config_size > (1u << 20) || has_moments > 1)
+        FAIL("%s: corrupted header (impossible sizes)", path);
+    uint64_t expect = CKPT_HEADER + c->config_size + tok_len + n_params * 4 * (has_moments ? 3 : 1) + 4;
+    if (expect != (uint64_t)size)
+        FAIL("%s: %ld bytes, but its header describes %llu (truncated or corrupted)", path, size,
+             (unsigned long long)expect);
+    uLong crc = crc32(0, NULL, 0);
+    for (size_t done = 0; done < (size_t)size - 4;) {
+        size_t k = (size_t)size - 4 - done;
+        if (k > (1u << 30))
+            k = 1u << 30;
+        crc = crc32(crc, buf + done, (uInt)k);
+        done += k;
+    }
+    if ((uint32_t)crc != u32_at(buf + size - 4))
+        FAIL("%s: checksum mismatch (the file is corrupted)", path);
+
+    c->config = malloc(c->config_size ? c->config_size : 1);
+    c->tokenizer_text = malloc(tok_len + 1);
+    c->n_params = (size_t)n_params;
+    size_t bytes = n_params ? (size_t)n_params * 4 : 1;
+    c->params = malloc(bytes);
+    if (has_moments) {
+        c->m = malloc(bytes);
+        c->v = malloc(bytes);
+    }
+    if (!c->config || !c->tokenizer_text || !c->params || (has_moments && (!c->m || !c->v)))
+        FAIL("%s: out of memory", path);
+    memcpy(c->config, take(&r, c->config_size), c->config_size);
+    memcpy(c->tokenizer_text, take(&r, tok_len), tok_len);
+    c->tokenizer_text[tok_len] = '\0';
+    memcpy(c->params, take(&r, n_params * 4), n_params * 4);
+    if (has_moments) {
+        memcpy(c->m, take(&r, n_params * 4), n_params * 4);
+        memcpy(c->v, take(&r, n_params * 4), n_params * 4);
+    }
+    free(buf);
+    return 0;
+fail:
+    free(buf);
+    checkpoint_free(c);
+    return -1;
+}
+
+void checkpoint_free(Checkpoint *c) {
+    free(c->config), free(c->tokenizer_text), free(c->params), free(c->m), free(c->v);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,33 @@
+/*
+ * Day 5 exercises: random batches, the learning-rate schedule, gradient
+ * clipping and AdamW. Contracts are in train.h.
+ */
+#include <math.h>
+
+#include "todo.h"
+#include "train.h"
+
+void batch_sample(const uint16_t *tokens, size_t n, int B, int T, Rng *rng, int *x, int *y) {
+    /* TODO(day5): for each row b: one start = rng_below(rng, n - T), then copy
+     * T tokens into x and the T tokens one further along into y. */
+    TODO_UNIMPLEMENTED();
+}
+
+float lr_schedule(long step, long max_steps, long warmup, float lr_max, float lr_min) {
+    /* TODO(day5): during warmup return lr_max * (step + 1) / warmup; after it,
+     * the cosine of train.h (careful with a decay phase of length 0: then p = 1). */
+    TODO_UNIMPLEMENTED();
+}
+
+float clip_grad_norm(float *grads, size_t n, float max_norm) {
+    /* TODO(day5): sum the squares in a double, take the square root; if it is
+     * above max_norm, multiply every gradient by max_norm / (norm + 1e-6). */
+    TODO_UNIMPLEMENTED();
+}
+
+void adamw_update(float *param, const float *grad, float *m, float *v, size_t n, long t, float lr,
+                  float beta1, float beta2, float eps, float weight_decay) {
+    /* TODO(day5): the three lines of train.h, for every i. Compute the two
+     * bias corrections 1 - beta^t once, outside the loop (pow). */
+    TODO_UNIMPLEMENTED();
+}

@@ -1,0 +1,202 @@
+/*
+ * Tests of Day 5's given code (run by `make test` on the reference, not
+ * graded): the tokenizer file, token files and checkpoints, including
+ * every kind of broken file, and a checkpoint write that hits a full disk.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "testing.h"
+#include "tokenizer.h"
+#include "train.h"
+
+TestSuite(given_tokenizer_file, .timeout = 20);
+TestSuite(given_token_file, .timeout = 20);
+TestSuite(given_checkpoint, .timeout = 20);
+TestSuite(given_fast_trainer, .timeout = 20);
+
+static char dir[64];
+static void make_dir(void) {
+    strcpy(dir, "/tmp/llmlab-given-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+static const char *in_dir(const char *name) {
+    static char path[4][128];
+    static int k;
+    char *p = path[k++ % 4];
+    snprintf(p, 128, "%s/%s", dir, name);
+    return p;
+}
+static void write_bytes(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert(fwrite(data, 1, n, f) == n);
+    fclose(f);
+}
+
+Test(given_fast_trainer, wikipedia_example_and_compacted_words) {
+    const char *text = "aaabdaaabac";
+    BpeWords w = bpe_words_from_text((const uint8_t *)text, strlen(text), 0);
+    BpeMerge m[8];
+    int made = bpe_train_fast(&w, 8, m);
+    cr_assert(made >= 3 && m[0].left == 'a' && m[0].right == 'a' && m[1].left == 'a' && m[1].right == 'b' &&
+                  m[2].left == 256 && m[2].right == 257,
+              "fast trainer: expected (a,a) (a,b) (256,257) first");
+    bpe_words_free(&w);
+}
+
+Test(given_tokenizer_file, round_trip_through_text) {
+    const char *special[] = {TOKENIZER_EOT, "<|user|>"};
+    const char *text = "the theme of the thesis: then, there, these.\n";
+    Tokenizer a, b;
+    tokenizer_train(&a, (const uint8_t *)text, strlen(text), 280, 1, special, 2);
+    size_t len;
+    char *s = tokenizer_to_text(&a, &len);
+    char err[200];
+    cr_assert(tokenizer_from_text(&b, s, len, err, sizeof err) == 0, "parsing our own output: %s", err);
+    cr_assert(a.vocab_size == b.vocab_size && a.n_merges == b.n_merges && a.n_special == b.n_special &&
+              memcmp(a.merges, b.merges, (size_t)a.n_merges * sizeof *a.merges) == 0);
+    cr_assert(tokenizer_special_id(&b, "<|user|>") == 256 + b.n_merges + 1);
+    free(s);
+    tokenizer_free(&a), tokenizer_free(&b);    EXPECT_NO_LEAKS();
+}
+
+Test(given_tokenizer_file, broken_files_are_clear_errors) {
+    static const struct { const char *text, *says; } cases[] = {
+        {"", "not an llmlab tokenizer"},
+        {"GIF89a\x01\x02", "not an llmlab tokenizer"},
+        {"llmlab-bpe 7\nmode words\nmerges 0\n", "version 7"},
+        {"llmlab-bpe x\n", "bad version"},
+        {"llmlab-bpe 1\nmode chars\nmerges 0\n", "unknown mode"},
+        {"llmlab-bpe 1\nmode words\n", "ends before"},
+        {"llmlab-bpe 1\nmode words\nmerges 3\n97 97\n", "truncated"},
+        {"llmlab-bpe 1\nmode words\nmerges 1\n97\n", "two token ids"},
+        {"llmlab-bpe 1\nmode words\nmerges 1\n97 -3\n", "two token ids"},
+        {"llmlab-bpe 1\nmode words\nmerges 1\n256 97\n", "only exists from merge"},
+        {"llmlab-bpe 1\nmode words\nmerges 99999999\n", "number of merges"},
+        {"llmlab-bpe 1\nmode words\nmerges 1\n97 98\nextra\n", "unexpected text"},
+        {"llmlab-bpe 1\nmode words\nspecial \nmerges 0\n", "special token must be"},
+        {"llmlab-bpe 1\nmode words\nfoo\n", "expected \"special TEXT\" or \"merges N\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Tokenizer t;
+        char err[200] = "";
+        int rc = tokenizer_from_text(&t, cases[i].text, strlen(cases[i].text), err, sizeof err);
+        cr_assert(rc == -1 && strstr(err, cases[i].says), "case %zu: expected an error saying \"%s\", got rc %d, "
+                                                          "\"%s\"", i, cases[i].says, rc, err);
+    }
+    Tokenizer t;
+    char err[200] = "";
+    cr_assert(tokenizer_from_text(&t, "llmlab-bpe 1\nmo\0de", 19, err, sizeof err) == -1 &&
+              strstr(err, "not text"), "a NUL byte: got \"%s\"", err);
+    cr_assert(tokenizer_load(&t, "/nonexistent/tok.bpe", err, sizeof err) == -1 && strstr(err, "cannot open"));
+}
+
+Test(given_token_file, round_trip_and_broken_files) {
+    make_dir();
+    int32_t ids[] = {0, 5, 299, 17, 256};
+    char err[300];
+    cr_assert(token_file_write(in_dir("a.tok"), ids, 5, 300, 42, err, sizeof err) == 0, "%s", err);
+    TokenFile tf;
+    cr_assert(token_file_open(&tf, in_dir("a.tok"), err, sizeof err) == 0, "%s", err);
+    cr_assert(tf.n == 5 && tf.vocab_size == 300 && tf.tokenizer_hash == 42 && tf.tokens[2] == 299);
+    token_file_close(&tf);
+
+    int32_t bad[] = {1, 300};
+    cr_assert(token_file_write(in_dir("b.tok"), bad, 2, 300, 0, err, sizeof err) == -1 && strstr(err, "outside"));
+    cr_assert(access(in_dir("b.tok"), F_OK) != 0 && access(in_dir("b.tok.tmp"), F_OK) != 0,
+              "a failed write must leave no file behind");
+
+    FILE *f = fopen(in_dir("a.tok"), "rb");
+    uint8_t buf[64];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    write_bytes(in_dir("trunc.tok"), buf, n - 3);
+    cr_assert(token_file_open(&tf, in_dir("trunc.tok"), err, sizeof err) == -1 && strstr(err, "truncated"), "%s",
+              err);
+    write_bytes(in_dir("short.tok"), buf, 10);
+    cr_assert(token_file_open(&tf, in_dir("short.tok"), err, sizeof err) == -1 && strstr(err, "too short"), "%s",
+              err);
+    write_bytes(in_dir("foreign.tok"), "PK\x03\x04 this is a zip file, not tokens....", 40);
+    cr_assert(token_file_open(&tf, in_dir("foreign.tok"), err, sizeof err) == -1 && strstr(err, "not a token file"),
+              "%s", err);
+    buf[32 + 2 * 3] = 0xFF, buf[32 + 2 * 3 + 1] = 0xFF;          /* token 3 becomes 65535 */
+    write_bytes(in_dir("corrupt.tok"), buf, n);
+    cr_assert(token_file_open(&tf, in_dir("corrupt.tok"), err, sizeof err) == -1 && strstr(err, "outside"), "%s",
+              err);
+    cr_assert(token_file_open(&tf, dir, err, sizeof err) == -1 && strstr(err, "not a regular file"), "%s", err);
+    cr_assert(token_file_open(&tf, in_dir("missing.tok"), err, sizeof err) == -1 && strstr(err, "cannot open"));
+}
+
+static Checkpoint sample_checkpoint(float *params, float *m, float *v, size_t n) {
+    static int config[3] = {7, 8, 9};
+    Checkpoint c = {.step = 123, .config_size = sizeof config, .config = config,
+                    .tokenizer_text = "llmlab-bpe 1\nmode words\nmerges 0\n", .n_params = n,
+                    .params = params, .m = m, .v = v};
+    strcpy(c.kind, "test_model");
+    rng_init(&c.rng, 5);
+    rng_normal(&c.rng);                              /* leaves a spare normal in the state */
+    for (size_t i = 0; i < n; i++)
+        params[i] = (float)i * 0.5f, m[i] = (float)i, v[i] = (float)(n - i);
+    return c;
+}
+
+Test(given_checkpoint, round_trip_and_broken_files) {
+    make_dir();
+    enum { N = 1000 };
+    static float p[N], m[N], v[N];
+    Checkpoint c = sample_checkpoint(p, m, v, N), d;
+    char err[300];
+    cr_assert(checkpoint_save(in_dir("ck.bin"), &c, err, sizeof err) == 0, "%s", err);
+    cr_assert(checkpoint_load(in_dir("ck.bin"), &d, err, sizeof err) == 0, "%s", err);
+    cr_assert(d.step == 123 && !strcmp(d.kind, "test_model") && d.n_params == N && d.config_size == 12 &&
+              !memcmp(&d.rng, &c.rng, sizeof c.rng) && !memcmp(d.params, p, sizeof p) && !memcmp(d.m, m, sizeof m) &&
+              !memcmp(d.v, v, sizeof v) && !strcmp(d.tokenizer_text, c.tokenizer_text));
+    checkpoint_free(&d);
+
+    FILE *f = fopen(in_dir("ck.bin"), "rb");
+    static uint8_t buf[20000];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    write_bytes(in_dir("trunc.bin"), buf, n - 100);
+    cr_assert(checkpoint_load(in_dir("trunc.bin"), &d, err, sizeof err) == -1 && strstr(err, "truncated"), "%s", err);
+    write_bytes(in_dir("tiny.bin"), buf, 50);
+    cr_assert(checkpoint_load(in_dir("tiny.bin"), &d, err, sizeof err) == -1 && strstr(err, "too short"), "%s", err);
+    buf[n / 2] ^= 0x10;                                  /* one flipped bit in the parameters */
+    write_bytes(in_dir("flip.bin"), buf, n);
+    cr_assert(checkpoint_load(in_dir("flip.bin"), &d, err, sizeof err) == -1 && strstr(err, "checksum"), "%s", err);
+    buf[n / 2] ^= 0x10;
+    buf[8] = 9;                                          /* version 9 */
+    write_bytes(in_dir("version.bin"), buf, n);
+    cr_assert(checkpoint_load(in_dir("version.bin"), &d, err, sizeof err) == -1 && strstr(err, "version 9"), "%s",
+              err);
+    memset(buf, 'x', 300);
+    write_bytes(in_dir("foreign.bin"), buf, 300);
+    cr_assert(checkpoint_load(in_dir("foreign.bin"), &d, err, sizeof err) == -1 && strstr(err, "not an llmlab"),
+              "%s", err);
+    cr_assert(checkpoint_load(in_dir("none.bin"), &d, err, sizeof err) == -1 && strstr(err, "cannot open"));
+}
+
+Test(given_checkpoint, a_full_disk_keeps_the_previous_checkpoint) {
+    make_dir();
+    enum { N = 4000 };
+    static float p[N], m[N], v[N];
+    Checkpoint c = sample_checkpoint(p, m, v, N), d;
+    char err[300];
+    cr_assert(checkpoint_save(in_dir("ck.bin"), &c, err, sizeof err) == 0, "%s", err);
+    /* Pretend the disk is full: files may not grow past 8 KB (this test runs in its own process). */
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = {8192, 8192};
+    cr_assert(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    c.step = 999;
+    cr_assert(checkpoint_save(in_dir("ck.bin"), &c, err, sizeof err) == -1, "a write past the size limit must fail");
+    cr_assert(strstr(err, "could not write"), "the message should say the write failed: %s", err);
+    cr_assert(access(in_dir("ck.bin.tmp"), F_OK) != 0, "the partial temporary file must be removed");
+    cr_assert(checkpoint_load(in_dir("ck.bin"), &d, err, sizeof err) == 0 && d.step == 123,
+              "the previous checkpoint must be intact: %s", err);
+    checkpoint_free(&d);
+}

@@ -1,0 +1,439 @@
+/*
+ * Day 5 tests, tokenizer half: UTF-8, the pre-tokeniser, the straightforward
+ * BPE trainer (the Wikipedia example, ties, agreement with the fast trainer),
+ * encoding and decoding (round trips of random bytes, Korean, emoji).
+ * Each suite is one exercise (`make hint-day5 EX=<suite>`).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "testing.h"
+#include "tokenizer.h"
+
+#define EXERCISE(name) TestSuite(name, .timeout = 30)
+EXERCISE(utf8_decode);
+EXERCISE(pretok_next);
+EXERCISE(bpe_count_pairs);
+EXERCISE(bpe_best_pair);
+EXERCISE(bpe_merge_pair);
+EXERCISE(bpe_train_simple);
+EXERCISE(bpe_encode_chunk);
+EXERCISE(tokenizer_decode);
+
+static const uint8_t *u8(const char *s) { return (const uint8_t *)s; }
+
+/* A printable form of bytes for messages: "a\xff" */
+static const char *shown(const uint8_t *s, size_t n) {
+    static char buf[4][160];
+    static int which;
+    char *out = buf[which++ % 4];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 150; i++)
+        k += (size_t)(s[i] >= 0x20 && s[i] < 0x7F && s[i] != '"'
+                          ? snprintf(out + k, 160 - k, "%c", s[i])
+                          : snprintf(out + k, 160 - k, "\\x%02X", s[i]));
+    out[k] = '\0';
+    return out;
+}
+
+/* ---- UTF-8 ---- */
+
+Test(utf8_decode, valid_characters_of_one_to_four_bytes) {
+    static const struct { const char *s; int32_t cp; int len; } cases[] = {
+        {"A", 'A', 1}, {"\x7F", 0x7F, 1}, {"\xC3\xA9", 0xE9, 2},          /* é */
+        {"\xED\x95\x9C", 0xD55C, 3},                                       /* 한 */
+        {"\xF0\x9F\x99\x82", 0x1F642, 4},                                 /* 🙂 */
+        {"\xF4\x8F\xBF\xBF", 0x10FFFF, 4},                                 /* the last code point */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int32_t cp = -7;
+        int len = utf8_decode(u8(cases[i].s), strlen(cases[i].s), &cp);
+        cr_assert(len == cases[i].len && cp == cases[i].cp,
+                  "utf8_decode(\"%s\"): expected U+%04X in %d bytes, got %d (0x%X) in %d bytes\n"
+                  "  hint: the lead byte says the length (0xxxxxxx, 110xxxxx, 1110xxxx, 11110xxx); each "
+                  "following byte adds its low 6 bits: v = (v << 6) | (b & 0x3F)",
+                  shown(u8(cases[i].s), strlen(cases[i].s)), cases[i].cp, cases[i].len, cp, cp, len);
+    }
+}
+
+Test(utf8_decode, invalid_sequences_are_one_byte_of_minus_one) {
+    static const struct { const char *s; size_t n; const char *why; } cases[] = {
+        {"\x80", 1, "a continuation byte cannot start a character"},
+        {"\xC3", 1, "a 2-byte lead with no second byte (the text ends)"},
+        {"\xC3\x41", 2, "the second byte is not 10xxxxxx"},
+        {"\xC0\x80", 2, "overlong: 0 fits in one byte"},
+        {"\xE0\x80\xAF", 3, "overlong: '/' written in 3 bytes"},
+        {"\xED\xA0\x80", 3, "a surrogate (U+D800) is not a character"},
+        {"\xF4\x90\x80\x80", 4, "above U+10FFFF"},
+        {"\xF8\x88\x80\x80\x80", 5, "11111xxx is no lead byte"},
+        {"\xFF", 1, "0xFF never appears in UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int32_t cp = 42;
+        int len = utf8_decode(u8(cases[i].s), cases[i].n, &cp);
+        cr_assert(len == 1 && cp == -1,
+                  "utf8_decode(\"%s\"): expected an invalid byte (length 1, cp -1), got length %d, cp %d\n"
+                  "  why it is invalid: %s\n  hint: check n before reading, then the continuation bytes, "
+                  "then the value's range for its length",
+                  shown(u8(cases[i].s), cases[i].n), len, cp, cases[i].why);
+    }
+}
+
+/* ---- pre-tokenising ---- */
+
+/* Split text into chunks joined by '|' (invalid bytes shown as \xNN). */
+static const char *split(const char *text, size_t n) {
+    static char out[512];
+    size_t k = 0, pos = 0;
+    while (pos < n) {
+        size_t end = pretok_next(u8(text), n, pos);
+        cr_assert(end > pos && end <= n, "pretok_next(\"%s\", pos %zu) returned %zu: it must be in (pos, n]",
+                  shown(u8(text), n), pos, end);
+        if (pos > 0)
+            out[k++] = '|';
+        memcpy(out + k, text + pos, end - pos);
+        k += end - pos;
+        pos = end;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+Test(pretok_next, words_numbers_punctuation_and_spaces) {
+    static const struct { const char *in, *want, *hint; } cases[] = {
+        {"Hello, world!", "Hello|,| world|!", "a space before a word belongs to the word"},
+        {"It costs 42 dollars...", "It| costs| 42| dollars|...", "digits form their own runs"},
+        {"a   b", "a|  | b", "a run of spaces gives its last space to the next word"},
+        {"end.\n\nNext", "end|.|\n\n|Next", "newlines are spaces but never join a word"},
+        {" lead", " lead", "a single space at the start joins the word"},
+        {"tail  ", "tail|  ", "spaces at the very end stay one run"},
+        {"x\t y", "x|\t| y", "only a plain space (not a tab) joins the next word"},
+        {"C3PO", "C|3|PO", "letters and digits are different classes"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = split(cases[i].in, strlen(cases[i].in));
+        cr_assert(strcmp(got, cases[i].want) == 0,
+                  "chunks of \"%s\": expected \"%s\", got \"%s\" (| marks a boundary)\n  hint: %s",
+                  cases[i].in, cases[i].want, got, cases[i].hint);
+    }
+}
+
+Test(pretok_next, other_scripts_emoji_and_invalid_bytes) {
+    static const struct { const char *in, *want, *hint; } cases[] = {
+        {"\xEC\x95\x88\xEB\x85\x95 \xEC\x84\xB8\xEC\x83\x81", "\xEC\x95\x88\xEB\x85\x95| \xEC\x84\xB8\xEC\x83\x81",
+         "Hangul syllables are letters (char_class): 안녕 세상 is two words"},
+        {"caf\xC3\xA9 ok", "caf\xC3\xA9| ok", "é is a letter, so café is one word"},
+        {"hi \xF0\x9F\x99\x82\xF0\x9F\x99\x82!", "hi| \xF0\x9F\x99\x82\xF0\x9F\x99\x82!",
+         "emoji are punctuation-like symbols: they run together with !"},
+        {"ab\xFF\xFE" "cd", "ab|\xFF\xFE|cd", "invalid bytes (cp -1) are CC_PUNCT and never join a word"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = split(cases[i].in, strlen(cases[i].in));
+        cr_assert(strcmp(got, cases[i].want) == 0, "chunks of \"%s\": expected \"%s\", got \"%s\"\n  hint: %s",
+                  cases[i].in, cases[i].want, got, cases[i].hint);
+    }
+}
+
+Test(pretok_next, never_cuts_a_character_and_covers_the_text) {
+    /* random mixtures of ASCII, Hangul, emoji and spaces */
+    static const char *pieces[] = {"a", "Z", "7", " ", " ", "\n", ".", "\xED\x95\x9C", "\xF0\x9F\x99\x82", "\xC3\xA9"};
+    Rng rng;
+    rng_init(&rng, 5);
+    for (int trial = 0; trial < 200; trial++) {
+        char text[256];
+        size_t n = 0;
+        int count = 1 + (int)rng_below(&rng, 40);
+        for (int i = 0; i < count; i++) {
+            const char *p = pieces[rng_below(&rng, sizeof pieces / sizeof pieces[0])];
+            memcpy(text + n, p, strlen(p));
+            n += strlen(p);
+        }
+        for (size_t pos = 0; pos < n;) {
+            size_t end = pretok_next(u8(text), n, pos);
+            cr_assert(end > pos && end <= n, "pretok_next(\"%s\", %zu) = %zu is not in (pos, n = %zu]",
+                      shown(u8(text), n), pos, end, n);
+            cr_assert(end == n || ((uint8_t)text[end] & 0xC0) != 0x80,
+                      "pretok_next(\"%s\", %zu) = %zu cuts a UTF-8 character in two\n"
+                      "  hint: move by utf8_decode's length, never by one byte", shown(u8(text), n), pos, end);
+            pos = end;
+        }
+    }
+}
+
+/* ---- the straightforward trainer ---- */
+
+/* words from (text, count) pairs, one word per entry */
+static BpeWords make_words(const char *const *texts, const int64_t *counts, int n) {
+    BpeWords w = {.n = n};
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += strlen(texts[i]);
+    w.ids = calloc(total + 1, sizeof *w.ids);
+    w.start = calloc((size_t)n, sizeof *w.start);
+    w.len = calloc((size_t)n, sizeof *w.len);
+    w.count = calloc((size_t)n, sizeof *w.count);
+    int64_t pos = 0;
+    for (int i = 0; i < n; i++) {
+        w.start[i] = pos;
+        w.len[i] = (int32_t)strlen(texts[i]);
+        w.count[i] = counts[i];
+        for (int j = 0; j < w.len[i]; j++)
+            w.ids[pos++] = (uint8_t)texts[i][j];
+    }
+    return w;
+}
+
+Test(bpe_count_pairs, counts_every_adjacent_pair_times_the_word_count) {
+    const char *texts[] = {"aaab", "ab", "b"};
+    int64_t counts[] = {2, 3, 7};
+    BpeWords w = make_words(texts, counts, 3);
+    int stride = 256;
+    int32_t *table = calloc((size_t)stride * stride, sizeof *table);
+    bpe_count_pairs(&w, table, stride, +1);
+    cr_assert(table['a' * stride + 'a'] == 4,
+              "pair (a, a) in \"aaab\" x2: expected 4, got %d\n  hint: overlapping pairs count each time: "
+              "aaab has (a,a) at positions 0 and 1", table['a' * stride + 'a']);
+    cr_assert(table['a' * stride + 'b'] == 5,
+              "pair (a, b) in \"aaab\" x2 and \"ab\" x3: expected 5, got %d\n  hint: add the word's count, "
+              "not 1", table['a' * stride + 'b']);
+    cr_assert(table['b' * stride + 'a'] == 0, "pair (b, a) never occurs, got %d\n  hint: pairs are (ids[j], "
+                                              "ids[j + 1]) inside one word only", table['b' * stride + 'a']);
+    bpe_count_pairs(&w, table, stride, -1);
+    for (int i = 0; i < stride * stride; i++)
+        cr_assert(table[i] == 0, "after counting with sign +1 then -1 the table must be all zero; "
+                                 "pair (%d, %d) is %d\n  hint: multiply the count by sign",
+                  i / stride, i % stride, table[i]);
+    free(table);
+    bpe_words_free(&w);
+}
+
+Test(bpe_best_pair, highest_count_then_smallest_ids) {
+    const char *texts[] = {"zab", "cd", "ca"};
+    int64_t counts[] = {1, 1, 1};
+    BpeWords w = make_words(texts, counts, 3);
+    int stride = 256;
+    int32_t *table = calloc((size_t)stride * stride, sizeof *table);
+    bpe_count_pairs(&w, table, stride, +1);     /* the reference's, or yours */
+    int64_t c = -1;
+    BpeMerge m = bpe_best_pair(&w, table, stride, &c);
+    cr_assert(m.left == 'a' && m.right == 'b' && c == 1,
+              "all four pairs occur once: expected (a, b) = (97, 98) with count 1, got (%d, %d) with %lld\n"
+              "  hint: the tie rule: same count -> the smaller left id wins, then the smaller right id",
+              m.left, m.right, (long long)c);
+    table['c' * stride + 'd'] += 5;             /* now (c, d) is the most frequent */
+    m = bpe_best_pair(&w, table, stride, &c);
+    cr_assert(m.left == 'c' && m.right == 'd' && c == 6,
+              "expected (c, d) with count 6, got (%d, %d) with %lld\n  hint: a higher count beats any tie rule",
+              m.left, m.right, (long long)c);
+    table['c' * stride + 'a'] += 5;             /* a tie on the left id: c a (99,97) beats c d (99,100) */
+    m = bpe_best_pair(&w, table, stride, &c);
+    cr_assert(m.left == 'c' && m.right == 'a', "(c, a) and (c, d) both have 6: expected (c, a), got (%d, %d)\n"
+                                               "  hint: equal left ids -> the smaller right id", m.left, m.right);
+    free(table);
+    bpe_words_free(&w);
+
+    const char *single[] = {"x", "y"};
+    BpeWords lone = make_words(single, counts, 2);
+    int32_t zero[1] = {0};
+    m = bpe_best_pair(&lone, zero, 1, &c);
+    cr_assert(m.left == -1 && m.right == -1 && c == 0,
+              "words of one token have no pairs: expected (-1, -1) and count 0, got (%d, %d), %lld", m.left,
+              m.right, (long long)c);
+    bpe_words_free(&lone);
+}
+
+static int ids_equal(const int32_t *a, const int32_t *b, int n) { return memcmp(a, b, (size_t)n * sizeof *a) == 0; }
+
+Test(bpe_merge_pair, left_to_right_without_overlaps) {
+    int32_t aaa[] = {1, 1, 1}, want_aaa[] = {9, 1};
+    int n = bpe_merge_pair(aaa, 3, (BpeMerge){1, 1}, 9);
+    cr_assert(n == 2 && ids_equal(aaa, want_aaa, 2),
+              "[1 1 1] merging (1, 1) -> 9: expected [9 1], got length %d [%d %d ...]\n"
+              "  hint: after a merge, skip both tokens (i += 2), so the second 1 is not used twice", n, aaa[0],
+              aaa[1]);
+    int32_t abab[] = {1, 2, 1, 2, 3}, want_abab[] = {7, 7, 3};
+    n = bpe_merge_pair(abab, 5, (BpeMerge){1, 2}, 7);
+    cr_assert(n == 3 && ids_equal(abab, want_abab, 3),
+              "[1 2 1 2 3] merging (1, 2) -> 7: expected [7 7 3], got length %d [%d %d %d]", n, abab[0], abab[1],
+              abab[2]);
+    int32_t none[] = {2, 1, 3}, want_none[] = {2, 1, 3};
+    n = bpe_merge_pair(none, 3, (BpeMerge){1, 2}, 7);
+    cr_assert(n == 3 && ids_equal(none, want_none, 3), "[2 1 3] has no (1, 2): expected it unchanged, got "
+                                                       "length %d", n);
+    int32_t last[] = {5, 1}, want_last[] = {5, 1};
+    n = bpe_merge_pair(last, 2, (BpeMerge){1, 2}, 7);
+    cr_assert(n == 2 && ids_equal(last, want_last, 2),
+              "[5 1] merging (1, 2): expected [5 1], got length %d\n  hint: do not read past the end: "
+              "check i + 1 < n before ids[i + 1]", n);
+}
+
+Test(bpe_train_simple, the_wikipedia_example) {
+    /* https://en.wikipedia.org/wiki/Byte_pair_encoding: aaabdaaabac -> ZabdZabac -> ZYdZYac -> XdXac */
+    const char *texts[] = {"aaabdaaabac"};
+    int64_t counts[] = {1};
+    BpeWords w = make_words(texts, counts, 1);
+    BpeMerge m[5];
+    int made = bpe_train_simple(&w, 3, m);
+    cr_assert(made == 3, "expected 3 merges, got %d", made);
+    cr_assert(m[0].left == 'a' && m[0].right == 'a', "merge 0: expected (a, a), got (%d, %d)\n  hint: aa occurs "
+                                                     "4 times (overlaps count), ab twice", m[0].left, m[0].right);
+    cr_assert(m[1].left == 'a' && m[1].right == 'b', "merge 1: expected (a, b) = (97, 98), got (%d, %d)",
+              m[1].left, m[1].right);
+    cr_assert(m[2].left == 256 && m[2].right == 257,
+              "merge 2: expected (256, 257) (Z Y -> X), got (%d, %d)\n  hint: merge i creates token 256 + i, and "
+              "the words must be rewritten after each merge", m[2].left, m[2].right);
+    int32_t want[] = {258, 'd', 258, 'a', 'c'};
+    cr_assert(w.len[0] == 5 && ids_equal(w.ids, want, 5),
+              "the word after training: expected X d X a c = [258 100 258 97 99], got length %d\n"
+              "  hint: store bpe_merge_pair's new length in w->len[k]", w.len[0]);
+    bpe_words_free(&w);
+}
+
+Test(bpe_train_simple, stops_when_no_pair_is_left) {
+    const char *texts[] = {"ab", "c"};
+    int64_t counts[] = {3, 1};
+    BpeWords w = make_words(texts, counts, 2);
+    BpeMerge m[10];
+    int made = bpe_train_simple(&w, 10, m);
+    cr_assert(made == 1, "words \"ab\" and \"c\" allow exactly 1 merge; asked for 10, got %d\n"
+                         "  hint: stop when the best pair's count is 0", made);
+    bpe_words_free(&w);
+}
+
+/* A text with structure: words from a small vocabulary of made-up syllables. */
+static char *synthetic_text(size_t n, uint64_t seed) {
+    static const char *syll[] = {"ka", "ri", "mo", "the", "an", "ing", "e", "s", "\xED\x95\x9C", "\xEA\xB8\x80"};
+    Rng rng;
+    rng_init(&rng, seed);
+    char *t = malloc(n + 16);
+    size_t k = 0;
+    while (k < n) {
+        int parts = 1 + (int)rng_below(&rng, 4);
+        for (int i = 0; i < parts && k < n; i++) {
+            const char *s = syll[rng_below(&rng, 10)];
+            memcpy(t + k, s, strlen(s));
+            k += strlen(s);
+        }
+        t[k++] = rng_below(&rng, 9) == 0 ? '\n' : rng_below(&rng, 5) == 0 ? ',' : ' ';
+    }
+    t[k] = '\0';
+    return t;
+}
+
+Test(bpe_train_simple, agrees_with_the_fast_trainer) {
+    char *text = synthetic_text(30000, 3);
+    for (int pretok = 1; pretok >= 0; pretok--) {
+        BpeWords a = bpe_words_from_text(u8(text), strlen(text), pretok);
+        BpeWords b = bpe_words_from_text(u8(text), strlen(text), pretok);
+        BpeMerge ma[300], mb[300];
+        int na = bpe_train_simple(&a, 300, ma), nb = bpe_train_fast(&b, 300, mb);
+        cr_assert(na == nb, "%s mode: your trainer made %d merges, the fast one %d", pretok ? "words" : "bytes",
+                  na, nb);
+        for (int i = 0; i < na; i++)
+            cr_assert(ma[i].left == mb[i].left && ma[i].right == mb[i].right,
+                      "%s mode, merge %d: yours is (%d, %d), the fast trainer's is (%d, %d)\n"
+                      "  hint: both follow the tie rule (higher count, then smaller left, then smaller right)",
+                      pretok ? "words" : "bytes", i, ma[i].left, ma[i].right, mb[i].left, mb[i].right);
+        bpe_words_free(&a), bpe_words_free(&b);
+    }
+    free(text);    EXPECT_NO_LEAKS();
+}
+
+/* ---- encoding and decoding ---- */
+
+static void wiki_tokenizer(Tokenizer *t) {
+    BpeMerge m[] = {{'a', 'a'}, {'a', 'b'}, {256, 257}};
+    tokenizer_init(t, m, 3, 0, NULL, 0);
+}
+
+Test(bpe_encode_chunk, applies_merges_in_the_order_they_were_learned) {
+    Tokenizer t;
+    wiki_tokenizer(&t);
+    int32_t out[32];
+    int n = bpe_encode_chunk(&t, u8("aaabdaaabac"), 11, out);
+    int32_t want[] = {258, 'd', 258, 'a', 'c'};
+    cr_assert(n == 5 && ids_equal(out, want, 5),
+              "encoding aaabdaaabac: expected [258 100 258 97 99], got %d ids [%d %d %d ...]\n"
+              "  hint: repeat: merge the pair with the smallest rank everywhere, until none is left", n, out[0],
+              out[1], out[2]);
+    n = bpe_encode_chunk(&t, u8("aab"), 3, out);
+    int32_t want2[] = {256, 'b'};
+    cr_assert(n == 2 && ids_equal(out, want2, 2),
+              "encoding aab: expected [256 98] (aa was learned before ab), got %d ids [%d %d ...]\n"
+              "  hint: pick the pair with the smallest rank, not the first pair that is a merge", n, out[0], out[1]);
+    n = bpe_encode_chunk(&t, u8("x"), 1, out);
+    cr_assert(n == 1 && out[0] == 'x', "encoding x: expected [120], got %d ids", n);
+    tokenizer_free(&t);
+}
+
+Test(bpe_encode_chunk, reproduces_the_training_segmentation) {
+    char *text = synthetic_text(20000, 9);
+    BpeWords w = bpe_words_from_text(u8(text), strlen(text), 1);
+    BpeWords copy = bpe_words_from_text(u8(text), strlen(text), 1);
+    BpeMerge m[200];
+    int made = bpe_train_fast(&w, 200, m);
+    Tokenizer t;
+    tokenizer_init(&t, m, made, 1, NULL, 0);
+    int32_t out[256];
+    uint8_t bytes[256];
+    for (int k = 0; k < copy.n; k++) {
+        int len = copy.len[k];
+        for (int j = 0; j < len; j++)
+            bytes[j] = (uint8_t)copy.ids[copy.start[k] + j];
+        int n = bpe_encode_chunk(&t, bytes, len, out);
+        cr_assert(n == w.len[k] && ids_equal(out, w.ids + w.start[k], n),
+                  "word \"%s\": training left it as %d tokens, your encoding gives %d\n"
+                  "  hint: encoding must replay the merges in their order", shown(bytes, (size_t)len), w.len[k], n);
+    }
+    tokenizer_free(&t);
+    bpe_words_free(&w), bpe_words_free(&copy);
+    free(text);    EXPECT_NO_LEAKS();
+}
+
+Test(tokenizer_decode, concatenates_the_bytes_of_each_token) {
+    Tokenizer t;
+    wiki_tokenizer(&t);
+    int32_t ids[] = {258, 'd', 258, 'a', 'c', 9999, -1};
+    uint8_t out[64] = {0};
+    size_t n = tokenizer_decode(&t, ids, 7, out);
+    cr_assert(n == 11 && memcmp(out, "aaabdaaabac", 11) == 0,
+              "decoding [258 100 258 97 99 9999 -1]: expected \"aaabdaaabac\" (11 bytes), got \"%s\" (%zu)\n"
+              "  hint: token 258 is the bytes aaab; skip ids that tokenizer_token_bytes returns NULL for",
+              shown(out, n), n);
+    tokenizer_free(&t);
+}
+
+Test(tokenizer_decode, any_bytes_round_trip) {
+    char *text = synthetic_text(20000, 11);
+    const char *special[] = {TOKENIZER_EOT};
+    Tokenizer t;
+    tokenizer_train(&t, u8(text), strlen(text), 600, 1, special, 1);
+    free(text);
+    static const char *fixed[] = {"", "hello, world", "\xEC\x95\x88\xEB\x85\x95\xED\x95\x98\xEC\x84\xB8\xEC\x9A\x94",
+                                  "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD ok", "a<|endoftext|>b", "\xFF\xC3(\xED\xA0\x80",
+                                  "\0zero\0", "   \n\n\t x"};
+    Rng rng;
+    rng_init(&rng, 77);
+    uint8_t in[600], back[600];
+    int32_t ids[600];
+    for (int trial = 0; trial < 300; trial++) {
+        size_t n;
+        if (trial < 8) {
+            n = trial == 6 ? 6 : strlen(fixed[trial]);
+            memcpy(in, fixed[trial], n);
+        } else {
+            n = rng_below(&rng, 500);
+            for (size_t i = 0; i < n; i++)                    /* all bytes, or mostly text */
+                in[i] = trial % 2 ? (uint8_t)rng_below(&rng, 256) : (uint8_t)("ka rimo,\n"[rng_below(&rng, 9)]);
+        }
+        size_t nt = tokenizer_encode(&t, in, n, trial == 4, ids);
+        size_t nb = tokenizer_decode(&t, ids, nt, back);
+        cr_assert(nb == n && memcmp(in, back, n) == 0,
+                  "round trip of \"%s\" (%zu bytes): decode(encode(x)) gave %zu bytes \"%s\"\n"
+                  "  hint: every token's bytes, in order, nothing added or lost", shown(in, n), n, nb,
+                  shown(back, nb));
+    }
+    tokenizer_free(&t);    EXPECT_NO_LEAKS();
+}

@@ -1,0 +1,295 @@
+/*
+ * Day 5 tests, training half: batches, the learning-rate schedule, gradient
+ * clipping and AdamW against PyTorch (tools/make_fixtures.py, day05), then the
+ * whole loop: it learns, a resumed run equals an uninterrupted one bit for
+ * bit, and a diverging run stops and keeps its last good checkpoint.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "mlp_lm.h"
+#include "testing.h"
+#include "train.h"
+
+static Fixture fx;
+static void setup(void) { fixture_load(&fx, FIXTURE_PATH("day05_tokenizer", "optim.bin")); }
+static void teardown(void) { fixture_free(&fx); }
+
+TestSuite(batch_sample, .timeout = 20);
+TestSuite(lr_schedule, .timeout = 20);
+TestSuite(clip_grad_norm, .init = setup, .fini = teardown, .timeout = 20);
+TestSuite(adamw_update, .init = setup, .fini = teardown, .timeout = 20);
+TestSuite(training_loop, .timeout = 60);
+
+#define load(key) fixture_floats(&fx, (key), NULL)
+
+Test(batch_sample, rows_are_the_windows_the_generator_picks) {
+    enum { N = 1000, B = 4, T = 8 };
+    uint16_t tokens[N];
+    for (int i = 0; i < N; i++)
+        tokens[i] = (uint16_t)((i * 7919) % 5003);
+    Rng rng, replay;
+    rng_init(&rng, 21);
+    replay = rng;
+    int x[B * T], y[B * T];
+    batch_sample(tokens, N, B, T, &rng, x, y);
+    for (int b = 0; b < B; b++) {
+        size_t start = (size_t)rng_below(&replay, N - T);
+        for (int t = 0; t < T; t++) {
+            cr_assert(x[b * T + t] == tokens[start + t],
+                      "row %d, position %d: x should be tokens[%zu + %d] = %d, got %d\n"
+                      "  hint: one rng_below(rng, n - T) per row, rows in order", b, t, start, t,
+                      tokens[start + t], x[b * T + t]);
+            cr_assert(y[b * T + t] == tokens[start + t + 1],
+                      "row %d, position %d: y should be the next token tokens[%zu] = %d, got %d\n"
+                      "  hint: the target of x[t] is the token right after it", b, t, start + t + 1,
+                      tokens[start + t + 1], y[b * T + t]);
+        }
+    }
+    cr_assert(memcmp(&rng, &replay, sizeof rng) == 0,
+              "batch_sample drew a different number of random numbers than B = %d\n"
+              "  hint: exactly one rng_below per row (resuming a run depends on it)", B);
+}
+
+Test(batch_sample, windows_reach_the_last_token_and_no_further) {
+    uint16_t tokens[6] = {10, 11, 12, 13, 14, 15};
+    Rng rng;
+    rng_init(&rng, 1);
+    for (int i = 0; i < 200; i++) {
+        int x[5], y[5];
+        batch_sample(tokens, 6, 1, 5, &rng, x, y);       /* one window only fits: start 0 */
+        cr_assert(x[0] == 10 && y[4] == 15, "n = 6, T = 5: the only window is x = 10..14, y = 11..15; got x[0] = "
+                                            "%d, y[4] = %d\n  hint: start < n - T", x[0], y[4]);
+    }
+}
+
+Test(lr_schedule, warmup_then_cosine) {
+    const float hi = 1e-3f, lo = 1e-4f;
+    struct { long step; float want; const char *hint; } cases[] = {
+        {0, hi / 10, "warmup starts at lr_max / warmup (step + 1, not step)"},
+        {4, hi / 2, "halfway through a warmup of 10: (4 + 1) / 10 of lr_max"},
+        {9, hi, "the last warmup step reaches lr_max"},
+        {10, hi, "the cosine starts at lr_max (p = 0)"},
+        {55, (hi + lo) / 2, "halfway through the decay (p = 0.5): the mean of lr_max and lr_min"},
+        {100, lo, "the last step (max_steps - 1) ends at lr_min"},
+        {500, lo, "after the end p is clamped to 1: lr_min"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char where[80];
+        snprintf(where, sizeof where, "lr_schedule(step %ld, max_steps 101, warmup 10)", cases[i].step);
+        EXPECT_NEAR(lr_schedule(cases[i].step, 101, 10, hi, lo), cases[i].want, 1e-5, where, cases[i].hint);
+    }
+    EXPECT_NEAR(lr_schedule(0, 50, 0, hi, lo), hi, 1e-5, "lr_schedule(0, 50, warmup 0)",
+                "without warmup the first step uses lr_max");
+    EXPECT_NEAR(lr_schedule(5, 6, 5, hi, lo), lo, 1e-5, "lr_schedule(5, max_steps 6, warmup 5)",
+                "a decay of length 0 (max_steps - 1 - warmup = 0): p = 1, no division by zero");
+}
+
+static void check_clip(const char *name, const char *hint) {
+    char key[64], what[96];
+    size_t n;
+    snprintf(key, sizeof key, "clip.%s.grad", name);
+    float *g = fixture_floats(&fx, key, &n);
+    float norm = clip_grad_norm(g, n, 1.0f);
+    snprintf(key, sizeof key, "clip.%s.norm", name);
+    snprintf(what, sizeof what, "clip_grad_norm's return value (norm %s the limit 1.0)", name);
+    EXPECT_NEAR(norm, fixture_get(&fx, key)->data[0], 1e-5, what, "return the norm before clipping: sqrt(sum g^2)");
+    snprintf(key, sizeof key, "clip.%s.clipped", name);
+    snprintf(what, sizeof what, "gradients after clip_grad_norm (norm %s the limit)", name);
+    expect_fixture_array(&fx, g, key, 1e-5, what, hint);
+    free(g);
+}
+
+Test(clip_grad_norm, matches_pytorch) {
+    check_clip("above", "scale every gradient by max_norm / (norm + 1e-6)");
+    check_clip("below", "a norm below max_norm leaves the gradients alone");
+}
+
+Test(adamw_update, four_steps_match_torch_optim_adamw) {
+    size_t n;
+    float *param = fixture_floats(&fx, "adamw.param0", &n);
+    const double *h = fixture_get(&fx, "adamw.hyper")->data;
+    float *m = calloc(n, sizeof *m), *v = calloc(n, sizeof *v);
+    static const char *hints[] = {
+        "step 1: m and v start at 0; the bias corrections make m/(1-beta1) = grad exactly",
+        "step 2: t = 2 in beta^t", "step 3", "step 4: gradients 10x larger, Adam's step size barely changes"};
+    for (int k = 0; k < 4; k++) {
+        char key[48], what[80];
+        snprintf(key, sizeof key, "adamw.%d.grad", k);
+        float *g = load(key);
+        adamw_update(param, g, m, v, n, k + 1, (float)h[0], (float)h[1], (float)h[2], (float)h[3], (float)h[4]);
+        snprintf(what, sizeof what, "first moment m after step %d", k + 1);
+        snprintf(key, sizeof key, "adamw.%d.m", k);
+        expect_fixture_array(&fx, m, key, 1e-5, what, "m = beta1 m + (1 - beta1) grad");
+        snprintf(what, sizeof what, "second moment v after step %d", k + 1);
+        snprintf(key, sizeof key, "adamw.%d.v", k);
+        expect_fixture_array(&fx, v, key, 1e-5, what, "v = beta2 v + (1 - beta2) grad^2");
+        snprintf(what, sizeof what, "parameters after step %d", k + 1);
+        snprintf(key, sizeof key, "adamw.%d.param", k);
+        expect_fixture_array(&fx, param, key, 1e-5, what, hints[k]);
+        free(g);
+    }
+    free(param), free(m), free(v);
+}
+
+/* ---- the whole loop, on a tiny model and a token file the test writes ---- */
+
+static char tmpdir[64];
+
+/* A token file of a repeating pattern with a little noise: easy to learn. */
+static void write_tokens(const char *name, size_t n, uint64_t seed, TokenFile *tf) {
+    int32_t *ids = malloc(n * sizeof *ids);
+    Rng rng;
+    rng_init(&rng, seed);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = rng_below(&rng, 10) == 0 ? (int32_t)rng_below(&rng, 300) : (int32_t)(256 + (i % 7) * 5);
+    char path[128], err[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    cr_assert(token_file_write(path, ids, n, 300, 0, err, sizeof err) == 0, "writing %s: %s", path, err);
+    cr_assert(token_file_open(tf, path, err, sizeof err) == 0, "opening %s: %s", path, err);
+    free(ids);
+}
+
+static void make_tmpdir(void) {
+    strcpy(tmpdir, "/tmp/llmlab-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir), "cannot make a temporary folder");
+}
+
+static TrainConfig tiny_config(const char *run, long steps) {
+    static char dirs[4][128];
+    static int k;
+    char *dir = dirs[k++ % 4];
+    snprintf(dir, 128, "%s/%s", tmpdir, run);
+    TrainConfig c;
+    train_config_defaults(&c);
+    c.run_dir = dir;
+    c.max_steps = steps;
+    c.batch = 4;
+    c.block = 16;
+    c.warmup = 5;
+    c.eval_every = 5;
+    c.eval_batches = 2;
+    c.ckpt_every = 1000;
+    c.lr_max = 1e-2f;
+    c.quiet = 1;
+    return c;
+}
+
+/* Any tokenizer of 300 tokens: the runs store it in their checkpoints. */
+static void tokenizer_300(Tokenizer *t) {
+    BpeMerge m[44];
+    for (int i = 0; i < 44; i++)
+        m[i] = (BpeMerge){'a' + i % 26, 'a' + i / 26};
+    tokenizer_init(t, m, 44, 1, NULL, 0);
+}
+
+static const MlpLmConfig tiny = {.vocab = 300, .context = 3, .embed = 8, .hidden = 16};
+
+/* The log rows without the last column (tokens/s, a timing). */
+static char *log_without_timing(const char *run_dir) {
+    char path[160], line[512];
+    snprintf(path, sizeof path, "%s/log.csv", run_dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s was not written", path);
+    char *out = calloc(1, 1 << 16);
+    while (fgets(line, sizeof line, f)) {
+        char *comma = strrchr(line, ',');
+        if (comma)
+            *comma = '\0';
+        strcat(out, line);
+        strcat(out, "\n");
+    }
+    fclose(f);
+    return out;
+}
+
+Test(training_loop, learns_and_resumes_bit_for_bit) {
+    make_tmpdir();
+    TokenFile train, val;
+    write_tokens("train.tok", 5000, 1, &train);
+    write_tokens("val.tok", 1000, 2, &val);
+    Tokenizer tok;
+    tokenizer_300(&tok);
+
+    /* uninterrupted: 30 steps */
+    MlpLm a;
+    mlp_lm_init(&a, &tiny, 3);
+    TrainModel ma = mlp_lm_train_model(&a);
+    TrainConfig ca = tiny_config("straight", 30);
+    TrainResult ra = train_run(&ma, &ca, &train, &val, &tok);
+    cr_assert(ra.status == TRAIN_FINISHED && ra.steps == 30, "the run should finish 30 steps, got status %d "
+                                                            "after %ld", ra.status, ra.steps);
+    cr_assert(ra.val_loss < 0.8 * logf(300.0f),
+              "after 30 steps on a repeating pattern the validation loss should fall well below ln(300) = 5.70; "
+              "got %.3f\n  hint: check lr_schedule and adamw_update (signs, bias corrections)", ra.val_loss);
+
+    /* interrupted after 12 steps, then resumed to 30 */
+    MlpLm b;
+    mlp_lm_init(&b, &tiny, 3);
+    TrainModel mb = mlp_lm_train_model(&b);
+    TrainConfig cb = tiny_config("resumed", 30);
+    cb.stop_after = 12;
+    TrainResult rb = train_run(&mb, &cb, &train, &val, &tok);
+    cr_assert(rb.status == TRAIN_INTERRUPTED && rb.steps == 12, "stop_after 12: expected an interrupted run "
+                                                               "at step 12, got status %d at %ld", rb.status, rb.steps);
+    mlp_lm_free(&b);
+    mlp_lm_init(&b, &tiny, 99);                    /* different weights: the checkpoint must replace them */
+    mb = mlp_lm_train_model(&b);
+    cb.stop_after = 0;
+    cb.resume = 1;
+    rb = train_run(&mb, &cb, &train, &val, &tok);
+    cr_assert(rb.status == TRAIN_FINISHED && rb.steps == 30, "the resumed run should finish at 30, got %ld",
+              rb.steps);
+    for (size_t i = 0; i < a.n_params; i++)
+        cr_assert(memcmp(&a.params[i], &b.params[i], sizeof(float)) == 0,
+                  "parameter %zu: uninterrupted %.9g, resumed %.9g: a resumed run must continue bit for bit\n"
+                  "  hint: batch_sample must draw exactly one number per row from the rng it is given", i,
+                  a.params[i], b.params[i]);
+    char *la = log_without_timing(ca.run_dir), *lb = log_without_timing(cb.run_dir);
+    cr_assert(strcmp(la, lb) == 0, "log.csv of the resumed run differs from the uninterrupted one:\n%s\nvs\n%s", la,
+              lb);
+    free(la), free(lb);
+    mlp_lm_free(&a), mlp_lm_free(&b);
+    tokenizer_free(&tok);
+    token_file_close(&train), token_file_close(&val);    EXPECT_NO_LEAKS();
+}
+
+Test(training_loop, a_diverging_run_stops_and_keeps_its_checkpoint) {
+    make_tmpdir();
+    TokenFile train, val;
+    write_tokens("train.tok", 3000, 5, &train);
+    write_tokens("val.tok", 500, 6, &val);
+    Tokenizer tok;
+    tokenizer_300(&tok);
+    MlpLm m;
+    mlp_lm_init(&m, &tiny, 4);
+    TrainModel tm = mlp_lm_train_model(&m);
+    TrainConfig c = tiny_config("diverge", 6);     /* 6 good steps, checkpoint at the end */
+    TrainResult r = train_run(&tm, &c, &train, &val, &tok);
+    cr_assert(r.status == TRAIN_FINISHED, "6 ordinary steps should finish, got status %d", r.status);
+    c.max_steps = 200;
+    c.resume = 1;
+    c.ckpt_every = 1000;
+    c.warmup = 0;
+    c.lr_max = c.lr_min = 1e30f;                  /* absurd: the weights explode */
+    c.grad_clip = 0;
+    r = train_run(&tm, &c, &train, &val, &tok);
+    cr_assert(r.status == TRAIN_DIVERGED, "a learning rate of 1e30 must make the loss NaN or inf and stop the "
+                                          "run (status %d), got status %d after %ld steps",
+              TRAIN_DIVERGED, r.status, r.steps);
+    char path[160], err[300];
+    snprintf(path, sizeof path, "%s/ckpt.bin", c.run_dir);
+    Checkpoint ck;
+    cr_assert(checkpoint_load(path, &ck, err, sizeof err) == 0, "the last good checkpoint must survive: %s", err);
+    cr_assert(ck.step == 6, "the checkpoint should still be the good one of step 6, got step %ld", ck.step);
+    for (size_t i = 0; i < ck.n_params; i++)
+        cr_assert(isfinite(ck.params[i]), "parameter %zu of the kept checkpoint is %f", i, ck.params[i]);
+    checkpoint_free(&ck);
+    mlp_lm_free(&m);
+    tokenizer_free(&tok);
+    token_file_close(&train), token_file_close(&val);    EXPECT_NO_LEAKS();
+}

@@ -1,0 +1,247 @@
+/**
+ * @file tokenizer.h
+ * @brief Day 5: a byte-level BPE tokenizer: UTF-8, pre-tokenising, training, encoding.
+ *
+ * Token ids, for a tokenizer with M merges and S special tokens:
+ *
+ * | ids                  | what                                              |
+ * |----------------------|---------------------------------------------------|
+ * | 0 .. 255             | the 256 single bytes (so any input can be encoded) |
+ * | 256 .. 255+M         | merge i makes token 256+i from its (left, right)  |
+ * | 256+M .. 255+M+S     | special tokens such as `<|endoftext|>`            |
+ *
+ * **The tie rule.** Training merges the most frequent adjacent pair; among
+ * pairs with the same count it takes the smallest left id, then the smallest
+ * right id. Both trainers follow it, so they make identical merges.
+ *
+ * **Words.** Training never merges across the boundary of a *chunk*: with
+ * pre-tokenising on (the default) a chunk is a word, a number, a run of
+ * punctuation or a run of spaces (pretok_next()); in plain byte mode a chunk
+ * is a line. A corpus is reduced to its distinct chunks and their counts
+ * (a BpeWords) before any pair is counted.
+ *
+ * Exercises (bpe.c): utf8_decode(), pretok_next(), bpe_count_pairs(),
+ * bpe_best_pair(), bpe_merge_pair(), bpe_train_simple(), bpe_encode_chunk(),
+ * tokenizer_decode(). The rest is given: the fast trainer (bpe_fast.c) and the
+ * tokenizer object with its file format (tokenizer.c).
+ */
+#ifndef LLMLAB_TOKENIZER_H
+#define LLMLAB_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------- */
+/** @name UTF-8 and pre-tokenising
+ *  @{ */
+
+/**
+ * Decode the UTF-8 character that starts at @p s (with @p n > 0 bytes left).
+ * Stores its code point in @p cp and returns its length in bytes (1 to 4).
+ * An invalid sequence (a stray continuation byte, a truncated or overlong
+ * sequence, a surrogate, a value above U+10FFFF) is one byte long and stores
+ * @p cp = -1, so a caller always moves forward.
+ */
+int utf8_decode(const uint8_t *s, size_t n, int32_t *cp);
+
+/** The character classes the pre-tokeniser groups by. */
+typedef enum CharClass {
+    CC_LETTER,  /**< ASCII letters, and letters of other scripts (Hangul, accents, ...) */
+    CC_DIGIT,   /**< 0-9 */
+    CC_SPACE,   /**< space, tab, newline, carriage return */
+    CC_PUNCT,   /**< everything else: ASCII punctuation, symbols, emoji, invalid bytes */
+} CharClass;
+
+/** The class of code point @p cp (-1, an invalid byte, is CC_PUNCT). Given. */
+CharClass char_class(int32_t cp);
+
+/**
+ * The end of the chunk that starts at byte @p pos of @p text (of @p n bytes):
+ * a run of characters of one class, where a single space directly before a
+ * letter, digit or punctuation run belongs to that run (" the", " 42", " ...").
+ * A run of spaces keeps its last space for the next word when one follows:
+ * `"a   b"` splits as `"a"`, `"  "`, `" b"`. Never splits a valid UTF-8
+ * character. Returns a position in (pos, n].
+ */
+size_t pretok_next(const uint8_t *text, size_t n, size_t pos);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Training
+ *  @{ */
+
+/** One merge: tokens @p left and @p right, side by side, become a new token. */
+typedef struct BpeMerge {
+    int32_t left, right;
+} BpeMerge;
+
+/**
+ * A corpus reduced to distinct chunks ("words") and how often each occurs.
+ * Word w is ids[start[w] .. start[w] + len[w]) and occurs count[w] times.
+ * Training rewrites ids and len in place as it merges.
+ */
+typedef struct BpeWords {
+    int n;              /**< number of distinct words */
+    int32_t *ids;       /**< all words' token ids, back to back */
+    int64_t *start;     /**< (n) where each word starts in ids */
+    int32_t *len;       /**< (n) each word's current length in tokens */
+    int64_t *count;     /**< (n) occurrences of each word in the corpus */
+} BpeWords;
+
+/**
+ * Split @p text into chunks (pre-tokenising with pretok_next() when
+ * @p pretokenize, else lines) and count the distinct ones. Given.
+ */
+BpeWords bpe_words_from_text(const uint8_t *text, size_t n, int pretokenize);
+void bpe_words_free(BpeWords *w);
+
+/**
+ * Add @p sign times count[w] to counts[left * stride + right] for every
+ * adjacent pair (left, right) of every word w. Overlapping pairs count each
+ * time: "aaa" holds the pair (a, a) twice. With sign = -1 the same call takes
+ * the counts back out, so the table can be reused without clearing it all.
+ */
+void bpe_count_pairs(const BpeWords *w, int32_t *counts, int stride, int sign);
+
+/**
+ * The pair to merge next: the highest count in @p counts (as filled by
+ * bpe_count_pairs()) among pairs that occur in the words, ties broken by the
+ * smallest left id, then the smallest right id. Stores its count in
+ * @p count; returns {-1, -1} with count 0 when no word has two tokens left.
+ */
+BpeMerge bpe_best_pair(const BpeWords *w, const int32_t *counts, int stride, int64_t *count);
+
+/**
+ * Replace every occurrence of @p m in ids[0 .. n) by @p new_id, scanning
+ * from left to right ("aaa" with (a, a) becomes [X, a]). Works in place and
+ * returns the new length.
+ */
+int bpe_merge_pair(int32_t *ids, int n, BpeMerge m, int32_t new_id);
+
+/**
+ * The straightforward trainer: up to @p n_merges times, count all pairs, take
+ * the best, merge it in every word. Writes the merges to @p out (merge i makes
+ * token 256 + i) and returns how many it made (fewer when no pair is left).
+ * Needs a (256 + n_merges)^2 table of int32 counts, so n_merges is at most
+ * 8000 (256 MB).
+ */
+int bpe_train_simple(BpeWords *w, int n_merges, BpeMerge *out);
+
+/**
+ * The incremental trainer (bpe_fast.c, given): same result as
+ * bpe_train_simple(), but after a merge it updates only the counts around
+ * the places that changed, and a priority queue yields the best pair.
+ */
+int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name The tokenizer
+ *  @{ */
+
+#define TOKENIZER_MAX_VOCAB 65536   /**< ids fit in 16 bits (token files store uint16) */
+#define TOKENIZER_MAX_SPECIAL 16
+#define TOKENIZER_MAX_SPECIAL_LEN 64
+#define TOKENIZER_EOT "<|endoftext|>"
+#define TOKENIZER_FILE_VERSION 1
+
+typedef struct Tokenizer {
+    int pretokenize;        /**< 1: chunks from pretok_next(); 0: lines (plain byte mode) */
+    int n_merges;
+    BpeMerge *merges;       /**< (n_merges) merge i makes token 256 + i */
+    int n_special;
+    char special[TOKENIZER_MAX_SPECIAL][TOKENIZER_MAX_SPECIAL_LEN + 1];
+    int vocab_size;         /**< 256 + n_merges + n_special */
+    /* derived by tokenizer_init(): */
+    uint8_t *bytes;         /**< every token's bytes, back to back */
+    int64_t *bytes_start;   /**< (vocab_size + 1) token t is bytes[bytes_start[t] .. bytes_start[t+1]) */
+    int64_t *rank_keys;     /**< hash table (pair -> merge index), for encoding */
+    int32_t *rank_vals;
+    size_t rank_cap;
+    struct EncodeCache *cache;  /**< chunk -> ids, so frequent words are encoded once */
+} Tokenizer;
+
+/**
+ * Build a tokenizer around @p merges (copied) and the special tokens
+ * (each 1 to 64 bytes, no newline). Dies with a message on bad arguments.
+ */
+void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pretokenize,
+                    const char *const *special, int n_special);
+void tokenizer_free(Tokenizer *t);
+
+/**
+ * Train a tokenizer of @p vocab_size tokens (including the 256 bytes and
+ * the special tokens) on @p text with the fast trainer. The special tokens
+ * are not trained on: their text is cut out of the corpus first.
+ */
+void tokenizer_train(Tokenizer *t, const uint8_t *text, size_t n, int vocab_size, int pretokenize,
+                     const char *const *special, int n_special);
+
+/** The merge index of the pair (left, right), or -1 when it is not a merge. Given. */
+int tokenizer_merge_rank(const Tokenizer *t, int32_t left, int32_t right);
+
+/**
+ * Encode one chunk of @p n bytes (n >= 1) into @p out (room for n ids):
+ * start from its bytes, then repeatedly merge the adjacent pair with the
+ * lowest merge index (the one training learned first), everywhere in the
+ * chunk, until no adjacent pair is a merge. Returns the number of ids.
+ */
+int bpe_encode_chunk(const Tokenizer *t, const uint8_t *s, int n, int32_t *out);
+
+/**
+ * Encode @p n bytes of text into @p out (room for n ids; no token is shorter
+ * than a byte). With @p allow_special, the text of a special token becomes
+ * its id; otherwise it is encoded as ordinary text. Returns the number of ids.
+ */
+size_t tokenizer_encode(Tokenizer *t, const uint8_t *text, size_t n, int allow_special, int32_t *out);
+
+/**
+ * Write the bytes of @p n tokens to @p out (room for
+ * tokenizer_decoded_size() bytes) and return how many were written. Ids out
+ * of range are skipped.
+ */
+size_t tokenizer_decode(const Tokenizer *t, const int32_t *ids, size_t n, uint8_t *out);
+
+/** The number of bytes tokenizer_decode() writes for these ids. Given. */
+size_t tokenizer_decoded_size(const Tokenizer *t, const int32_t *ids, size_t n);
+
+/** Token @p id's bytes (not NUL-terminated), their length in @p len. */
+const uint8_t *tokenizer_token_bytes(const Tokenizer *t, int32_t id, size_t *len);
+
+/** The id of a special token by its text, or -1. */
+int tokenizer_special_id(const Tokenizer *t, const char *text);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Files
+ *  A tokenizer file is text, one fact per line, readable in an editor:
+ *  @code
+ *  llmlab-bpe 1
+ *  mode words
+ *  special <|endoftext|>
+ *  merges 3
+ *  32 116
+ *  104 101
+ *  256 258
+ *  @endcode
+ *  @{ */
+
+/** Serialise to a malloc'd NUL-terminated string (stored inside checkpoints too). */
+char *tokenizer_to_text(const Tokenizer *t, size_t *len);
+
+/**
+ * Parse a tokenizer from @p len bytes of @p text. Returns 0 on success; on
+ * failure returns -1 and writes one line saying what is wrong and on which
+ * line into @p err (of @p err_size bytes). Never dies: any bytes are safe.
+ */
+int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, size_t err_size);
+
+/** Save atomically (a temporary file, then rename). Dies with a message on failure. */
+void tokenizer_save(const Tokenizer *t, const char *path);
+/** Load @p path; on failure writes why into @p err and returns -1. */
+int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size);
+/** tokenizer_load() that dies with the message. */
+void tokenizer_load_or_die(Tokenizer *t, const char *path);
+/** @} */
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * llmlab: the course's command-line program. Each lesson that makes
+ * something worth running from a shell adds a subcommand here.
+ *
+ *   llmlab tokenizer train|encode|decode|show   (Day 5)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const Command commands[] = {
+    {"tokenizer", "train, inspect and use a BPE tokenizer (Day 5)", cmd_tokenizer},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: llmlab COMMAND [ARGS]   (llmlab COMMAND --help for its flags)\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].about);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "llmlab: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
