@@ -105,9 +105,9 @@ $(BUILD)/bin/%: %.c $(LIB) FORCE
 	@$(GRADE) --link-demo $< -o $@ $(if $(filter 1,$(MINE)),--mine) $(if $(filter 1,$(REF)),--reference)
 FORCE:
 
-# The main job. Until Week 2's GPT exists it is Day 2's: a real classifier, trained in seconds.
-MAIN_DEMO ?= day2
-demo: lib  ## the main job (until Week 2: Day 2's Fashion-MNIST classifier, on the reference; MINE=1: yours)
+# The main job: train the Week 2 GPT for a few minutes, sample from it, plot its loss.
+MAIN_DEMO ?= week2
+demo: lib  ## the main job: train a small GPT on fortunes, sample, plot (the reference; MINE=1: your code)
 	@$(GRADE) --run-demo $(MAIN_DEMO) $(if $(filter 1,$(MINE)),--mine,--reference) -- $(ARGS)
 
 demo-%: lib  ## run a lesson's demos on your code: make demo-day1 (REF=1: the reference's; ARGS="--quick")
@@ -175,7 +175,7 @@ sanitize:  ## the whole suite under AddressSanitizer + UndefinedBehaviorSanitize
 # ---- performance (never a timed test: a benchmark, see BENCHMARKS.md) ----
 BENCH_SRC := $(wildcard tools/bench/*.c)
 BENCHES   := $(BENCH_SRC:tools/bench/%.c=$(BUILD)/bench/%)
-bench: $(BENCHES)  ## performance comparisons: matmul GFLOP/s vs the machine's peak
+bench: $(BENCHES)  ## performance: matmul vs peak, BPE vs sentencepiece, the GPT vs PyTorch, the KV cache
 	@for b in $(BENCHES); do $$b || exit 1; echo; done
 
 $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)

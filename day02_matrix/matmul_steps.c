@@ -167,7 +167,7 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
     float *apack = XMALLOC(sizeof(float) * KC * (MC + MR));
     /* Both threads work on the same packed blocks and split the column panels
      * of B between them: 64 panels for N = 1024, an even share for each. */
-#pragma omp parallel
+#pragma omp parallel if ((double)M * N * K >= 2.0 * (1 << 20)) /* small: one thread beats the barriers */
     for (int j0 = 0; j0 < N; j0 += NC) {
         int nc = N - j0 < NC ? N - j0 : NC;
         for (int k0 = 0; k0 < K; k0 += KC) {

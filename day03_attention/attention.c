@@ -9,7 +9,12 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
+#include "check.h"
 #include "todo.h"
 
 void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k,

@@ -460,7 +460,7 @@ def run_interruptible(cmd, quiet):
     (subprocess.run kills its child 0.25 s after a KeyboardInterrupt)."""
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return subprocess.run(cmd, cwd=ROOT, capture_output=quiet, text=True,
+        return subprocess.run(cmd, cwd=ROOT, capture_output=quiet, text=True, errors="replace",
                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     finally:
         signal.signal(signal.SIGINT, old)

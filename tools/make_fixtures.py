@@ -371,6 +371,48 @@ def day05():
     write_fixture(os.path.join(ROOT, "day05_tokenizer/tests/fixtures/optim.bin"), arrays)
 
 
+# ---- Week 2: the whole GPT on a tiny config, and ten AdamW steps ----
+
+def week2():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gpt_torch
+    g = torch.Generator().manual_seed(77)
+    V, CTX, L, NH, C, B, T = 37, 8, 2, 2, 16, 2, 7
+    arrays = [("config", torch.tensor([V, CTX, L, NH, C, B, T]))]
+    P = {}
+    for name, shape in gpt_torch.param_shapes(V, CTX, L, C):
+        if name.endswith("_w") and name.startswith("ln"):
+            t = 1 + 0.1 * torch.randn(*shape, generator=g)
+        elif name.endswith("_b"):
+            t = 0.1 * torch.randn(*shape, generator=g)
+        else:
+            t = 0.3 * torch.randn(*shape, generator=g)
+        P[name] = t.float().double().requires_grad_()     # values a float32 model holds exactly
+        arrays.append((f"param.{name}", P[name].detach()))
+    tokens = torch.randint(0, V, (B, T), generator=g)
+    targets = torch.randint(0, V, (B, T), generator=g)
+    arrays += [("tokens", tokens), ("targets", targets)]
+    logits = gpt_torch.forward(P, tokens, NH)
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
+    loss.backward()
+    arrays += [("logits", logits.detach()), ("loss", loss.detach().reshape(1))]
+    arrays += [(f"grad.{name}", P[name].grad) for name, _ in gpt_torch.param_shapes(V, CTX, L, C)]
+    # ten AdamW steps on the same batch, in float32 like the C model
+    Q = {k: v.detach().float().clone().requires_grad_() for k, v in P.items()}
+    opt = torch.optim.AdamW([{"params": [Q[k] for k in Q if k in gpt_torch.DECAYED], "weight_decay": 0.1},
+                             {"params": [Q[k] for k in Q if k not in gpt_torch.DECAYED], "weight_decay": 0.0}],
+                            lr=1e-2, betas=(0.9, 0.95), eps=1e-8)
+    losses = []
+    for _ in range(10):
+        opt.zero_grad()
+        l = gpt_torch.loss(Q, tokens, targets, NH)
+        l.backward()
+        opt.step()
+        losses.append(l.item())
+    arrays.append(("adamw.losses", torch.tensor(losses)))
+    write_fixture(os.path.join(ROOT, "week2_gpt/tests/fixtures/gpt.bin"), arrays)
+
+
 if __name__ == "__main__":
     day01()
     day01_5()
@@ -378,3 +420,4 @@ if __name__ == "__main__":
     day03()
     day04()
     day05()
+    week2()

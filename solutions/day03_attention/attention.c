@@ -9,7 +9,12 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
+#include "check.h"
 #include "todo.h"
 
 void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k,
@@ -28,6 +33,8 @@ void sdpa_forward(float *out, int out_stride, float *att, const float *q, const 
         for (int j = 0; j < lim; j++) {
             const float *kj = k + (size_t)j * stride;
             float s = 0.0f;
+            /* simd reduction: lets the compiler add in vector lanes (another order of the sum) */
+#pragma omp simd reduction(+ : s)
             for (int d = 0; d < hs; d++) s += qi[d] * kj[d];
             row[j] = s * scale;
             if (row[j] > max) max = row[j];
@@ -62,13 +69,14 @@ void sdpa_backward(float *dq, float *dk, float *dv, float *datt, const float *do
         float *dqi = dq + (size_t)i * stride, *drow = datt + (size_t)i * Tk;
         float dot = 0.0f;
         for (int j = 0; j < Tk; j++) {
+            drow[j] = 0.0f;
+            if (row[j] == 0.0f) continue;  /* a masked key: no gradient flows through it */
             const float *vj = v + (size_t)j * stride;
             float *dvj = dv + (size_t)j * stride;
             float g = 0.0f;
-            for (int d = 0; d < hs; d++) {
-                g += doi[d] * vj[d];
-                dvj[d] += row[j] * doi[d];
-            }
+#pragma omp simd reduction(+ : g)
+            for (int d = 0; d < hs; d++) g += doi[d] * vj[d];
+            for (int d = 0; d < hs; d++) dvj[d] += row[j] * doi[d];
             drow[j] = g;
             dot += row[j] * g;
         }
@@ -112,13 +120,26 @@ void mha_backward(float *dqkv, float *datt, const float *dout, const float *att,
     /* BEGIN SOLUTION */
     int hs = C / NH;
     float scale = 1.0f / sqrtf((float)hs);
+    /* Heads write disjoint columns of dqkv, so they can run in parallel, each
+     * thread with its own (T,T) scratch: the caller's for the first. */
+#pragma omp parallel if (B * NH > 1)
+    {
+        float *mine = datt;
+#ifdef _OPENMP
+        if (omp_get_thread_num() > 0)
+            mine = XMALLOC((size_t)T * T * sizeof *mine);
+#endif
+#pragma omp for collapse(2) schedule(static)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
             size_t off = (size_t)b * T * 3 * C + (size_t)h * hs;
-            sdpa_backward(dqkv + off, dqkv + off + C, dqkv + off + 2 * C, datt,
+            sdpa_backward(dqkv + off, dqkv + off + C, dqkv + off + 2 * C, mine,
                           dout + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T,
                           qkv + off, qkv + off + C, qkv + off + 2 * C, 3 * C, T, T, hs, scale);
         }
+        if (mine != datt)
+            free(mine);
+    }
     /* END SOLUTION */
 }
 

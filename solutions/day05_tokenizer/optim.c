@@ -59,6 +59,7 @@ void adamw_update(float *param, const float *grad, float *m, float *v, size_t n,
     /* BEGIN SOLUTION */
     float c1 = 1.0f - (float)pow(beta1, (double)t);
     float c2 = 1.0f - (float)pow(beta2, (double)t);
+#pragma omp parallel for schedule(static) if (n >= 65536)
     for (size_t i = 0; i < n; i++) {
         float g = grad[i];
         param[i] -= lr * weight_decay * param[i];

@@ -11,6 +11,9 @@ typedef struct Command {
 } Command;
 
 int cmd_tokenizer(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /** Exit status for a wrong flag or a missing argument (like most Unix tools). */
 #define EXIT_USAGE 2
@@ -23,5 +26,21 @@ int cli_int(const char *flag, const char *s, long lo, long hi, long *out);
 
 /** The byte offset of the first invalid UTF-8 sequence in s, or (size_t)-1 when it is all valid. */
 size_t cli_first_invalid_utf8(const uint8_t *s, size_t n);
+
+/** A flag of a table-driven command line: --name VALUE (or --name alone for FLAG_BOOL). */
+typedef enum FlagType { FLAG_INT, FLAG_LONG, FLAG_FLOAT, FLAG_STRING, FLAG_BOOL } FlagType;
+typedef struct Flag {
+    const char *name;       /**< without the dashes */
+    FlagType type;
+    void *value;            /**< int*, long*, float*, const char**, int* (bool); holds the default */
+    double lo, hi;          /**< the allowed range of a number */
+    const char *help;
+} Flag;
+
+/**
+ * Parse argv[1..] against @p flags; `--help` prints @p usage, then every flag
+ * with its default, and exits 0. Returns 0, or EXIT_USAGE after a message.
+ */
+int cli_parse_flags(int argc, char **argv, const Flag *flags, int n_flags, const char *usage);
 
 #endif

@@ -3,6 +3,7 @@
  * something worth running from a shell adds a subcommand here.
  *
  *   llmlab tokenizer train|encode|decode|show   (Day 5)
+ *   llmlab train, sample, export                (Week 2)
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,9 @@
 
 static const Command commands[] = {
     {"tokenizer", "train, inspect and use a BPE tokenizer (Day 5)", cmd_tokenizer},
+    {"train", "train the GPT on a corpus, or resume a run (Week 2)", cmd_train},
+    {"sample", "generate text from a trained GPT (Week 2)", cmd_sample},
+    {"export", "write a GPT checkpoint as safetensors for PyTorch (Week 2)", cmd_export},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

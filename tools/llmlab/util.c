@@ -62,3 +62,67 @@ size_t cli_first_invalid_utf8(const uint8_t *s, size_t n) {
     }
     return (size_t)-1;
 }
+
+static void print_default(const Flag *f, FILE *out) {
+    switch (f->type) {
+    case FLAG_INT: fprintf(out, "%d", *(int *)f->value); break;
+    case FLAG_LONG: fprintf(out, "%ld", *(long *)f->value); break;
+    case FLAG_FLOAT: fprintf(out, "%g", (double)*(float *)f->value); break;
+    case FLAG_STRING: fprintf(out, "%s", *(const char **)f->value ? *(const char **)f->value : "(none)"); break;
+    case FLAG_BOOL: fprintf(out, "%s", *(int *)f->value ? "on" : "off"); break;
+    }
+}
+
+int cli_parse_flags(int argc, char **argv, const Flag *flags, int n_flags, const char *usage) {
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("%s\n", usage);
+            for (int k = 0; k < n_flags; k++) {
+                const Flag *f = &flags[k];
+                char left[64];
+                snprintf(left, sizeof left, "--%s%s", f->name, f->type == FLAG_BOOL ? "" : " X");
+                printf("  %-20s %s (default: ", left, f->help);
+                print_default(f, stdout);
+                printf(")\n");
+            }
+            exit(0);
+        }
+        const Flag *f = NULL;
+        for (int k = 0; k < n_flags && !f; k++)
+            if (a[0] == '-' && a[1] == '-' && !strcmp(a + 2, flags[k].name))
+                f = &flags[k];
+        if (!f) {
+            fprintf(stderr, "llmlab %s: unknown option '%s' (see llmlab %s --help)\n", argv[0], a, argv[0]);
+            return EXIT_USAGE;
+        }
+        if (f->type == FLAG_BOOL) {
+            *(int *)f->value = 1;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "llmlab %s: --%s needs a value\n", argv[0], f->name);
+            return EXIT_USAGE;
+        }
+        const char *v = argv[++i];
+        char *end;
+        errno = 0;
+        if (f->type == FLAG_STRING) {
+            *(const char **)f->value = v;
+            continue;
+        }
+        double d = f->type == FLAG_FLOAT ? strtod(v, &end) : (double)strtol(v, &end, 10);
+        if (errno || end == v || *end || !(d >= f->lo && d <= f->hi)) {
+            fprintf(stderr, "llmlab %s: --%s wants %s from %g to %g, got '%s'\n", argv[0], f->name,
+                    f->type == FLAG_FLOAT ? "a number" : "a whole number", f->lo, f->hi, v);
+            return EXIT_USAGE;
+        }
+        if (f->type == FLAG_INT)
+            *(int *)f->value = (int)d;
+        else if (f->type == FLAG_LONG)
+            *(long *)f->value = (long)d;
+        else
+            *(float *)f->value = (float)d;
+    }
+    return 0;
+}

@@ -115,3 +115,114 @@ class TokenizerBadInput(unittest.TestCase):
         self.assertEqual(dec.stdout, raw)
         empty = self.run_llmlab(["tokenizer", "encode", "-t", self.tok], stdin=b"")
         self.assertEqual((empty.returncode, empty.stdout), (0, b""))
+
+
+@unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
+class GptBadInput(unittest.TestCase):
+    """llmlab train, sample and export on a tiny corpus the test writes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        os.makedirs(os.path.join(cls.dir, "data", "tiny"))
+        for name in ("train.txt", "val.txt"):
+            with open(os.path.join(cls.dir, "data", "tiny", name), "w") as f:
+                f.write(TEXT * 5 + "<|endoftext|>")
+        r = cls.run_llmlab(["train", "--data", "tiny", "--vocab", "300", "--layers", "1", "--heads", "2",
+                            "--embd", "8", "--ctx", "8", "--batch", "2", "--steps", "3", "--run", "r", "--quiet"])
+        assert r.returncode == 0, r.stderr.decode()
+        cls.ckpt = os.path.join(cls.dir, "r", "ckpt.bin")
+        with open(cls.ckpt, "rb") as f:
+            good = f.read()
+        cls.broken = {"missing": os.path.join(cls.dir, "none.bin"),
+                      "empty": TokenizerBadInput.path.__func__(cls, "empty.bin", b""),
+                      "truncated": TokenizerBadInput.path.__func__(cls, "trunc.bin", good[:-20]),
+                      "foreign": TokenizerBadInput.path.__func__(cls, "foreign.bin", b"llmlab-bpe 1\nmode words\n")}
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    @classmethod
+    def run_llmlab(cls, args, stdin=b""):
+        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=60, cwd=cls.dir)
+
+    expect = TokenizerBadInput.expect
+
+    def test_sample_and_export_work(self):
+        r = self.run_llmlab(["sample", "--ckpt", self.ckpt, "--tokens", "5", "--seed", "3"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        again = self.run_llmlab(["sample", "--ckpt", self.ckpt, "--tokens", "5", "--seed", "3", "--no-cache"])
+        self.assertEqual(again.stdout, r.stdout, "the KV cache must not change the text a seed gives")
+        r = self.run_llmlab(["export", "--ckpt", self.ckpt, "--out", "exp"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "exp", "model.safetensors"), "rb") as f:
+            data = f.read()
+        n = int.from_bytes(data[:8], "little")
+        import json
+        header = json.loads(data[8:8 + n])
+        end = max(v["data_offsets"][1] for k, v in header.items() if k != "__metadata__")
+        self.assertEqual(8 + n + end, len(data), "safetensors: header and data sizes disagree")
+        self.assertEqual(header["qkv_w"]["shape"], [1, 24, 8])
+
+    def test_command_line_mistakes_exit_2(self):
+        cases = [
+            (["train", "--heads", "3", "--embd", "8"], "multiple"),
+            (["train", "--steps", "0"], "--steps"),
+            (["train", "--lr", "abc"], "--lr"),
+            (["train", "--min-lr", "0.1", "--lr", "0.01"], "--min-lr"),
+            (["train", "--bogus"], "unknown"),
+            (["sample", "--ckpt", self.ckpt, "--temperature", "-1"], "--temperature"),
+            (["sample", "--ckpt", self.ckpt, "--top-p", "1.5"], "--top-p"),
+            (["sample", "--ckpt", self.ckpt, "--top-p", "0"], "--top-p"),
+            (["sample", "--ckpt", self.ckpt, "--top-k", "-2"], "--top-k"),
+            (["sample", "--ckpt", self.ckpt, "--prompt", "the theme of the thesis " * 4], "longer than"),
+            (["sample", "--ckpt"], "needs a value"),
+            (["export", "--ckpt", self.ckpt], "--out"),
+        ]
+        for args, says in cases:
+            with self.subTest(args=args):
+                self.expect(args, 2, says)
+
+    def test_bad_files_exit_1(self):
+        for kind, path in self.broken.items():
+            for cmd in (["sample", "--ckpt", path], ["export", "--ckpt", path, "--out", "x"]):
+                with self.subTest(kind=kind, cmd=cmd[0]):
+                    self.expect(cmd, 1, path)
+        self.expect(["train", "--data", "nonexistent"], 1, "make data")
+        r = subprocess.run([BIN, "sample", "--ckpt", self.ckpt, "--prompt", b"caf\xe9"], capture_output=True,
+                           timeout=60, cwd=self.dir)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"UTF-8", r.stderr)
+
+
+@unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
+class Determinism(unittest.TestCase):
+    """The same command and seed give the same log (timing column aside) and the
+    same checkpoint, byte for byte, whatever the number of threads."""
+
+    def test_same_run_with_one_and_two_threads(self):
+        d = tempfile.mkdtemp()
+        try:
+            os.makedirs(os.path.join(d, "data", "tiny"))
+            for name in ("train.txt", "val.txt"):
+                with open(os.path.join(d, "data", "tiny", name), "w") as f:
+                    f.write(TEXT * 5)
+            runs = []
+            for threads in ("1", "2", "2"):
+                run = f"r{len(runs)}"
+                env = dict(os.environ, OMP_NUM_THREADS=threads)
+                r = subprocess.run([BIN, "train", "--data", "tiny", "--vocab", "300", "--layers", "2", "--heads", "2",
+                                    "--embd", "64", "--ctx", "32", "--batch", "8", "--steps", "12",
+                                    "--eval-every", "4", "--run", run, "--quiet"],
+                                   capture_output=True, timeout=120, cwd=d, env=env)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with open(os.path.join(d, run, "log.csv")) as f:
+                    log = [line.rsplit(",", 1)[0] for line in f]
+                with open(os.path.join(d, run, "ckpt.bin"), "rb") as f:
+                    runs.append((threads, log, f.read()))
+            for threads, log, ckpt in runs[1:]:
+                self.assertEqual(log, runs[0][1], f"log.csv with {threads} threads differs from 1 thread")
+                self.assertEqual(ckpt, runs[0][2], f"ckpt.bin with {threads} threads differs from 1 thread")
+        finally:
+            shutil.rmtree(d)

@@ -1,0 +1,129 @@
+/*
+ * make bench: training speed of the Week 2 GPT next to its PyTorch twin in the
+ * same run (tools/bench/gpt_torch_bench.py: same model, AdamW, clipping, two
+ * threads), for configurations A and B; and sampling speed with and without
+ * the KV cache.
+ *
+ *   A: vocab 257 (bytes), 4 layers, 4 heads, 128 channels, context 64, batch 12
+ *   B: vocab 257, 6 layers, 6 heads, 384 channels, context 256, batch 8
+ *
+ * Random tokens: speed does not depend on the text. GFLOP/s counts the
+ * matmuls' 6 FLOPs per parameter per token (forward 2, backward 4) plus
+ * attention's 12 L T C per token, against the machine's peak from bench_matmul.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "check.h"
+#include "gpt.h"
+#include "gpt_run.h"
+#include "timer.h"
+
+typedef struct Config {
+    const char *name;
+    GptConfig g;
+    int batch, steps;
+} Config;
+
+static double train_tokens_per_s(const Config *c, double *gflops) {
+    Gpt m;
+    gpt_init(&m, &c->g, c->batch, c->g.ctx, 1);
+    int n = c->batch * c->g.ctx;
+    int *x = XMALLOC((size_t)n * sizeof *x), *y = XMALLOC((size_t)n * sizeof *y);
+    Rng rng;
+    rng_init(&rng, 2);
+    for (int i = 0; i < n; i++)
+        x[i] = (int)rng_below(&rng, (uint64_t)c->g.vocab), y[i] = (int)rng_below(&rng, (uint64_t)c->g.vocab);
+    float *m1 = XCALLOC(m.n_params, sizeof(float)), *m2 = XCALLOC(m.n_params, sizeof(float));
+    double t0 = 0;
+    for (int s = -3; s < c->steps; s++) {            /* 3 warm-up steps */
+        if (s == 0)
+            t0 = timer_now();
+        memset(m.grads, 0, m.n_params * sizeof(float));
+        gpt_forward(&m, x, y, c->batch, c->g.ctx);
+        gpt_backward(&m);
+        clip_grad_norm(m.grads, m.n_params, 1.0f);
+        for (int k = 0; k < m.n_groups; k++) {
+            const ParamGroup *g = &m.groups[k];
+            adamw_update(m.params + g->offset, m.grads + g->offset, m1 + g->offset, m2 + g->offset, g->size,
+                         s + 4, 1e-3f, 0.9f, 0.95f, 1e-8f, g->decay ? 0.1f : 0.0f);
+        }
+    }
+    double dt = timer_now() - t0, tok_s = (double)n * c->steps / dt;
+    double flops_per_token = 6.0 * (double)m.n_params + 12.0 * c->g.n_layer * c->g.ctx * c->g.n_embd;
+    *gflops = tok_s * flops_per_token / 1e9;
+    free(x), free(y), free(m1), free(m2);
+    gpt_free(&m);
+    return tok_s;
+}
+
+static double torch_tokens_per_s(const Config *c) {
+    char cmd[600];
+    XSNPRINTF(cmd, sizeof cmd,
+              "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench/gpt_torch_bench.py "
+              "%d %d %d %d %d %d %d 2>/dev/null", c->g.vocab, c->g.n_layer, c->g.n_head, c->g.n_embd, c->g.ctx,
+              c->batch, c->steps);
+    FILE *p = popen(cmd, "r");
+    double v = -1;
+    char line[400];
+    if (p) {
+        while (fgets(line, sizeof line, p))
+            if (sscanf(line, "torch tokens/s %lf", &v) == 1)
+                printf("    %s", line);
+        pclose(p);
+    }
+    return v;
+}
+
+/* tokens/s of generating `n` tokens after one, with or without the cache */
+static double sample_tokens_per_s(const Config *c, int use_cache, int n) {
+    Gpt m;
+    gpt_init(&m, &c->g, 1, c->g.ctx, 3);
+    Tokenizer tok;
+    tokenizer_init(&tok, NULL, 0, 1, NULL, 0);
+    SamplerConfig s = {.temperature = 1.0f, .top_k = 0, .top_p = 1.0f};
+    Rng rng;
+    rng_init(&rng, 4);
+    int start = 'A';
+    double t0 = timer_now();
+    int made = gpt_generate(&m, &tok, &start, 1, n, &s, &rng, NULL, use_cache, NULL);
+    double dt = timer_now() - t0;
+    tokenizer_free(&tok);
+    gpt_free(&m);
+    return made / dt;
+}
+
+int main(int argc, char **argv) {
+    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    Config configs[] = {
+        {"A", {.vocab = 257, .ctx = 64, .n_layer = 4, .n_head = 4, .n_embd = 128}, 12, quick ? 5 : 50},
+        {"B", {.vocab = 257, .ctx = 256, .n_layer = 6, .n_head = 6, .n_embd = 384}, 8, quick ? 2 : 10},
+    };
+    printf("GPT training, llmlab (%d threads) vs the PyTorch twin (2 threads), random tokens\n", threads);
+    for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {
+        const Config *c = &configs[i];
+        double gf, ours = train_tokens_per_s(c, &gf), theirs = torch_tokens_per_s(c);
+        printf("  %s (%d layers, %d heads, %d channels, context %d, batch %d): llmlab %.0f tokens/s (%.1f GFLOP/s)",
+               c->name, c->g.n_layer, c->g.n_head, c->g.n_embd, c->g.ctx, c->batch, ours, gf);
+        if (theirs > 0)
+            printf(", PyTorch %.0f tokens/s: %.2fx\n", theirs, ours / theirs);
+        else
+            printf(", PyTorch not available (needs /usr/bin/python3 with python3-torch)\n");
+    }
+    printf("\nsampling from configuration A (context 64), 200 tokens\n");
+    double with = sample_tokens_per_s(&configs[0], 1, 200), without = sample_tokens_per_s(&configs[0], 0, 200);
+    printf("  KV cache %.0f tokens/s, full recomputation %.0f tokens/s: %.1fx\n", with, without, with / without);
+    Config b = configs[1];
+    with = sample_tokens_per_s(&b, 1, quick ? 50 : 300), without = sample_tokens_per_s(&b, 0, quick ? 50 : 300);
+    printf("sampling from configuration B (context 256), %d tokens\n", quick ? 50 : 300);
+    printf("  KV cache %.0f tokens/s, full recomputation %.0f tokens/s: %.1fx\n", with, without, with / without);
+    return 0;
+}

@@ -1,0 +1,84 @@
+/*
+ * llmlab sample: generate text from a trained GPT checkpoint, streaming it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "gpt_run.h"
+#include "timer.h"
+
+int cmd_sample(int argc, char **argv) {
+    const char *ckpt = "runs/gpt/ckpt.bin", *prompt = NULL;
+    int tokens = 200, top_k = 0, no_cache = 0, count = 1;
+    float temperature = 0.8f, top_p = 1.0f;
+    long seed = 1337;
+    const Flag flags[] = {
+        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "checkpoint of llmlab train (holds the model and its tokenizer)"},
+        {"prompt", FLAG_STRING, &prompt, 0, 0, "text to continue; without it a new document starts"},
+        {"tokens", FLAG_INT, &tokens, 1, 1000000, "the most tokens to generate per sample"},
+        {"temperature", FLAG_FLOAT, &temperature, 0, 100, "0 = greedy; below 1 safer, above 1 wilder"},
+        {"top-k", FLAG_INT, &top_k, 0, 1000000, "keep the k most likely tokens (0: off)"},
+        {"top-p", FLAG_FLOAT, &top_p, 1e-6, 1, "keep the most likely tokens up to this mass (1: off)"},
+        {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed: the same seed, the same text"},
+        {"count", FLAG_INT, &count, 1, 1000, "how many samples"},
+        {"no-cache", FLAG_BOOL, &no_cache, 0, 0, "recompute the whole context every token (slow; for comparison)"},
+    };
+    int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
+                             "usage: llmlab sample [--ckpt FILE] [--prompt TEXT] [--temperature T] [--top-k K] "
+                             "[--top-p P] ...\nThe knobs apply in this order: temperature, top-k, top-p.\n");
+    if (rc != 0)
+        return rc;
+    Gpt m;
+    Tokenizer tok;
+    char err[1400];
+    if (gpt_load(ckpt, &m, &tok, 1, 1 << 30, err, sizeof err) != 0) {
+        fprintf(stderr, "llmlab: %s\n", err);
+        return 1;
+    }
+    int eot = tokenizer_special_id(&tok, TOKENIZER_EOT);
+    size_t plen = prompt ? strlen(prompt) : 0;
+    if (prompt && cli_first_invalid_utf8((const uint8_t *)prompt, plen) != (size_t)-1) {
+        fprintf(stderr, "llmlab sample: the prompt is not valid UTF-8\n");
+        gpt_free(&m), tokenizer_free(&tok);
+        return 1;
+    }
+    int *ids = malloc((plen + 2) * sizeof *ids);
+    int32_t *ids32 = malloc((plen + 2) * sizeof *ids32);
+    int n = 0;
+    if (eot >= 0)
+        ids[n++] = eot;                                   /* a new document starts here */
+    size_t k = tokenizer_encode(&tok, (const uint8_t *)(prompt ? prompt : ""), plen, 1, ids32);
+    for (size_t i = 0; i < k; i++)
+        ids[n++] = ids32[i];
+    if (n == 0) {
+        fprintf(stderr, "llmlab sample: give a --prompt (this tokenizer has no <|endoftext|> to start from)\n");
+        free(ids), free(ids32), gpt_free(&m), tokenizer_free(&tok);
+        return EXIT_USAGE;
+    }
+    if (n > m.cfg.ctx) {
+        fprintf(stderr, "llmlab sample: the prompt is %d tokens, longer than the model's context of %d\n", n,
+                m.cfg.ctx);
+        free(ids), free(ids32), gpt_free(&m), tokenizer_free(&tok);
+        return EXIT_USAGE;
+    }
+    SamplerConfig s = {.temperature = temperature, .top_k = top_k, .top_p = top_p};
+    Rng rng;
+    rng_init(&rng, (uint64_t)seed);
+    double t0 = timer_now();
+    long made = 0;
+    for (int c = 0; c < count; c++) {
+        if (prompt)
+            fputs(prompt, stdout);
+        made += gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, stdout, !no_cache, NULL);
+        fputs(count > 1 ? "\n----\n" : "\n", stdout);
+    }
+    double dt = timer_now() - t0;
+    fprintf(stderr, "%ld tokens in %.2f s: %.0f tokens/s (%s)\n", made, dt, made / dt,
+            no_cache ? "no cache" : "KV cache");
+    free(ids), free(ids32);
+    gpt_free(&m);
+    tokenizer_free(&tok);
+    return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * Week 2 demo, and the course's main job (`make demo`): train a small GPT on
+ * the fortunes for a few minutes, print samples at three temperatures, and
+ * draw the loss curve.
+ *
+ * The run goes to runs/gpt (log.csv, ckpt.bin, loss.png). Ctrl-C saves a
+ * checkpoint; --resume continues. `./llmlab sample` reads the checkpoint.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+#include "gpt_run.h"
+
+int main(int argc, char **argv) {
+    DemoArgs args = {.runs = "runs", .seed = 1337};
+    cli_parse_demo(argc, argv, "Week 2: train a small GPT on fortunes, sample from it, plot its loss", &args);
+    GptRunOptions o;
+    gpt_run_defaults(&o);
+    char run_dir[512], ckpt[600];
+    XSNPRINTF(run_dir, sizeof run_dir, "%s/gpt", args.runs);
+    XSNPRINTF(ckpt, sizeof ckpt, "%s/ckpt.bin", run_dir);
+    o.train.run_dir = run_dir;
+    o.train.seed = args.seed;
+    o.train.resume = args.resume;
+    o.train.max_steps = args.quick ? 12 : 1500;
+    if (args.quick) {
+        o.model = (GptConfig){.ctx = 32, .n_layer = 2, .n_head = 2, .n_embd = 32};
+        o.train.block = 32, o.train.batch = 4, o.train.warmup = 2, o.train.eval_every = 6, o.train.eval_batches = 2;
+    }
+    TrainResult r = gpt_run_train(&o);
+    printf("step %ld: train loss %.3f, validation loss %.3f, %.0f tokens/s, %.0f s\n", r.steps, r.train_loss,
+           r.val_loss, r.tokens_per_s, r.seconds);
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
+        return 1;
+
+    Gpt m;
+    Tokenizer tok;
+    char err[1400];
+    if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0)
+        LLMLAB_DIE("", "%s", err);
+    int eot = tokenizer_special_id(&tok, TOKENIZER_EOT);
+    Rng rng;
+    rng_init(&rng, args.seed + 7);
+    static const float temps[] = {0.5f, 0.8f, 1.1f};
+    for (int i = 0; i < 3; i++) {
+        SamplerConfig s = {.temperature = temps[i], .top_k = 0, .top_p = 0.95f};
+        printf("\n--- a fortune at temperature %.1f (top-p 0.95) ---\n", (double)temps[i]);
+        fflush(stdout);
+        gpt_generate(&m, &tok, &eot, 1, args.quick ? 20 : 160, &s, &rng, stdout, 1, NULL);
+        printf("\n");
+    }
+    gpt_free(&m);
+    tokenizer_free(&tok);
+
+    char cmd[700];
+    XSNPRINTF(cmd, sizeof cmd, "bash tools/plot.sh '%s'", run_dir);
+    printf("\nloss curve (make plot RUN=%s):\n", run_dir);
+    fflush(stdout);
+    if (!args.quick && system(cmd) != 0)
+        fprintf(stderr, "could not draw the loss curve (is gnuplot installed? make setup)\n");
+    printf("more samples: ./llmlab sample --ckpt %s --temperature 0.8\n", ckpt);
+    if (r.status == TRAIN_INTERRUPTED)
+        printf("continue training: make demo ARGS=--resume\n");
+    return 0;
+}

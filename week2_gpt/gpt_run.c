@@ -1,0 +1,155 @@
+/*
+ * Week 2, given code: training runs, checkpoints to models, generation.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "corpus.h"
+#include "gpt_run.h"
+
+void gpt_run_defaults(GptRunOptions *o) {
+    memset(o, 0, sizeof *o);
+    o->corpus = "fortunes";
+    o->vocab = 1024;
+    o->model = (GptConfig){.vocab = 0, .ctx = 64, .n_layer = 4, .n_head = 4, .n_embd = 128};
+    train_config_defaults(&o->train);
+    o->train.run_dir = "runs/gpt";
+    o->train.batch = 12;
+    o->train.block = 64;
+    o->train.max_steps = 2000;
+    o->train.lr_max = 1e-3f;
+    o->train.lr_min = 1e-4f;
+    o->train.warmup = 100;
+    o->train.eval_every = 100;
+    o->train.eval_batches = 10;
+    o->train.ckpt_every = 250;
+}
+
+TrainResult gpt_run_train(GptRunOptions *o) {
+    Corpus corpus;
+    corpus_open(&corpus, o->corpus, o->vocab);
+    o->model.vocab = corpus.tok.vocab_size;
+    if (o->train.block > o->model.ctx)
+        o->train.block = o->model.ctx;
+    const char *why = gpt_config_problem(&o->model);
+    LLMLAB_CHECK(why == NULL, "see llmlab train --help", "%s", why);
+    Gpt m;
+    gpt_init(&m, &o->model, o->train.batch, o->train.block, o->train.seed);
+    if (!o->train.quiet)
+        fprintf(stderr,
+                "corpus %s: %zu training tokens, %zu validation tokens, vocabulary %d\n"
+                "model: %d layers, %d heads, %d channels, context %d: %zu parameters\n"
+                "training %ld steps of %d x %d tokens into %s\n",
+                o->corpus, corpus.train.n, corpus.val.n, o->model.vocab, o->model.n_layer, o->model.n_head,
+                o->model.n_embd, o->model.ctx, m.n_params, o->train.max_steps, o->train.batch, o->train.block,
+                o->train.run_dir);
+    TrainModel tm = gpt_train_model(&m);
+    TrainResult r = train_run(&tm, &o->train, &corpus.train, &corpus.val, &corpus.tok);
+    gpt_free(&m);
+    corpus_close(&corpus);
+    return r;
+}
+
+int gpt_load(const char *path, Gpt *m, Tokenizer *tok, int B, int T, char *err, size_t err_size) {
+    Checkpoint ck;
+    if (checkpoint_load(path, &ck, err, err_size) != 0)
+        return -1;
+    int rc = -1;
+    GptConfig c;
+    char inner[300];
+    if (strcmp(ck.kind, "gpt") != 0 || ck.config_size != sizeof c) {
+        snprintf(err, err_size, "%s holds a \"%s\" model, not a GPT", path, ck.kind);
+        goto done;
+    }
+    memcpy(&c, ck.config, sizeof c);
+    const char *why = gpt_config_problem(&c);
+    if (why) {
+        snprintf(err, err_size, "%s: corrupted config: %s", path, why);
+        goto done;
+    }
+    if (ck.n_params != gpt_count_params(&c)) {
+        snprintf(err, err_size, "%s: %zu parameters, but its config needs %zu", path, ck.n_params,
+                 gpt_count_params(&c));
+        goto done;
+    }
+    if (tokenizer_from_text(tok, ck.tokenizer_text, strlen(ck.tokenizer_text), inner, sizeof inner) != 0) {
+        snprintf(err, err_size, "%s: its tokenizer is broken: %s", path, inner);
+        goto done;
+    }
+    if (tok->vocab_size != c.vocab) {
+        snprintf(err, err_size, "%s: its tokenizer has %d tokens, its model %d", path, tok->vocab_size, c.vocab);
+        tokenizer_free(tok);
+        goto done;
+    }
+    gpt_init(m, &c, B, T < c.ctx ? T : c.ctx, 0);
+    memcpy(m->params, ck.params, ck.n_params * sizeof(float));
+    rc = 0;
+done:
+    checkpoint_free(&ck);
+    return rc;
+}
+
+/* Write a token's bytes as soon as it is drawn (a character split over two
+ * tokens completes on the screen when its second half arrives). */
+static void emit(const Tokenizer *tok, int id, FILE *out) {
+    if (id >= 256 + tok->n_merges)
+        return;                                     /* special tokens mark structure, they are not text */
+    size_t len;
+    const uint8_t *b = tokenizer_token_bytes(tok, id, &len);
+    if (out && b) {
+        fwrite(b, 1, len, out);
+        fflush(out);
+    }
+}
+
+int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, const SamplerConfig *s, Rng *rng,
+                 FILE *out, int use_cache, int *out_ids) {
+    int ctx = m->cfg.ctx, V = m->cfg.vocab, eot = tokenizer_special_id(tok, TOKENIZER_EOT);
+    int cap = n + max_new;
+    LLMLAB_CHECK(n >= 1, "start from at least one token", "gpt_generate: empty prompt");
+    LLMLAB_CHECK(use_cache || m->T >= (cap < ctx ? cap : ctx), "load the model with T = its context",
+                 "gpt_generate: the model has room for %d positions, not its context of %d", m->T, ctx);
+    int *seq = XMALLOC((size_t)cap * sizeof *seq);
+    memcpy(seq, prompt, (size_t)n * sizeof *seq);
+    float *probs = XMALLOC((size_t)V * sizeof *probs);
+    ProbIndex *scratch = XMALLOC((size_t)V * sizeof *scratch);
+    GptCache kv = {0};
+    const float *logits = NULL;
+    int len = n, made = 0;
+    int start = len > ctx ? len - ctx : 0;          /* the model sees seq[start .. len) */
+    if (use_cache) {
+        gpt_cache_init(&kv, m);
+        for (int i = start; i < len; i++)
+            logits = gpt_decode_step(m, &kv, seq[i]);
+    }
+    while (made < max_new) {
+        if (!use_cache) {
+            int w = len - start;
+            gpt_forward(m, seq + start, NULL, 1, w);
+            logits = m->a.logits + (size_t)(w - 1) * V;
+        }
+        int next = sample_next(logits, V, s, rng, probs, scratch);
+        seq[len++] = next;
+        if (out_ids)
+            out_ids[made] = next;
+        made++;
+        emit(tok, next, out);
+        if (next == eot)
+            break;
+        if (len - start > ctx) {                    /* full: keep the last half of the context */
+            start = len - ctx / 2;
+            if (use_cache) {
+                kv.len = 0;
+                for (int i = start; i < len; i++)
+                    logits = gpt_decode_step(m, &kv, seq[i]);
+            }
+        } else if (use_cache) {
+            logits = gpt_decode_step(m, &kv, next);
+        }
+    }
+    if (use_cache)
+        gpt_cache_free(&kv);
+    free(seq), free(probs), free(scratch);
+    return made;
+}
