@@ -184,6 +184,7 @@ void softmax_forward(float *probs, const float *logits, int N, int C) {
        divide every p[c] by their sum. Subtracting m changes nothing
        mathematically but keeps expf from overflowing. */
     /* BEGIN SOLUTION */
+#pragma omp parallel for schedule(static) if ((size_t)N * C >= 65536)
     for (int n = 0; n < N; n++) {
         const float *x = logits + (size_t)n * C;
         float *p = probs + (size_t)n * C;
@@ -242,17 +243,24 @@ float cross_entropy_forward(float *probs, const float *logits, const int *target
        when the probability underflows to 0 (logits of 1e4): use
        -(x[t] - m - log(sum exp(x - m))) from the logits instead. */
     /* BEGIN SOLUTION */
-    softmax_forward(probs, logits, N, C);
-    double loss = 0.0;
-    for (int n = 0; n < N; n++) {
-        const float *x = logits + (size_t)n * C;
+    for (int n = 0; n < N; n++)
         LLMLAB_CHECK(targets[n] >= 0 && targets[n] < C, "targets are class indices in [0, C)",
                      "target %d of row %d is outside [0, %d)", targets[n], n, C);
+    softmax_forward(probs, logits, N, C);
+    /* rows in parallel, each row's loss kept apart, then added in row order */
+    float *row_loss = XMALLOC((size_t)N * sizeof *row_loss);
+#pragma omp parallel for schedule(static) if ((size_t)N * C >= 65536)
+    for (int n = 0; n < N; n++) {
+        const float *x = logits + (size_t)n * C;
         float m = x[0], sum = 0.0f;
         for (int c = 1; c < C; c++) m = x[c] > m ? x[c] : m;
         for (int c = 0; c < C; c++) sum += expf(x[c] - m);
-        loss -= (double)(x[targets[n]] - m - logf(sum));
+        row_loss[n] = -(x[targets[n]] - m - logf(sum));
     }
+    double loss = 0.0;
+    for (int n = 0; n < N; n++)
+        loss += row_loss[n];
+    free(row_loss);
     return (float)(loss / N);
     /* END SOLUTION */
 }
@@ -261,6 +269,7 @@ void cross_entropy_backward(float *dlogits, const float *probs, const int *targe
     /* TODO(day2): dlogits[n][c] += (probs[n][c] - (c == target ? 1 : 0)) / N. */
     /* BEGIN SOLUTION */
     float inv_n = 1.0f / (float)N;
+#pragma omp parallel for schedule(static) if ((size_t)N * C >= 65536)
     for (int n = 0; n < N; n++)
         for (int c = 0; c < C; c++)
             dlogits[(size_t)n * C + c] += (probs[(size_t)n * C + c] - (c == targets[n] ? 1.0f : 0.0f)) * inv_n;
