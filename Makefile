@@ -66,7 +66,7 @@ LLMLAB_BIN := $(BUILD)/bin/llmlab
 GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
-.PHONY: all llmlab help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
+.PHONY: all llmlab valgrind help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
         progress plot docs skeletons fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo
 .DELETE_ON_ERROR:
@@ -171,6 +171,10 @@ sanitize:  ## the whole suite under AddressSanitizer + UndefinedBehaviorSanitize
 	@$(MAKE) -s --no-print-directory BUILD=$(BUILD)/sanitize OPENMP=0 \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDLIBS="-lm -lz -fsanitize=address,undefined" lib test-common test-lessons
+
+valgrind: lib llmlab  ## every demo (--quick) and llmlab subcommand under valgrind memcheck (minutes)
+	@$(GRADE) --run-demo-smoke --all > /dev/null
+	@BUILD=$(BUILD) bash tools/valgrind.sh
 
 # ---- performance (never a timed test: a benchmark, see BENCHMARKS.md) ----
 BENCH_SRC := $(wildcard tools/bench/*.c)

@@ -62,14 +62,14 @@ int main(int argc, char **argv) {
     char run_dir[512];
     XSNPRINTF(run_dir, sizeof run_dir, "%s/day5_lm", args.runs);
     tc.run_dir = run_dir;
-    tc.max_steps = args.quick ? 30 : 2000;
-    tc.batch = 32;
-    tc.block = 32;
+    tc.max_steps = args.quick ? 12 : 2000;
+    tc.batch = args.quick ? 4 : 32;
+    tc.block = args.quick ? 16 : 32;
     tc.lr_max = 3e-3f;
     tc.lr_min = 3e-4f;
     tc.warmup = args.quick ? 5 : 100;
-    tc.eval_every = args.quick ? 10 : 100;
-    tc.ckpt_every = args.quick ? 10 : 250;
+    tc.eval_every = args.quick ? 6 : 100;
+    tc.ckpt_every = args.quick ? 6 : 250;
     tc.seed = args.seed;
     tc.resume = args.resume;
     printf("a model that knows nothing scores ln(%d) = %.2f; training %ld steps of %d x %d tokens\n",

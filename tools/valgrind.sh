@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make valgrind: every demo (--quick) and every llmlab subcommand on a tiny
+# setting under valgrind memcheck, one thread: zero errors and zero definite
+# leaks, or the target fails. Slow (minutes): CI runs it after make sanitize.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+command -v valgrind >/dev/null || { echo "valgrind: not installed (sudo apt-get install valgrind)" >&2; exit 1; }
+export OMP_NUM_THREADS=1
+VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fail=0
+run() {  # name, command...: run under valgrind, report, remember a failure
+    local name=$1; shift
+    local t0=$SECONDS
+    if $VG "$@" >"$out/last.out" 2>"$out/last.err"; then
+        echo "valgrind: ok      $name ($((SECONDS - t0)) s)"
+    else
+        echo "valgrind: FAILED  $name (exit $?)"; tail -20 "$out/last.err"; fail=1
+    fi
+}
+# the demos, as the smoke test builds them (the reference)
+for demo in "$BUILD"/bin/reference/*/demo_*; do
+    [ -x "$demo" ] || continue
+    case "$demo" in *demo_fashion) continue ;; esac   # 8 minutes under valgrind: run by hand (RELIABILITY.md)
+    run "${demo#"$BUILD"/bin/reference/}" "$demo" --quick --runs "$out/runs"
+done
+# llmlab on a tiny corpus
+B=$(pwd)/$BUILD/bin/llmlab
+mkdir -p "$out/c/data/tiny"
+python3 -c "
+t = 'the theme of the thesis, then there these.\n' * 60 + 'Korean: \uD55C\uAE00, emoji: \U0001F642\n'
+for n in ('train', 'val'):
+    open('$out/c/data/tiny/' + n + '.txt', 'w').write(t + '<|endoftext|>')"
+cd "$out/c"
+run "tokenizer train" "$B" tokenizer train --vocab 300 -o t.bpe data/tiny/train.txt
+echo "hello, world" > in.txt
+run "tokenizer encode" "$B" tokenizer encode -t t.bpe --out in.tok in.txt
+run "tokenizer show" "$B" tokenizer show --plain -t t.bpe in.txt
+"$B" tokenizer encode -t t.bpe in.txt > ids.txt
+run "tokenizer decode" "$B" tokenizer decode -t t.bpe ids.txt
+run "train" "$B" train --data tiny --vocab 300 --layers 1 --heads 2 --embd 16 --ctx 16 --batch 2 --steps 4 --run r --quiet
+run "train --resume" "$B" train --data tiny --vocab 300 --layers 1 --heads 2 --embd 16 --ctx 16 --batch 2 --steps 6 --run r --quiet --resume
+run "sample" "$B" sample --ckpt r/ckpt.bin --tokens 12
+run "sample --no-cache" "$B" sample --ckpt r/ckpt.bin --tokens 12 --no-cache
+run "export" "$B" export --ckpt r/ckpt.bin --out exp
+cd - >/dev/null
+[ $fail = 0 ] && echo "valgrind: every demo and subcommand clean" || exit 1
