@@ -52,13 +52,8 @@ typedef struct Trainer {
 
 /* ---- the pair table ---- */
 
-static uint64_t key_of(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
-static size_t slot_of(uint64_t key, size_t cap) {
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1);
-}
-
 static void map_insert(Trainer *tr, uint64_t key, int32_t val) {
-    size_t k = slot_of(key, tr->map_cap);
+    size_t k = bpe_pair_slot(key, tr->map_cap);
     while (tr->map_keys[k] >= 0)
         k = (k + 1) & (tr->map_cap - 1);
     tr->map_keys[k] = (int64_t)key;
@@ -81,8 +76,8 @@ static void map_grow(Trainer *tr) {
 
 /* The index of pair (a, b), created with count 0 if new. */
 static int32_t pair_get(Trainer *tr, int32_t a, int32_t b) {
-    uint64_t key = key_of(a, b);
-    size_t k = slot_of(key, tr->map_cap);
+    uint64_t key = bpe_pair_key(a, b);
+    size_t k = bpe_pair_slot(key, tr->map_cap);
     while (tr->map_keys[k] >= 0) {
         if ((uint64_t)tr->map_keys[k] == key)
             return tr->map_vals[k];

@@ -206,16 +206,10 @@ void bpe_words_free(BpeWords *w) {
 #define CACHE_MAX_ENTRIES (1 << 20)
 
 typedef struct EncodeCache {
-    StrMap map;                     /* chunk -> offset into ids (high 40 bits) and count */
+    StrMap map;                     /* chunk -> (offset into ids << 8) | count (at most 64) */
     int32_t *ids;
     size_t ids_len, ids_cap;
 } EncodeCache;
-
-static uint64_t pair_key(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
-
-static size_t pair_slot(uint64_t key, size_t cap) {
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
-}
 
 void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pretokenize,
                     const char *const *special, int n_special) {
@@ -286,8 +280,8 @@ void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pret
     t->rank_vals = XMALLOC(t->rank_cap * sizeof *t->rank_vals);
     memset(t->rank_keys, 0xFF, t->rank_cap * sizeof *t->rank_keys);
     for (int i = 0; i < n_merges; i++) {
-        uint64_t key = pair_key(merges[i].left, merges[i].right);
-        size_t k = pair_slot(key, t->rank_cap);
+        uint64_t key = bpe_pair_key(merges[i].left, merges[i].right);
+        size_t k = bpe_pair_slot(key, t->rank_cap);
         while (t->rank_keys[k] >= 0 && (uint64_t)t->rank_keys[k] != key)
             k = (k + 1) & (t->rank_cap - 1);
         if (t->rank_keys[k] < 0) {                     /* a repeated pair keeps its first index */
@@ -313,8 +307,8 @@ void tokenizer_free(Tokenizer *t) {
 }
 
 int tokenizer_merge_rank(const Tokenizer *t, int32_t left, int32_t right) {
-    uint64_t key = pair_key(left, right);
-    size_t k = pair_slot(key, t->rank_cap);
+    uint64_t key = bpe_pair_key(left, right);
+    size_t k = bpe_pair_slot(key, t->rank_cap);
     while (t->rank_keys[k] >= 0) {
         if ((uint64_t)t->rank_keys[k] == key)
             return t->rank_vals[k];

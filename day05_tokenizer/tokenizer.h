@@ -88,6 +88,16 @@ typedef struct BpeWords {
     int64_t *count;     /**< (n) occurrences of each word in the corpus */
 } BpeWords;
 
+/** A pair as one 64-bit key, for the hash tables of pairs (trainer and encoder). */
+static inline uint64_t bpe_pair_key(int32_t left, int32_t right) {
+    return ((uint64_t)(uint32_t)left << 32) | (uint32_t)right;
+}
+
+/** The home slot of @p key in an open-addressing table of @p cap slots (a power of two). */
+static inline size_t bpe_pair_slot(uint64_t key, size_t cap) {
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);   /* Fibonacci hashing */
+}
+
 /**
  * Split @p text into chunks (pre-tokenising with pretok_next() when
  * @p pretokenize, else lines) and count the distinct ones. Given.
