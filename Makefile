@@ -68,7 +68,7 @@ GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
 
 .PHONY: all llmlab valgrind help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
         progress plot docs skeletons fixtures solution-branch compdb clean \
-        check-% watch-% hint-% demo-% demo
+        check-% watch-% hint-% demo-% demo domain
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -109,6 +109,9 @@ FORCE:
 MAIN_DEMO ?= week2
 demo: lib  ## the main job: train a small GPT on fortunes, sample, plot (the reference; MINE=1: your code)
 	@$(GRADE) --run-demo $(MAIN_DEMO) $(if $(filter 1,$(MINE)),--mine,--reference) -- $(ARGS)
+
+domain: lib  ## Week 4 end to end: collect a domain (DOMAIN_DIR=DIR, else /usr/include), three models, runs/domain/report.md
+	@$(GRADE) --run-demo week4 $(if $(filter 1,$(MINE)),--mine,--reference) -- $(ARGS)
 
 demo-%: lib  ## run a lesson's demos on your code: make demo-day1 (REF=1: the reference's; ARGS="--quick")
 	@$(GRADE) --run-demo $* $(if $(filter 1,$(MINE)),--mine) $(if $(filter 1,$(REF)),--reference) -- $(ARGS)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void llmlab_die_at(const char *file, int line, const char *hint, const char *fmt, ...) {
     fflush(stdout); /* what the program printed so far comes before the error */
@@ -108,4 +109,23 @@ void llmlab_mkdir_p(const char *path) {
         buf[i] = saved;
     }
     free(buf);
+}
+
+int llmlab_commit_file(FILE *f, int ok, const char *tmp, const char *path, char *err, size_t err_size) {
+    errno = 0;
+    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int saved_errno = errno;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok) {
+        snprintf(err, err_size, "could not write %s: %s", tmp,
+                 saved_errno ? strerror(saved_errno) : errno ? strerror(errno) : "a write failed (a full disk?)");
+        remove(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        snprintf(err, err_size, "could not rename %s to %s: %s", tmp, path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
 }

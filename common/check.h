@@ -79,4 +79,13 @@ void llmlab_xsnprintf(const char *file, int line, char *buf, size_t size, const 
  */
 void llmlab_mkdir_p(const char *path);
 
+/**
+ * Finish an atomic write: @p f holds the new contents of @p path in the
+ * temporary file @p tmp, and @p ok says whether every write succeeded.
+ * Flush, fsync and close @p f, then rename @p tmp over @p path; on any
+ * failure remove @p tmp (the old @p path stays as it was) and write the
+ * reason into @p err. Returns 0 or -1.
+ */
+int llmlab_commit_file(FILE *f, int ok, const char *tmp, const char *path, char *err, size_t err_size);
+
 #endif

@@ -153,14 +153,18 @@ void log_softmax_backward(float *dlogits, const float *dout, const float *out, i
 }
 
 float cross_entropy_forward(float *probs, const float *logits, const int *targets, int N, int C) {
-    /* TODO(day2): softmax_forward into probs; then the mean over rows of
-       -log of the target's probability. Computing that log from probs fails
-       when the probability underflows to 0 (logits of 1e4): use
-       -(x[t] - m - log(sum exp(x - m))) from the logits instead. */
+    /* TODO(day2): softmax_forward into probs; then the mean of -log of the
+       target's probability over the rows whose target is not negative (a
+       negative target means "no loss here"; return 0 when every row is
+       ignored). Computing that log from probs fails when the probability
+       underflows to 0 (logits of 1e4): use -(x[t] - m - log(sum exp(x - m)))
+       from the logits instead. */
     TODO_UNIMPLEMENTED();
 }
 
 void cross_entropy_backward(float *dlogits, const float *probs, const int *targets, int N, int C) {
-    /* TODO(day2): dlogits[n][c] += (probs[n][c] - (c == target ? 1 : 0)) / N. */
+    /* TODO(day2): with M the number of rows whose target is not negative,
+       dlogits[n][c] += (probs[n][c] - (c == target ? 1 : 0)) / M for those
+       rows; an ignored row gets no gradient at all. */
     TODO_UNIMPLEMENTED();
 }

@@ -127,11 +127,16 @@ void log_softmax_backward(float *dlogits, const float *dout, const float *out, i
 
 /**
  * The mean cross-entropy loss of (N,C) logits against integer targets (N)
- * in [0, C): mean over rows of -log softmax(logits)[target]. Writes the
+ * in [0, C): mean over rows of -log softmax(logits)[target]. A negative
+ * target marks a row to ignore (PyTorch's ignore_index): it adds no loss
+ * and the mean is over the other rows (0 when there are none). Writes the
  * softmax into @p probs (N,C), which the backward pass needs. Returns the loss.
  */
 float cross_entropy_forward(float *probs, const float *logits, const int *targets, int N, int C);
-/** dlogits (N,C) += (probs - onehot(target)) / N: the famous "prediction minus truth". */
+/**
+ * dlogits (N,C) += (probs - onehot(target)) / M, the famous "prediction minus
+ * truth", for the M rows whose target is not negative; ignored rows get nothing.
+ */
 void cross_entropy_backward(float *dlogits, const float *probs, const int *targets, int N, int C);
 /** @} */
 

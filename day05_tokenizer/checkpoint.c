@@ -80,20 +80,7 @@ int checkpoint_save(const char *path, const Checkpoint *c, char *err, size_t err
     }
     uint32_t crc = (uint32_t)w.crc;
     put(&w, &crc, 4);
-    int ok = w.ok && fflush(w.f) == 0 && fsync(fileno(w.f)) == 0;
-    int saved_errno = errno;
-    ok = (fclose(w.f) == 0) && ok;
-    if (!ok) {
-        snprintf(err, err_size, "could not write %s: %s", tmp, strerror(saved_errno ? saved_errno : errno));
-        remove(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, err_size, "could not rename %s to %s: %s", tmp, path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return llmlab_commit_file(w.f, w.ok, tmp, path, err, err_size);
 }
 
 typedef struct Reader {

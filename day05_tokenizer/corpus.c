@@ -27,7 +27,8 @@ uint8_t *read_file_or_die(const char *path, size_t *len) {
 
 static int exists(const char *path) { return access(path, R_OK) == 0; }
 
-void corpus_open(Corpus *c, const char *name, int vocab_size) {
+/* Name the corpus's files, preparing fortunes on the spot; dies when the text is missing. */
+static void find_text(Corpus *c, const char *name) {
     memset(c, 0, sizeof *c);
     LLMLAB_CHECK(strlen(name) < sizeof c->name && !strchr(name, '/'), "a corpus is a folder name under data/",
                  "bad corpus name \"%s\"", name);
@@ -40,11 +41,15 @@ void corpus_open(Corpus *c, const char *name, int vocab_size) {
             LLMLAB_DIE("run `make data` and read its messages", "could not prepare data/fortunes");
     }
     if (!exists(c->train_txt) || !exists(c->val_txt))
-        LLMLAB_DIE(strcmp(name, "fortunes") == 0 ? "install it with `make setup` (Debian package fortunes), "
-                                                   "then run `make data`"
+        LLMLAB_DIE(strcmp(name, "fortunes") == 0   ? "install it with `make setup` (Debian package fortunes), "
+                                                     "then run `make data`"
+                   : strcmp(name, "domain") == 0 ? "collect it first: ./llmlab collect DIR (Week 4)"
                                                  : "run `make data` (LLMLAB_DATA_MIRROR=DIR copies it from a folder)",
                    "the %s corpus is not prepared: %s is missing", name, c->train_txt);
+}
 
+void corpus_open(Corpus *c, const char *name, int vocab_size) {
+    find_text(c, name);
     char tok_path[600], train_tok[600], val_tok[600];
     XSNPRINTF(tok_path, sizeof tok_path, "data/%s/bpe-%d.bpe", name, vocab_size);
     XSNPRINTF(train_tok, sizeof train_tok, "data/%s/train-bpe-%d.tok", name, vocab_size);
@@ -61,6 +66,20 @@ void corpus_open(Corpus *c, const char *name, int vocab_size) {
     }
     LLMLAB_CHECK(tokenizer_special_id(&c->tok, TOKENIZER_EOT) >= 0, "delete it; it is made again",
                  "%s has no %s token", tok_path, TOKENIZER_EOT);
+    token_file_prepare(&c->train, c->train_txt, train_tok, &c->tok);
+    token_file_prepare(&c->val, c->val_txt, val_tok, &c->tok);
+}
+
+void corpus_open_with(Corpus *c, const char *name, const Tokenizer *tok) {
+    find_text(c, name);
+    size_t len;
+    char *text = tokenizer_to_text(tok, &len), err[300];
+    LLMLAB_CHECK(tokenizer_from_text(&c->tok, text, len, err, sizeof err) == 0, "", "copying a tokenizer: %s", err);
+    free(text);
+    char train_tok[600], val_tok[600];
+    unsigned long long h = (unsigned long long)tokenizer_hash(tok);
+    XSNPRINTF(train_tok, sizeof train_tok, "data/%s/train-%016llx.tok", name, h);
+    XSNPRINTF(val_tok, sizeof val_tok, "data/%s/val-%016llx.tok", name, h);
     token_file_prepare(&c->train, c->train_txt, train_tok, &c->tok);
     token_file_prepare(&c->val, c->val_txt, val_tok, &c->tok);
 }

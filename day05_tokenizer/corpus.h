@@ -28,6 +28,14 @@ typedef struct Corpus {
  * saying what to run when the text is missing.
  */
 void corpus_open(Corpus *c, const char *name, int vocab_size);
+
+/**
+ * Open corpus @p name with a tokenizer of your own (a copy of @p tok is
+ * kept), e.g. a pretrained model's, to fine-tune it on new text; the token
+ * files are named by the tokenizer's hash. Dies with a message when the
+ * text is missing.
+ */
+void corpus_open_with(Corpus *c, const char *name, const Tokenizer *tok);
 void corpus_close(Corpus *c);
 
 /** Read a whole file into a malloc'd buffer (NUL-terminated; length in @p len). Dies on failure. */

@@ -220,6 +220,9 @@ const uint8_t *tokenizer_token_bytes(const Tokenizer *t, int32_t id, size_t *len
 
 /** The id of a special token by its text, or -1. */
 int tokenizer_special_id(const Tokenizer *t, const char *text);
+
+/** Whether @p id is a special token (they come after the bytes and the merges). */
+static inline int tokenizer_is_special(const Tokenizer *t, int32_t id) { return id >= 256 + t->n_merges; }
 /** @} */
 
 /* ------------------------------------------------------------------------- */

@@ -82,15 +82,7 @@ int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_s
         }
         ok = fwrite(buf, 2, k, f) == k;
     }
-    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int saved_errno = errno;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, err_size, "could not write %s: %s", path, strerror(ok ? errno : saved_errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return llmlab_commit_file(f, ok, tmp, path, err, err_size);
 }
 
 int token_file_open(TokenFile *tf, const char *path, char *err, size_t err_size) {

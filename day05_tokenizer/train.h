@@ -173,6 +173,14 @@ typedef struct TrainConfig {
     int resume;                 /**< continue from run_dir/ckpt.bin when it exists */
     long stop_after;            /**< stop as if interrupted after this step (tests); 0: never */
     int quiet;                  /**< no progress bar */
+    /**
+     * Where batches come from when not NULL (Week 3's conversations), instead
+     * of random windows of the token files (which may then be NULL): fill x
+     * and y, both (batch, block), from split 0 (training) or 1 (validation),
+     * drawing randomness only from @p rng. A target of -1 adds no loss.
+     */
+    void (*sample)(void *data, int split, Rng *rng, int B, int T, int *x, int *y);
+    void *sample_data;          /**< passed to sample */
 } TrainConfig;
 
 /** Sensible defaults (AdamW 0.9/0.95, lr 1e-3 to 1e-4, clip 1.0, ...). */

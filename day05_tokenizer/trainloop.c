@@ -58,7 +58,10 @@ static float validate(TrainModel *m, const TrainConfig *c, const TokenFile *val,
     rng_init(&rng, c->seed ^ 0x5eed0fba11ull);
     double sum = 0;
     for (int i = 0; i < c->eval_batches; i++) {
-        batch_sample(val->tokens, val->n, c->batch, c->block, &rng, x, y);
+        if (c->sample)
+            c->sample(c->sample_data, 1, &rng, c->batch, c->block, x, y);
+        else
+            batch_sample(val->tokens, val->n, c->batch, c->block, &rng, x, y);
         sum += m->loss(m->self, x, y, c->batch, c->block);
     }
     return (float)(sum / c->eval_batches);
@@ -122,11 +125,13 @@ static void resume(TrainModel *m, const TrainConfig *c, const char *path, long *
 
 TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *train, const TokenFile *val,
                       const Tokenizer *tok) {
-    LLMLAB_CHECK(train->n > (size_t)c->block + 1 && val->n > (size_t)c->block + 1,
-                 "use more text or a shorter context (block)",
-                 "the token files (%zu and %zu tokens) are shorter than one window of %d", train->n, val->n,
-                 c->block);
-    LLMLAB_CHECK(train->vocab_size <= tok->vocab_size, "", "the token file was made by another tokenizer");
+    if (!c->sample) {
+        LLMLAB_CHECK(train->n > (size_t)c->block + 1 && val->n > (size_t)c->block + 1,
+                     "use more text or a shorter context (block)",
+                     "the token files (%zu and %zu tokens) are shorter than one window of %d", train->n, val->n,
+                     c->block);
+        LLMLAB_CHECK(train->vocab_size <= tok->vocab_size, "", "the token file was made by another tokenizer");
+    }
     TrainResult res = {.status = TRAIN_FINISHED, .train_loss = NAN, .val_loss = NAN};
     llmlab_mkdir_p(c->run_dir);
     char ckpt_path[1100];
@@ -163,7 +168,10 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
     long last_saved = step;
     while (step < c->max_steps) {
         double t0 = timer_now();
-        batch_sample(train->tokens, train->n, c->batch, c->block, &rng, x, y);
+        if (c->sample)
+            c->sample(c->sample_data, 0, &rng, c->batch, c->block, x, y);
+        else
+            batch_sample(train->tokens, train->n, c->batch, c->block, &rng, x, y);
         memset(m->grads, 0, n * sizeof *m->grads);
         float loss = m->forward_backward(m->self, x, y, c->batch, c->block);
         if (!isfinite(loss)) {

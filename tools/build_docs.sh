@@ -75,7 +75,15 @@ gallery=build/docs/gallery/gallery.md
         echo
     done
     [ "$found" = 1 ] || echo "No pictures yet: try \`make demo-day1\`, \`make demo-day3\` or \`make plot RUN=runs/day1\`."
+    if [ -f runs/domain/report.md ]; then
+        echo "Week 4's report (\`make domain\`): [the domain report](domain-report.md)."
+    fi
 } > "$gallery"
+# Week 4's report, with its pictures under the names the gallery gave them
+if [ -f runs/domain/report.md ]; then
+    sed -e 's/(bpb\.png)/(domain-bpb.png)/; s/(loss\.png)/(domain-loss.png)/' runs/domain/report.md \
+        > build/docs/gallery/domain-report.md
+fi
 inputs+=(build/docs/gallery)
 
 export LLMLAB_DOCS_ROOT="$root"

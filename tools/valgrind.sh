@@ -45,5 +45,20 @@ run "train --resume" "$B" train --data tiny --vocab 300 --layers 1 --heads 2 --e
 run "sample" "$B" sample --ckpt r/ckpt.bin --tokens 12
 run "sample --no-cache" "$B" sample --ckpt r/ckpt.bin --tokens 12 --no-cache
 run "export" "$B" export --ckpt r/ckpt.bin --out exp
+run "chatgen" "$B" chatgen --n 70 --out chat/train.txt
+run "chatgen --split eval" "$B" chatgen --split eval --n 70 --out chat/eval.txt
+"$B" train --data tiny --vocab 300 --layers 1 --heads 2 --embd 16 --ctx 64 --batch 2 --steps 2 --run r64 --quiet
+run "tune" "$B" tune --base r64/ckpt.bin --data chat/train.txt --eval-data chat/eval.txt --batch 2 --steps 2 \
+    --eval-every 2 --run t --quiet
+echo "What is 3 plus 4?" > msg.txt
+run "chat --once" "$B" chat --ckpt t/ckpt.bin --once < msg.txt
+printf '/system Be brief.\nhello\n/history\n/reset\n/temp 0.5\nWhat is 1 plus 1?\n' > repl.txt
+run "chat (REPL)" "$B" chat --ckpt t/ckpt.bin < repl.txt
+run "eval-chat" "$B" eval-chat --ckpt t/ckpt.bin --data chat/eval.txt --limit 14
+run "eval-chat --plain" "$B" eval-chat --ckpt r64/ckpt.bin --data chat/eval.txt --examples chat/train.txt --limit 14
+run "train --init" "$B" train --data tiny --init r/ckpt.bin --batch 2 --steps 2 --run ri --quiet
+run "collect" "$B" collect --out data/dom --ext .txt data/tiny
+run "report" "$B" report --general r64/ckpt.bin --tuned ri/ckpt.bin --scratch r/ckpt.bin \
+    --domain-test data/tiny/val.txt --general-text data/tiny/val.txt --max-kb 1 --out rep
 cd - >/dev/null
 [ $fail = 0 ] && echo "valgrind: every demo and subcommand clean" || exit 1

@@ -28,22 +28,34 @@ void gpt_run_defaults(GptRunOptions *o) {
 
 TrainResult gpt_run_train(GptRunOptions *o) {
     Corpus corpus;
-    corpus_open(&corpus, o->corpus, o->vocab);
-    o->model.vocab = corpus.tok.vocab_size;
-    if (o->train.block > o->model.ctx)
-        o->train.block = o->model.ctx;
-    const char *why = gpt_config_problem(&o->model);
-    LLMLAB_CHECK(why == NULL, "see llmlab train --help", "%s", why);
     Gpt m;
-    gpt_init(&m, &o->model, o->train.batch, o->train.block, o->train.seed);
+    if (o->init) {                              /* fine-tune: the checkpoint's model and tokenizer */
+        Tokenizer tok;
+        char err[1400];
+        if (gpt_load(o->init, &m, &tok, o->train.batch, o->train.block, err, sizeof err) != 0)
+            LLMLAB_DIE("give a checkpoint of llmlab train", "%s", err);
+        corpus_open_with(&corpus, o->corpus, &tok);
+        tokenizer_free(&tok);
+        o->model = m.cfg;
+        o->vocab = m.cfg.vocab;
+        o->train.block = m.T;
+    } else {
+        corpus_open(&corpus, o->corpus, o->vocab);
+        o->model.vocab = corpus.tok.vocab_size;
+        if (o->train.block > o->model.ctx)
+            o->train.block = o->model.ctx;
+        const char *why = gpt_config_problem(&o->model);
+        LLMLAB_CHECK(why == NULL, "see llmlab train --help", "%s", why);
+        gpt_init(&m, &o->model, o->train.batch, o->train.block, o->train.seed);
+    }
     if (!o->train.quiet)
         fprintf(stderr,
                 "corpus %s: %zu training tokens, %zu validation tokens, vocabulary %d\n"
-                "model: %d layers, %d heads, %d channels, context %d: %zu parameters\n"
+                "model: %d layers, %d heads, %d channels, context %d: %zu parameters%s%s\n"
                 "training %ld steps of %d x %d tokens into %s\n",
                 o->corpus, corpus.train.n, corpus.val.n, o->model.vocab, o->model.n_layer, o->model.n_head,
-                o->model.n_embd, o->model.ctx, m.n_params, o->train.max_steps, o->train.batch, o->train.block,
-                o->train.run_dir);
+                o->model.n_embd, o->model.ctx, m.n_params, o->init ? ", starting from " : "", o->init ? o->init : "",
+                o->train.max_steps, o->train.batch, o->train.block, o->train.run_dir);
     TrainModel tm = gpt_train_model(&m);
     TrainResult r = train_run(&tm, &o->train, &corpus.train, &corpus.val, &corpus.tok);
     gpt_free(&m);
@@ -93,7 +105,7 @@ done:
 /* Write a token's bytes as soon as it is drawn (a character split over two
  * tokens completes on the screen when its second half arrives). */
 static void emit(const Tokenizer *tok, int id, FILE *out) {
-    if (id >= 256 + tok->n_merges)
+    if (tokenizer_is_special(tok, id))
         return;                                     /* special tokens mark structure, they are not text */
     size_t len;
     const uint8_t *b = tokenizer_token_bytes(tok, id, &len);
@@ -105,7 +117,7 @@ static void emit(const Tokenizer *tok, int id, FILE *out) {
 
 int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, const SamplerConfig *s, Rng *rng,
                  FILE *out, int use_cache, int *out_ids) {
-    int ctx = m->cfg.ctx, V = m->cfg.vocab, eot = tokenizer_special_id(tok, TOKENIZER_EOT);
+    int ctx = m->cfg.ctx, V = m->cfg.vocab;
     int cap = n + max_new;
     LLMLAB_CHECK(n >= 1, "start from at least one token", "gpt_generate: empty prompt");
     LLMLAB_CHECK(use_cache || m->T >= (cap < ctx ? cap : ctx), "load the model with T = its context",
@@ -135,7 +147,7 @@ int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, 
             out_ids[made] = next;
         made++;
         emit(tok, next, out);
-        if (next == eot)
+        if (tokenizer_is_special(tok, next))        /* <|endoftext|>, or a chat marker in Week 3 */
             break;
         if (len - start > ctx) {                    /* full: keep the last half of the context */
             start = len - ctx / 2;

@@ -18,6 +18,7 @@
 typedef struct GptRunOptions {
     const char *corpus;     /**< a folder under data/: "fortunes", "tinyshakespeare" */
     int vocab;              /**< BPE vocabulary, <|endoftext|> included; 257 = bytes only (character level) */
+    const char *init;       /**< a checkpoint to start from (fine-tuning: its model, its tokenizer); NULL: scratch */
     GptConfig model;        /**< vocab is filled in from the tokenizer */
     TrainConfig train;
 } GptRunOptions;
@@ -37,7 +38,8 @@ int gpt_load(const char *path, Gpt *m, Tokenizer *tok, int B, int T, char *err, 
 /**
  * Continue @p prompt (n >= 1 ids) by up to @p max_new tokens, sampled with
  * @p s, writing each token's text to @p out as soon as it is drawn (NULL: no
- * output; special tokens are not written). Stops after `<|endoftext|>`. With @p use_cache the KV cache feeds
+ * output; special tokens are not written). Stops after the first special
+ * token (`<|endoftext|>`; in Week 3 also a chat marker). With @p use_cache the KV cache feeds
  * one token per step; without it every step recomputes the whole window.
  * When the context is full, the last half of it is kept. Returns the number
  * of tokens generated; their ids go to @p out_ids (room for max_new) when not NULL.

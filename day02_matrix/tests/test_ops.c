@@ -282,3 +282,32 @@ Test(cross_entropy, gradient_matches_finite_differences) {
         EXPECT_NEAR(dx[i], (up - down) / (2 * h), 2e-3, what, "(probs - onehot) / N");
     }
 }
+
+Test(cross_entropy, ignores_rows_with_negative_targets) {
+    /* rows 1 and 3 are ignored: the loss and gradients must equal those of rows 0, 2, 4 alone */
+    enum { N = 5, C = 3 };
+    float x[N * C] = {0.3f, -1.0f, 2.0f, 5.0f, 1.0f, -2.0f, 0.0f, 0.5f, 1.5f, -1.0f, -1.0f, 9.0f, 1.0f, 2.0f, 3.0f};
+    int t[N] = {2, -1, 0, -1, 1};
+    float kept_x[3 * C];
+    int kept_t[3] = {2, 0, 1};
+    memcpy(kept_x, x, C * sizeof(float));
+    memcpy(kept_x + C, x + 2 * C, C * sizeof(float));
+    memcpy(kept_x + 2 * C, x + 4 * C, C * sizeof(float));
+    float p[N * C], dx[N * C] = {0}, kp[3 * C], kdx[3 * C] = {0};
+    float loss = cross_entropy_forward(p, x, t, N, C), want = cross_entropy_forward(kp, kept_x, kept_t, 3, C);
+    EXPECT_NEAR(loss, want, 1e-6, "cross_entropy_forward with targets {2, -1, 0, -1, 1}",
+                "a negative target adds no loss, and the mean is over the 3 rows that count, not all 5");
+    cross_entropy_backward(dx, p, t, N, C);
+    cross_entropy_backward(kdx, kp, kept_t, 3, C);
+    for (int n = 0, k = 0; n < N; n++)
+        for (int c = 0; c < C; c++) {
+            char what[80];
+            snprintf(what, sizeof what, "cross_entropy_backward: dlogits[%d][%d] (target %d)", n, c, t[n]);
+            EXPECT_NEAR(dx[n * C + c], t[n] < 0 ? 0.0f : kdx[k * C + c], 1e-6, what,
+                        "ignored rows get no gradient; the others (probs - onehot) / 3, the rows that count");
+            if (c == C - 1 && t[n] >= 0) k++;
+        }
+    int none[2] = {-1, -1};
+    EXPECT_NEAR(cross_entropy_forward(p, x, none, 2, C), 0.0, 0, "cross_entropy_forward when every row is ignored",
+                "no row counts: return 0 (not 0 / 0)");
+}

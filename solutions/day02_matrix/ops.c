@@ -238,14 +238,19 @@ void log_softmax_backward(float *dlogits, const float *dout, const float *out, i
 }
 
 float cross_entropy_forward(float *probs, const float *logits, const int *targets, int N, int C) {
-    /* TODO(day2): softmax_forward into probs; then the mean over rows of
-       -log of the target's probability. Computing that log from probs fails
-       when the probability underflows to 0 (logits of 1e4): use
-       -(x[t] - m - log(sum exp(x - m))) from the logits instead. */
+    /* TODO(day2): softmax_forward into probs; then the mean of -log of the
+       target's probability over the rows whose target is not negative (a
+       negative target means "no loss here"; return 0 when every row is
+       ignored). Computing that log from probs fails when the probability
+       underflows to 0 (logits of 1e4): use -(x[t] - m - log(sum exp(x - m)))
+       from the logits instead. */
     /* BEGIN SOLUTION */
-    for (int n = 0; n < N; n++)
-        LLMLAB_CHECK(targets[n] >= 0 && targets[n] < C, "targets are class indices in [0, C)",
-                     "target %d of row %d is outside [0, %d)", targets[n], n, C);
+    int counted = 0;
+    for (int n = 0; n < N; n++) {
+        LLMLAB_CHECK(targets[n] < C, "targets are class indices in [0, C), or negative to ignore a row",
+                     "target %d of row %d is not below %d", targets[n], n, C);
+        counted += targets[n] >= 0;
+    }
     softmax_forward(probs, logits, N, C);
     /* rows in parallel, each row's loss kept apart, then added in row order */
     float *row_loss = XMALLOC((size_t)N * sizeof *row_loss);
@@ -255,23 +260,31 @@ float cross_entropy_forward(float *probs, const float *logits, const int *target
         float m = x[0], sum = 0.0f;
         for (int c = 1; c < C; c++) m = x[c] > m ? x[c] : m;
         for (int c = 0; c < C; c++) sum += expf(x[c] - m);
-        row_loss[n] = -(x[targets[n]] - m - logf(sum));
+        row_loss[n] = targets[n] < 0 ? 0.0f : -(x[targets[n]] - m - logf(sum));
     }
     double loss = 0.0;
     for (int n = 0; n < N; n++)
         loss += row_loss[n];
     free(row_loss);
-    return (float)(loss / N);
+    return counted ? (float)(loss / counted) : 0.0f;
     /* END SOLUTION */
 }
 
 void cross_entropy_backward(float *dlogits, const float *probs, const int *targets, int N, int C) {
-    /* TODO(day2): dlogits[n][c] += (probs[n][c] - (c == target ? 1 : 0)) / N. */
+    /* TODO(day2): with M the number of rows whose target is not negative,
+       dlogits[n][c] += (probs[n][c] - (c == target ? 1 : 0)) / M for those
+       rows; an ignored row gets no gradient at all. */
     /* BEGIN SOLUTION */
-    float inv_n = 1.0f / (float)N;
+    int counted = 0;
+    for (int n = 0; n < N; n++)
+        counted += targets[n] >= 0;
+    if (counted == 0)
+        return;
+    float inv_m = 1.0f / (float)counted;
 #pragma omp parallel for schedule(static) if ((size_t)N * C >= 65536)
     for (int n = 0; n < N; n++)
-        for (int c = 0; c < C; c++)
-            dlogits[(size_t)n * C + c] += (probs[(size_t)n * C + c] - (c == targets[n] ? 1.0f : 0.0f)) * inv_n;
+        if (targets[n] >= 0)
+            for (int c = 0; c < C; c++)
+                dlogits[(size_t)n * C + c] += (probs[(size_t)n * C + c] - (c == targets[n] ? 1.0f : 0.0f)) * inv_m;
     /* END SOLUTION */
 }

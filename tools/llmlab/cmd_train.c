@@ -19,6 +19,8 @@ int cmd_train(int argc, char **argv) {
     const Flag flags[] = {
         {"data", FLAG_STRING, &o.corpus, 0, 0, "corpus: a folder of `make data` (fortunes, tinyshakespeare)"},
         {"vocab", FLAG_INT, &o.vocab, 257, 65536, "BPE vocabulary with <|endoftext|>; 257 = bytes only"},
+        {"init", FLAG_STRING, &o.init, 0, 0, "fine-tune: start from this checkpoint (its model and tokenizer; "
+                                              "the model flags are then ignored)"},
         {"layers", FLAG_INT, &g->n_layer, 1, 64, "transformer blocks"},
         {"heads", FLAG_INT, &g->n_head, 1, 64, "attention heads (must divide --embd)"},
         {"embd", FLAG_INT, &g->n_embd, 8, 4096, "channels"},

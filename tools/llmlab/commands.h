@@ -14,6 +14,12 @@ int cmd_tokenizer(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_chatgen(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
+int cmd_eval_chat(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /** Exit status for a wrong flag or a missing argument (like most Unix tools). */
 #define EXIT_USAGE 2
@@ -42,5 +48,13 @@ typedef struct Flag {
  * with its default, and exits 0. Returns 0, or EXIT_USAGE after a message.
  */
 int cli_parse_flags(int argc, char **argv, const Flag *flags, int n_flags, const char *usage);
+
+/**
+ * cli_parse_flags() for a command that also takes arguments (`llmlab collect DIR...`):
+ * anything that does not start with '-' goes to @p args (at most @p max_args;
+ * their number in @p n_args), in order, wherever it stands among the flags.
+ */
+int cli_parse_args(int argc, char **argv, const Flag *flags, int n_flags, const char *usage, char **args,
+                   int max_args, int *n_args);
 
 #endif

@@ -4,6 +4,8 @@
  *
  *   llmlab tokenizer train|encode|decode|show   (Day 5)
  *   llmlab train, sample, export                (Week 2)
+ *   llmlab chatgen, tune, chat, eval-chat       (Week 3)
+ *   llmlab collect, report                      (Week 4)
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,12 @@ static const Command commands[] = {
     {"train", "train the GPT on a corpus, or resume a run (Week 2)", cmd_train},
     {"sample", "generate text from a trained GPT (Week 2)", cmd_sample},
     {"export", "write a GPT checkpoint as safetensors for PyTorch (Week 2)", cmd_export},
+    {"chatgen", "write instruction-tuning dialogues with checkable answers (Week 3)", cmd_chatgen},
+    {"tune", "fine-tune a pretrained GPT on conversations (Week 3)", cmd_tune},
+    {"chat", "talk to a fine-tuned GPT (Week 3)", cmd_chat},
+    {"eval-chat", "exact-match accuracy per task family on held-out conversations (Week 3)", cmd_eval_chat},
+    {"collect", "gather a domain's text files into train/val/test (Week 4)", cmd_collect},
+    {"report", "compare general, fine-tuned and from-scratch models on a domain (Week 4)", cmd_report},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -74,6 +74,13 @@ static void print_default(const Flag *f, FILE *out) {
 }
 
 int cli_parse_flags(int argc, char **argv, const Flag *flags, int n_flags, const char *usage) {
+    return cli_parse_args(argc, argv, flags, n_flags, usage, NULL, 0, NULL);
+}
+
+int cli_parse_args(int argc, char **argv, const Flag *flags, int n_flags, const char *usage, char **args,
+                   int max_args, int *n_args) {
+    if (n_args)
+        *n_args = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -92,6 +99,14 @@ int cli_parse_flags(int argc, char **argv, const Flag *flags, int n_flags, const
         for (int k = 0; k < n_flags && !f; k++)
             if (a[0] == '-' && a[1] == '-' && !strcmp(a + 2, flags[k].name))
                 f = &flags[k];
+        if (!f && args && a[0] != '-') {        /* an argument that is not a flag */
+            if (*n_args == max_args) {
+                fprintf(stderr, "llmlab %s: at most %d arguments, got more\n", argv[0], max_args);
+                return EXIT_USAGE;
+            }
+            args[(*n_args)++] = argv[i];
+            continue;
+        }
         if (!f) {
             fprintf(stderr, "llmlab %s: unknown option '%s' (see llmlab %s --help)\n", argv[0], a, argv[0]);
             return EXIT_USAGE;

@@ -197,6 +197,75 @@ class GptBadInput(unittest.TestCase):
 
 
 @unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
+class CollectBadInput(unittest.TestCase):
+    """llmlab collect on folders the test makes (Week 4's corpus of a domain)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        for name, text in (("tree/a.c", "int a;\n"), ("tree/sub/b.h", "#define B 1\r\n"),
+                           ("tree/notes.md", "# notes\n"), ("tree/copy.c", "int a;\n")):
+            os.makedirs(os.path.dirname(os.path.join(cls.dir, name)), exist_ok=True)
+            with open(os.path.join(cls.dir, name), "w", newline="") as f:
+                f.write(text)
+        os.makedirs(os.path.join(cls.dir, "empty"))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    @classmethod
+    def run_llmlab(cls, args, stdin=b""):
+        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=60, cwd=cls.dir)
+
+    expect = TokenizerBadInput.expect
+
+    def test_command_line_mistakes_exit_2(self):
+        cases = [
+            (["collect", "--frob", "tree"], "unknown"),
+            (["collect", "tree", "--out"], "needs a value"),
+            (["collect", "--max-file-kb", "0", "tree"], "--max-file-kb"),
+            (["collect", "--val-percent", "60", "--test-percent", "50", "tree"], "100"),
+            (["collect", "--ext", ",", "tree"], "--ext"),
+        ]
+        for args, says in cases:
+            with self.subTest(args=args):
+                self.expect(args, 2, says)
+
+    def test_bad_input_exits_1(self):
+        self.expect(["collect", "--out", "o1", "no/such/dir"], 1, "no/such/dir")
+        self.expect(["collect", "--out", "o2", "empty"], 1, "nothing kept")
+        self.expect(["collect", "--out", "tree/a.c/o3", "tree"], 1, "cannot make")
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "o2", "train.txt")), "nothing kept: nothing written")
+
+    def test_a_small_tree(self):
+        r = self.run_llmlab(["collect", "--out", "data/mine", "--ext", "c,.h", "tree"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = os.path.join(self.dir, "data", "mine")
+        for name in ("train.txt", "val.txt", "test.txt", "manifest.tsv", "summary.txt"):
+            self.assertTrue(os.path.isfile(os.path.join(out, name)), f"collect should write {name}")
+        with open(os.path.join(out, "manifest.tsv")) as f:
+            paths = sorted(line.split("\t")[2].strip() for line in f)
+        self.assertEqual(paths, ["tree/a.c", "tree/sub/b.h"], "kept: the two C files, not the copy nor notes.md")
+        text = b""
+        for name in ("train.txt", "val.txt", "test.txt"):
+            with open(os.path.join(out, name), "rb") as f:
+                text += f.read()
+        self.assertNotIn(b"\r", text)
+        self.assertEqual(text.count(b"<|endoftext|>"), 2)
+        self.assertIn(b"duplicate", r.stdout)
+        self.assertIn(b"--data mine", r.stdout, "the summary says how to train on it")
+
+    @unittest.skipUnless(os.path.isdir("/usr/include"), "no /usr/include here")
+    def test_the_default_domain(self):
+        r = self.run_llmlab(["collect", "--out", "inc", "--max-total-mb", "1"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"budget", r.stdout, "1 MiB of /usr/include's headers: the budget stops it")
+        size = sum(os.path.getsize(os.path.join(self.dir, "inc", n)) for n in ("train.txt", "val.txt", "test.txt"))
+        self.assertGreater(size, 1000000, "the budget is filled up to 1 MiB")
+
+
+@unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
 class Determinism(unittest.TestCase):
     """The same command and seed give the same log (timing column aside) and the
     same checkpoint, byte for byte, whatever the number of threads."""
@@ -226,3 +295,57 @@ class Determinism(unittest.TestCase):
                 self.assertEqual(ckpt, runs[0][2], f"ckpt.bin with {threads} threads differs from 1 thread")
         finally:
             shutil.rmtree(d)
+
+
+@unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
+class Chatgen(unittest.TestCase):
+    """llmlab chatgen: both splits to their default paths, the same seed gives
+    the same file, and wrong flags or unwritable paths exit 2 and 1."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    @classmethod
+    def run_llmlab(cls, args, stdin=b""):
+        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=60, cwd=cls.dir)
+
+    expect = TokenizerBadInput.expect
+
+    def read(self, rel):
+        with open(os.path.join(self.dir, rel), "rb") as f:
+            return f.read()
+
+    def test_both_splits_and_seeds(self):
+        for split, n, path in (("train", "70", "data/chat/train.txt"), ("eval", "14", "data/chat/eval.txt")):
+            with self.subTest(split=split):
+                r = self.run_llmlab(["chatgen", "--split", split, "--n", n])
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(path.encode(), r.stdout)
+                lines = self.read(path).decode("utf-8").splitlines()
+                self.assertEqual(len(lines), int(n))
+                flags = {line.split("\t")[1] for line in lines}
+                self.assertEqual(flags, {"seen"} if split == "train" else {"seen", "new"})
+        first = self.read("data/chat/train.txt")
+        self.run_llmlab(["chatgen", "--n", "70", "--seed", "9", "--out", "other/t.txt"])
+        self.assertNotEqual(self.read("other/t.txt"), first, "another seed must give other dialogues")
+        self.run_llmlab(["chatgen", "--n", "70", "--seed", "1", "--out", "other/t.txt"])
+        self.assertEqual(self.read("other/t.txt"), first, "the same seed must give the same file")
+
+    def test_command_line_mistakes_exit_2(self):
+        for args, says in ((["--split", "test"], "train or eval"), (["--n", "-3"], "--n"),
+                           (["--n", "ten"], "--n"), (["--seed"], "needs a value"), (["--frob"], "unknown"),
+                           (["--out", ""], "--out")):
+            with self.subTest(args=args):
+                self.expect(["chatgen"] + args, 2, says)
+
+    def test_unwritable_paths_exit_1(self):
+        with open(os.path.join(self.dir, "afile"), "w") as f:
+            f.write("x")
+        self.expect(["chatgen", "--n", "7", "--out", "afile/x.txt"], 1, "afile")
+        os.makedirs(os.path.join(self.dir, "adir"), exist_ok=True)
+        self.expect(["chatgen", "--n", "7", "--out", "adir"], 1, "adir")

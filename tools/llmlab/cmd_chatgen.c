@@ -1,0 +1,67 @@
+/*
+ * llmlab chatgen: write Week 3's instruction-tuning dialogues (chatgen.h),
+ * the training split or the held-out evaluation split.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chatgen.h"
+#include "check.h"
+#include "commands.h"
+
+/* The split named on the command line, found before the flags are parsed so
+ * that the table's defaults (and so --help) are those of that split. */
+static const char *split_named(int argc, char **argv) {
+    const char *split = "train";
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--split"))
+            split = argv[++i];
+        else if (!strcmp(argv[i], "--n") || !strcmp(argv[i], "--seed") || !strcmp(argv[i], "--out"))
+            i++;                        /* skip the value, which could itself be "--split" */
+    return split;
+}
+
+int cmd_chatgen(int argc, char **argv) {
+    const char *split = split_named(argc, argv);
+    int eval = strcmp(split, "eval") == 0;
+    long n = eval ? 1400 : 20000, seed = eval ? 2 : 1;
+    const char *out = eval ? "data/chat/eval.txt" : "data/chat/train.txt";
+    const Flag flags[] = {
+        {"split", FLAG_STRING, &split, 0, 0, "train, or eval (held-out values, new phrasings half the time)"},
+        {"n", FLAG_LONG, &n, 1, 1e9, "how many dialogues (all families in turn)"},
+        {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed"},
+        {"out", FLAG_STRING, &out, 0, 0, "file to write (its folder is created)"},
+    };
+    int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
+                             "usage: llmlab chatgen [--split train|eval] [--n N] [--seed S] [--out PATH]\n"
+                             "Write dialogues with exactly checkable answers, one per line. The defaults below\n"
+                             "are those of the split named (llmlab chatgen --split eval --help for eval's).\n");
+    if (rc != 0)
+        return rc;
+    if (strcmp(split, "train") != 0 && strcmp(split, "eval") != 0) {
+        fprintf(stderr, "llmlab chatgen: --split wants train or eval, got '%s'\n", split);
+        return EXIT_USAGE;
+    }
+    if (!*out) {
+        fprintf(stderr, "llmlab chatgen: --out wants a file name\n");
+        return EXIT_USAGE;
+    }
+    const char *slash = strrchr(out, '/');
+    if (slash && slash != out) {        /* create the folder, like mkdir -p */
+        size_t len = (size_t)(slash - out);
+        char *folder = XMALLOC(len + 1);
+        memcpy(folder, out, len);
+        folder[len] = '\0';
+        llmlab_mkdir_p(folder);
+        free(folder);
+    }
+    char err[1200];
+    if (chatgen_write(out, n, eval, (uint64_t)seed, err, sizeof err) != 0) {
+        fprintf(stderr, "llmlab chatgen: %s\n", err);
+        return 1;
+    }
+    printf("wrote %ld %s dialogues (%d families, seed %ld%s) to %s\n", n, eval ? "evaluation" : "training",
+           chatgen_n_families(), seed, eval ? "; held-out values, new phrasings about half the time" : "", out);
+    return 0;
+}

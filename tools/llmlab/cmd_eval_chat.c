@@ -1,0 +1,65 @@
+/*
+ * llmlab eval-chat: exact-match accuracy per task family on held-out
+ * conversations, for a tuned model (chat template) or a base model (solved
+ * examples as plain text).
+ */
+#include <stdio.h>
+
+#include "chat_run.h"
+#include "commands.h"
+
+int cmd_eval_chat(int argc, char **argv) {
+    const char *ckpt = "runs/chat/ckpt.bin", *data = "data/chat/eval.txt", *examples = "data/chat/train.txt";
+    int shots = 3, show = 0, plain = 0;
+    long limit = 0, seed = 1;
+    float temperature = 0.0f;
+    const Flag flags[] = {
+        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "the model to ask"},
+        {"data", FLAG_STRING, &data, 0, 0, "held-out conversations (llmlab chatgen --split eval)"},
+        {"plain", FLAG_BOOL, &plain, 0, 0, "ask in plain text (Q: ... A:), as a base model needs; chosen "
+                                           "by itself for a model without chat tokens"},
+        {"shots", FLAG_INT, &shots, 0, 16, "plain text: solved examples before each question (as many as fit)"},
+        {"examples", FLAG_STRING, &examples, 0, 0, "where solved examples come from"},
+        {"temperature", FLAG_FLOAT, &temperature, 0, 100, "0 = greedy"},
+        {"limit", FLAG_LONG, &limit, 0, 1e9, "ask at most this many (0: all)"},
+        {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed (for temperature above 0)"},
+        {"show", FLAG_BOOL, &show, 0, 0, "print every wrong answer"},
+    };
+    int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
+                             "usage: llmlab eval-chat [--ckpt FILE] [--data FILE] [--shots K] [--temperature T]\n"
+                             "Exact-match accuracy per task family, for seen and new phrasings.\n");
+    if (rc != 0)
+        return rc;
+    Gpt m;
+    Tokenizer tok;
+    char err[1400];
+    if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0) {
+        fprintf(stderr, "llmlab: %s\n", err);
+        return 1;
+    }
+    ChatTokens ct;
+    int tuned = chat_tokens_find(&tok, &ct) == 0;
+    plain |= !tuned;                            /* a base model knows no chat template */
+    ChatSet set = {0}, ex = {0};
+    if (chatset_load(&set, data, err, sizeof err) != 0 || (plain && shots > 0 && chatset_load(&ex, examples, err, sizeof err) != 0)) {
+        fprintf(stderr, "llmlab: %s\n", err);
+        chatset_free(&set);
+        gpt_free(&m), tokenizer_free(&tok);
+        return 1;
+    }
+    ChatEvalOptions o = {.plain = plain, .shots = shots, .examples = &ex, .seed = (uint64_t)seed, .limit = limit,
+                         .sampler = {.temperature = temperature, .top_k = 0, .top_p = 1.0f},
+                         .show = show ? stdout : NULL};
+    ChatScore score;
+    chat_eval(&m, &tok, &set, &o, &score);
+    char title[1200];
+    if (plain)
+        snprintf(title, sizeof title, "%s, plain text with up to %d solved examples, temperature %g:", ckpt, shots,
+                 (double)temperature);
+    else
+        snprintf(title, sizeof title, "%s, chat template, temperature %g:", ckpt, (double)temperature);
+    chat_score_print(stdout, &score, title);
+    chatset_free(&set), chatset_free(&ex);
+    gpt_free(&m), tokenizer_free(&tok);
+    return 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * llmlab report: measure the three models of Week 4 in bits per byte on the
+ * domain's test text and on general text, and write a Markdown report with
+ * charts (runs/domain/report.md).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "domain.h"
+
+int cmd_report(int argc, char **argv) {
+    ReportOptions o = {
+        .models = {{"general", "runs/gpt/ckpt.bin", "runs/gpt"},
+                   {"fine-tuned", "runs/domain-tuned/ckpt.bin", "runs/domain-tuned"},
+                   {"from scratch", "runs/domain-scratch/ckpt.bin", "runs/domain-scratch"}},
+        .n_models = 3,
+        .domain_test = "data/domain/test.txt",
+        .general_text = "data/fortunes/val.txt",
+        .out_dir = "runs/domain",
+    };
+    const char *prompts = "#include <|static int |struct ";
+    int max_kb = 256;
+    const Flag flags[] = {
+        {"general", FLAG_STRING, &o.models[0].ckpt, 0, 0, "the general model (Week 2)"},
+        {"tuned", FLAG_STRING, &o.models[1].ckpt, 0, 0, "the general model fine-tuned on the domain"},
+        {"scratch", FLAG_STRING, &o.models[2].ckpt, 0, 0, "the model trained on the domain from scratch"},
+        {"domain-test", FLAG_STRING, &o.domain_test, 0, 0, "held-out domain text (llmlab collect's test split)"},
+        {"general-text", FLAG_STRING, &o.general_text, 0, 0, "general text, to see what fine-tuning forgot"},
+        {"max-kb", FLAG_INT, &max_kb, 1, 1 << 20, "measure on at most this many KiB of each text"},
+        {"stride", FLAG_INT, &o.stride, 0, 1 << 20, "step of the evaluation window (0: half the context)"},
+        {"prompts", FLAG_STRING, &prompts, 0, 0, "up to 4 prompts for samples, separated by |"},
+        {"out", FLAG_STRING, &o.out_dir, 0, 0, "folder for report.md, bpb.png and loss.png"},
+    };
+    int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
+                             "usage: llmlab report [--general CKPT] [--tuned CKPT] [--scratch CKPT] [--out DIR]\n"
+                             "Compare a general, a fine-tuned and a from-scratch model on a domain (Week 4).\n");
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < 3; i++) {   /* a model's run folder is its checkpoint's folder */
+        static char dirs[3][1024];
+        snprintf(dirs[i], sizeof dirs[i], "%s", o.models[i].ckpt);
+        char *slash = strrchr(dirs[i], '/');
+        if (slash)
+            *slash = '\0';
+        o.models[i].run_dir = slash ? dirs[i] : ".";
+    }
+    static char prompt_buf[1024];
+    snprintf(prompt_buf, sizeof prompt_buf, "%s", prompts);
+    int n = 0;
+    for (char *p = prompt_buf, *bar; p && n < 4; p = bar ? bar + 1 : NULL) {
+        bar = strchr(p, '|');
+        if (bar)
+            *bar = '\0';
+        if (*p)
+            o.prompts[n++] = p;
+    }
+    o.max_bytes = (size_t)max_kb * 1024;
+    if (cli_first_invalid_utf8((const uint8_t *)prompts, strlen(prompts)) != (size_t)-1) {
+        fprintf(stderr, "llmlab report: --prompts is not valid UTF-8\n");
+        return 1;
+    }
+    return report_write(&o) == 0 ? 0 : 1;
+}

@@ -1,0 +1,498 @@
+/*
+ * Week 3, given code: the instruction data generator (chatgen.h).
+ *
+ * Why generate the data? A tiny model fine-tuned on a few thousand chats
+ * cannot learn open conversation, but it can learn to follow a template and
+ * do small, exact tasks. Making those tasks ourselves gives two things real
+ * chat data lacks:
+ *
+ *   1. Every answer is one exact string ("12", "dog cat", "c a t"), so
+ *      grading is a string comparison. No judge, no "roughly right".
+ *   2. We control what the model has seen. Some phrasings of each question,
+ *      some number pairs and some words appear only in the evaluation set.
+ *      A model that memorised "What is 3 plus 4?" -> "7" scores well on
+ *      its training data and badly there; a model that learned addition
+ *      scores well on both. Held-out *phrasings* test whether it understood
+ *      the request; held-out *values* whether it learned the operation.
+ *
+ * Everything is short on purpose: the Week 2 GPT sees 64 tokens at a time,
+ * and a whole dialogue, system prompt included, must fit with room to spare.
+ *
+ * Randomness comes only from rng_below(), which is exact integer arithmetic,
+ * so a seed gives byte-identical files on every machine.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chatgen.h"
+#include "check.h"
+
+/* ---- the families ---- */
+
+enum { F_ADD, F_REVERSE, F_SORT, F_COUNT, F_SPELL, F_CONVERT, F_FOLLOWUP, N_FAMILIES };
+
+static const char *const family_names[N_FAMILIES] = {"add", "reverse", "sort", "count", "spell", "convert",
+                                                     "followup"};
+
+int chatgen_n_families(void) { return N_FAMILIES; }
+
+const char *chatgen_family_name(int f) { return f >= 0 && f < N_FAMILIES ? family_names[f] : "?"; }
+
+int chatgen_family_id(const char *name) {
+    for (int f = 0; name && f < N_FAMILIES; f++)
+        if (strcmp(name, family_names[f]) == 0)
+            return f;
+    return -1;
+}
+
+/* ---- phrasings ----
+ * A phrasing is a template in which $0, $1, $2 stand for the values. Four
+ * are for training; the fifth appears only in evaluation data. Questions
+ * about words put the words after the first colon, up to a full stop, a
+ * question mark or the end, so a test (or a curious learner) can find them. */
+
+#define N_TRAIN_PHRASINGS 4
+typedef struct Phrasings {
+    const char *train[N_TRAIN_PHRASINGS];
+    const char *heldout;
+} Phrasings;
+
+/* $0 and $1: the two numbers */
+static const Phrasings add_q = {
+    {"What is $0 plus $1?", "$0 + $1 = ?", "Add $0 and $1.", "What is the sum of $0 and $1?"},
+    "How much is $0 and $1 together?"};
+/* $0: the words */
+static const Phrasings reverse_q = {
+    {"Reverse these words: $0", "Reverse the order: $0", "Words: $0. Reverse them.", "In reverse order: $0"},
+    "Flip these words: $0"};
+static const Phrasings sort_q = {
+    {"Sort these words: $0", "Put in alphabetical order: $0", "Alphabetize: $0", "Words: $0. Sort them."},
+    "Order as in a dictionary: $0"};
+static const Phrasings count_q = {
+    {"Count the words: $0", "How many words are in: $0?", "Words: $0. How many?", "Number of words: $0"},
+    "Give the word count of: $0"};
+static const Phrasings spell_q = {
+    {"Spell the word: $0", "Spell it out: $0", "Word: $0. Spell it.", "How is this spelled: $0?"},
+    "Say each letter of: $0"};
+/* $0: the number, $1: its unit, $2: the unit to convert to */
+static const Phrasings convert_q = {
+    {"How many $2 are in $0 $1?", "Convert $0 $1 to $2.", "What is $0 $1 in $2?", "$0 $1 in $2?"},
+    "$0 $1 equals how many $2?"};
+/* Follow-ups: the second question of a followup dialogue. Each only makes
+ * sense with the first exchange in view: "it" is the earlier answer. */
+static const Phrasings double_q = {
+    {"And double it.", "Now double that.", "Double the answer.", "What is twice that?"}, "And two times that?"};
+static const Phrasings first_q = {
+    {"Now only the first word.", "Only the first word.", "Just the first word.", "Which is first now?"},
+    "The word at the front?"};
+static const Phrasings letters_q = {
+    {"How many letters is that?", "Count those letters.", "And how many letters?", "Number of letters?"},
+    "How long is that word?"};
+
+/* Short on purpose: with the course's 1024-token vocabulary even "assistant"
+ * costs four tokens, and every token of a prompt is one less for the task. */
+static const char *const system_prompts[] = {"Be brief.", "Answer only.", "You help people."};
+#define N_SYSTEM_PROMPTS (int)(sizeof system_prompts / sizeof system_prompts[0])
+
+/* ---- values ---- */
+
+/* 120 common short words; every sixth (index 5, 11, 17, ...) is held out.
+ * Each is one or two tokens of the course's fortunes tokenizer (1024 tokens),
+ * so that five of them and their reversal still fit the context easily. */
+#define N_WORDS 120
+static const char *const words[N_WORDS] = {
+    "cat",   "dog",   "fish",  "cow",    "pig",    "sheep", "goat",  "duck",   "bear",  "lion",
+    "sun",   "star",  "tree",  "lake",   "hill",   "rain",  "snow",  "wind",   "fire",  "stone",
+    "apple", "egg",   "rice",  "honey",  "tea",    "meat",  "corn",  "pie",    "cake",  "oil",
+    "red",   "blue",  "black", "white",  "pink",   "brown", "gold",  "gray",   "dark",  "light",
+    "chair", "table", "bed",   "cup",    "plate",  "fork",  "door",  "house",  "room",  "wall",
+    "car",   "bus",   "train", "ship",   "truck",  "road",  "map",   "key",    "bag",   "hat",
+    "foot",  "head",  "nose",  "ear",    "arm",    "leg",   "hand",  "back",   "face",  "hair",
+    "king",  "child", "boy",   "woman",  "man",    "friend", "mother", "father", "son",  "kid",
+    "cold",  "warm",  "hot",   "soft",   "fast",   "slow",  "tall",  "short",  "small", "big",
+    "good",  "old",   "new",   "little", "great",  "best",  "hard",  "happy",  "wise",  "poor",
+    "sing",  "dance", "walk",  "write",  "play",   "cook",  "run",   "read",   "work",  "rest",
+    "day",   "year",  "time",  "night",  "hour",   "noon",  "love",  "life",   "world", "mind",
+};
+static int word_held_out(int i) { return i % 6 == 5; }
+
+/* A pair (a, b) of the add family is held out when (31a + 17b) mod 11 is 0:
+ * 228 of the 2500 pairs, scattered over the whole 50 x 50 grid, so every
+ * number (and every sum but 0 + 0) still occurs in training, only not in
+ * those combinations; and for most held-out a + b, b + a is not held out. */
+static int add_pair_held_out(int a, int b) { return (31 * a + 17 * b) % 11 == 0; }
+
+/* N of the convert family is held out when N mod 7 is 3: 3, 10, 17, ..., 94. */
+static int convert_n_held_out(int n) { return n % 7 == 3; }
+
+typedef struct Unit {
+    const char *from, *to;      /* singular; the plural adds an s */
+    int factor;
+} Unit;
+static const Unit units[] = {
+    {"kilometer", "meter", 1000}, {"meter", "centimeter", 100}, {"centimeter", "millimeter", 10},
+    {"kilogram", "gram", 1000},   {"liter", "milliliter", 1000},
+};
+#define N_UNITS (int)(sizeof units / sizeof units[0])
+
+static int below(Rng *rng, int n) { return (int)rng_below(rng, (uint64_t)n); }
+
+/* An (a, b) pair of the add family: a held-out one exactly when heldout is 1. */
+static void pick_pair(Rng *rng, int heldout, int *a, int *b) {
+    do {
+        *a = below(rng, 50);
+        *b = below(rng, 50);
+    } while (add_pair_held_out(*a, *b) != heldout);
+}
+
+/* k distinct word indices. Training: no held-out word. Held out: one
+ * held-out word at a random place among k - 1 words from the whole list. */
+static void pick_words(Rng *rng, int heldout, int k, int *idx) {
+    for (int i = 0; i < k; i++) {
+        int w, dup;
+        do {
+            w = (heldout && i == 0) ? 6 * below(rng, N_WORDS / 6) + 5 : below(rng, N_WORDS);
+            dup = 0;
+            for (int j = 0; j < i; j++)
+                dup |= idx[j] == w;
+        } while (dup || (!heldout && word_held_out(w)));
+        idx[i] = w;
+    }
+    if (heldout) {      /* move the held-out word off the front */
+        int at = below(rng, k), t = idx[0];
+        idx[0] = idx[at], idx[at] = t;
+    }
+}
+
+static int in_order(const int *idx, int k) {
+    for (int i = 1; i < k; i++)
+        if (strcmp(words[idx[i - 1]], words[idx[i]]) > 0)
+            return 0;
+    return 1;
+}
+
+/* ---- building text ---- */
+
+#define TEXT_CAP 256
+
+/* Words idx[0..k) joined by single spaces, in order (step 1) or reversed (step -1). */
+static void join_words(char *out, const int *idx, int k, int step) {
+    out[0] = '\0';
+    for (int i = 0; i < k; i++) {
+        if (i)
+            strcat(out, " ");
+        strcat(out, words[idx[step > 0 ? i : k - 1 - i]]);
+    }
+}
+
+/* The letters of a word separated by spaces: "cat" -> "c a t". */
+static void spell_out(char *out, const char *w) {
+    size_t n = 0;
+    for (const char *p = w; *p; p++) {
+        if (p != w)
+            out[n++] = ' ';
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+}
+
+/* Copy template t into out, replacing $0, $1, $2 with args[0..2]. */
+static void fill(char *out, const char *t, const char *const *args) {
+    size_t n = 0;
+    while (*t) {
+        const char *piece = t;
+        size_t len = 1;
+        if (t[0] == '$' && t[1] >= '0' && t[1] <= '2') {
+            piece = args[t[1] - '0'];
+            len = strlen(piece);
+            t++;
+        }
+        t++;
+        LLMLAB_CHECK(n + len < TEXT_CAP, "keep phrasings short", "chatgen: a question is too long");
+        memcpy(out + n, piece, len);
+        n += len;
+    }
+    out[n] = '\0';
+}
+
+/* A question: the held-out phrasing when use_new, else a training one. */
+static void ask(Chat *c, const Phrasings *p, int use_new, Rng *rng, const char *const *args) {
+    char q[TEXT_CAP];
+    fill(q, use_new ? p->heldout : p->train[below(rng, N_TRAIN_PHRASINGS)], args);
+    chat_add(c, CHAT_USER, q);
+}
+
+static void answer_int(Chat *c, long v) {
+    char a[32];
+    snprintf(a, sizeof a, "%ld", v);
+    chat_add(c, CHAT_ASSISTANT, a);
+}
+
+/* ---- one dialogue ---- */
+
+void chatgen_dialogue(int f, int heldout, Rng *rng, Chat *c, int *new_phrasing) {
+    LLMLAB_CHECK(f >= 0 && f < N_FAMILIES, "use 0 to chatgen_n_families() - 1", "chatgen: no family %d", f);
+    heldout = heldout != 0;
+    chat_clear(c);
+    if (below(rng, 2))
+        chat_add(c, CHAT_SYSTEM, system_prompts[below(rng, N_SYSTEM_PROMPTS)]);
+    int use_new = heldout ? below(rng, 2) : 0;
+    if (new_phrasing)
+        *new_phrasing = use_new;
+
+    char s0[TEXT_CAP] = "", s1[TEXT_CAP] = "", s2[TEXT_CAP] = "";
+    const char *args[3] = {s0, s1, s2};
+    int idx[8], a, b;
+    switch (f) {
+    case F_ADD:
+        pick_pair(rng, heldout, &a, &b);
+        snprintf(s0, sizeof s0, "%d", a);
+        snprintf(s1, sizeof s1, "%d", b);
+        ask(c, &add_q, use_new, rng, args);
+        answer_int(c, a + b);
+        break;
+    case F_REVERSE: {
+        int k = 3 + below(rng, 3);
+        pick_words(rng, heldout, k, idx);
+        join_words(s0, idx, k, 1);
+        ask(c, &reverse_q, use_new, rng, args);
+        join_words(s1, idx, k, -1);
+        chat_add(c, CHAT_ASSISTANT, s1);
+        break;
+    }
+    case F_SORT: {
+        int k = 3 + below(rng, 2);
+        do      /* a list that is sorted already would teach copying, not sorting */
+            pick_words(rng, heldout, k, idx);
+        while (in_order(idx, k));
+        join_words(s0, idx, k, 1);
+        ask(c, &sort_q, use_new, rng, args);
+        for (int i = 1; i < k; i++)     /* insertion sort: at most 4 words */
+            for (int j = i; j > 0 && strcmp(words[idx[j - 1]], words[idx[j]]) > 0; j--) {
+                int t = idx[j];
+                idx[j] = idx[j - 1], idx[j - 1] = t;
+            }
+        join_words(s1, idx, k, 1);
+        chat_add(c, CHAT_ASSISTANT, s1);
+        break;
+    }
+    case F_COUNT: {
+        int k = 2 + below(rng, 7);
+        pick_words(rng, heldout, k, idx);
+        join_words(s0, idx, k, 1);
+        ask(c, &count_q, use_new, rng, args);
+        answer_int(c, k);
+        break;
+    }
+    case F_SPELL:
+        pick_words(rng, heldout, 1, idx);
+        strcpy(s0, words[idx[0]]);
+        ask(c, &spell_q, use_new, rng, args);
+        spell_out(s1, s0);
+        chat_add(c, CHAT_ASSISTANT, s1);
+        break;
+    case F_CONVERT: {
+        int n;
+        do
+            n = 1 + below(rng, 99);
+        while (convert_n_held_out(n) != heldout);
+        const Unit *u = &units[below(rng, N_UNITS)];
+        snprintf(s0, sizeof s0, "%d", n);
+        snprintf(s1, sizeof s1, "%s%s", u->from, n == 1 ? "" : "s");
+        snprintf(s2, sizeof s2, "%ss", u->to);
+        ask(c, &convert_q, use_new, rng, args);
+        answer_int(c, (long)n * u->factor);
+        break;
+    }
+    case F_FOLLOWUP:
+        /* The first exchange always uses a training phrasing (its family is
+         * tested on its own); the follow-up question is the one that may be
+         * new. Its values are held out like its first family's. */
+        switch (below(rng, 3)) {
+        case 0:         /* add, then double the sum */
+            pick_pair(rng, heldout, &a, &b);
+            snprintf(s0, sizeof s0, "%d", a);
+            snprintf(s1, sizeof s1, "%d", b);
+            ask(c, &add_q, 0, rng, args);
+            answer_int(c, a + b);
+            ask(c, &double_q, use_new, rng, args);
+            answer_int(c, 2L * (a + b));
+            break;
+        case 1: {       /* reverse 3 words, then only the first word of the result */
+            int k = 3;
+            pick_words(rng, heldout, k, idx);
+            join_words(s0, idx, k, 1);
+            ask(c, &reverse_q, 0, rng, args);
+            join_words(s1, idx, k, -1);
+            chat_add(c, CHAT_ASSISTANT, s1);
+            ask(c, &first_q, use_new, rng, args);
+            chat_add(c, CHAT_ASSISTANT, words[idx[k - 1]]);
+            break;
+        }
+        default:        /* spell a word, then say how many letters it has */
+            pick_words(rng, heldout, 1, idx);
+            strcpy(s0, words[idx[0]]);
+            ask(c, &spell_q, 0, rng, args);
+            spell_out(s1, s0);
+            chat_add(c, CHAT_ASSISTANT, s1);
+            ask(c, &letters_q, use_new, rng, args);
+            answer_int(c, (long)strlen(s0));
+            break;
+        }
+        break;
+    }
+}
+
+/* ---- files ---- */
+
+int chatgen_write(const char *path, long n, int heldout, uint64_t seed, char *err, size_t err_size) {
+    if (n < 0) {
+        snprintf(err, err_size, "the number of dialogues must be 0 or more, not %ld", n);
+        return -1;
+    }
+    char tmp[1100];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
+        snprintf(err, err_size, "the path is too long: %.60s...", path);
+        return -1;
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    Rng rng;
+    rng_init(&rng, seed);
+    Chat c;
+    chat_init(&c);
+    int ok = 1;
+    for (long i = 0; ok && i < n; i++) {
+        int fam = (int)(i % N_FAMILIES), is_new;
+        chatgen_dialogue(fam, heldout, &rng, &c, &is_new);
+        size_t len;
+        char *text = chat_format(&c, 0, &len);
+        ok = fprintf(f, "%s\t%s\t", family_names[fam], is_new ? "new" : "seen") > 0 &&
+             fwrite(text, 1, len, f) == len && fputc('\n', f) != EOF;
+        free(text);
+    }
+    chat_free(&c);
+    return llmlab_commit_file(f, ok, tmp, path, err, err_size);
+}
+
+void chatset_free(ChatSet *s) {
+    for (long i = 0; i < s->n; i++)
+        chat_free(&s->ex[i].chat);
+    free(s->ex);
+    s->ex = NULL;
+    s->n = 0;
+}
+
+/* Up to 24 bytes of a field for a message, with anything but printable ASCII as '?'. */
+static void shown(char *out, const char *p, size_t n) {
+    size_t k = n < 24 ? n : 24;
+    for (size_t i = 0; i < k; i++)
+        out[i] = p[i] >= 32 && p[i] < 127 ? p[i] : '?';
+    strcpy(out + k, n > k ? "..." : "");
+}
+
+/* Parse one line (without its newline) into e. Returns 0, or -1 with why in err. */
+static int parse_line(ChatExample *e, const char *p, size_t n, char *err, size_t err_size) {
+    const char *tab1 = memchr(p, '\t', n);
+    const char *tab2 = tab1 ? memchr(tab1 + 1, '\t', n - (size_t)(tab1 + 1 - p)) : NULL;
+    if (!tab2) {
+        snprintf(err, err_size, "expected a family, a tab, seen or new, a tab, then a dialogue");
+        return -1;
+    }
+    char what[32];
+    size_t flen = (size_t)(tab1 - p), slen = (size_t)(tab2 - tab1 - 1);
+    e->family = -1;
+    for (int f = 0; f < N_FAMILIES; f++)
+        if (flen == strlen(family_names[f]) && memcmp(p, family_names[f], flen) == 0)
+            e->family = f;
+    if (e->family < 0) {
+        shown(what, p, flen);
+        snprintf(err, err_size, "unknown family '%s'", what);
+        return -1;
+    }
+    if (slen == 4 && memcmp(tab1 + 1, "seen", 4) == 0)
+        e->new_phrasing = 0;
+    else if (slen == 3 && memcmp(tab1 + 1, "new", 3) == 0)
+        e->new_phrasing = 1;
+    else {
+        shown(what, tab1 + 1, slen);
+        snprintf(err, err_size, "expected seen or new after the family, got '%s'", what);
+        return -1;
+    }
+    const char *text = tab2 + 1;
+    size_t tlen = n - (size_t)(text - p);
+    char why[200];
+    int open = 0;
+    chat_init(&e->chat);
+    if (chat_parse(&e->chat, text, tlen, &open, why, sizeof why) != 0) {
+        snprintf(err, err_size, "the dialogue: %s", why);
+        chat_free(&e->chat);
+        return -1;
+    }
+    const Chat *c = &e->chat;
+    if (open || c->n < 2 || c->turns[c->n - 1].role != CHAT_ASSISTANT || c->turns[c->n - 2].role != CHAT_USER) {
+        snprintf(err, err_size, "the dialogue does not end with a user's question and the assistant's answer");
+        chat_free(&e->chat);
+        return -1;
+    }
+    return 0;
+}
+
+int chatset_load(ChatSet *s, const char *path, char *err, size_t err_size) {
+    s->ex = NULL;
+    s->n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, len = 0, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *bigger = cap < ((size_t)1 << 40) ? realloc(buf, cap *= 2) : NULL;
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+        }
+    }
+    int bad = ferror(f), saved_errno = errno;
+    fclose(f);
+    if (!buf || bad) {
+        snprintf(err, err_size, "cannot read %s: %s", path, buf ? strerror(saved_errno) : "out of memory");
+        free(buf);
+        return -1;
+    }
+    long cap_ex = 0, line = 0;
+    int rc = 0;
+    for (size_t at = 0; at < len;) {
+        const char *p = buf + at, *nl = memchr(p, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - p) : len - at;
+        at += n + (nl != NULL);
+        line++;
+        if (n == 0 || (n == 1 && p[0] == '\r'))
+            continue;
+        if (s->n == cap_ex) {
+            cap_ex = cap_ex ? 2 * cap_ex : 1024;
+            s->ex = XREALLOC(s->ex, (size_t)cap_ex * sizeof *s->ex);
+        }
+        char why[256];
+        if (parse_line(&s->ex[s->n], p, n, why, sizeof why) != 0) {
+            snprintf(err, err_size, "%s line %ld: %s", path, line, why);
+            rc = -1;
+            break;
+        }
+        s->n++;
+    }
+    free(buf);
+    if (rc != 0)
+        chatset_free(s);
+    return rc;
+}

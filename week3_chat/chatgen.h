@@ -1,0 +1,107 @@
+/**
+ * @file chatgen.h
+ * @brief Week 3: the instruction data generator. Many short dialogues whose
+ * answers can be checked exactly, and a held-out part for evaluation.
+ *
+ * Fine-tuning a chatbot needs conversations to learn from and a way to tell
+ * whether it learned. Hand-written data is slow to make and hard to grade, so
+ * the course makes its own: small tasks (add two numbers, reverse or sort
+ * words, count them, spell a word, convert units, follow up on an earlier
+ * answer) whose right answer is one exact string. "Did the model answer
+ * correctly?" is then a string comparison, not a matter of taste.
+ *
+ * Each task is a *family*. A family has four training phrasings of its
+ * question and one held-out phrasing, and its values (numbers, words) are
+ * split into training and held-out values:
+ *
+ * - add: a + b with a, b in 0..49. The pair is held out when
+ *   (31 a + 17 b) mod 11 is 0 (about one pair in 11).
+ * - convert: N in 1..99 of one unit into a smaller one. N is held out when
+ *   N mod 7 is 3.
+ * - reverse, sort, count, spell: words from a list of 120 common short
+ *   words, of which every sixth is held out. A held-out dialogue of these
+ *   families has at least one held-out word; training never has one.
+ * - followup: two questions, the second about the first answer ("And
+ *   double it."); it holds out what its first question holds out, and its
+ *   second question has its own held-out phrasing.
+ *
+ * Training data (heldout = 0) never contains a held-out phrasing or value.
+ * Evaluation data (heldout = 1) always uses held-out values, and a held-out
+ * phrasing about half the time, so a score on it measures whether the model
+ * learned the task rather than memorised the training set, and the two
+ * halves show what a new wording costs.
+ *
+ * In a question about words, the words follow its first colon and run to
+ * the next full stop, question mark or the end: `Words: cat dog. Reverse
+ * them.` The answer is the assistant's last turn, exactly, with no
+ * punctuation: `7`, `dog cat`, `c a t`.
+ *
+ * Files hold one dialogue per line: the family's name, a tab, `seen` or
+ * `new` (the phrasing), a tab, and the dialogue as chat_format() writes it.
+ */
+#ifndef LLMLAB_CHATGEN_H
+#define LLMLAB_CHATGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chat.h"
+#include "rng.h"
+
+/** How many families there are (7). */
+int chatgen_n_families(void);
+
+/** The name of family @p f ("add", "reverse", ...), or "?" when @p f is out of range. */
+const char *chatgen_family_name(int f);
+
+/** The id of the family called @p name, or -1 when there is none. */
+int chatgen_family_id(const char *name);
+
+/**
+ * Make one dialogue of family @p f (0 to chatgen_n_families() - 1) in @p c,
+ * which is cleared first: half the time a system turn, then the user's
+ * question(s) and the assistant's answer(s). With @p heldout 0 it uses
+ * training phrasings and values only; with @p heldout 1 held-out values
+ * always and a held-out phrasing about half the time. *new_phrasing (when
+ * @p new_phrasing is not NULL) is set to 1 when the phrasing is held out.
+ * Draws from @p rng with rng_below() only, so a seed gives the same
+ * dialogues on every machine.
+ */
+void chatgen_dialogue(int f, int heldout, Rng *rng, Chat *c, int *new_phrasing);
+
+/**
+ * Write @p n dialogues to @p path, atomically (a temporary file, then a
+ * rename): dialogue i is of family i mod chatgen_n_families(), so every
+ * family is equally represented, from one generator seeded with @p seed.
+ * One line each: family, tab, `seen` or `new`, tab, the template text
+ * (no open reply). Returns 0, or -1 with the reason in @p err.
+ */
+int chatgen_write(const char *path, long n, int heldout, uint64_t seed, char *err, size_t err_size);
+
+/** One dialogue read from a file. */
+typedef struct ChatExample {
+    int family;         /**< chatgen_family_id() of its name */
+    int new_phrasing;   /**< 1 for `new`, 0 for `seen` */
+    Chat chat;
+} ChatExample;
+
+/** Every dialogue of a file, in file order. */
+typedef struct ChatSet {
+    ChatExample *ex;
+    long n;
+} ChatSet;
+
+/**
+ * Read a file chatgen_write() wrote into @p s. A line that is not a known
+ * family, `seen` or `new` and a dialogue (chat_parse(), ending with an
+ * assistant turn after a user turn) is an error that names its line number
+ * and why; so is a file that cannot be read. Empty lines are skipped.
+ * Returns 0, or -1 with the reason in @p err and @p s empty. Never dies:
+ * any bytes are safe.
+ */
+int chatset_load(ChatSet *s, const char *path, char *err, size_t err_size);
+
+/** Free every dialogue of @p s and empty it. */
+void chatset_free(ChatSet *s);
+
+#endif

@@ -1,0 +1,463 @@
+/*
+ * Week 4, given code: gather a domain's text files into a corpus (see collect.h).
+ *
+ * One walk over the folders, in name order. Each file is read whole (it is
+ * at most max_file_bytes), checked, normalised, hashed, and appended at once
+ * to the split its hash picks, so memory stays small however big the tree.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "collect.h"
+#include "tokenizer.h"              /* TOKENIZER_EOT, the separator */
+
+#define PATH_CAP 4096
+
+static const char *const split_name[3] = {"train", "val", "test"};
+static const char *const out_name[5] = {"train.txt", "val.txt", "test.txt", "manifest.tsv", "summary.txt"};
+static const struct { const char *name, *why; } reason[SKIP_COUNT] = {
+    [SKIP_HIDDEN] = {"hidden", "a name starting with a dot"},
+    [SKIP_EXTENSION] = {"extension", "not an extension asked for"},
+    [SKIP_SPECIAL] = {"special", "a fifo, device or socket"},
+    [SKIP_EMPTY] = {"empty", "no bytes"},
+    [SKIP_HUGE] = {"huge", "over the size limit per file"},
+    [SKIP_UNREADABLE] = {"unreadable", "cannot be opened or listed"},
+    [SKIP_BINARY] = {"binary", "a NUL byte, or not UTF-8"},
+    [SKIP_SEPARATOR] = {"separator", "contains " TOKENIZER_EOT},
+    [SKIP_DUPLICATE] = {"duplicate", "the same text as a file kept before"},
+    [SKIP_LOOP] = {"loop", "a folder entered before"},
+    [SKIP_DEEP] = {"deep", "too many folders down"},
+    [SKIP_BUDGET] = {"budget", "past the total size limit"},
+};
+
+void collect_defaults(CollectOptions *o) {
+    *o = (CollectOptions){.exts = NULL, .n_exts = 0, .max_file_bytes = 1u << 20, .max_total_bytes = 64u << 20,
+                          .val_percent = 10, .test_percent = 10};
+}
+
+const char *collect_skip_name(CollectSkip s) { return s >= 0 && s < SKIP_COUNT ? reason[s].name : "?"; }
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t size, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, size, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- text: UTF-8, line endings, the separator, the hash ---- */
+
+/* 1 when s[0..n) is valid UTF-8 without a NUL byte. (Day 5's utf8_decode() does
+ * the same per character; this given code does not depend on an exercise.) */
+static int is_text(const uint8_t *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        uint8_t b = s[i];
+        if (b < 0x80) {                         /* ASCII, one byte */
+            if (b == 0)
+                return 0;
+            i++;
+            continue;
+        }
+        int len;
+        uint8_t lo = 0x80, hi = 0xBF;           /* the allowed range of the second byte */
+        if (b >= 0xC2 && b <= 0xDF)
+            len = 2;
+        else if (b >= 0xE0 && b <= 0xEF)       /* E0: no overlong forms; ED: no surrogates */
+            len = 3, lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
+        else if (b >= 0xF0 && b <= 0xF4)       /* F0: no overlong forms; F4: nothing past U+10FFFF */
+            len = 4, lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
+        else
+            return 0;                           /* a continuation byte, C0, C1 or F5..FF */
+        if (n - i < (size_t)len || s[i + 1] < lo || s[i + 1] > hi)
+            return 0;
+        for (int k = 2; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+        i += (size_t)len;
+    }
+    return 1;
+}
+
+/* Drop a byte-order mark, turn \r\n and lone \r into \n, end with \n. Works in
+ * place (the text only shrinks, but for the last newline: @p s has room for one
+ * more byte). Returns the new length. */
+static size_t normalise(uint8_t *s, size_t n) {
+    size_t i = n >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF ? 3 : 0, k = 0;
+    for (; i < n; i++) {
+        if (s[i] == '\r') {
+            s[k++] = '\n';
+            if (i + 1 < n && s[i + 1] == '\n')
+                i++;
+        } else {
+            s[k++] = s[i];
+        }
+    }
+    if (k > 0 && s[k - 1] != '\n')
+        s[k++] = '\n';
+    return k;
+}
+
+static int has_separator(const uint8_t *s, size_t n) {
+    const size_t m = sizeof TOKENIZER_EOT - 1;
+    for (const uint8_t *p = s; (p = memchr(p, TOKENIZER_EOT[0], n - (size_t)(p - s))) != NULL; p++)
+        if ((size_t)(s + n - p) >= m && memcmp(p, TOKENIZER_EOT, m) == 0)
+            return 1;
+    return 0;
+}
+
+/* 64-bit FNV-1a: a duplicate is a file with the same hash and length as one kept
+ * before. The bytes are not compared: two different texts share both with a
+ * chance of about n^2 / 2^65 for n files, less than 1e-11 for a million files. */
+static uint64_t fnv1a(const uint8_t *s, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Stir all 64 bits into the low ones (splitmix64's finaliser), so that
+ * hash % 100 and a hash table's slot depend on every byte of the text. */
+static uint64_t mix(uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* ---- a set of pairs of numbers: folders entered (device, inode) and texts kept (hash, length) ---- */
+
+typedef struct Pair { uint64_t a, b; int used; } Pair;
+typedef struct PairSet { Pair *slot; size_t cap, n; } PairSet;
+
+/* Add (a, b); returns 1 when it is new, 0 when it was there already. */
+static int pairset_add(PairSet *s, uint64_t a, uint64_t b) {
+    if (2 * (s->n + 1) > s->cap) {              /* keep it at most half full */
+        PairSet bigger = {XCALLOC(s->cap ? 2 * s->cap : 256, sizeof(Pair)), s->cap ? 2 * s->cap : 256, 0};
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slot[i].used)
+                pairset_add(&bigger, s->slot[i].a, s->slot[i].b);
+        free(s->slot);
+        *s = bigger;
+    }
+    size_t i = mix(a ^ mix(b)) & (s->cap - 1);
+    for (; s->slot[i].used; i = (i + 1) & (s->cap - 1))
+        if (s->slot[i].a == a && s->slot[i].b == b)
+            return 0;
+    s->slot[i] = (Pair){a, b, 1};
+    s->n++;
+    return 1;
+}
+
+/* ---- the walk ---- */
+
+typedef struct Walk {
+    const CollectOptions *o;
+    CollectStats *st;
+    char path[PATH_CAP];        /* the file or folder being looked at */
+    size_t len;                 /* strlen(path) */
+    PairSet dirs, texts;
+    struct stat out_dir;        /* where the corpus goes: never walked */
+    FILE *out[4];               /* train, val, test, manifest (their .tmp files) */
+    size_t kept;                /* bytes kept so far, at most max_total_bytes */
+} Walk;
+
+/* Copy at most size - 1 bytes, cut at a character boundary. */
+static void copy_cut(char *dst, size_t size, const char *src) {
+    size_t n = strlen(src);
+    if (n >= size)
+        for (n = size - 1; n > 0 && ((uint8_t)src[n] & 0xC0) == 0x80; n--) {}
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void skip(Walk *w, CollectSkip why) {
+    if (w->st->skipped[why]++ == 0)
+        copy_cut(w->st->example[why], sizeof w->st->example[why], w->path);
+}
+
+static int wanted_extension(const CollectOptions *o, const char *path) {
+    size_t n = strlen(path);
+    for (int i = 0; i < o->n_exts; i++) {
+        size_t k = strlen(o->exts[i]);
+        if (n > k && memcmp(path + n - k, o->exts[i], k) == 0)
+            return 1;
+    }
+    return o->n_exts == 0;
+}
+
+/* Read the regular file w->path of about @p size bytes into *text, with one
+ * spare byte. Returns SKIP_COUNT, or the reason it was not read. */
+static CollectSkip read_whole(Walk *w, size_t size, uint8_t **text, size_t *n) {
+    /* O_NONBLOCK: should the file have become a fifo since stat(), do not wait for a writer */
+    int fd = open(w->path, O_RDONLY | O_NONBLOCK);
+    struct stat sb;
+    if (fd < 0)
+        return SKIP_UNREADABLE;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return SKIP_SPECIAL;
+    }
+    uint8_t *buf = XMALLOC(size + 2);
+    size_t got = 0;
+    ssize_t r = 0;
+    while (got <= size && (r = read(fd, buf + got, size + 1 - got)) != 0) {
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r > 0)
+            got += (size_t)r;
+    }
+    close(fd);
+    if (r < 0 || got > size) {                  /* a read error, or the file grew while we read it */
+        free(buf);
+        return SKIP_UNREADABLE;
+    }
+    *text = buf, *n = got;
+    return SKIP_COUNT;
+}
+
+/* Write the path with backslash escapes, so a manifest line is always one line. */
+static void write_escaped(FILE *f, const char *s) {
+    for (; *s; s++) {
+        const char *e = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n" : *s == '\r' ? "\\r" : NULL;
+        if (e)
+            fputs(e, f);
+        else
+            fputc(*s, f);
+    }
+}
+
+/* Append a checked text to the split its hash picks, and list it in the manifest. */
+static void keep(Walk *w, const uint8_t *text, size_t n, uint64_t hash) {
+    /* the split comes from the text alone: renaming or moving a file keeps it where it was */
+    int pct = (int)(mix(hash) % 100), test = w->o->test_percent, val = w->o->val_percent;
+    int split = pct < test ? COLLECT_TEST : pct < test + val ? COLLECT_VAL : COLLECT_TRAIN;
+    fwrite(text, 1, n, w->out[split]);
+    fputs(TOKENIZER_EOT, w->out[split]);
+    fprintf(w->out[3], "%s\t%zu\t", split_name[split], n);
+    write_escaped(w->out[3], w->path);
+    fputc('\n', w->out[3]);
+    w->st->files[split]++;
+    w->st->bytes[split] += n;
+    w->kept += n;
+}
+
+/* 1 when a file of @p size bytes cannot fit in @p room however it is normalised: dropping a
+ * byte-order mark and turning every \r\n into \n leave at least (size - 3) / 2 bytes. */
+static int cannot_fit(size_t size, size_t room) { return room < SIZE_MAX - 2 && size / 2 > room + 2; }
+
+/* The checks of collect.h, in order; the first that fails is the reason counted. */
+static void visit_file(Walk *w, const struct stat *sb) {
+    const CollectOptions *o = w->o;
+    CollectSkip why = SKIP_COUNT;               /* SKIP_COUNT: no reason to skip, keep it */
+    uint8_t *text = NULL;
+    size_t n = 0;
+    uint64_t hash = 0;
+    if (!S_ISREG(sb->st_mode))
+        why = SKIP_SPECIAL;                     /* never opened: a fifo would block */
+    else if (sb->st_size == 0)
+        why = SKIP_EMPTY;
+    else if ((uintmax_t)sb->st_size > o->max_file_bytes)
+        why = SKIP_HUGE;
+    else if (cannot_fit((size_t)sb->st_size, o->max_total_bytes - w->kept))
+        why = SKIP_BUDGET;                      /* known without reading it */
+    else if ((why = read_whole(w, (size_t)sb->st_size, &text, &n)) != SKIP_COUNT) {
+        /* not read: why says why */
+    } else if (!is_text(text, n))
+        why = SKIP_BINARY;
+    else if ((n = normalise(text, n)) == 0)
+        why = SKIP_EMPTY;                       /* it held only a byte-order mark */
+    else if (has_separator(text, n))
+        why = SKIP_SEPARATOR;
+    else if (!pairset_add(&w->texts, hash = fnv1a(text, n), n))
+        why = SKIP_DUPLICATE;
+    else if (n > o->max_total_bytes - w->kept)
+        why = SKIP_BUDGET;                      /* a smaller file later may still fit */
+    if (why == SKIP_COUNT)
+        keep(w, text, n, hash);
+    else
+        skip(w, why);
+    free(text);
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void visit(Walk *w, int depth);
+
+static void walk_dir(Walk *w, const struct stat *sb, int depth) {
+    if (sb->st_dev == w->out_dir.st_dev && sb->st_ino == w->out_dir.st_ino)
+        return;                                 /* our own output folder: not part of the domain */
+    CollectSkip why = SKIP_COUNT;
+    DIR *d = NULL;
+    if (depth > COLLECT_MAX_DEPTH)
+        why = SKIP_DEEP;
+    else if (!pairset_add(&w->dirs, (uint64_t)sb->st_dev, (uint64_t)sb->st_ino))
+        why = SKIP_LOOP;                        /* entered before: a symlink loop, or a second link to it */
+    else if (!(d = opendir(w->path)))
+        why = SKIP_UNREADABLE;
+    if (why != SKIP_COUNT) {
+        skip(w, why);
+        return;
+    }
+    char **names = NULL;                        /* readdir's order differs between machines: sort */
+    size_t n = 0, cap = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (n == cap)
+            names = XREALLOC(names, (cap = cap ? 2 * cap : 64) * sizeof *names);
+        names[n] = XMALLOC(strlen(e->d_name) + 1);
+        strcpy(names[n++], e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    size_t len = w->len, sep = len > 0 && w->path[len - 1] == '/' ? 0 : 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(names[i]);
+        if (len + sep + k < PATH_CAP) {
+            memcpy(w->path + len, "/", sep);
+            memcpy(w->path + len + sep, names[i], k + 1);
+            w->len = len + sep + k;
+            if (names[i][0] == '.')
+                skip(w, SKIP_HIDDEN);
+            else
+                visit(w, depth + 1);
+        } else {
+            skip(w, SKIP_UNREADABLE);           /* a path too long to name (the example is its folder) */
+        }
+        w->path[w->len = len] = '\0';
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* Look at w->path: a folder is walked, anything else is a candidate file. */
+static void visit(Walk *w, int depth) {
+    struct stat sb;
+    int ok = stat(w->path, &sb) == 0;           /* stat, not lstat: follow symbolic links */
+    if (ok && S_ISDIR(sb.st_mode))
+        walk_dir(w, &sb, depth);
+    else if (!wanted_extension(w->o, w->path))
+        skip(w, SKIP_EXTENSION);
+    else if (!ok)
+        skip(w, SKIP_UNREADABLE);               /* a dangling link, a permission problem */
+    else
+        visit_file(w, &sb);
+}
+
+/* ---- the run ---- */
+
+/* mkdir -p that reports instead of dying (llmlab_mkdir_p dies). */
+static int make_dirs(const char *path, char *err, size_t err_size) {
+    char p[PATH_CAP];
+    if (!*path || strlen(path) >= sizeof p)
+        return fail(err, err_size, "bad output folder name '%s'", path);
+    strcpy(p, path);
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            return fail(err, err_size, "cannot make the folder %s: %s", p, strerror(errno));
+        if (!(*s = c))
+            break;
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return fail(err, err_size, "cannot make the folder %s: a file of that name is in the way", path);
+    return 0;
+}
+
+/* fclose() that also reports an earlier failed write: 1 when all went well. */
+static int close_ok(FILE *f) {
+    int bad = ferror(f);
+    return fclose(f) == 0 && !bad;
+}
+
+int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const CollectOptions *o,
+                CollectStats *st, char *err, size_t err_size) {
+    memset(st, 0, sizeof *st);
+    if (err_size)
+        err[0] = '\0';
+    if (n_dirs < 1 || o->n_exts < 0 || (o->n_exts > 0 && !o->exts) || o->max_file_bytes == 0 ||
+        o->val_percent < 0 || o->test_percent < 0 || o->val_percent + o->test_percent > 100)
+        return fail(err, err_size, "bad options: a folder, sizes above 0, and val + test percent in 0..100");
+    for (int i = 0; i < n_dirs; i++) {
+        struct stat sb;
+        if (stat(dirs[i], &sb) != 0)
+            return fail(err, err_size, "cannot read %s: %s", dirs[i], strerror(errno));
+        if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+            return fail(err, err_size, "%s is not a folder or a file", dirs[i]);
+        if (strlen(dirs[i]) >= PATH_CAP)
+            return fail(err, err_size, "the path %.40s... is too long", dirs[i]);
+    }
+    if (make_dirs(out_dir, err, err_size) != 0)
+        return -1;
+
+    Walk *w = XCALLOC(1, sizeof *w);            /* on the heap: it holds a 4 KiB path */
+    w->o = o, w->st = st;
+    stat(out_dir, &w->out_dir);
+    char tmp[5][PATH_CAP + 32], final[PATH_CAP + 32];
+    int rc = 0;
+    for (int k = 0; k < 5; k++)
+        snprintf(tmp[k], sizeof tmp[k], "%s/%s.tmp", out_dir, out_name[k]);
+    for (int k = 0; k < 4 && rc == 0; k++)
+        if (!(w->out[k] = fopen(tmp[k], "wb")))
+            rc = fail(err, err_size, "cannot write %s: %s", tmp[k], strerror(errno));
+    for (int i = 0; i < n_dirs && rc == 0; i++) {
+        strcpy(w->path, dirs[i]);
+        w->len = strlen(w->path);
+        while (w->len > 1 && w->path[w->len - 1] == '/')
+            w->path[--w->len] = '\0';           /* "dir/" names its files "dir/x", not "dir//x" */
+        visit(w, 0);
+    }
+    for (int k = 0; k < 4; k++)
+        if (w->out[k] && !close_ok(w->out[k]) && rc == 0)
+            rc = fail(err, err_size, "cannot write %s (is the disk full?)", tmp[k]);
+    long kept = st->files[0] + st->files[1] + st->files[2];
+    if (rc == 0 && kept == 0)
+        rc = fail(err, err_size, "nothing kept: every file was skipped (see the summary)");
+    if (rc == 0) {
+        FILE *f = fopen(tmp[4], "wb");
+        if (f)
+            collect_print_summary(f, st);
+        if (!f || !close_ok(f))
+            rc = fail(err, err_size, "cannot write %s", tmp[4]);
+    }
+    for (int k = 0; k < 5; k++) {               /* each replaced whole; after a failure, the rest removed */
+        snprintf(final, sizeof final, "%s/%s", out_dir, out_name[k]);
+        if (rc == 0 && rename(tmp[k], final) != 0)
+            rc = fail(err, err_size, "cannot rename %s to %s: %s", tmp[k], final, strerror(errno));
+        if (rc != 0)
+            remove(tmp[k]);
+    }
+    free(w->dirs.slot);
+    free(w->texts.slot);
+    free(w);
+    return rc;
+}
+
+void collect_print_summary(FILE *out, const CollectStats *st) {
+    long files = st->files[0] + st->files[1] + st->files[2], skipped = 0;
+    size_t bytes = st->bytes[0] + st->bytes[1] + st->bytes[2];
+    fprintf(out, "kept %ld files, %zu bytes (line ends normalised; each file then %s)\n", files, bytes,
+            TOKENIZER_EOT);
+    for (int s = 0; s < 3; s++) {
+        fprintf(out, "  %-6s %8ld files %12zu bytes", split_name[s], st->files[s], st->bytes[s]);
+        fprintf(out, "%s\n", st->files[s] == 0 && files > 0 ? "   (empty: few files, or a 0% share)" : "");
+    }
+    for (int r = 0; r < SKIP_COUNT; r++)
+        skipped += st->skipped[r];
+    fprintf(out, "skipped %ld%s\n", skipped, skipped ? ": reason, count, the first one" : "");
+    for (int r = 0; r < SKIP_COUNT; r++)
+        if (st->skipped[r])
+            fprintf(out, "  %-10s %8ld  %s (%s)\n", reason[r].name, st->skipped[r], st->example[r], reason[r].why);
+}

@@ -1,0 +1,245 @@
+/*
+ * Week 4, given code: the experiment's evaluation and its report. Every
+ * model is measured in bits per byte on the domain's test text and on
+ * general text; the tokenizers in bytes per token; a few samples per model;
+ * then report.md with two gnuplot charts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "corpus.h"
+#include "domain.h"
+#include "gpt_run.h"
+#include "timer.h"
+
+typedef struct Measured {
+    int ok;
+    size_t n_params;
+    int vocab, ctx;
+    long steps;                 /* from its log.csv; -1 when unknown */
+    double bpb[2], bytes_per_token[2], seconds;
+    char *samples;              /* the samples, as text */
+} Measured;
+
+/* At most max bytes of a file, cut at a line end so no character is split. */
+static uint8_t *read_head(const char *path, size_t max, size_t *len) {
+    uint8_t *text = read_file_or_die(path, len);
+    if (max && *len > max) {
+        size_t cut = max;
+        while (cut > 0 && text[cut - 1] != '\n')
+            cut--;
+        *len = cut ? cut : max;
+        text[*len] = '\0';
+    }
+    return text;
+}
+
+/* The last step in a run's log.csv, or -1. */
+static long last_step(const char *run_dir) {
+    if (!run_dir)
+        return -1;
+    char path[1100];
+    XSNPRINTF(path, sizeof path, "%s/log.csv", run_dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[512];
+    long step = -1;
+    while (fgets(line, sizeof line, f))
+        if (line[0] >= '0' && line[0] <= '9')
+            step = atol(line);
+    fclose(f);
+    return step;
+}
+
+static void measure(const DomainModel *dm, const ReportOptions *o, uint8_t *const text[2], const size_t len[2],
+                    Measured *r) {
+    memset(r, 0, sizeof *r);
+    Gpt m;
+    Tokenizer tok;
+    char err[1400];
+    if (gpt_load(dm->ckpt, &m, &tok, 1, 1 << 30, err, sizeof err) != 0) {
+        fprintf(stderr, "report: %s: skipped (%s)\n", dm->name, err);
+        return;
+    }
+    double t0 = timer_now();
+    r->ok = 1, r->n_params = m.n_params, r->vocab = m.cfg.vocab, r->ctx = m.cfg.ctx;
+    r->steps = last_step(dm->run_dir);
+    int eot = tokenizer_special_id(&tok, TOKENIZER_EOT), stride = o->stride ? o->stride : m.T / 2;
+    for (int k = 0; k < 2; k++) {
+        int *ids = XMALLOC((len[k] + 1) * sizeof *ids);
+        int32_t *enc = XMALLOC((len[k] + 1) * sizeof *enc);
+        size_t n = 0, e = tokenizer_encode(&tok, text[k], len[k], 1, enc);
+        ids[n++] = eot >= 0 ? eot : enc[0];     /* a document starts */
+        for (size_t i = 0; i < e; i++)
+            ids[n++] = enc[i];
+        double nll = sequence_nll(&m, ids, n, stride < m.T ? stride : m.T, NULL);
+        r->bpb[k] = bits_per_byte(&tok, ids, n, nll);
+        r->bytes_per_token[k] = e ? (double)len[k] / (double)e : 0;
+        free(ids), free(enc);
+    }
+    /* samples: the same seed and settings for every model */
+    size_t cap = 0;
+    FILE *out = open_memstream(&r->samples, &cap);
+    LLMLAB_CHECK(out != NULL, "", "open_memstream failed");
+    SamplerConfig s = {.temperature = 0.7f, .top_k = 0, .top_p = 0.9f};
+    for (int p = 0; p < 4 && o->prompts[p]; p++) {
+        Rng rng;
+        rng_init(&rng, 42);
+        size_t plen = strlen(o->prompts[p]);
+        int32_t *enc = XMALLOC((plen + 1) * sizeof *enc);
+        int *ids = XMALLOC((plen + 2) * sizeof *ids), n = 0;
+        if (eot >= 0)
+            ids[n++] = eot;
+        size_t e = tokenizer_encode(&tok, (const uint8_t *)o->prompts[p], plen, 0, enc);
+        for (size_t i = 0; i < e && n < m.cfg.ctx; i++)
+            ids[n++] = enc[i];
+        fputs(o->prompts[p], out);
+        gpt_generate(&m, &tok, ids, n, 60, &s, &rng, out, 1, NULL);
+        fputs("\n----\n", out);
+        free(enc), free(ids);
+    }
+    fclose(out);
+    r->seconds = timer_now() - t0;
+    gpt_free(&m);
+    tokenizer_free(&tok);
+}
+
+/* A sample inside a Markdown code block: it must not close the block, and
+ * bytes that are not UTF-8 (a character cut by the end of a sample) become U+FFFD. */
+static void put_code(FILE *f, const char *text) {
+    const uint8_t *s = (const uint8_t *)text;
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        int len = utf8_decode(s + i, n - i, &cp);
+        if (cp < 0)
+            fputs("\xEF\xBF\xBD", f);
+        else if (i + 2 < n && memcmp(s + i, "```", 3) == 0)
+            fputs("` ``", f), len = 3;
+        else
+            fwrite(s + i, 1, (size_t)len, f);
+        i += (size_t)len;
+    }
+}
+
+static void charts(const ReportOptions *o, const Measured *r) {
+    char path[1100];
+    XSNPRINTF(path, sizeof path, "%s/bpb.dat", o->out_dir);
+    FILE *f = XFOPEN(path, "w", "");
+    for (int i = 0; i < o->n_models; i++)
+        if (r[i].ok)
+            fprintf(f, "\"%s\" %.4f %.4f\n", o->models[i].name, r[i].bpb[0], r[i].bpb[1]);
+    XFCLOSE(f, path);
+    char cmd[6000];
+    XSNPRINTF(cmd, sizeof cmd,
+              "gnuplot -e \"set terminal pngcairo size 800,480 font ',11'; set output '%s/bpb.png'; "
+              "set style data histograms; set style fill solid 0.8 border -1; set boxwidth 0.9; set grid ytics; "
+              "set ylabel 'bits per byte (lower is better)'; set yrange [0:*]; set title 'Bits per byte'; "
+              "plot '%s' using 2:xtic(1) title 'domain test text', '' using 3 title 'general text'\" 2>/dev/null",
+              o->out_dir, path);
+    if (system(cmd) != 0)
+        fprintf(stderr, "report: gnuplot could not draw bpb.png (make setup installs it)\n");
+    /* the runs' validation loss; nats per token of their own tokenizers */
+    char plots[4000] = "";
+    size_t used = 0;
+    for (int i = 0; i < o->n_models; i++) {
+        char log[1100];
+        if (!o->models[i].run_dir)
+            continue;
+        XSNPRINTF(log, sizeof log, "%s/log.csv", o->models[i].run_dir);
+        FILE *probe = fopen(log, "r");
+        if (!probe)
+            continue;
+        fclose(probe);
+        used += (size_t)snprintf(plots + used, sizeof plots - used, "%s'%s' using 1:3 with lines lw 2 title '%s'",
+                                 used ? ", " : "", log, o->models[i].name);
+    }
+    if (!used)
+        return;
+    XSNPRINTF(cmd, sizeof cmd,
+              "gnuplot -e \"set terminal pngcairo size 800,480 font ',11'; set output '%s/loss.png'; "
+              "set datafile separator ','; set datafile missing 'nan'; set grid; set xlabel 'step'; "
+              "set ylabel 'validation loss (nats per token)'; set title 'Training runs'; plot %s\" 2>/dev/null",
+              o->out_dir, plots);
+    if (system(cmd) != 0)
+        fprintf(stderr, "report: gnuplot could not draw loss.png\n");
+}
+
+int report_write(const ReportOptions *o) {
+    uint8_t *text[2];
+    size_t len[2];
+    const char *paths[2] = {o->domain_test, o->general_text};
+    for (int k = 0; k < 2; k++) {
+        FILE *probe = fopen(paths[k], "rb");
+        if (!probe) {
+            fprintf(stderr, "report: cannot read %s (%s)\n", paths[k],
+                    k == 0 ? "collect a domain first: ./llmlab collect" : "prepare it: make data");
+            if (k)
+                free(text[0]);
+            return -1;
+        }
+        fclose(probe);
+        text[k] = read_head(paths[k], o->max_bytes, &len[k]);
+    }
+    Measured r[3];
+    for (int i = 0; i < o->n_models; i++) {
+        fprintf(stderr, "report: measuring %s (%s)\n", o->models[i].name, o->models[i].ckpt);
+        measure(&o->models[i], o, text, len, &r[i]);
+    }
+    llmlab_mkdir_p(o->out_dir);
+    charts(o, r);
+    char path[1100];
+    XSNPRINTF(path, sizeof path, "%s/report.md", o->out_dir);
+    FILE *f = XFOPEN(path, "w", "");
+    fprintf(f, "# A model for a domain: the report\n\n"
+               "Written by `llmlab report`. Bits per byte: the model's information per byte of held-out text "
+               "(lower is better); it compares models with different tokenizers fairly. Measured on %zu bytes "
+               "of `%s` (the domain's test split, never trained on) and %zu bytes of `%s` (general text).\n\n",
+            len[0], o->domain_test, len[1], o->general_text);
+    fprintf(f, "| model | checkpoint | parameters | vocabulary | steps | domain bits per byte | general bits per "
+               "byte |\n|---|---|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < o->n_models; i++) {
+        if (!r[i].ok) {
+            fprintf(f, "| %s | `%s` | (missing) | | | | |\n", o->models[i].name, o->models[i].ckpt);
+            continue;
+        }
+        char steps[32] = "?";
+        if (r[i].steps >= 0)
+            snprintf(steps, sizeof steps, "%ld", r[i].steps);
+        fprintf(f, "| %s | `%s` | %zu | %d | %s | %.3f | %.3f |\n", o->models[i].name, o->models[i].ckpt,
+                r[i].n_params, r[i].vocab, steps, r[i].bpb[0], r[i].bpb[1]);
+    }
+    fprintf(f, "\n![Bits per byte of each model](bpb.png)\n\n## Tokenizers\n\nBytes per token (higher: the "
+               "tokenizer packs more text into each token, so the same context sees more):\n\n"
+               "| model's tokenizer | on domain text | on general text |\n|---|---:|---:|\n");
+    for (int i = 0; i < o->n_models; i++)
+        if (r[i].ok)
+            fprintf(f, "| %s (%d tokens) | %.2f | %.2f |\n", o->models[i].name, r[i].vocab, r[i].bytes_per_token[0],
+                    r[i].bytes_per_token[1]);
+    fprintf(f, "\n## Training runs\n\nValidation loss per step, in nats per token of each run's own tokenizer "
+               "(so curves of different tokenizers are not comparable in height; the table above is).\n\n"
+               "![Validation loss of the runs](loss.png)\n\n## Samples\n\nTemperature 0.7, top-p 0.9, the same "
+               "seed for every model; each sample starts with the prompt.\n\n");
+    for (int i = 0; i < o->n_models; i++)
+        if (r[i].ok) {
+            fprintf(f, "### %s\n\n```\n", o->models[i].name);
+            put_code(f, r[i].samples);
+            fprintf(f, "```\n\n");
+        }
+    XFCLOSE(f, path);
+    printf("\n| model | domain bits per byte | general bits per byte | bytes per token (domain) |\n"
+           "|---|---:|---:|---:|\n");
+    for (int i = 0; i < o->n_models; i++)
+        if (r[i].ok)
+            printf("| %-13s | %.3f | %.3f | %.2f |\n", o->models[i].name, r[i].bpb[0], r[i].bpb[1],
+                   r[i].bytes_per_token[0]);
+    printf("\nreport: wrote %s (with bpb.png and loss.png)\n", path);
+    int missing = 0;
+    for (int i = 0; i < o->n_models; i++)
+        missing += !r[i].ok, free(r[i].samples);
+    free(text[0]), free(text[1]);
+    return missing ? -1 : 0;
+}
