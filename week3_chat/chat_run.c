@@ -133,15 +133,15 @@ void chat_tune_defaults(ChatTuneOptions *o) {
     o->eval_data = "data/chat/val.txt";
     train_config_defaults(&o->train);
     o->train.run_dir = "runs/chat";
-    o->train.max_steps = 600;
+    o->train.max_steps = 1200;
     o->train.batch = 12;
     o->train.block = 64;
-    o->train.lr_max = 5e-4f;
-    o->train.lr_min = 5e-5f;
-    o->train.warmup = 30;
-    o->train.eval_every = 50;
+    o->train.lr_max = 1e-3f;
+    o->train.lr_min = 1e-4f;
+    o->train.warmup = 50;
+    o->train.eval_every = 100;
     o->train.eval_batches = 10;
-    o->train.ckpt_every = 100;
+    o->train.ckpt_every = 200;
 }
 
 static void load_set_or_die(ChatSet *set, const char *path) {

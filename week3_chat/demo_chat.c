@@ -73,7 +73,7 @@ int main(int argc, char **argv) {
         printf("== 1. the base model: %s (the Week 2 demo's)\n", base);
     }
     if (!exists(train_path) || !exists(val_path) || !exists(eval_path) || args.quick) {
-        long n_train = args.quick ? 300 : 20000, n_eval = args.quick ? 70 : 1400;
+        long n_train = args.quick ? 300 : 100000, n_eval = args.quick ? 70 : 1400;
         llmlab_mkdir_p(data);
         if (chatgen_write(train_path, n_train, 0, 1, err, sizeof err) != 0 ||
             chatgen_write(val_path, n_eval / 2, 1, 3, err, sizeof err) != 0 ||

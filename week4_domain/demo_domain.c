@@ -29,6 +29,8 @@ static TrainResult train(const char *corpus, const char *init, const char *run, 
     GptRunOptions g;
     gpt_run_defaults(&g);
     g.corpus = corpus, g.init = init, g.train.run_dir = run, g.train.seed = args->seed;
+    if (init)           /* fine-tuning: a gentler learning rate, so less of the general text is forgotten */
+        g.train.lr_max = 5e-4f, g.train.lr_min = 5e-5f;
     g.train.resume = args->resume, g.train.max_steps = steps;
     g.train.eval_every = steps / 10 > 0 ? steps / 10 : 1;
     if (args->quick) {
@@ -69,9 +71,10 @@ int main(int argc, char **argv) {
         collect_defaults(&co);
         if (!(dir && *dir))
             co.exts = c_files, co.n_exts = 2;
-        co.max_total_bytes = args.quick ? (size_t)200 << 10 : (size_t)8 << 20;
         if (args.quick)     /* many small files, so that every split gets some */
-            co.max_file_bytes = 4 << 10, co.val_percent = 20, co.test_percent = 20;
+            co.max_total_bytes = 200 << 10, co.max_file_bytes = 4 << 10, co.val_percent = 20, co.test_percent = 20;
+        /* else the default 64 MiB: the budget takes files in name order, and a small one
+         * would keep only the first folders (for /usr/include: C++ and X11 headers) */
         CollectStats st;
         char err[600];
         printf("== 1. collecting %s into %s (at most %zu KiB)\n", dirs[0], data, co.max_total_bytes >> 10);

@@ -219,8 +219,9 @@ int report_write(const ReportOptions *o) {
         if (r[i].ok)
             fprintf(f, "| %s (%d tokens) | %.2f | %.2f |\n", o->models[i].name, r[i].vocab, r[i].bytes_per_token[0],
                     r[i].bytes_per_token[1]);
-    fprintf(f, "\n## Training runs\n\nValidation loss per step, in nats per token of each run's own tokenizer "
-               "(so curves of different tokenizers are not comparable in height; the table above is).\n\n"
+    fprintf(f, "\n## Training runs\n\nValidation loss per step, in nats per token of each run's own tokenizer, "
+               "on its own validation text (the general model's is general text): the curves are not comparable in "
+               "height; the table above is.\n\n"
                "![Validation loss of the runs](loss.png)\n\n## Samples\n\nTemperature 0.7, top-p 0.9, the same "
                "seed for every model; each sample starts with the prompt.\n\n");
     for (int i = 0; i < o->n_models; i++)

@@ -25,7 +25,7 @@ static const char *split_named(int argc, char **argv) {
 int cmd_chatgen(int argc, char **argv) {
     const char *split = split_named(argc, argv);
     int eval = strcmp(split, "eval") == 0;
-    long n = eval ? 1400 : 20000, seed = eval ? 2 : 1;
+    long n = eval ? 1400 : 100000, seed = eval ? 2 : 1;
     const char *out = eval ? "data/chat/eval.txt" : "data/chat/train.txt";
     const Flag flags[] = {
         {"split", FLAG_STRING, &split, 0, 0, "train, or eval (held-out values, new phrasings half the time)"},
