@@ -57,7 +57,9 @@ run "chat (REPL)" "$B" chat --ckpt t/ckpt.bin < repl.txt
 run "eval-chat" "$B" eval-chat --ckpt t/ckpt.bin --data chat/eval.txt --limit 14
 run "eval-chat --plain" "$B" eval-chat --ckpt r64/ckpt.bin --data chat/eval.txt --examples chat/train.txt --limit 14
 run "train --init" "$B" train --data tiny --init r/ckpt.bin --batch 2 --steps 2 --run ri --quiet
-run "collect" "$B" collect --out data/dom --ext .txt data/tiny
+mkdir -p notes/sub && echo "a note" > notes/a.txt && printf 'another\r\nnote\r\n' > notes/sub/b.txt
+cp notes/a.txt notes/sub/copy.txt && ln -sf .. notes/sub/loop
+run "collect" "$B" collect --out data/dom notes
 run "report" "$B" report --general r64/ckpt.bin --tuned ri/ckpt.bin --scratch r/ckpt.bin \
     --domain-test data/tiny/val.txt --general-text data/tiny/val.txt --max-kb 1 --out rep
 cd - >/dev/null

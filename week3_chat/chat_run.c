@@ -59,7 +59,7 @@ static void sft_build(SftSplit *s, const ChatSet *set, Tokenizer *tok, const Cha
     chat_init(&kept);
     for (long i = 0; i < set->n; i++) {
         const Chat *c = &set->ex[i].chat;
-        int need = 2 * c->n + 1;
+        int need = 3 * c->n + 1;                /* marker, a token per byte of " " + text, end; eot */
         for (int t = 0; t < c->n; t++)
             need += (int)strlen(c->turns[t].text);
         if (need > buf_cap) {
@@ -69,6 +69,7 @@ static void sft_build(SftSplit *s, const ChatSet *set, Tokenizer *tok, const Cha
         starts = XREALLOC(starts, (size_t)(c->n + 1) * sizeof *starts);
         lens = XREALLOC(lens, (size_t)(c->n + 1) * sizeof *lens);
         int n = chat_encode(tok, ct, c, 0, buf, buf_cap, starts);
+        LLMLAB_CHECK(n >= 0, "", "sft_build: conversation %ld does not fit its own worst case", i);
         if (n + 1 > row) {                      /* too long: keep the latest turns that fit */
             for (int t = 0; t < c->n; t++)
                 lens[t] = starts[t + 1] - starts[t];
@@ -221,11 +222,12 @@ int chat_prompt(Tokenizer *tok, const ChatTokens *ct, const Chat *c, int ctx, in
     int budget = ctx - reply_room - 1;          /* room for the reply and the assistant marker */
     LLMLAB_CHECK(budget >= 1, "", "chat_prompt: no room for a prompt in a context of %d", ctx);
     int *lens = XMALLOC((size_t)(c->n + 1) * sizeof *lens), *starts = XMALLOC((size_t)(c->n + 1) * sizeof *starts);
-    size_t total = 2 * (size_t)c->n + 2;
+    size_t total = 3 * (size_t)c->n + 2;        /* marker, a token per byte of " " + text, end; the reply's marker */
     for (int t = 0; t < c->n; t++)
         total += strlen(c->turns[t].text);
     int32_t *all = XMALLOC(total * sizeof *all);
     int n = chat_encode(tok, ct, c, 0, all, (int)total, starts);
+    LLMLAB_CHECK(n >= 0, "", "chat_prompt: the conversation does not fit its own worst case");
     for (int t = 0; t < c->n; t++)
         lens[t] = starts[t + 1] - starts[t];
     int sys = c->n > 0 && c->turns[0].role == CHAT_SYSTEM, first = chat_trim(c, lens, budget), out = 0;

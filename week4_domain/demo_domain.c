@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
         collect_defaults(&co);
         if (!(dir && *dir))
             co.exts = c_files, co.n_exts = 2;
-        if (args.quick)     /* many small files, so that every split gets some */
+        if (args.quick && !(dir && *dir))   /* many small files, so that every split gets some */
             co.max_total_bytes = 200 << 10, co.max_file_bytes = 4 << 10, co.val_percent = 20, co.test_percent = 20;
         /* else the default 64 MiB: the budget takes files in name order, and a small one
          * would keep only the first folders (for /usr/include: C++ and X11 headers) */
@@ -82,6 +82,11 @@ int main(int argc, char **argv) {
         if (collect_run(dirs, 1, data, &co, &st, err, sizeof err) != 0)
             LLMLAB_DIE("DOMAIN_DIR names a folder of text files (notes, code)", "%s", err);
         collect_print_summary(stdout, &st);
+        if (st.files[COLLECT_VAL] == 0 || st.files[COLLECT_TEST] == 0)
+            LLMLAB_DIE("a domain needs a few dozen files at least: add some, or split by hand with ./llmlab "
+                       "collect --val-percent P --test-percent P",
+                       "%ld files kept, and the %s split came out empty", st.files[0] + st.files[1] + st.files[2],
+                       st.files[COLLECT_VAL] == 0 ? "validation" : "test");
         char stale[300];            /* a new collection: tokenizers and token files of the old one go */
         XSNPRINTF(stale, sizeof stale, "rm -f %s/*.bpe %s/*.tok", data, data);
         if (system(stale) != 0)

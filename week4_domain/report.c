@@ -183,6 +183,16 @@ int report_write(const ReportOptions *o) {
         }
         fclose(probe);
         text[k] = read_head(paths[k], o->max_bytes, &len[k]);
+        if (len[k] < 2) {
+            fprintf(stderr, "report: %s is empty: nothing to measure on (%s)\n", paths[k],
+                    k == 0 ? "the domain has too few files for a test split: collect more, or a larger "
+                             "--test-percent"
+                           : "prepare it: make data");
+            free(text[k]);
+            if (k)
+                free(text[0]);
+            return -1;
+        }
     }
     Measured r[3];
     for (int i = 0; i < o->n_models; i++) {

@@ -75,6 +75,8 @@ class DomainCommands(unittest.TestCase):
     def test_bad_input_exits_1(self):
         self.expect(["train", "--data", "code", "--init", "missing.bin", "--run", "x"], 1, "missing.bin")
         self.expect(self.report("--domain-test", "data/none/test.txt"), 1, "collect")
+        open(os.path.join(self.dir, "empty.txt"), "w").close()
+        self.expect(self.report("--domain-test", "empty.txt"), 1, "empty")
         r = self.run_llmlab(self.report("--scratch", "missing.bin"))
         self.assertEqual(r.returncode, 1, "a missing model fails the report")
         self.assertIn(b"missing.bin", r.stderr)
