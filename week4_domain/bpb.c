@@ -28,6 +28,7 @@ double sequence_nll(Gpt *m, const int *ids, size_t n, int stride, size_t *predic
 
 double bits_per_byte(const Tokenizer *tok, const int *ids, size_t n, double nll_nats) {
     /* TODO(week4): bytes = the length of tokens 1 .. n-1 (tokenizer_token_bytes
-     * gives it; a special token, tokenizer_is_special, counts as 1); return nll_nats / log(2) / bytes (0 when there are no bytes). */
+     * gives it; a special token, tokenizer_is_special, counts as 1); return
+     * nll_nats / log(2) / bytes (0 when there are no bytes). */
     TODO_UNIMPLEMENTED();
 }

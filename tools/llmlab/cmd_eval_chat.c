@@ -41,7 +41,8 @@ int cmd_eval_chat(int argc, char **argv) {
     int tuned = chat_tokens_find(&tok, &ct) == 0;
     plain |= !tuned;                            /* a base model knows no chat template */
     ChatSet set = {0}, ex = {0};
-    if (chatset_load(&set, data, err, sizeof err) != 0 || (plain && shots > 0 && chatset_load(&ex, examples, err, sizeof err) != 0)) {
+    if (chatset_load(&set, data, err, sizeof err) != 0 ||
+        (plain && shots > 0 && chatset_load(&ex, examples, err, sizeof err) != 0)) {
         fprintf(stderr, "llmlab: %s\n", err);
         chatset_free(&set);
         gpt_free(&m), tokenizer_free(&tok);

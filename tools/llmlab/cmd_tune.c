@@ -15,7 +15,8 @@ int cmd_tune(int argc, char **argv) {
     const Flag flags[] = {
         {"base", FLAG_STRING, &o.base, 0, 0, "the pretrained checkpoint to start from"},
         {"data", FLAG_STRING, &o.train_data, 0, 0, "training conversations (llmlab chatgen)"},
-        {"eval-data", FLAG_STRING, &o.eval_data, 0, 0, "held-out conversations for the validation loss (not those eval-chat scores)"},
+        {"eval-data", FLAG_STRING, &o.eval_data, 0, 0,
+         "held-out conversations for the validation loss (not those eval-chat scores)"},
         {"all-tokens", FLAG_BOOL, &o.all_tokens, 0, 0, "learn every token, not only the replies (to compare)"},
         {"batch", FLAG_INT, &t->batch, 1, 4096, "rows per step"},
         {"ctx", FLAG_INT, &t->block, 2, 4096, "tokens per row (at most the model's context)"},
