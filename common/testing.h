@@ -15,6 +15,7 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "fixture.h"
@@ -88,5 +89,50 @@ static inline void expect_fixture_array(const Fixture *fx, const float *got, con
                            what, key, i / cols, i % cols, want->data[i], got[i], tol, hint);
     cr_assert(1);
 }
+
+/**
+ * @name A folder of files for one test
+ * testing_dir_make() creates a fresh folder under /tmp for the test that
+ * calls it; testing_dir_path() names a file in it; testing_write_file()
+ * writes one; testing_dir_remove(), as the suite's `.fini` and at exit,
+ * deletes the folder after the test, passed, failed or stopped by an
+ * exercise not written yet. Each test runs in its own process, so each has
+ * its own folder.
+ * @{
+ */
+static inline char *testing_dir(void) {
+    static char dir[64];
+    return dir;
+}
+static inline void testing_dir_remove(void);
+static inline void testing_dir_make(const char *tag) {
+    snprintf(testing_dir(), 64, "/tmp/llmlab-%.20s-XXXXXX", tag);
+    cr_assert_not_null(mkdtemp(testing_dir()), "could not make a folder under /tmp for the test's files");
+    atexit(testing_dir_remove);     /* also when an unwritten exercise ends the test process early */
+}
+/** testing_dir()/NAME, in one of eight rotating buffers (so a few can be alive at once). */
+static inline const char *testing_dir_path(const char *name) {
+    static char path[8][512];
+    static int k;
+    char *p = path[k++ % 8];
+    snprintf(p, 512, "%s/%s", testing_dir(), name);
+    return p;
+}
+static inline void testing_write_file(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "could not write %s", path);
+    cr_assert(fwrite(data, 1, n, f) == n, "could not write %s", path);
+    fclose(f);
+}
+static inline void testing_dir_remove(void) {
+    if (!testing_dir()[0])
+        return;
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", testing_dir(), testing_dir());
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", testing_dir());
+    testing_dir()[0] = '\0';
+}
+/** @} */
 
 #endif

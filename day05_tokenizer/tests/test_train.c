@@ -23,7 +23,7 @@ TestSuite(batch_sample, .timeout = 20);
 TestSuite(lr_schedule, .timeout = 20);
 TestSuite(clip_grad_norm, .init = setup, .fini = teardown, .timeout = 20);
 TestSuite(adamw_update, .init = setup, .fini = teardown, .timeout = 20);
-TestSuite(training_loop, .timeout = 60);
+TestSuite(training_loop, .timeout = 60, .fini = testing_dir_remove);
 
 #define load(key) fixture_floats(&fx, (key), NULL)
 
@@ -138,8 +138,6 @@ Test(adamw_update, four_steps_match_torch_optim_adamw) {
 
 /* ---- the whole loop, on a tiny model and a token file the test writes ---- */
 
-static char tmpdir[64];
-
 /* A token file of a repeating pattern with a little noise: easy to learn. */
 static void write_tokens(const char *name, size_t n, uint64_t seed, TokenFile *tf) {
     int32_t *ids = malloc(n * sizeof *ids);
@@ -148,22 +146,17 @@ static void write_tokens(const char *name, size_t n, uint64_t seed, TokenFile *t
     for (size_t i = 0; i < n; i++)
         ids[i] = rng_below(&rng, 10) == 0 ? (int32_t)rng_below(&rng, 300) : (int32_t)(256 + (i % 7) * 5);
     char path[128], err[256];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    snprintf(path, sizeof path, "%s/%s", testing_dir(), name);
     cr_assert(token_file_write(path, ids, n, 300, 0, err, sizeof err) == 0, "writing %s: %s", path, err);
     cr_assert(token_file_open(tf, path, err, sizeof err) == 0, "opening %s: %s", path, err);
     free(ids);
-}
-
-static void make_tmpdir(void) {
-    strcpy(tmpdir, "/tmp/llmlab-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir), "cannot make a temporary folder");
 }
 
 static TrainConfig tiny_config(const char *run, long steps) {
     static char dirs[4][128];
     static int k;
     char *dir = dirs[k++ % 4];
-    snprintf(dir, 128, "%s/%s", tmpdir, run);
+    snprintf(dir, 128, "%s/%s", testing_dir(), run);
     TrainConfig c;
     train_config_defaults(&c);
     c.run_dir = dir;
@@ -208,7 +201,7 @@ static char *log_without_timing(const char *run_dir) {
 }
 
 Test(training_loop, learns_and_resumes_bit_for_bit) {
-    make_tmpdir();
+    testing_dir_make("train");
     TokenFile train, val;
     write_tokens("train.tok", 5000, 1, &train);
     write_tokens("val.tok", 1000, 2, &val);
@@ -259,7 +252,7 @@ Test(training_loop, learns_and_resumes_bit_for_bit) {
 }
 
 Test(training_loop, a_diverging_run_stops_and_keeps_its_checkpoint) {
-    make_tmpdir();
+    testing_dir_make("train");
     TokenFile train, val;
     write_tokens("train.tok", 3000, 5, &train);
     write_tokens("val.tok", 500, 6, &val);

@@ -14,29 +14,10 @@
 #include "tokenizer.h"
 #include "train.h"
 
-TestSuite(given_tokenizer_file, .timeout = 20);
-TestSuite(given_token_file, .timeout = 20);
-TestSuite(given_checkpoint, .timeout = 20);
-TestSuite(given_fast_trainer, .timeout = 20);
-
-static char dir[64];
-static void make_dir(void) {
-    strcpy(dir, "/tmp/llmlab-given-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-static const char *in_dir(const char *name) {
-    static char path[4][128];
-    static int k;
-    char *p = path[k++ % 4];
-    snprintf(p, 128, "%s/%s", dir, name);
-    return p;
-}
-static void write_bytes(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert(fwrite(data, 1, n, f) == n);
-    fclose(f);
-}
+TestSuite(given_tokenizer_file, .timeout = 20, .fini = testing_dir_remove);
+TestSuite(given_token_file, .timeout = 20, .fini = testing_dir_remove);
+TestSuite(given_checkpoint, .timeout = 20, .fini = testing_dir_remove);
+TestSuite(given_fast_trainer, .timeout = 20, .fini = testing_dir_remove);
 
 Test(given_fast_trainer, wikipedia_example_and_compacted_words) {
     const char *text = "aaabdaaabac";
@@ -97,39 +78,39 @@ Test(given_tokenizer_file, broken_files_are_clear_errors) {
 }
 
 Test(given_token_file, round_trip_and_broken_files) {
-    make_dir();
+    testing_dir_make("given");
     int32_t ids[] = {0, 5, 299, 17, 256};
     char err[300];
-    cr_assert(token_file_write(in_dir("a.tok"), ids, 5, 300, 42, err, sizeof err) == 0, "%s", err);
+    cr_assert(token_file_write(testing_dir_path("a.tok"), ids, 5, 300, 42, err, sizeof err) == 0, "%s", err);
     TokenFile tf;
-    cr_assert(token_file_open(&tf, in_dir("a.tok"), err, sizeof err) == 0, "%s", err);
+    cr_assert(token_file_open(&tf, testing_dir_path("a.tok"), err, sizeof err) == 0, "%s", err);
     cr_assert(tf.n == 5 && tf.vocab_size == 300 && tf.tokenizer_hash == 42 && tf.tokens[2] == 299);
     token_file_close(&tf);
 
     int32_t bad[] = {1, 300};
-    cr_assert(token_file_write(in_dir("b.tok"), bad, 2, 300, 0, err, sizeof err) == -1 && strstr(err, "outside"));
-    cr_assert(access(in_dir("b.tok"), F_OK) != 0 && access(in_dir("b.tok.tmp"), F_OK) != 0,
+    cr_assert(token_file_write(testing_dir_path("b.tok"), bad, 2, 300, 0, err, sizeof err) == -1 && strstr(err, "outside"));
+    cr_assert(access(testing_dir_path("b.tok"), F_OK) != 0 && access(testing_dir_path("b.tok.tmp"), F_OK) != 0,
               "a failed write must leave no file behind");
 
-    FILE *f = fopen(in_dir("a.tok"), "rb");
+    FILE *f = fopen(testing_dir_path("a.tok"), "rb");
     uint8_t buf[64];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    write_bytes(in_dir("trunc.tok"), buf, n - 3);
-    cr_assert(token_file_open(&tf, in_dir("trunc.tok"), err, sizeof err) == -1 && strstr(err, "truncated"), "%s",
+    testing_write_file(testing_dir_path("trunc.tok"), buf, n - 3);
+    cr_assert(token_file_open(&tf, testing_dir_path("trunc.tok"), err, sizeof err) == -1 && strstr(err, "truncated"), "%s",
               err);
-    write_bytes(in_dir("short.tok"), buf, 10);
-    cr_assert(token_file_open(&tf, in_dir("short.tok"), err, sizeof err) == -1 && strstr(err, "too short"), "%s",
+    testing_write_file(testing_dir_path("short.tok"), buf, 10);
+    cr_assert(token_file_open(&tf, testing_dir_path("short.tok"), err, sizeof err) == -1 && strstr(err, "too short"), "%s",
               err);
-    write_bytes(in_dir("foreign.tok"), "PK\x03\x04 this is a zip file, not tokens....", 40);
-    cr_assert(token_file_open(&tf, in_dir("foreign.tok"), err, sizeof err) == -1 && strstr(err, "not a token file"),
+    testing_write_file(testing_dir_path("foreign.tok"), "PK\x03\x04 this is a zip file, not tokens....", 40);
+    cr_assert(token_file_open(&tf, testing_dir_path("foreign.tok"), err, sizeof err) == -1 && strstr(err, "not a token file"),
               "%s", err);
     buf[32 + 2 * 3] = 0xFF, buf[32 + 2 * 3 + 1] = 0xFF;          /* token 3 becomes 65535 */
-    write_bytes(in_dir("corrupt.tok"), buf, n);
-    cr_assert(token_file_open(&tf, in_dir("corrupt.tok"), err, sizeof err) == -1 && strstr(err, "outside"), "%s",
+    testing_write_file(testing_dir_path("corrupt.tok"), buf, n);
+    cr_assert(token_file_open(&tf, testing_dir_path("corrupt.tok"), err, sizeof err) == -1 && strstr(err, "outside"), "%s",
               err);
-    cr_assert(token_file_open(&tf, dir, err, sizeof err) == -1 && strstr(err, "not a regular file"), "%s", err);
-    cr_assert(token_file_open(&tf, in_dir("missing.tok"), err, sizeof err) == -1 && strstr(err, "cannot open"));
+    cr_assert(token_file_open(&tf, testing_dir(), err, sizeof err) == -1 && strstr(err, "not a regular file"), "%s", err);
+    cr_assert(token_file_open(&tf, testing_dir_path("missing.tok"), err, sizeof err) == -1 && strstr(err, "cannot open"));
 }
 
 static Checkpoint sample_checkpoint(float *params, float *m, float *v, size_t n) {
@@ -146,57 +127,57 @@ static Checkpoint sample_checkpoint(float *params, float *m, float *v, size_t n)
 }
 
 Test(given_checkpoint, round_trip_and_broken_files) {
-    make_dir();
+    testing_dir_make("given");
     enum { N = 1000 };
     static float p[N], m[N], v[N];
     Checkpoint c = sample_checkpoint(p, m, v, N), d;
     char err[300];
-    cr_assert(checkpoint_save(in_dir("ck.bin"), &c, err, sizeof err) == 0, "%s", err);
-    cr_assert(checkpoint_load(in_dir("ck.bin"), &d, err, sizeof err) == 0, "%s", err);
+    cr_assert(checkpoint_save(testing_dir_path("ck.bin"), &c, err, sizeof err) == 0, "%s", err);
+    cr_assert(checkpoint_load(testing_dir_path("ck.bin"), &d, err, sizeof err) == 0, "%s", err);
     cr_assert(d.step == 123 && !strcmp(d.kind, "test_model") && d.n_params == N && d.config_size == 12 &&
               !memcmp(&d.rng, &c.rng, sizeof c.rng) && !memcmp(d.params, p, sizeof p) && !memcmp(d.m, m, sizeof m) &&
               !memcmp(d.v, v, sizeof v) && !strcmp(d.tokenizer_text, c.tokenizer_text));
     checkpoint_free(&d);
 
-    FILE *f = fopen(in_dir("ck.bin"), "rb");
+    FILE *f = fopen(testing_dir_path("ck.bin"), "rb");
     static uint8_t buf[20000];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    write_bytes(in_dir("trunc.bin"), buf, n - 100);
-    cr_assert(checkpoint_load(in_dir("trunc.bin"), &d, err, sizeof err) == -1 && strstr(err, "truncated"), "%s", err);
-    write_bytes(in_dir("tiny.bin"), buf, 50);
-    cr_assert(checkpoint_load(in_dir("tiny.bin"), &d, err, sizeof err) == -1 && strstr(err, "too short"), "%s", err);
+    testing_write_file(testing_dir_path("trunc.bin"), buf, n - 100);
+    cr_assert(checkpoint_load(testing_dir_path("trunc.bin"), &d, err, sizeof err) == -1 && strstr(err, "truncated"), "%s", err);
+    testing_write_file(testing_dir_path("tiny.bin"), buf, 50);
+    cr_assert(checkpoint_load(testing_dir_path("tiny.bin"), &d, err, sizeof err) == -1 && strstr(err, "too short"), "%s", err);
     buf[n / 2] ^= 0x10;                                  /* one flipped bit in the parameters */
-    write_bytes(in_dir("flip.bin"), buf, n);
-    cr_assert(checkpoint_load(in_dir("flip.bin"), &d, err, sizeof err) == -1 && strstr(err, "checksum"), "%s", err);
+    testing_write_file(testing_dir_path("flip.bin"), buf, n);
+    cr_assert(checkpoint_load(testing_dir_path("flip.bin"), &d, err, sizeof err) == -1 && strstr(err, "checksum"), "%s", err);
     buf[n / 2] ^= 0x10;
     buf[8] = 9;                                          /* version 9 */
-    write_bytes(in_dir("version.bin"), buf, n);
-    cr_assert(checkpoint_load(in_dir("version.bin"), &d, err, sizeof err) == -1 && strstr(err, "version 9"), "%s",
+    testing_write_file(testing_dir_path("version.bin"), buf, n);
+    cr_assert(checkpoint_load(testing_dir_path("version.bin"), &d, err, sizeof err) == -1 && strstr(err, "version 9"), "%s",
               err);
     memset(buf, 'x', 300);
-    write_bytes(in_dir("foreign.bin"), buf, 300);
-    cr_assert(checkpoint_load(in_dir("foreign.bin"), &d, err, sizeof err) == -1 && strstr(err, "not an llmlab"),
+    testing_write_file(testing_dir_path("foreign.bin"), buf, 300);
+    cr_assert(checkpoint_load(testing_dir_path("foreign.bin"), &d, err, sizeof err) == -1 && strstr(err, "not an llmlab"),
               "%s", err);
-    cr_assert(checkpoint_load(in_dir("none.bin"), &d, err, sizeof err) == -1 && strstr(err, "cannot open"));
+    cr_assert(checkpoint_load(testing_dir_path("none.bin"), &d, err, sizeof err) == -1 && strstr(err, "cannot open"));
 }
 
 Test(given_checkpoint, a_full_disk_keeps_the_previous_checkpoint) {
-    make_dir();
+    testing_dir_make("given");
     enum { N = 4000 };
     static float p[N], m[N], v[N];
     Checkpoint c = sample_checkpoint(p, m, v, N), d;
     char err[300];
-    cr_assert(checkpoint_save(in_dir("ck.bin"), &c, err, sizeof err) == 0, "%s", err);
+    cr_assert(checkpoint_save(testing_dir_path("ck.bin"), &c, err, sizeof err) == 0, "%s", err);
     /* Pretend the disk is full: files may not grow past 8 KB (this test runs in its own process). */
     signal(SIGXFSZ, SIG_IGN);
     struct rlimit lim = {8192, 8192};
     cr_assert(setrlimit(RLIMIT_FSIZE, &lim) == 0);
     c.step = 999;
-    cr_assert(checkpoint_save(in_dir("ck.bin"), &c, err, sizeof err) == -1, "a write past the size limit must fail");
+    cr_assert(checkpoint_save(testing_dir_path("ck.bin"), &c, err, sizeof err) == -1, "a write past the size limit must fail");
     cr_assert(strstr(err, "could not write"), "the message should say the write failed: %s", err);
-    cr_assert(access(in_dir("ck.bin.tmp"), F_OK) != 0, "the partial temporary file must be removed");
-    cr_assert(checkpoint_load(in_dir("ck.bin"), &d, err, sizeof err) == 0 && d.step == 123,
+    cr_assert(access(testing_dir_path("ck.bin.tmp"), F_OK) != 0, "the partial temporary file must be removed");
+    cr_assert(checkpoint_load(testing_dir_path("ck.bin"), &d, err, sizeof err) == 0 && d.step == 123,
               "the previous checkpoint must be intact: %s", err);
     checkpoint_free(&d);
 }

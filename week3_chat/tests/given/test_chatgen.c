@@ -19,26 +19,8 @@
 /* The same timeout as the other given suites: Criterion 2.4.1's runner leaks
  * 48 bytes (reported by LeakSanitizer, so `make sanitize` fails) when the
  * suites linked into one binary have different timeouts. */
-TestSuite(given_chatgen, .timeout = 20);
+TestSuite(given_chatgen, .timeout = 20, .fini = testing_dir_remove);
 
-static char dir[64];
-static void make_dir(void) {
-    strcpy(dir, "/tmp/llmlab-chatgen-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-static const char *in_dir(const char *name) {
-    static char path[4][128];
-    static int k;
-    char *p = path[k++ % 4];
-    snprintf(p, 128, "%s/%s", dir, name);
-    return p;
-}
-static void write_bytes(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert(fwrite(data, 1, n, f) == n);
-    fclose(f);
-}
 static char *read_all(const char *path, size_t *n) {
     FILE *f = fopen(path, "rb");
     cr_assert_not_null(f, "cannot read back %s", path);
@@ -311,15 +293,15 @@ Test(given_chatgen, families_have_names) {
 }
 
 Test(given_chatgen, same_seed_same_file) {
-    make_dir();
+    testing_dir_make("chatgen");
     char err[300];
     for (int held = 0; held <= 1; held++) {
-        cr_assert(chatgen_write(in_dir("a.txt"), 700, held, 7, err, sizeof err) == 0, "%s", err);
-        cr_assert(chatgen_write(in_dir("b.txt"), 700, held, 7, err, sizeof err) == 0, "%s", err);
-        cr_assert(chatgen_write(in_dir("c.txt"), 700, held, 8, err, sizeof err) == 0, "%s", err);
+        cr_assert(chatgen_write(testing_dir_path("a.txt"), 700, held, 7, err, sizeof err) == 0, "%s", err);
+        cr_assert(chatgen_write(testing_dir_path("b.txt"), 700, held, 7, err, sizeof err) == 0, "%s", err);
+        cr_assert(chatgen_write(testing_dir_path("c.txt"), 700, held, 8, err, sizeof err) == 0, "%s", err);
         size_t na, nb, nc;
-        char *a = read_all(in_dir("a.txt"), &na), *b = read_all(in_dir("b.txt"), &nb);
-        char *c = read_all(in_dir("c.txt"), &nc);
+        char *a = read_all(testing_dir_path("a.txt"), &na), *b = read_all(testing_dir_path("b.txt"), &nb);
+        char *c = read_all(testing_dir_path("c.txt"), &nc);
         cr_assert(na == nb && memcmp(a, b, na) == 0,
                   "heldout %d, seed 7 twice: expected byte-identical files, got %zu and %zu bytes that differ\n"
                   "  hint: draw only from the Rng passed in, with rng_below(), in a fixed order",
@@ -327,10 +309,10 @@ Test(given_chatgen, same_seed_same_file) {
         cr_assert(na != nc || memcmp(a, c, na) != 0, "heldout %d: seeds 7 and 8 gave the same file", held);
         free(a), free(b), free(c);
     }
-    cr_assert(access(in_dir("a.txt.tmp"), F_OK) != 0, "the temporary file must be renamed away");
+    cr_assert(access(testing_dir_path("a.txt.tmp"), F_OK) != 0, "the temporary file must be renamed away");
     cr_assert(chatgen_write("/nonexistent-dir/x.txt", 5, 0, 1, err, sizeof err) == -1 && strstr(err, "cannot write"),
               "a file in a missing folder: expected -1 and \"cannot write\", got \"%s\"", err);
-    cr_assert(chatgen_write(in_dir("neg.txt"), -1, 0, 1, err, sizeof err) == -1, "n = -1 must be refused");
+    cr_assert(chatgen_write(testing_dir_path("neg.txt"), -1, 0, 1, err, sizeof err) == -1, "n = -1 must be refused");
     EXPECT_NO_LEAKS();
 }
 
@@ -482,11 +464,11 @@ Test(given_chatgen, every_dialogue_round_trips_and_is_short) {
 }
 
 Test(given_chatgen, files_read_back) {
-    make_dir();
+    testing_dir_make("chatgen");
     char err[300];
-    cr_assert(chatgen_write(in_dir("eval.txt"), 700, 1, 5, err, sizeof err) == 0, "%s", err);
+    cr_assert(chatgen_write(testing_dir_path("eval.txt"), 700, 1, 5, err, sizeof err) == 0, "%s", err);
     ChatSet s;
-    cr_assert(chatset_load(&s, in_dir("eval.txt"), err, sizeof err) == 0, "reading our own file: %s", err);
+    cr_assert(chatset_load(&s, testing_dir_path("eval.txt"), err, sizeof err) == 0, "reading our own file: %s", err);
     cr_assert(s.n == 700, "expected 700 dialogues, got %ld", s.n);
     Rng rng;
     rng_init(&rng, 5);
@@ -506,14 +488,14 @@ Test(given_chatgen, files_read_back) {
     chatset_free(&s);
     cr_assert(s.n == 0 && s.ex == NULL);
 
-    write_bytes(in_dir("empty.txt"), "", 0);
-    cr_assert(chatset_load(&s, in_dir("empty.txt"), err, sizeof err) == 0 && s.n == 0, "an empty file: %s", err);
+    testing_write_file(testing_dir_path("empty.txt"), "", 0);
+    cr_assert(chatset_load(&s, testing_dir_path("empty.txt"), err, sizeof err) == 0 && s.n == 0, "an empty file: %s", err);
     chatset_free(&s);
     EXPECT_NO_LEAKS();
 }
 
 Test(given_chatgen, broken_files_are_refused_by_line) {
-    make_dir();
+    testing_dir_make("chatgen");
 #define GOOD "add\tseen\t<|user|>What is 1 plus 2?<|end|><|assistant|>3<|end|>\n"
 #define CASE(lit, a, b) {lit, sizeof lit - 1, {a, b}}
     static const struct { const char *text; size_t len; const char *says[2]; } cases[] = {
@@ -529,10 +511,10 @@ Test(given_chatgen, broken_files_are_refused_by_line) {
         CASE("a\0d\tseen\t<|user|>1<|end|><|assistant|>3<|end|>\n", "line 1", "unknown family"),
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        write_bytes(in_dir("bad.txt"), cases[i].text, cases[i].len);
+        testing_write_file(testing_dir_path("bad.txt"), cases[i].text, cases[i].len);
         ChatSet s = {(ChatExample *)&s, 99};
         char err[300] = "";
-        int rc = chatset_load(&s, in_dir("bad.txt"), err, sizeof err);
+        int rc = chatset_load(&s, testing_dir_path("bad.txt"), err, sizeof err);
         cr_assert(rc == -1 && strstr(err, cases[i].says[0]) && strstr(err, cases[i].says[1]),
                   "case %zu: expected -1 and an error with \"%s\" and \"%s\", got %d, \"%s\"\n"
                   "  hint: count lines from 1 and say why the line is refused",
@@ -541,9 +523,9 @@ Test(given_chatgen, broken_files_are_refused_by_line) {
     }
     ChatSet s;
     char err[300] = "";
-    cr_assert(chatset_load(&s, in_dir("missing.txt"), err, sizeof err) == -1 && strstr(err, "cannot open"),
+    cr_assert(chatset_load(&s, testing_dir_path("missing.txt"), err, sizeof err) == -1 && strstr(err, "cannot open"),
               "a missing file: expected \"cannot open\", got \"%s\"", err);
-    cr_assert(chatset_load(&s, dir, err, sizeof err) == -1, "a folder is not a file of dialogues");
+    cr_assert(chatset_load(&s, testing_dir(), err, sizeof err) == -1, "a folder is not a file of dialogues");
 
     /* Any bytes at all: garbage made from pieces of real lines must be refused or read, never crash. */
     static const char *pieces[] = {"add", "\t", "seen", "new", "<|user|>", "<|assistant|>", "<|system|>",
@@ -559,8 +541,8 @@ Test(given_chatgen, broken_files_are_refused_by_line) {
             memcpy(buf + n, pieces[p], l);
             n += l;
         }
-        write_bytes(in_dir("fuzz.txt"), buf, n);
-        int rc = chatset_load(&s, in_dir("fuzz.txt"), err, sizeof err);
+        testing_write_file(testing_dir_path("fuzz.txt"), buf, n);
+        int rc = chatset_load(&s, testing_dir_path("fuzz.txt"), err, sizeof err);
         cr_assert(rc == 0 || (rc == -1 && strstr(err, "line ")), "garbage %d: expected 0 or an error naming a line",
                   trial);
         if (rc == 0)

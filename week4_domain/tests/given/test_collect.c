@@ -17,23 +17,10 @@
 #include "testing.h"
 #include "tokenizer.h"
 
-static char root[64];
 static const char *const c_and_h[] = {".c", ".h"};
 
-/* root/NAME, in one of a few rotating buffers */
-static const char *at(const char *name) {
-    static char path[8][512];
-    static int k;
-    char *p = path[k++ % 8];
-    snprintf(p, 512, "%s/%s", root, name);
-    return p;
-}
-static void put(const char *name, const void *data, size_t n) {
-    FILE *f = fopen(at(name), "wb");
-    cr_assert_not_null(f, "cannot write %s: %s", at(name), strerror(errno));
-    cr_assert(fwrite(data, 1, n, f) == n);
-    fclose(f);
-}
+static const char *at(const char *name) { return testing_dir_path(name); }
+static void put(const char *name, const void *data, size_t n) { testing_write_file(at(name), data, n); }
 static void put_text(const char *name, const char *text) { put(name, text, strlen(text)); }
 static void folder(const char *name) { cr_assert(mkdir(at(name), 0755) == 0, "mkdir %s: %s", name, strerror(errno)); }
 static char *slurp(const char *path, size_t *n) {
@@ -49,24 +36,11 @@ static char *slurp(const char *path, size_t *n) {
     *n = len;
     return buf;
 }
-static void make_root(void) {
-    strcpy(root, "/tmp/llmlab-collect-XXXXXX");
-    cr_assert_not_null(mkdtemp(root), "mkdtemp: %s", strerror(errno));
-}
-/* Run after every test, passed or failed (Criterion's .fini), so no tree is left in /tmp. */
-static void remove_root(void) {
-    if (!root[0])
-        return;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "chmod -R u+rwx %s 2>/dev/null; rm -rf %s", root, root);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", root);
-}
 
 /* The same timeout as the other given suites: Criterion 2.4.1, running tests in parallel, leaks
  * 48 bytes (a failure under the sanitizers) when a suite with a longer timeout runs before one
  * with a shorter. */
-TestSuite(given_collect, .timeout = 20, .fini = remove_root);
+TestSuite(given_collect, .timeout = 20, .fini = testing_dir_remove);
 
 enum { N_GEN = 30 };
 
@@ -130,7 +104,7 @@ static int run(const char *out, const CollectOptions *o, CollectStats *st) {
 }
 
 Test(given_collect, counts_every_reason_to_skip) {
-    make_root();
+    testing_dir_make("collect");
     int kept = build_tree();
     CollectOptions o;
     options(&o);
@@ -170,7 +144,7 @@ static int documents(char *text, size_t n, char **docs, int max) {
 }
 
 Test(given_collect, each_file_lands_in_one_split_normalised) {
-    make_root();
+    testing_dir_make("collect");
     build_tree();
     CollectOptions o;
     options(&o);
@@ -240,7 +214,7 @@ static void expect_same_file(const char *a, const char *b) {
 }
 
 Test(given_collect, same_tree_same_bytes_and_its_own_output_is_not_collected) {
-    make_root();
+    testing_dir_make("collect");
     build_tree();
     CollectOptions o;
     options(&o);
@@ -272,7 +246,7 @@ Test(given_collect, same_tree_same_bytes_and_its_own_output_is_not_collected) {
 }
 
 Test(given_collect, budget_and_depth) {
-    make_root();
+    testing_dir_make("collect");
     folder("tree");
     for (int i = 0; i < 5; i++) {               /* five 40-byte files; the budget holds two */
         char name[32], text[64];
@@ -304,7 +278,7 @@ Test(given_collect, budget_and_depth) {
 }
 
 Test(given_collect, bad_input_is_an_error_not_a_crash) {
-    make_root();
+    testing_dir_make("collect");
     build_tree();
     CollectOptions o;
     options(&o);
@@ -333,7 +307,7 @@ Test(given_collect, bad_input_is_an_error_not_a_crash) {
 }
 
 Test(given_collect, a_full_disk_keeps_the_previous_corpus) {
-    make_root();
+    testing_dir_make("collect");
     build_tree();
     CollectOptions o;
     options(&o);
