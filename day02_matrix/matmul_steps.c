@@ -4,10 +4,15 @@
  */
 #include "matmul_steps.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -80,22 +85,42 @@ void gemm_blocked(int M, int N, int K, const float *A, int rsa, int csa, const f
 enum { MR = 6, NR = 16, KC = 256, MC = 96, NC = 2048 };
 
 /* Copy A[i0.., k0..] (mc x kc) into row panels of MR: panel p holds, for each
- * k, the MR values A(i0+p*MR+r, k) side by side. Rows past M are 0. */
+ * k, the MR values A(i0+p*MR+r, k) side by side. Rows past M are 0. A full
+ * panel of a row-major A (csa == 1) or of a transposed one (rsa == 1) takes a
+ * path that reads memory in order; the general loop does the rest. */
 static void pack_a(float *dst, const float *A, int rsa, int csa, int i0, int mc, int k0, int kc, int M) {
-    for (int p = 0; p < mc; p += MR)
-        for (int k = 0; k < kc; k++)
-            for (int r = 0; r < MR; r++) {
-                int i = i0 + p + r;
-                *dst++ = (p + r < mc && i < M) ? A[(size_t)i * rsa + (size_t)(k0 + k) * csa] : 0.0f;
-            }
+    for (int p = 0; p < mc; p += MR, dst += (size_t)MR * kc) {
+        const float *a = A + (size_t)(i0 + p) * rsa + (size_t)k0 * csa;
+        if (p + MR <= mc && i0 + p + MR <= M && csa == 1) {
+            for (int r = 0; r < MR; r++)
+                for (int k = 0; k < kc; k++) dst[k * MR + r] = a[(size_t)r * rsa + k];
+        } else if (p + MR <= mc && i0 + p + MR <= M && rsa == 1) {
+            for (int k = 0; k < kc; k++)
+                for (int r = 0; r < MR; r++) dst[k * MR + r] = a[(size_t)k * csa + r];
+        } else {
+            for (int k = 0; k < kc; k++)
+                for (int r = 0; r < MR; r++) {
+                    int i = i0 + p + r;
+                    dst[k * MR + r] = (p + r < mc && i < M) ? A[(size_t)i * rsa + (size_t)(k0 + k) * csa] : 0.0f;
+                }
+        }
+    }
 }
 
 /* Copy B[k0.., j0..] (kc x nc) into column panels of NR, the same way. */
 static void pack_b(float *dst, const float *B, int rsb, int csb, int k0, int kc, int j0, int nc) {
-    for (int q = 0; q < nc; q += NR)
-        for (int k = 0; k < kc; k++)
+    for (int q = 0; q < nc; q += NR, dst += (size_t)NR * kc) {
+        const float *b = B + (size_t)k0 * rsb + (size_t)(j0 + q) * csb;
+        if (q + NR <= nc && csb == 1) {
+            for (int k = 0; k < kc; k++) memcpy(dst + k * NR, b + (size_t)k * rsb, NR * sizeof(float));
+        } else if (q + NR <= nc && rsb == 1) {
             for (int c = 0; c < NR; c++)
-                *dst++ = q + c < nc ? B[(size_t)(k0 + k) * rsb + (size_t)(j0 + q + c) * csb] : 0.0f;
+                for (int k = 0; k < kc; k++) dst[k * NR + c] = b[(size_t)c * csb + k];
+        } else {
+            for (int k = 0; k < kc; k++)
+                for (int c = 0; c < NR; c++) dst[k * NR + c] = q + c < nc ? b[(size_t)k * rsb + (size_t)c * csb] : 0.0f;
+        }
+    }
 }
 
 /* Add acc (MR x NR) into the rows x cols corner of C at c (row stride ldc). */
@@ -155,6 +180,33 @@ static KernelFn *pick_kernel(void) {
     return kernel_generic;
 }
 
+/* The packing buffers, kept from one call to the next: allocating two
+ * megabytes on every call made the kernel clear fresh pages, 4% of a GPT
+ * training step. One caller at a time gets the kept buffer; another one
+ * calling at the same moment (from its own thread) allocates its own. */
+static atomic_flag pack_busy = ATOMIC_FLAG_INIT;
+static float *pack_kept;
+static size_t pack_kept_n;
+
+static float *pack_buffers(size_t n, int *kept) {
+    *kept = !atomic_flag_test_and_set(&pack_busy);
+    if (!*kept)
+        return XMALLOC(n * sizeof(float));
+    if (pack_kept_n < n) {
+        free(pack_kept);
+        pack_kept = XMALLOC(n * sizeof(float));
+        pack_kept_n = n;
+    }
+    return pack_kept;
+}
+
+static void pack_buffers_done(float *buf, int kept) {
+    if (kept)
+        atomic_flag_clear(&pack_busy);
+    else
+        free(buf);
+}
+
 void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
                int csb, float *C, int ldc, int accumulate) {
     if ((double)M * N * K < 32.0 * 32 * 32) {  /* tiny: packing costs more than it saves */
@@ -163,32 +215,49 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
     }
     clear_c(M, N, C, ldc, accumulate);
     KernelFn *kernel = pick_kernel();
-    float *bpack = XMALLOC(sizeof(float) * KC * (NC + NR));
-    float *apack = XMALLOC(sizeof(float) * KC * (MC + MR));
-    /* Both threads work on the same packed blocks and split the column panels
-     * of B between them: 64 panels for N = 1024, an even share for each. */
-#pragma omp parallel if ((double)M * N * K >= 2.0 * (1 << 20)) /* small: one thread beats the barriers */
-    for (int j0 = 0; j0 < N; j0 += NC) {
-        int nc = N - j0 < NC ? N - j0 : NC;
-        for (int k0 = 0; k0 < K; k0 += KC) {
-            int kc = K - k0 < KC ? K - k0 : KC;
-#pragma omp for schedule(static)
-            for (int q = 0; q < nc; q += NR)
-                pack_b(bpack + (size_t)q * kc, B, rsb, csb, k0, kc, j0 + q, nc - q < NR ? nc - q : NR);
-            for (int i0 = 0; i0 < M; i0 += MC) {
-                int mc = M - i0 < MC ? M - i0 : MC;
-#pragma omp for schedule(static)
-                for (int p = 0; p < mc; p += MR)
-                    pack_a(apack + (size_t)p * kc, A, rsa, csa, i0 + p, mc - p < MR ? mc - p : MR, k0, kc, M);
+    /* Both threads pack a block of B together, then each takes its own
+     * blocks of rows of A, packs them into its own buffer and multiplies
+     * them by the shared block: two barriers per block of B, none per block
+     * of A. Blocks of rows are at most MC, and as many as a multiple of the
+     * number of threads, so that each thread gets the same share. */
+    int threads = 1;
+#ifdef _OPENMP
+    int parallel = (double)M * N * K >= 2.0 * (1 << 20);   /* small: one thread beats the barriers */
+    threads = parallel ? omp_get_max_threads() : 1;
+#endif
+    int per_thread = (M + threads * MC - 1) / (threads * MC);           /* blocks of rows */
+    int rows = (M + threads * per_thread - 1) / (threads * per_thread);
+    rows = (rows + MR - 1) / MR * MR;                                   /* at most MC */
+    int kc_max = K < KC ? K : KC, nc_max = N < NC ? N : NC;
+    size_t b_size = (size_t)kc_max * ((nc_max + NR - 1) / NR * NR), a_size = (size_t)kc_max * (rows + MR);
+    int cached;
+    float *bpack = pack_buffers(b_size + (size_t)threads * a_size, &cached);
+#pragma omp parallel if (parallel)
+    {
+        int me = 0;
+#ifdef _OPENMP
+        me = omp_get_thread_num();
+#endif
+        float *apack = bpack + b_size + (size_t)me * a_size;
+        for (int j0 = 0; j0 < N; j0 += NC) {
+            int nc = N - j0 < NC ? N - j0 : NC;
+            for (int k0 = 0; k0 < K; k0 += KC) {
+                int kc = K - k0 < KC ? K - k0 : KC;
 #pragma omp for schedule(static)
                 for (int q = 0; q < nc; q += NR)
-                    for (int p = 0; p < mc; p += MR)
-                        kernel(kc, apack + (size_t)p * kc, bpack + (size_t)q * kc,
-                               C + (size_t)(i0 + p) * ldc + j0 + q, ldc, mc - p < MR ? mc - p : MR,
-                               nc - q < NR ? nc - q : NR);
+                    pack_b(bpack + (size_t)q * kc, B, rsb, csb, k0, kc, j0 + q, nc - q < NR ? nc - q : NR);
+#pragma omp for schedule(static)
+                for (int i0 = 0; i0 < M; i0 += rows) {
+                    int mc = M - i0 < rows ? M - i0 : rows;
+                    pack_a(apack, A, rsa, csa, i0, mc, k0, kc, M);
+                    for (int q = 0; q < nc; q += NR)
+                        for (int p = 0; p < mc; p += MR)
+                            kernel(kc, apack + (size_t)p * kc, bpack + (size_t)q * kc,
+                                   C + (size_t)(i0 + p) * ldc + j0 + q, ldc, mc - p < MR ? mc - p : MR,
+                                   nc - q < NR ? nc - q : NR);
+                }
             }
         }
     }
-    free(apack);
-    free(bpack);
+    pack_buffers_done(bpack, cached);
 }

@@ -15,6 +15,8 @@
 #endif
 
 #include "check.h"
+#include "fastexp.h"
+#include "matmul_steps.h"
 #include "todo.h"
 
 void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k,

@@ -17,6 +17,7 @@
 
 #include "attention.h"
 #include "check.h"
+#include "fastexp.h"
 #include "tensor.h"
 #include "todo.h"
 

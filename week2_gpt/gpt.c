@@ -40,7 +40,10 @@ float gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) {
 void gpt_backward(Gpt *m) {
     LLMLAB_CHECK(m->last_targets != NULL, "call gpt_forward with targets first",
                  "gpt_backward without a forward pass that computed a loss");
-    memset(m->dacts, 0, m->n_acts * sizeof(float));
+    /* Cleared by all threads, a block each: tens of megabytes for a big batch. */
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < m->n_acts; i += 16384)
+        memset(m->dacts + i, 0, (m->n_acts - i < 16384 ? m->n_acts - i : 16384) * sizeof(float));
     /* TODO(week2): every step of gpt_forward in reverse (B, T from m->last_B,
      * m->last_T; p, a as in forward), into d = &m->d (activation gradients,
      * zeroed above) and g = &m->g (parameter gradients, which the caller

@@ -35,7 +35,7 @@ typedef struct ChatTuneOptions {
     TrainConfig train;
 } ChatTuneOptions;
 
-/** runs/gpt/ckpt.bin, data/chat/{train,val}.txt, runs/chat, 1200 steps of 12 x 64, lr 1e-3 to 1e-4. */
+/** runs/gpt/ckpt.bin, data/chat/{train,val}.txt, runs/chat, 4000 steps of 12 x 64, lr 1e-3 (warmup 100) to 1e-4. */
 void chat_tune_defaults(ChatTuneOptions *o);
 
 /**

@@ -9,7 +9,8 @@
  *   1. Every answer is one exact string ("12", "dog cat", "c a t"), so
  *      grading is a string comparison. No judge, no "roughly right".
  *   2. We control what the model has seen. Some phrasings of each question,
- *      some number pairs and some words appear only in the evaluation set.
+ *      some number pairs, word lists and made-up words appear only in the
+ *      evaluation set.
  *      A model that memorised "What is 3 plus 4?" -> "7" scores well on
  *      its training data and badly there; a model that learned addition
  *      scores well on both. Held-out *phrasings* test whether it understood
@@ -99,7 +100,8 @@ static const char *const system_prompts[] = {"Be brief.", "Answer only.", "You h
 
 /* ---- values ---- */
 
-/* 120 common short words; every sixth (index 5, 11, 17, ...) is held out.
+/* 120 common short words; every sixth (index 5, 11, 17, ...) is kept out of
+ * training and evaluation alike, for the new-words split only.
  * Each is one or two tokens of the course's fortunes tokenizer (1024 tokens),
  * so that five of them and their reversal still fit the context easily. */
 #define N_WORDS 120
@@ -148,28 +150,109 @@ static void pick_pair(Rng *rng, int heldout, int *a, int *b) {
     } while (add_pair_held_out(*a, *b) != heldout);
 }
 
-/* k distinct word indices. Training: no held-out word. Held out: one
- * held-out word at a random place among k - 1 words from the whole list. */
-static void pick_words(Rng *rng, int heldout, int k, int *idx) {
-    for (int i = 0; i < k; i++) {
-        int w, dup;
-        do {
-            w = (heldout && i == 0) ? 6 * below(rng, N_WORDS / 6) + 5 : below(rng, N_WORDS);
-            dup = 0;
-            for (int j = 0; j < i; j++)
-                dup |= idx[j] == w;
-        } while (dup || (!heldout && word_held_out(w)));
-        idx[i] = w;
-    }
-    if (heldout) {      /* move the held-out word off the front */
-        int at = below(rng, k), t = idx[0];
-        idx[0] = idx[at], idx[at] = t;
+/* FNV-1a of a word: the held-out rules below hash words so that they hold
+ * out the same lists and made-up words on every machine. */
+static uint32_t word_hash(const char *w) {
+    uint32_t h = 2166136261u;
+    for (; *w; w++)
+        h = (h ^ (uint8_t)*w) * 16777619u;
+    return h;
+}
+
+/* Made-up words: two or three consonant-vowel syllables ("tiko", "mabesu"),
+ * never one of the real words above. Training lists mix them with real
+ * words. There are 347,900 of them, far too many to memorise from a few
+ * thousand lists, so to reverse or sort them the model must learn to copy
+ * whatever word it is shown, and to spell them it must learn the letters of
+ * their pieces. One in seven (by hash) is held out: evaluation asks to spell
+ * those, new words made of known syllables. */
+#define WORD_CAP 16
+typedef char Word[WORD_CAP];
+
+static int made_up_held_out(const char *w) { return word_hash(w) % 7 == 3; }
+
+static void make_up_word(Rng *rng, int heldout, char *out) {
+    static const char consonants[] = "bdfgklmnprstvz", vowels[] = "aeiou";
+    int again;
+    do {
+        int n = 0, syllables = 2 + below(rng, 2);
+        for (int s = 0; s < syllables; s++) {
+            out[n++] = consonants[below(rng, (int)sizeof consonants - 1)];
+            out[n++] = vowels[below(rng, (int)sizeof vowels - 1)];
+        }
+        out[n] = '\0';
+        again = made_up_held_out(out) != heldout;
+        for (int i = 0; i < N_WORDS; i++)
+            again |= strcmp(out, words[i]) == 0;
+    } while (again);
+}
+
+/* A list of two or more words is held out when this hash of it, which
+ * depends on the words and their order, is 0 mod 11: about one list in 11,
+ * like the number pairs of add. Every word of a held-out list also occurs
+ * in training, only never in that list. */
+static int list_held_out(Word *w, int k) {
+    uint32_t h = 0;
+    for (int i = 0; i < k; i++)
+        h += (uint32_t)(i + 1) * word_hash(w[i]);
+    return k >= 2 && h % 11 == 0;
+}
+
+/* k distinct words, by split:
+ * - training: real training words or, half the time, made-up ones; never a
+ *   held-out word, never a held-out list;
+ * - evaluation: a held-out list of real training words;
+ * - new words: one held-out real word at a random place among k - 1 real
+ *   words from the whole list. */
+static void pick_words(Rng *rng, int split, int k, Word *out) {
+    do {
+        for (int i = 0; i < k; i++) {
+            int dup;
+            do {
+                if (split == CHATGEN_NEW_WORDS && i == 0)
+                    strcpy(out[i], words[6 * below(rng, N_WORDS / 6) + 5]);
+                else if (split == CHATGEN_TRAIN && below(rng, 2))
+                    make_up_word(rng, 0, out[i]);
+                else {
+                    int w;
+                    do
+                        w = below(rng, N_WORDS);
+                    while (split != CHATGEN_NEW_WORDS && word_held_out(w));
+                    strcpy(out[i], words[w]);
+                }
+                dup = 0;
+                for (int j = 0; j < i; j++)
+                    dup |= strcmp(out[j], out[i]) == 0;
+            } while (dup);
+        }
+    } while (split != CHATGEN_NEW_WORDS && list_held_out(out, k) != (split == CHATGEN_EVAL));
+    if (split == CHATGEN_NEW_WORDS) {   /* move the held-out word off the front */
+        int at = below(rng, k);
+        Word t;
+        memcpy(t, out[0], sizeof t);
+        memcpy(out[0], out[at], sizeof t);
+        memcpy(out[at], t, sizeof t);
     }
 }
 
-static int in_order(const int *idx, int k) {
+/* The word to spell: in training a real training word or, half the time, a
+ * made-up one; in evaluation a held-out made-up word; with new words a
+ * held-out real word. */
+static void pick_spelling(Rng *rng, int split, char *out) {
+    if (split == CHATGEN_EVAL || (split == CHATGEN_TRAIN && below(rng, 2)))
+        make_up_word(rng, split == CHATGEN_EVAL, out);
+    else {
+        int w;
+        do
+            w = below(rng, N_WORDS);
+        while (word_held_out(w) != (split == CHATGEN_NEW_WORDS));
+        strcpy(out, words[w]);
+    }
+}
+
+static int in_order(Word *w, int k) {
     for (int i = 1; i < k; i++)
-        if (strcmp(words[idx[i - 1]], words[idx[i]]) > 0)
+        if (strcmp(w[i - 1], w[i]) > 0)
             return 0;
     return 1;
 }
@@ -178,13 +261,13 @@ static int in_order(const int *idx, int k) {
 
 #define TEXT_CAP 256
 
-/* Words idx[0..k) joined by single spaces, in order (step 1) or reversed (step -1). */
-static void join_words(char *out, const int *idx, int k, int step) {
+/* Words w[0..k) joined by single spaces, in order (step 1) or reversed (step -1). */
+static void join_words(char *out, Word *w, int k, int step) {
     out[0] = '\0';
     for (int i = 0; i < k; i++) {
         if (i)
             strcat(out, " ");
-        strcat(out, words[idx[step > 0 ? i : k - 1 - i]]);
+        strcat(out, w[step > 0 ? i : k - 1 - i]);
     }
 }
 
@@ -233,9 +316,11 @@ static void answer_int(Chat *c, long v) {
 
 /* ---- one dialogue ---- */
 
-void chatgen_dialogue(int f, int heldout, Rng *rng, Chat *c, int *new_phrasing) {
+void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
     LLMLAB_CHECK(f >= 0 && f < N_FAMILIES, "use 0 to chatgen_n_families() - 1", "chatgen: no family %d", f);
-    heldout = heldout != 0;
+    LLMLAB_CHECK(split == CHATGEN_TRAIN || split == CHATGEN_EVAL || split == CHATGEN_NEW_WORDS,
+                 "use CHATGEN_TRAIN, CHATGEN_EVAL or CHATGEN_NEW_WORDS", "chatgen: no split %d", split);
+    int heldout = split != CHATGEN_TRAIN;
     chat_clear(c);
     if (below(rng, 2))
         chat_add(c, CHAT_SYSTEM, system_prompts[below(rng, N_SYSTEM_PROMPTS)]);
@@ -245,7 +330,8 @@ void chatgen_dialogue(int f, int heldout, Rng *rng, Chat *c, int *new_phrasing) 
 
     char s0[TEXT_CAP] = "", s1[TEXT_CAP] = "", s2[TEXT_CAP] = "";
     const char *args[3] = {s0, s1, s2};
-    int idx[8], a, b;
+    Word w[8];
+    int a, b;
     switch (f) {
     case F_ADD:
         pick_pair(rng, heldout, &a, &b);
@@ -256,40 +342,41 @@ void chatgen_dialogue(int f, int heldout, Rng *rng, Chat *c, int *new_phrasing) 
         break;
     case F_REVERSE: {
         int k = 3 + below(rng, 3);
-        pick_words(rng, heldout, k, idx);
-        join_words(s0, idx, k, 1);
+        pick_words(rng, split, k, w);
+        join_words(s0, w, k, 1);
         ask(c, &reverse_q, use_new, rng, args);
-        join_words(s1, idx, k, -1);
+        join_words(s1, w, k, -1);
         chat_add(c, CHAT_ASSISTANT, s1);
         break;
     }
     case F_SORT: {
         int k = 3 + below(rng, 2);
         do      /* a list that is sorted already would teach copying, not sorting */
-            pick_words(rng, heldout, k, idx);
-        while (in_order(idx, k));
-        join_words(s0, idx, k, 1);
+            pick_words(rng, split, k, w);
+        while (in_order(w, k));
+        join_words(s0, w, k, 1);
         ask(c, &sort_q, use_new, rng, args);
         for (int i = 1; i < k; i++)     /* insertion sort: at most 4 words */
-            for (int j = i; j > 0 && strcmp(words[idx[j - 1]], words[idx[j]]) > 0; j--) {
-                int t = idx[j];
-                idx[j] = idx[j - 1], idx[j - 1] = t;
+            for (int j = i; j > 0 && strcmp(w[j - 1], w[j]) > 0; j--) {
+                Word t;
+                memcpy(t, w[j], sizeof t);
+                memcpy(w[j], w[j - 1], sizeof t);
+                memcpy(w[j - 1], t, sizeof t);
             }
-        join_words(s1, idx, k, 1);
+        join_words(s1, w, k, 1);
         chat_add(c, CHAT_ASSISTANT, s1);
         break;
     }
     case F_COUNT: {
         int k = 2 + below(rng, 7);
-        pick_words(rng, heldout, k, idx);
-        join_words(s0, idx, k, 1);
+        pick_words(rng, split, k, w);
+        join_words(s0, w, k, 1);
         ask(c, &count_q, use_new, rng, args);
         answer_int(c, k);
         break;
     }
     case F_SPELL:
-        pick_words(rng, heldout, 1, idx);
-        strcpy(s0, words[idx[0]]);
+        pick_spelling(rng, split, s0);
         ask(c, &spell_q, use_new, rng, args);
         spell_out(s1, s0);
         chat_add(c, CHAT_ASSISTANT, s1);
@@ -323,18 +410,17 @@ void chatgen_dialogue(int f, int heldout, Rng *rng, Chat *c, int *new_phrasing) 
             break;
         case 1: {       /* reverse 3 words, then only the first word of the result */
             int k = 3;
-            pick_words(rng, heldout, k, idx);
-            join_words(s0, idx, k, 1);
+            pick_words(rng, split, k, w);
+            join_words(s0, w, k, 1);
             ask(c, &reverse_q, 0, rng, args);
-            join_words(s1, idx, k, -1);
+            join_words(s1, w, k, -1);
             chat_add(c, CHAT_ASSISTANT, s1);
             ask(c, &first_q, use_new, rng, args);
-            chat_add(c, CHAT_ASSISTANT, words[idx[k - 1]]);
+            chat_add(c, CHAT_ASSISTANT, w[k - 1]);
             break;
         }
         default:        /* spell a word, then say how many letters it has */
-            pick_words(rng, heldout, 1, idx);
-            strcpy(s0, words[idx[0]]);
+            pick_spelling(rng, split, s0);
             ask(c, &spell_q, 0, rng, args);
             spell_out(s1, s0);
             chat_add(c, CHAT_ASSISTANT, s1);
@@ -348,7 +434,7 @@ void chatgen_dialogue(int f, int heldout, Rng *rng, Chat *c, int *new_phrasing) 
 
 /* ---- files ---- */
 
-int chatgen_write(const char *path, long n, int heldout, uint64_t seed, char *err, size_t err_size) {
+int chatgen_write(const char *path, long n, int split, uint64_t seed, char *err, size_t err_size) {
     if (n < 0) {
         snprintf(err, err_size, "the number of dialogues must be 0 or more, not %ld", n);
         return -1;
@@ -370,7 +456,7 @@ int chatgen_write(const char *path, long n, int heldout, uint64_t seed, char *er
     int ok = 1;
     for (long i = 0; ok && i < n; i++) {
         int fam = (int)(i % N_FAMILIES), is_new;
-        chatgen_dialogue(fam, heldout, &rng, &c, &is_new);
+        chatgen_dialogue(fam, split, &rng, &c, &is_new);
         size_t len;
         char *text = chat_format(&c, 0, &len);
         ok = fprintf(f, "%s\t%s\t", family_names[fam], is_new ? "new" : "seen") > 0 &&

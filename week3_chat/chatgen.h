@@ -18,18 +18,27 @@
  *   (31 a + 17 b) mod 11 is 0 (about one pair in 11).
  * - convert: N in 1..99 of one unit into a smaller one. N is held out when
  *   N mod 7 is 3.
- * - reverse, sort, count, spell: words from a list of 120 common short
- *   words, of which every sixth is held out. A held-out dialogue of these
- *   families has at least one held-out word; training never has one.
+ * - reverse, sort, count: lists of words from 120 common short words, of
+ *   which every sixth is kept out of everything but the new-words split.
+ *   Training lists mix real words with made-up ones ("tiko", "mabesu");
+ *   a list (its words in their order) is held out when a hash of it is 0
+ *   mod 11. An evaluation list is a held-out list of real training words:
+ *   every word known, the list new, as the pairs of add are.
+ * - spell: training spells real training words and made-up words; a
+ *   made-up word is held out when its hash is 3 mod 7, and evaluation asks
+ *   to spell those (new words built from known syllables).
  * - followup: two questions, the second about the first answer ("And
  *   double it."); it holds out what its first question holds out, and its
  *   second question has its own held-out phrasing.
  *
- * Training data (heldout = 0) never contains a held-out phrasing or value.
- * Evaluation data (heldout = 1) always uses held-out values, and a held-out
- * phrasing about half the time, so a score on it measures whether the model
- * learned the task rather than memorised the training set, and the two
- * halves show what a new wording costs.
+ * Training data (#CHATGEN_TRAIN) never contains a held-out phrasing or
+ * value. Evaluation data (#CHATGEN_EVAL) always uses held-out values, and a
+ * held-out phrasing about half the time, so a score on it measures whether
+ * the model learned the task rather than memorised the training set, and
+ * the two halves show what a new wording costs. The new-words split
+ * (#CHATGEN_NEW_WORDS) is evaluation data whose word questions contain a
+ * real word that training never shows at all: a harder test, which a
+ * model that only sees tokens mostly fails (week3_chat/README.md, Results).
  *
  * In a question about words, the words follow its first colon and run to
  * the next full stop, question mark or the end: `Words: cat dog. Reverse
@@ -48,6 +57,13 @@
 #include "chat.h"
 #include "rng.h"
 
+/** The splits: what chatgen_dialogue() and chatgen_write() make. */
+enum {
+    CHATGEN_TRAIN = 0,      /**< training phrasings and values */
+    CHATGEN_EVAL = 1,       /**< held-out values, a held-out phrasing half the time */
+    CHATGEN_NEW_WORDS = 2,  /**< like evaluation, with real words training never shows */
+};
+
 /** How many families there are (7). */
 int chatgen_n_families(void);
 
@@ -60,14 +76,14 @@ int chatgen_family_id(const char *name);
 /**
  * Make one dialogue of family @p f (0 to chatgen_n_families() - 1) in @p c,
  * which is cleared first: half the time a system turn, then the user's
- * question(s) and the assistant's answer(s). With @p heldout 0 it uses
- * training phrasings and values only; with @p heldout 1 held-out values
- * always and a held-out phrasing about half the time. *new_phrasing (when
+ * question(s) and the assistant's answer(s), for @p split (#CHATGEN_TRAIN,
+ * #CHATGEN_EVAL or #CHATGEN_NEW_WORDS): training phrasings and values only,
+ * or held-out values always and a held-out phrasing about half the time. *new_phrasing (when
  * @p new_phrasing is not NULL) is set to 1 when the phrasing is held out.
  * Draws from @p rng with rng_below() only, so a seed gives the same
  * dialogues on every machine.
  */
-void chatgen_dialogue(int f, int heldout, Rng *rng, Chat *c, int *new_phrasing);
+void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing);
 
 /**
  * Write @p n dialogues to @p path, atomically (a temporary file, then a
@@ -76,7 +92,7 @@ void chatgen_dialogue(int f, int heldout, Rng *rng, Chat *c, int *new_phrasing);
  * One line each: family, tab, `seen` or `new`, tab, the template text
  * (no open reply). Returns 0, or -1 with the reason in @p err.
  */
-int chatgen_write(const char *path, long n, int heldout, uint64_t seed, char *err, size_t err_size);
+int chatgen_write(const char *path, long n, int split, uint64_t seed, char *err, size_t err_size);
 
 /** One dialogue read from a file. */
 typedef struct ChatExample {

@@ -72,18 +72,16 @@ int main(int argc, char **argv) {
     } else {
         printf("== 1. the base model: %s (the Week 2 demo's)\n", base);
     }
-    if (!exists(train_path) || !exists(val_path) || !exists(eval_path) || args.quick) {
-        long n_train = args.quick ? 300 : 100000, n_eval = args.quick ? 70 : 1400;
-        llmlab_mkdir_p(data);
-        if (chatgen_write(train_path, n_train, 0, 1, err, sizeof err) != 0 ||
-            chatgen_write(val_path, n_eval / 2, 1, 3, err, sizeof err) != 0 ||
-            chatgen_write(eval_path, n_eval, 1, 2, err, sizeof err) != 0)
-            LLMLAB_DIE("", "%s", err);
-        printf("== 2. wrote %ld training conversations, %ld held-out ones for validation and %ld to score, in %s\n",
-               n_train, n_eval / 2, n_eval, data);
-    } else {
-        printf("== 2. conversations: %s, %s and %s\n", train_path, val_path, eval_path);
-    }
+    /* Always written afresh: it takes half a second, and files from an
+     * older version of the generator would quietly measure something else. */
+    long n_train = args.quick ? 300 : 100000, n_eval = args.quick ? 70 : 1400;
+    llmlab_mkdir_p(data);
+    if (chatgen_write(train_path, n_train, CHATGEN_TRAIN, 1, err, sizeof err) != 0 ||
+        chatgen_write(val_path, n_eval / 2, CHATGEN_EVAL, 3, err, sizeof err) != 0 ||
+        chatgen_write(eval_path, n_eval, CHATGEN_EVAL, 2, err, sizeof err) != 0)
+        LLMLAB_DIE("", "%s", err);
+    printf("== 2. wrote %ld training conversations, %ld held-out ones for validation and %ld to score, in %s\n",
+           n_train, n_eval / 2, n_eval, data);
     fflush(stdout);
 
     printf("== 3. fine-tuning (the loss counts the replies only)\n");

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "cli.h"
 #include "check.h"
+#include "fastexp.h"
 #include "fixture.h"
 #include "idx.h"
 #include "progress.h"
@@ -22,6 +23,24 @@
 #include "timer.h"
 #include "todo.h"
 #include "toydata.h"
+
+/* ---- exp_fast ---- */
+
+Test(fastexp, close_to_exp_everywhere_and_clamped_outside) {
+    double worst = 0;
+    float worst_x = 0;
+    for (float x = -87.0f; x <= 88.0f; x += 0.00137f) {
+        double want = exp((double)x), rel = fabs((double)exp_fast(x) - want) / want;
+        if (rel > worst)
+            worst = rel, worst_x = x;
+    }
+    cr_assert(worst < 2e-7, "exp_fast: expected a relative error below 2e-7, got %.3g at x = %.6f", worst, worst_x);
+    cr_assert(exp_fast(0.0f) == 1.0f, "exp_fast(0): expected exactly 1, got %.9g", exp_fast(0.0f));
+    cr_assert(exp_fast(-1000.0f) > 0.0f && exp_fast(-1000.0f) < 1e-37f, "exp_fast(-1000): expected a tiny positive");
+    cr_assert(isfinite(exp_fast(1000.0f)) && exp_fast(1000.0f) > 1e38f, "exp_fast(1000): expected e^88, finite");
+    cr_assert(isfinite(exp_fast(INFINITY)) && exp_fast(-INFINITY) >= 0.0f, "infinities are clamped");
+    cr_assert(isfinite(exp_fast(NAN)), "a NaN gives a finite number (fastexp.h says so)");
+}
 
 /* ---- rng ---- */
 

@@ -17,6 +17,7 @@
 
 #include "attention.h"
 #include "check.h"
+#include "fastexp.h"
 #include "tensor.h"
 #include "todo.h"
 
@@ -100,15 +101,13 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2 / pi) */
 
 /* BEGIN SOLUTION */
-/* tanh through one expf: (e - 1) / (e + 1) with e = exp(2u). About three
- * times faster than tanhf here and within 1e-7 of it; GELU runs on every
- * activation of every MLP, so the GPT of Week 2 notices. */
+/* tanh through one exponential: (e - 1) / (e + 1) with e = exp(2u), and
+ * exp_fast (common/fastexp.h) for the exponential, which has no call and no
+ * branch, so the GELU loops run 4 or 8 activations at a time. Within 3e-7
+ * of tanhf; GELU runs on every activation of every MLP, so the GPT of
+ * Week 2 notices. For |u| > 44 exp_fast clamps and the result rounds to +-1. */
 static inline float tanh_via_exp(float u) {
-    if (u > 9.0f)
-        return 1.0f;
-    if (u < -9.0f)
-        return -1.0f;
-    float e = expf(2.0f * u);
+    float e = exp_fast(2.0f * u);
     return (e - 1.0f) / (e + 1.0f);
 }
 /* END SOLUTION */
@@ -142,6 +141,7 @@ void gelu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
 void residual_forward(float *out, const float *a, const float *b, size_t n) {
     /* TODO(day4): out = a + b, element by element. */
     /* BEGIN SOLUTION */
+#pragma omp parallel for schedule(static) if (n >= 65536)
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
     /* END SOLUTION */
 }
@@ -149,6 +149,7 @@ void residual_forward(float *out, const float *a, const float *b, size_t n) {
 void residual_backward(float *da, float *db, const float *dout, size_t n) {
     /* TODO(day4): both inputs get dout, added. */
     /* BEGIN SOLUTION */
+#pragma omp parallel for schedule(static) if (n >= 65536)
     for (size_t i = 0; i < n; i++) {
         da[i] += dout[i];
         db[i] += dout[i];

@@ -24,23 +24,26 @@ static const char *split_named(int argc, char **argv) {
 
 int cmd_chatgen(int argc, char **argv) {
     const char *split = split_named(argc, argv);
-    int eval = strcmp(split, "eval") == 0;
-    long n = eval ? 1400 : 100000, seed = eval ? 2 : 1;
-    const char *out = eval ? "data/chat/eval.txt" : "data/chat/train.txt";
+    int which = !strcmp(split, "eval") ? CHATGEN_EVAL : !strcmp(split, "new-words") ? CHATGEN_NEW_WORDS : CHATGEN_TRAIN;
+    long n = which == CHATGEN_TRAIN ? 100000 : 1400, seed = which == CHATGEN_NEW_WORDS ? 5 : which + 1;
+    const char *out = which == CHATGEN_EVAL        ? "data/chat/eval.txt"
+                      : which == CHATGEN_NEW_WORDS ? "data/chat/new-words.txt"
+                                                   : "data/chat/train.txt";
     const Flag flags[] = {
-        {"split", FLAG_STRING, &split, 0, 0, "train, or eval (held-out values, new phrasings half the time)"},
+        {"split", FLAG_STRING, &split, 0, 0,
+         "train; eval (held-out values, new phrasings half the time); or new-words (eval, with words training never shows)"},
         {"n", FLAG_LONG, &n, 1, 1e9, "how many dialogues (all families in turn)"},
         {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed"},
         {"out", FLAG_STRING, &out, 0, 0, "file to write (its folder is created)"},
     };
     int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
-                             "usage: llmlab chatgen [--split train|eval] [--n N] [--seed S] [--out PATH]\n"
+                             "usage: llmlab chatgen [--split train|eval|new-words] [--n N] [--seed S] [--out PATH]\n"
                              "Write dialogues with exactly checkable answers, one per line. The defaults below\n"
                              "are those of the split named (llmlab chatgen --split eval --help for eval's).\n");
     if (rc != 0)
         return rc;
-    if (strcmp(split, "train") != 0 && strcmp(split, "eval") != 0) {
-        fprintf(stderr, "llmlab chatgen: --split wants train or eval, got '%s'\n", split);
+    if (strcmp(split, "train") != 0 && strcmp(split, "eval") != 0 && strcmp(split, "new-words") != 0) {
+        fprintf(stderr, "llmlab chatgen: --split wants train, eval or new-words, got '%s'\n", split);
         return EXIT_USAGE;
     }
     if (!*out) {
@@ -57,11 +60,12 @@ int cmd_chatgen(int argc, char **argv) {
         free(folder);
     }
     char err[1200];
-    if (chatgen_write(out, n, eval, (uint64_t)seed, err, sizeof err) != 0) {
+    if (chatgen_write(out, n, which, (uint64_t)seed, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab chatgen: %s\n", err);
         return 1;
     }
-    printf("wrote %ld %s dialogues (%d families, seed %ld%s) to %s\n", n, eval ? "evaluation" : "training",
-           chatgen_n_families(), seed, eval ? "; held-out values, new phrasings about half the time" : "", out);
+    static const char *const what[] = {"training", "evaluation", "new-words evaluation"};
+    printf("wrote %ld %s dialogues (%d families, seed %ld%s) to %s\n", n, what[which], chatgen_n_families(), seed,
+           which != CHATGEN_TRAIN ? "; held-out values, new phrasings about half the time" : "", out);
     return 0;
 }

@@ -337,7 +337,7 @@ class Chatgen(unittest.TestCase):
         self.assertEqual(self.read("other/t.txt"), first, "the same seed must give the same file")
 
     def test_command_line_mistakes_exit_2(self):
-        for args, says in ((["--split", "test"], "train or eval"), (["--n", "-3"], "--n"),
+        for args, says in ((["--split", "test"], "train, eval or new-words"), (["--n", "-3"], "--n"),
                            (["--n", "ten"], "--n"), (["--seed"], "needs a value"), (["--frob"], "unknown"),
                            (["--out", ""], "--out")):
             with self.subTest(args=args):

@@ -231,27 +231,39 @@ static int expected_answers(const char *fam, const Chat *c, char want[][64], cha
     return sprintf(why, "%d words do not make a %s question: \"%s\"", ws.k, fam, q[0]), -1;
 }
 
-/* ---- small sets of strings ---- */
+/* ---- sets of strings (open addressing: training has thousands of lists) ---- */
 
 typedef struct StrSet {
     char (*s)[160];
     int n, cap;
 } StrSet;
-static int set_has(const StrSet *st, const char *s) {
-    for (int i = 0; i < st->n; i++)
-        if (!strcmp(st->s[i], s))
-            return 1;
-    return 0;
+static uint32_t str_hash(const char *s) {       /* FNV-1a, as chatgen.h's rules use */
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
 }
+static int set_slot(const StrSet *st, const char *s) {
+    int i = (int)(str_hash(s) & (uint32_t)(st->cap - 1));
+    while (st->s[i][0] && strcmp(st->s[i], s))
+        i = (i + 1) & (st->cap - 1);
+    return i;
+}
+static int set_has(const StrSet *st, const char *s) { return st->cap && st->s[set_slot(st, s)][0]; }
 static void set_add(StrSet *st, const char *s) {
-    if (set_has(st, s))
-        return;
-    if (st->n == st->cap) {
-        st->cap = st->cap ? 2 * st->cap : 64;
-        st->s = realloc(st->s, (size_t)st->cap * sizeof *st->s);
-        cr_assert_not_null(st->s);
+    if (2 * (st->n + 1) > st->cap) {            /* grow to keep it at most half full */
+        StrSet big = {calloc((size_t)(st->cap ? 2 * st->cap : 1024), sizeof *st->s), 0,
+                      st->cap ? 2 * st->cap : 1024};
+        cr_assert_not_null(big.s);
+        for (int i = 0; i < st->cap; i++)
+            if (st->s[i][0])
+                set_add(&big, st->s[i]);
+        free(st->s);
+        *st = big;
     }
-    snprintf(st->s[st->n++], sizeof st->s[0], "%s", s);
+    int i = set_slot(st, s);
+    if (!st->s[i][0])
+        snprintf(st->s[i], sizeof st->s[0], "%s", s), st->n++;
 }
 
 /* The phrasing of a whole dialogue: the skeletons of its user turns. */
@@ -276,6 +288,13 @@ static const char *first_user(const Chat *c) {
 
 static int add_pair_held_out(long a, long b) { return (31 * a + 17 * b) % 11 == 0; }     /* chatgen.h */
 static int convert_n_held_out(long n) { return n % 7 == 3; }                         /* chatgen.h */
+static int made_up_held_out(const char *w) { return str_hash(w) % 7 == 3; }         /* chatgen.h */
+static int list_held_out(const Words *ws) {                                            /* chatgen.h */
+    uint32_t h = 0;
+    for (int i = 0; i < ws->k; i++)
+        h += (uint32_t)(i + 1) * str_hash(ws->w[i]);
+    return ws->k >= 2 && h % 11 == 0;
+}
 
 /* ---- the tests ---- */
 
@@ -295,7 +314,7 @@ Test(given_chatgen, families_have_names) {
 Test(given_chatgen, same_seed_same_file) {
     testing_dir_make("chatgen");
     char err[300];
-    for (int held = 0; held <= 1; held++) {
+    for (int held = CHATGEN_TRAIN; held <= CHATGEN_NEW_WORDS; held++) {
         cr_assert(chatgen_write(testing_dir_path("a.txt"), 700, held, 7, err, sizeof err) == 0, "%s", err);
         cr_assert(chatgen_write(testing_dir_path("b.txt"), 700, held, 7, err, sizeof err) == 0, "%s", err);
         cr_assert(chatgen_write(testing_dir_path("c.txt"), 700, held, 8, err, sizeof err) == 0, "%s", err);
@@ -303,10 +322,10 @@ Test(given_chatgen, same_seed_same_file) {
         char *a = read_all(testing_dir_path("a.txt"), &na), *b = read_all(testing_dir_path("b.txt"), &nb);
         char *c = read_all(testing_dir_path("c.txt"), &nc);
         cr_assert(na == nb && memcmp(a, b, na) == 0,
-                  "heldout %d, seed 7 twice: expected byte-identical files, got %zu and %zu bytes that differ\n"
+                  "split %d, seed 7 twice: expected byte-identical files, got %zu and %zu bytes that differ\n"
                   "  hint: draw only from the Rng passed in, with rng_below(), in a fixed order",
                   held, na, nb);
-        cr_assert(na != nc || memcmp(a, c, na) != 0, "heldout %d: seeds 7 and 8 gave the same file", held);
+        cr_assert(na != nc || memcmp(a, c, na) != 0, "split %d: seeds 7 and 8 gave the same file", held);
         free(a), free(b), free(c);
     }
     cr_assert(access(testing_dir_path("a.txt.tmp"), F_OK) != 0, "the temporary file must be renamed away");
@@ -322,13 +341,13 @@ Test(given_chatgen, answers_are_right) {
     chat_init(&c);
     char want[2][64], why[400];
     for (int f = 0; f < chatgen_n_families(); f++)
-        for (int held = 0; held <= 1; held++) {
-            rng_init(&rng, 100 + (uint64_t)(2 * f + held));
+        for (int held = CHATGEN_TRAIN; held <= CHATGEN_NEW_WORDS; held++) {
+            rng_init(&rng, 100 + (uint64_t)(3 * f + held));
             for (int i = 0; i < 2500; i++) {
                 chatgen_dialogue(f, held, &rng, &c, NULL);
                 const char *fam = chatgen_family_name(f);
                 int n = expected_answers(fam, &c, want, why);
-                cr_assert(n > 0, "family %s, heldout %d, dialogue %d: cannot read the question: %s", fam, held, i,
+                cr_assert(n > 0, "family %s, split %d, dialogue %d: cannot read the question: %s", fam, held, i,
                           why);
                 int k = 0, system = c.n > 0 && c.turns[0].role == CHAT_SYSTEM;
                 cr_assert(c.n == system + 2 * n, "family %s: expected %d turns after the system prompt, got %d", fam,
@@ -340,7 +359,7 @@ Test(given_chatgen, answers_are_right) {
                     if (r != CHAT_ASSISTANT)
                         continue;
                     cr_assert(!strcmp(c.turns[t].text, want[k]),
-                              "family %s, heldout %d, dialogue %d, answer %d to \"%s\": expected \"%s\", got \"%s\"\n"
+                              "family %s, split %d, dialogue %d, answer %d to \"%s\": expected \"%s\", got \"%s\"\n"
                               "  hint: the answer is exactly the result, no punctuation",
                               fam, held, i, k + 1, first_user(&c), want[k], c.turns[t].text);
                     k++;
@@ -351,18 +370,21 @@ Test(given_chatgen, answers_are_right) {
     EXPECT_NO_LEAKS();
 }
 
+/* The word lists of a dialogue's first question, joined, as a set key. */
+static void list_key(const Words *ws, char *out) { join(ws, 0, out); }
+
 Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
     Rng rng;
     Chat c;
     chat_init(&c);
-    StrSet train_sk = {0}, train_words = {0}, new_sk = {0};
-    char sk[480], want[2][64], why[400];
+    StrSet train_sk = {0}, train_words = {0}, train_lists = {0}, new_sk = {0};
+    char sk[480], want[2][64], why[400], key[600];
     int nf = chatgen_n_families();
     rng_init(&rng, 1);
     for (int i = 0; i < 20000; i++) {
         int f = i % nf, is_new = -1;
         const char *fam = chatgen_family_name(f);
-        chatgen_dialogue(f, 0, &rng, &c, &is_new);
+        chatgen_dialogue(f, CHATGEN_TRAIN, &rng, &c, &is_new);
         cr_assert(is_new == 0, "training dialogue %d (%s): expected a seen phrasing, got new_phrasing %d", i, fam,
                   is_new);
         dialogue_skeleton(&c, sk, sizeof sk);
@@ -379,57 +401,78 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
                       "training dialogue %d: N = %ld is held out (N mod 7 = 3), got \"%s\"", i, num[0],
                       first_user(&c));
         Words ws = payload(first_user(&c));
+        if (ws.k < 1)
+            continue;
+        cr_assert(!list_held_out(&ws), "training dialogue %d (%s): the list \"%s\" is held out", i, fam,
+                  first_user(&c));
+        list_key(&ws, key);
+        set_add(&train_lists, key);
         for (int w = 0; w < ws.k; w++)
             set_add(&train_words, ws.w[w]);
     }
-    cr_assert(train_words.n == 100, "training data: expected the 100 training words, got %d distinct words",
-              train_words.n);
+    /* Made-up words make the training vocabulary large: far more than the
+     * 100 real training words. */
+    cr_assert(train_words.n > 5000, "training data: expected thousands of distinct words, got %d", train_words.n);
 
-    int n_eval = 7000, n_new[16] = {0}, n_fam[16] = {0};
-    rng_init(&rng, 2);
-    for (int i = 0; i < n_eval; i++) {
-        int f = i % nf, is_new = -1;
-        const char *fam = chatgen_family_name(f);
-        chatgen_dialogue(f, 1, &rng, &c, &is_new);
-        cr_assert(is_new == 0 || is_new == 1);
-        n_new[f] += is_new, n_fam[f]++;
-        dialogue_skeleton(&c, sk, sizeof sk);
-        if (is_new) {
-            cr_assert(!set_has(&train_sk, sk),
-                      "evaluation dialogue %d (%s) is marked new, but its phrasing \"%s\" occurs in training", i, fam,
-                      sk);
-            set_add(&new_sk, sk);
-        } else
-            cr_assert(set_has(&train_sk, sk),
-                      "evaluation dialogue %d (%s) is marked seen, but its phrasing \"%s\" never occurs in training",
-                      i, fam, sk);
-        int n = expected_answers(fam, &c, want, why);
-        cr_assert(n > 0, "evaluation dialogue %d (%s): %s", i, fam, why);
-        long num[4] = {0};
-        int nn = numbers(first_user(&c), num, 4);
-        if (nn == 2)
-            cr_assert(add_pair_held_out(num[0], num[1]),
-                      "evaluation dialogue %d (%s): expected a held-out pair, got (%ld, %ld)", i, fam, num[0],
-                      num[1]);
-        else if (nn == 1)
-            cr_assert(convert_n_held_out(num[0]), "evaluation dialogue %d: expected a held-out N, got %ld", i,
-                      num[0]);
-        else {
+    for (int split = CHATGEN_EVAL; split <= CHATGEN_NEW_WORDS; split++) {
+        int n_eval = 7000, n_new[16] = {0}, n_fam[16] = {0};
+        rng_init(&rng, (uint64_t)split + 1);
+        for (int i = 0; i < n_eval; i++) {
+            int f = i % nf, is_new = -1;
+            const char *fam = chatgen_family_name(f);
+            chatgen_dialogue(f, split, &rng, &c, &is_new);
+            cr_assert(is_new == 0 || is_new == 1);
+            n_new[f] += is_new, n_fam[f]++;
+            dialogue_skeleton(&c, sk, sizeof sk);
+            if (is_new) {
+                cr_assert(!set_has(&train_sk, sk),
+                          "split %d, dialogue %d (%s) is marked new, but its phrasing \"%s\" occurs in training",
+                          split, i, fam, sk);
+                set_add(&new_sk, sk);
+            } else
+                cr_assert(set_has(&train_sk, sk),
+                          "split %d, dialogue %d (%s) is marked seen, but its phrasing \"%s\" never occurs in "
+                          "training", split, i, fam, sk);
+            int n = expected_answers(fam, &c, want, why);
+            cr_assert(n > 0, "split %d, dialogue %d (%s): %s", split, i, fam, why);
+            long num[4] = {0};
+            int nn = numbers(first_user(&c), num, 4);
+            if (nn == 2) {
+                cr_assert(add_pair_held_out(num[0], num[1]),
+                          "split %d, dialogue %d (%s): expected a held-out pair, got (%ld, %ld)", split, i, fam,
+                          num[0], num[1]);
+                continue;
+            }
+            if (nn == 1) {
+                cr_assert(convert_n_held_out(num[0]), "split %d, dialogue %d: expected a held-out N, got %ld",
+                          split, i, num[0]);
+                continue;
+            }
             Words ws = payload(first_user(&c));
             int unseen = 0;
             for (int w = 0; w < ws.k; w++)
                 unseen += !set_has(&train_words, ws.w[w]);
-            cr_assert(unseen >= 1,
-                      "evaluation dialogue %d (%s): expected at least one word never seen in training, got \"%s\"",
-                      i, fam, first_user(&c));
+            list_key(&ws, key);
+            if (split == CHATGEN_NEW_WORDS)
+                cr_assert(unseen >= 1, "new-words dialogue %d (%s): expected a word never seen in training, got \"%s\"",
+                          i, fam, first_user(&c));
+            else if (ws.k == 1)
+                cr_assert(unseen == 1 && made_up_held_out(ws.w[0]),
+                          "evaluation dialogue %d (%s): expected a held-out made-up word to spell, got \"%s\"", i,
+                          fam, ws.w[0]);
+            else
+                cr_assert(unseen == 0 && list_held_out(&ws) && !set_has(&train_lists, key),
+                          "evaluation dialogue %d (%s): expected a held-out list of training words, got \"%s\" "
+                          "(%d unseen words, held out %d, in training %d)",
+                          i, fam, first_user(&c), unseen, list_held_out(&ws), set_has(&train_lists, key));
         }
+        for (int f = 0; f < nf; f++)
+            cr_assert(n_new[f] > n_fam[f] * 35 / 100 && n_new[f] < n_fam[f] * 65 / 100,
+                      "split %d, family %s: expected about half of the dialogues with a new phrasing, got %d of %d",
+                      split, chatgen_family_name(f), n_new[f], n_fam[f]);
     }
-    for (int f = 0; f < nf; f++)
-        cr_assert(n_new[f] > n_fam[f] * 35 / 100 && n_new[f] < n_fam[f] * 65 / 100,
-                  "family %s: expected about half of the evaluation dialogues with a new phrasing, got %d of %d",
-                  chatgen_family_name(f), n_new[f], n_fam[f]);
     cr_assert(new_sk.n > 0);
-    free(train_sk.s), free(train_words.s), free(new_sk.s);
+    free(train_sk.s), free(train_words.s), free(train_lists.s), free(new_sk.s);
     chat_free(&c);
     EXPECT_NO_LEAKS();
 }
@@ -440,8 +483,8 @@ Test(given_chatgen, every_dialogue_round_trips_and_is_short) {
     chat_init(&c), chat_init(&d);
     char err[200];
     for (int f = 0; f < chatgen_n_families(); f++)
-        for (int held = 0; held <= 1; held++) {
-            rng_init(&rng, 300 + (uint64_t)(2 * f + held));
+        for (int held = CHATGEN_TRAIN; held <= CHATGEN_NEW_WORDS; held++) {
+            rng_init(&rng, 300 + (uint64_t)(3 * f + held));
             for (int i = 0; i < 2000; i++) {
                 chatgen_dialogue(f, held, &rng, &c, NULL);
                 size_t len;
