@@ -229,13 +229,13 @@ void mha_backward(float *dqkv, float *datt, const float *dout, const float *att,
             mine = XMALLOC((size_t)T * T * sizeof *mine);
 #endif
 #pragma omp for collapse(2) schedule(static)
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            size_t off = (size_t)b * T * 3 * C + (size_t)h * hs;
-            sdpa_backward(dqkv + off, dqkv + off + C, dqkv + off + 2 * C, mine,
-                          dout + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T,
-                          qkv + off, qkv + off + C, qkv + off + 2 * C, 3 * C, T, T, hs, scale);
-        }
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < NH; h++) {
+                size_t off = (size_t)b * T * 3 * C + (size_t)h * hs;
+                sdpa_backward(dqkv + off, dqkv + off + C, dqkv + off + 2 * C, mine,
+                              dout + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T,
+                              qkv + off, qkv + off + C, qkv + off + 2 * C, 3 * C, T, T, hs, scale);
+            }
         if (mine != datt)
             free(mine);
     }

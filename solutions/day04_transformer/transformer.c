@@ -59,6 +59,7 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
      * (so the result does not depend on the thread count): rows for dinp,
      * then columns for dweight and dbias, each column still summed in row order. */
     int big = (size_t)N * C >= 65536;
+    (void)big;                          /* read only by the pragmas: unused without OpenMP */
 #pragma omp parallel for schedule(static) if (big)
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * C, *g = dout + (size_t)n * C;
