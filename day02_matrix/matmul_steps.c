@@ -230,8 +230,8 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
     rows = (rows + MR - 1) / MR * MR;                                   /* at most MC */
     int kc_max = K < KC ? K : KC, nc_max = N < NC ? N : NC;
     size_t b_size = (size_t)kc_max * ((nc_max + NR - 1) / NR * NR), a_size = (size_t)kc_max * (rows + MR);
-    int cached;
-    float *bpack = pack_buffers(b_size + (size_t)threads * a_size, &cached);
+    int kept;
+    float *bpack = pack_buffers(b_size + (size_t)threads * a_size, &kept);
 #pragma omp parallel if (parallel)
     {
         int me = 0;
@@ -259,5 +259,5 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
             }
         }
     }
-    pack_buffers_done(bpack, cached);
+    pack_buffers_done(bpack, kept);
 }

@@ -187,6 +187,13 @@ static void make_up_word(Rng *rng, int heldout, char *out) {
     } while (again);
 }
 
+static void swap_words(char *a, char *b) {
+    Word t;
+    memcpy(t, a, sizeof t);
+    memcpy(a, b, sizeof t);
+    memcpy(b, t, sizeof t);
+}
+
 /* A list of two or more words is held out when this hash of it, which
  * depends on the words and their order, is 0 mod 11: about one list in 11,
  * like the number pairs of add. Every word of a held-out list also occurs
@@ -226,13 +233,8 @@ static void pick_words(Rng *rng, int split, int k, Word *out) {
             } while (dup);
         }
     } while (split != CHATGEN_NEW_WORDS && list_held_out(out, k) != (split == CHATGEN_EVAL));
-    if (split == CHATGEN_NEW_WORDS) {   /* move the held-out word off the front */
-        int at = below(rng, k);
-        Word t;
-        memcpy(t, out[0], sizeof t);
-        memcpy(out[0], out[at], sizeof t);
-        memcpy(out[at], t, sizeof t);
-    }
+    if (split == CHATGEN_NEW_WORDS)     /* move the held-out word off the front */
+        swap_words(out[0], out[below(rng, k)]);
 }
 
 /* The word to spell: in training a real training word or, half the time, a
@@ -357,12 +359,8 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
         join_words(s0, w, k, 1);
         ask(c, &sort_q, use_new, rng, args);
         for (int i = 1; i < k; i++)     /* insertion sort: at most 4 words */
-            for (int j = i; j > 0 && strcmp(w[j - 1], w[j]) > 0; j--) {
-                Word t;
-                memcpy(t, w[j], sizeof t);
-                memcpy(w[j], w[j - 1], sizeof t);
-                memcpy(w[j - 1], t, sizeof t);
-            }
+            for (int j = i; j > 0 && strcmp(w[j - 1], w[j]) > 0; j--)
+                swap_words(w[j], w[j - 1]);
         join_words(s1, w, k, 1);
         chat_add(c, CHAT_ASSISTANT, s1);
         break;

@@ -6,9 +6,6 @@ input), never a crash or a hang.
 Needs LLMLAB_BIN (the built program), set by `make test-tools`.
 """
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
 from tools.tests import test_cli
@@ -17,10 +14,12 @@ BIN, TEXT = test_cli.BIN, test_cli.TEXT
 
 
 @unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
-class ChatCommands(unittest.TestCase):
+class ChatCommands(test_cli.LlmlabCase):
+    timeout = 120
+
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp()
+        super().setUpClass()
         os.makedirs(os.path.join(cls.dir, "data", "tiny"))
         for name in ("train.txt", "val.txt"):
             with open(os.path.join(cls.dir, "data", "tiny", name), "w") as f:
@@ -37,16 +36,6 @@ class ChatCommands(unittest.TestCase):
             r = cls.run_llmlab(args)
             assert r.returncode == 0, f"llmlab {' '.join(args)}: {r.stderr.decode()}"
         cls.base, cls.tuned = "base/ckpt.bin", "tuned/ckpt.bin"
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir)
-
-    @classmethod
-    def run_llmlab(cls, args, stdin=b""):
-        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=120, cwd=cls.dir)
-
-    expect = test_cli.TokenizerBadInput.expect
 
     def test_repl_commands_behave_as_documented(self):
         script = "\n".join([

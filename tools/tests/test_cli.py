@@ -16,11 +16,52 @@ BIN = os.environ.get("LLMLAB_BIN")
 TEXT = "the theme of the thesis, then there these.\n" * 20 + "한글 🙂\n"
 
 
-@unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
-class TokenizerBadInput(unittest.TestCase):
+class LlmlabCase(unittest.TestCase):
+    """A class of tests with its own temporary working folder, cls.dir, made
+    before its tests and removed after them. run_llmlab runs the program
+    there; expect checks an exit status and the message that comes with it."""
+
+    timeout = 60
+
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    @classmethod
+    def path(cls, name, data):
+        p = os.path.join(cls.dir, name)
+        with open(p, "wb") as f:
+            f.write(data)
+        return p
+
+    @classmethod
+    def run_llmlab(cls, args, stdin=b""):
+        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=cls.timeout, cwd=cls.dir)
+
+    def expect(self, args, code, says=None, stdin=b""):
+        r = self.run_llmlab(args, stdin)
+        err = r.stderr.decode("utf-8", "replace")
+        where = f"llmlab {' '.join(args)}"
+        self.assertEqual(r.returncode, code, f"{where}: exit {r.returncode}, stderr:\n{err}")
+        self.assertTrue(err.strip(), f"{where}: no message on stderr")
+        self.assertLessEqual(len(err.strip().splitlines()), 3 if code == 1 else 30, f"{where}: too chatty:\n{err}")
+        for bad in ("Segmentation", "Assertion", "AddressSanitizer", "runtime error"):
+            self.assertNotIn(bad, err, where)
+        if says:
+            self.assertIn(says, err, f"{where}: the message should mention {says!r}:\n{err}")
+
+
+@unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
+class TokenizerBadInput(LlmlabCase):
+    timeout = 30
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         cls.text = cls.path("text.txt", TEXT.encode())
         cls.tok = os.path.join(cls.dir, "good.bpe")
         r = cls.run_llmlab(["tokenizer", "train", "--vocab", "300", "-o", cls.tok, cls.text])
@@ -35,33 +76,6 @@ class TokenizerBadInput(unittest.TestCase):
             "folder": cls.dir,
         }
         cls.latin1 = cls.path("latin1.txt", "caf\xe9 cr\xe8me\n".encode("latin-1"))
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir)
-
-    @classmethod
-    def path(cls, name, data):
-        p = os.path.join(cls.dir, name)
-        with open(p, "wb") as f:
-            f.write(data)
-        return p
-
-    @staticmethod
-    def run_llmlab(args, stdin=b""):
-        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=30)
-
-    def expect(self, args, code, says=None, stdin=b""):
-        r = self.run_llmlab(args, stdin)
-        err = r.stderr.decode("utf-8", "replace")
-        where = f"llmlab {' '.join(args)}"
-        self.assertEqual(r.returncode, code, f"{where}: exit {r.returncode}, stderr:\n{err}")
-        self.assertTrue(err.strip(), f"{where}: no message on stderr")
-        self.assertLessEqual(len(err.strip().splitlines()), 3 if code == 1 else 30, f"{where}: too chatty:\n{err}")
-        for bad in ("Segmentation", "Assertion", "AddressSanitizer", "runtime error"):
-            self.assertNotIn(bad, err, where)
-        if says:
-            self.assertIn(says, err, f"{where}: the message should mention {says!r}:\n{err}")
 
     def test_command_line_mistakes_exit_2(self):
         cases = [
@@ -118,12 +132,12 @@ class TokenizerBadInput(unittest.TestCase):
 
 
 @unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
-class GptBadInput(unittest.TestCase):
+class GptBadInput(LlmlabCase):
     """llmlab train, sample and export on a tiny corpus the test writes."""
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp()
+        super().setUpClass()
         os.makedirs(os.path.join(cls.dir, "data", "tiny"))
         for name in ("train.txt", "val.txt"):
             with open(os.path.join(cls.dir, "data", "tiny", name), "w") as f:
@@ -135,19 +149,9 @@ class GptBadInput(unittest.TestCase):
         with open(cls.ckpt, "rb") as f:
             good = f.read()
         cls.broken = {"missing": os.path.join(cls.dir, "none.bin"),
-                      "empty": TokenizerBadInput.path.__func__(cls, "empty.bin", b""),
-                      "truncated": TokenizerBadInput.path.__func__(cls, "trunc.bin", good[:-20]),
-                      "foreign": TokenizerBadInput.path.__func__(cls, "foreign.bin", b"llmlab-bpe 1\nmode words\n")}
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir)
-
-    @classmethod
-    def run_llmlab(cls, args, stdin=b""):
-        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=60, cwd=cls.dir)
-
-    expect = TokenizerBadInput.expect
+                      "empty": cls.path("empty.bin", b""),
+                      "truncated": cls.path("trunc.bin", good[:-20]),
+                      "foreign": cls.path("foreign.bin", b"llmlab-bpe 1\nmode words\n")}
 
     def test_sample_and_export_work(self):
         r = self.run_llmlab(["sample", "--ckpt", self.ckpt, "--tokens", "5", "--seed", "3"])
@@ -197,28 +201,18 @@ class GptBadInput(unittest.TestCase):
 
 
 @unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
-class CollectBadInput(unittest.TestCase):
+class CollectBadInput(LlmlabCase):
     """llmlab collect on folders the test makes (Week 4's corpus of a domain)."""
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp()
+        super().setUpClass()
         for name, text in (("tree/a.c", "int a;\n"), ("tree/sub/b.h", "#define B 1\r\n"),
                            ("tree/notes.md", "# notes\n"), ("tree/copy.c", "int a;\n")):
             os.makedirs(os.path.dirname(os.path.join(cls.dir, name)), exist_ok=True)
             with open(os.path.join(cls.dir, name), "w", newline="") as f:
                 f.write(text)
         os.makedirs(os.path.join(cls.dir, "empty"))
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir)
-
-    @classmethod
-    def run_llmlab(cls, args, stdin=b""):
-        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=60, cwd=cls.dir)
-
-    expect = TokenizerBadInput.expect
 
     def test_command_line_mistakes_exit_2(self):
         cases = [
@@ -298,23 +292,9 @@ class Determinism(unittest.TestCase):
 
 
 @unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
-class Chatgen(unittest.TestCase):
+class Chatgen(LlmlabCase):
     """llmlab chatgen: both splits to their default paths, the same seed gives
     the same file, and wrong flags or unwritable paths exit 2 and 1."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir)
-
-    @classmethod
-    def run_llmlab(cls, args, stdin=b""):
-        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=60, cwd=cls.dir)
-
-    expect = TokenizerBadInput.expect
 
     def read(self, rel):
         with open(os.path.join(self.dir, rel), "rb") as f:

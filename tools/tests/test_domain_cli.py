@@ -5,9 +5,7 @@ cases (exit 2: the command line; exit 1: the input), never a crash.
 Needs LLMLAB_BIN (the built program), set by `make test-tools`.
 """
 import os
-import shutil
 import subprocess
-import tempfile
 import unittest
 
 from tools.tests import test_cli
@@ -16,10 +14,12 @@ BIN, TEXT = test_cli.BIN, test_cli.TEXT
 
 
 @unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
-class DomainCommands(unittest.TestCase):
+class DomainCommands(test_cli.LlmlabCase):
+    timeout = 120
+
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp()
+        super().setUpClass()
         for corpus, text in (("tiny", TEXT), ("code", "static int f(int x) { return x + 1; }\n" * 40)):
             os.makedirs(os.path.join(cls.dir, "data", corpus))
             for name in ("train.txt", "val.txt", "test.txt"):
@@ -33,16 +33,6 @@ class DomainCommands(unittest.TestCase):
                      ["train", "--data", "code", "--vocab", "280", "--run", "scratch"] + small):
             r = cls.run_llmlab(args)
             assert r.returncode == 0, f"llmlab {' '.join(args)}: {r.stderr.decode()}"
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir)
-
-    @classmethod
-    def run_llmlab(cls, args, stdin=b""):
-        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=120, cwd=cls.dir)
-
-    expect = test_cli.TokenizerBadInput.expect
 
     def report(self, *extra):
         return ["report", "--general", "general/ckpt.bin", "--tuned", "tuned/ckpt.bin", "--scratch",
