@@ -123,25 +123,35 @@ static void pack_b(float *dst, const float *B, int rsb, int csb, int k0, int kc,
     }
 }
 
-/* Add acc (MR x NR) into the rows x cols corner of C at c (row stride ldc). */
-static void add_tile(float *c, int ldc, const float *acc, int rows, int cols) {
+/* Add acc (MR x NR) into the rows x cols corner of C at c (row stride ldc),
+ * or store it there when `add` is 0. */
+static void add_tile(float *c, int ldc, const float *acc, int rows, int cols, int add) {
     for (int r = 0; r < rows; r++)
-        for (int s = 0; s < cols; s++) c[(size_t)r * ldc + s] += acc[r * NR + s];
+        for (int s = 0; s < cols; s++) c[(size_t)r * ldc + s] = acc[r * NR + s] + (add ? c[(size_t)r * ldc + s] : 0.0f);
 }
 
-/* C tile (rows x cols <= MR x NR) += a panel (kc x MR) times b panel (kc x NR). Portable version. */
-static void kernel_generic(int kc, const float *a, const float *b, float *c, int ldc, int rows, int cols) {
+/* C tile (rows x cols <= MR x NR) += a panel (kc x MR) times b panel (kc x NR),
+ * or = when `add` is 0 (the first block of k of a product that does not
+ * accumulate: C is then never read). Portable version. */
+static void kernel_generic(int kc, const float *a, const float *b, float *c, int ldc, int rows, int cols, int add) {
     float acc[MR * NR] = {0};
     for (int k = 0; k < kc; k++, a += MR, b += NR)
         for (int r = 0; r < MR; r++)
             for (int s = 0; s < NR; s++) acc[r * NR + s] += a[r] * b[s];
-    add_tile(c, ldc, acc, rows, cols);
+    add_tile(c, ldc, acc, rows, cols, add);
 }
 
 #ifdef HAVE_X86_KERNEL
-/* The same with AVX2: 12 accumulators; per k, 2 loads of b, 6 broadcasts of a, 12 FMAs. */
+/* The same with AVX2: 12 accumulators; per k, 2 loads of b, 6 broadcasts of a,
+ * 12 FMAs. The tile of C is often not in cache (a fresh activation, or a
+ * gradient cleared long ago): asking for its rows first lets memory deliver
+ * them while the loop over k runs. */
 __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float *a, const float *b,
-                                                             float *c, int ldc, int rows, int cols) {
+                                                             float *c, int ldc, int rows, int cols, int add) {
+    for (int r = 0; r < rows; r++) {
+        _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
+    }
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     for (int k = 0; k < kc; k++, a += MR, b += NR) {
@@ -154,11 +164,15 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
         ar = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ar, b0, c50); c51 = _mm256_fmadd_ps(ar, b1, c51);
     }
     __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    if (rows == MR && cols == NR) {  /* a full tile: add straight into C */
+    if (rows == MR && cols == NR) {  /* a full tile: straight into C */
         for (int r = 0; r < MR; r++) {
             float *row = c + (size_t)r * ldc;
-            _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[r][0]));
-            _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[r][1]));
+            if (add) {
+                acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(row), acc[r][0]);
+                acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[r][1]);
+            }
+            _mm256_storeu_ps(row, acc[r][0]);
+            _mm256_storeu_ps(row + 8, acc[r][1]);
         }
         return;
     }
@@ -167,11 +181,11 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
         _mm256_storeu_ps(tile + r * NR, acc[r][0]);
         _mm256_storeu_ps(tile + r * NR + 8, acc[r][1]);
     }
-    add_tile(c, ldc, tile, rows, cols);
+    add_tile(c, ldc, tile, rows, cols, add);
 }
 #endif
 
-typedef void KernelFn(int kc, const float *a, const float *b, float *c, int ldc, int rows, int cols);
+typedef void KernelFn(int kc, const float *a, const float *b, float *c, int ldc, int rows, int cols, int add);
 
 static KernelFn *pick_kernel(void) {
 #ifdef HAVE_X86_KERNEL
@@ -213,7 +227,6 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
         gemm_ikj(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
         return;
     }
-    clear_c(M, N, C, ldc, accumulate);
     KernelFn *kernel = pick_kernel();
     /* Both threads pack a block of B together, then each takes its own
      * blocks of rows of A, packs them into its own buffer and multiplies
@@ -254,7 +267,7 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
                         for (int p = 0; p < mc; p += MR)
                             kernel(kc, apack + (size_t)p * kc, bpack + (size_t)q * kc,
                                    C + (size_t)(i0 + p) * ldc + j0 + q, ldc, mc - p < MR ? mc - p : MR,
-                                   nc - q < NR ? nc - q : NR);
+                                   nc - q < NR ? nc - q : NR, accumulate || k0 > 0);
                 }
             }
         }

@@ -40,19 +40,18 @@ float gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) {
 void gpt_backward(Gpt *m) {
     LLMLAB_CHECK(m->last_targets != NULL, "call gpt_forward with targets first",
                  "gpt_backward without a forward pass that computed a loss");
-    /* Cleared by all threads, a block each: tens of megabytes for a big batch. */
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < m->n_acts; i += 16384)
-        memset(m->dacts + i, 0, (m->n_acts - i < 16384 ? m->n_acts - i : 16384) * sizeof(float));
     /* TODO(week2): every step of gpt_forward in reverse (B, T from m->last_B,
-     * m->last_T; p, a as in forward), into d = &m->d (activation gradients,
-     * zeroed above) and g = &m->g (parameter gradients, which the caller
-     * zeroed). Start with cross_entropy_backward into d->logits; the head's
-     * matmul_backward puts its weight gradient into g->wte (tied weights: the
-     * embedding will add to the same array at the very end); lnf; then the
-     * layers from L-1 down to 0, where layer l's input is encoded for l = 0
-     * and res2 of layer l-1 otherwise (and so is its gradient); attention's
-     * backward takes m->scratch as its (T,T) datt. Finish with embedding_backward. */
+     * m->last_T; p, a as in forward), into d = &m->d (activation gradients)
+     * and g = &m->g (parameter gradients, which the caller zeroed). Every
+     * backward adds (+=), so first zero m->dacts (m->n_acts floats), as
+     * Day 4's block did. Start with cross_entropy_backward into d->logits;
+     * the head's matmul_backward puts its weight gradient into g->wte (tied
+     * weights: the embedding will add to the same array at the very end);
+     * lnf; then the layers from L-1 down to 0, where layer l's input is
+     * encoded for l = 0 and res2 of layer l-1 otherwise (and so is its
+     * gradient); attention's backward takes m->scratch as its (T,T) datt.
+     * Finish with embedding_backward. (Study note 01 shows how the reference
+     * gets by with a sixth of this memory, once your version is green.) */
     TODO_UNIMPLEMENTED();
 }
 
