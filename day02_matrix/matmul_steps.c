@@ -130,14 +130,17 @@ static void add_tile(float *c, int ldc, const float *acc, int rows, int cols, in
         for (int s = 0; s < cols; s++) c[(size_t)r * ldc + s] = acc[r * NR + s] + (add ? c[(size_t)r * ldc + s] : 0.0f);
 }
 
-/* C tile (rows x cols <= MR x NR) += a panel (kc x MR) times b panel (kc x NR),
+/* C tile (rows x cols <= MR x NR) += A (rows x kc) times a b panel (kc x NR),
  * or = when `add` is 0 (the first block of k of a product that does not
- * accumulate: C is then never read). Portable version. */
-static void kernel_generic(int kc, const float *a, const float *b, float *c, int ldc, int rows, int cols, int add) {
+ * accumulate: C is then never read). A(r, k) is a[r * ars + k * acs]: a
+ * packed panel (ars 1, acs MR) or rows of A where they are (ars its row
+ * stride, acs 1). Portable version. */
+static void kernel_generic(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows,
+                           int cols, int add) {
     float acc[MR * NR] = {0};
-    for (int k = 0; k < kc; k++, a += MR, b += NR)
-        for (int r = 0; r < MR; r++)
-            for (int s = 0; s < NR; s++) acc[r * NR + s] += a[r] * b[s];
+    for (int k = 0; k < kc; k++, b += NR)
+        for (int r = 0; r < rows; r++)
+            for (int s = 0; s < NR; s++) acc[r * NR + s] += a[(size_t)r * ars + (size_t)k * acs] * b[s];
     add_tile(c, ldc, acc, rows, cols, add);
 }
 
@@ -146,22 +149,27 @@ static void kernel_generic(int kc, const float *a, const float *b, float *c, int
  * 12 FMAs. The tile of C is often not in cache (a fresh activation, or a
  * gradient cleared long ago): asking for its rows first lets memory deliver
  * them while the loop over k runs. */
-__attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float *a, const float *b,
-                                                             float *c, int ldc, int rows, int cols, int add) {
+__attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float *a, int ars, int acs,
+                                                             const float *b, float *c, int ldc, int rows, int cols,
+                                                             int add) {
     for (int r = 0; r < rows; r++) {
         _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
     }
+    /* the six rows of A; past the last row, the last one again (its results are not stored) */
+    const float *a0 = a, *a1 = a + (size_t)(rows > 1) * ars, *a2 = a + (size_t)(rows > 2 ? 2 : rows - 1) * ars;
+    const float *a3 = a + (size_t)(rows > 3 ? 3 : rows - 1) * ars, *a4 = a + (size_t)(rows > 4 ? 4 : rows - 1) * ars;
+    const float *a5 = a + (size_t)(rows > 5 ? 5 : rows - 1) * ars;
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    for (int k = 0; k < kc; k++, a += MR, b += NR) {
+    for (size_t k = 0, ka = 0; k < (size_t)kc; k++, ka += (size_t)acs, b += NR) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), ar;
-        ar = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ar, b0, c00); c01 = _mm256_fmadd_ps(ar, b1, c01);
-        ar = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ar, b0, c10); c11 = _mm256_fmadd_ps(ar, b1, c11);
-        ar = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ar, b0, c20); c21 = _mm256_fmadd_ps(ar, b1, c21);
-        ar = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ar, b0, c30); c31 = _mm256_fmadd_ps(ar, b1, c31);
-        ar = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ar, b0, c40); c41 = _mm256_fmadd_ps(ar, b1, c41);
-        ar = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ar, b0, c50); c51 = _mm256_fmadd_ps(ar, b1, c51);
+        ar = _mm256_broadcast_ss(a0 + ka); c00 = _mm256_fmadd_ps(ar, b0, c00); c01 = _mm256_fmadd_ps(ar, b1, c01);
+        ar = _mm256_broadcast_ss(a1 + ka); c10 = _mm256_fmadd_ps(ar, b0, c10); c11 = _mm256_fmadd_ps(ar, b1, c11);
+        ar = _mm256_broadcast_ss(a2 + ka); c20 = _mm256_fmadd_ps(ar, b0, c20); c21 = _mm256_fmadd_ps(ar, b1, c21);
+        ar = _mm256_broadcast_ss(a3 + ka); c30 = _mm256_fmadd_ps(ar, b0, c30); c31 = _mm256_fmadd_ps(ar, b1, c31);
+        ar = _mm256_broadcast_ss(a4 + ka); c40 = _mm256_fmadd_ps(ar, b0, c40); c41 = _mm256_fmadd_ps(ar, b1, c41);
+        ar = _mm256_broadcast_ss(a5 + ka); c50 = _mm256_fmadd_ps(ar, b0, c50); c51 = _mm256_fmadd_ps(ar, b1, c51);
     }
     __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     if (rows == MR && cols == NR) {  /* a full tile: straight into C */
@@ -185,7 +193,8 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
 }
 #endif
 
-typedef void KernelFn(int kc, const float *a, const float *b, float *c, int ldc, int rows, int cols, int add);
+typedef void KernelFn(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows, int cols,
+                      int add);
 
 static KernelFn *pick_kernel(void) {
 #ifdef HAVE_X86_KERNEL
@@ -243,6 +252,7 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
     rows = (rows + MR - 1) / MR * MR;                                   /* at most MC */
     int kc_max = K < KC ? K : KC, nc_max = N < NC ? N : NC;
     size_t b_size = (size_t)kc_max * ((nc_max + NR - 1) / NR * NR), a_size = (size_t)kc_max * (rows + MR);
+    int direct = csa == 1;   /* row-major A: the kernel reads its rows where they are, no packing */
     int kept;
     float *bpack = pack_buffers(b_size + (size_t)threads * a_size, &kept);
 #pragma omp parallel if (parallel)
@@ -262,12 +272,15 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
 #pragma omp for schedule(static)
                 for (int i0 = 0; i0 < M; i0 += rows) {
                     int mc = M - i0 < rows ? M - i0 : rows;
-                    pack_a(apack, A, rsa, csa, i0, mc, k0, kc, M);
+                    if (!direct)
+                        pack_a(apack, A, rsa, csa, i0, mc, k0, kc, M);
                     for (int q = 0; q < nc; q += NR)
-                        for (int p = 0; p < mc; p += MR)
-                            kernel(kc, apack + (size_t)p * kc, bpack + (size_t)q * kc,
+                        for (int p = 0; p < mc; p += MR) {
+                            const float *a = direct ? A + (size_t)(i0 + p) * rsa + k0 : apack + (size_t)p * kc;
+                            kernel(kc, a, direct ? rsa : 1, direct ? 1 : MR, bpack + (size_t)q * kc,
                                    C + (size_t)(i0 + p) * ldc + j0 + q, ldc, mc - p < MR ? mc - p : MR,
                                    nc - q < NR ? nc - q : NR, accumulate || k0 > 0);
+                        }
                 }
             }
         }
