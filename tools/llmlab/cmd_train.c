@@ -31,6 +31,8 @@ int cmd_train(int argc, char **argv) {
         {"min-lr", FLAG_FLOAT, &t->lr_min, 0, 10, "learning rate at the end of the cosine"},
         {"warmup", FLAG_LONG, &warmup, 0, 1e9, "warmup steps"},
         {"weight-decay", FLAG_FLOAT, &t->weight_decay, 0, 10, "AdamW weight decay (matrices only)"},
+        {"beta2", FLAG_FLOAT, &t->beta2, 0, 0.99999, "AdamW's decay of the squared gradients' average (nanoGPT "
+                                                     "takes 0.99 for its character-level model)"},
         {"clip", FLAG_FLOAT, &t->grad_clip, 0, 1e6, "clip the gradient's global norm (0: off)"},
         {"eval-every", FLAG_LONG, &eval_every, 1, 1e9, "validation loss every so many steps"},
         {"eval-batches", FLAG_INT, &t->eval_batches, 1, 10000, "batches per validation"},
