@@ -107,20 +107,28 @@ static void pack_a(float *dst, const float *A, int rsa, int csa, int i0, int mc,
     }
 }
 
-/* Copy B[k0.., j0..] (kc x nc) into column panels of NR, the same way. */
+/* Copy B[k0.., j0..] (kc x nc) into column panels of NR, the same way. A
+ * row-major B is read row by row, each row's pieces dealt out to the panels:
+ * one pass through memory in order, rather than one cache line per row and
+ * panel (B is often a big activation that is no longer in cache). */
 static void pack_b(float *dst, const float *B, int rsb, int csb, int k0, int kc, int j0, int nc) {
-    for (int q = 0; q < nc; q += NR, dst += (size_t)NR * kc) {
-        const float *b = B + (size_t)k0 * rsb + (size_t)(j0 + q) * csb;
-        if (q + NR <= nc && csb == 1) {
-            for (int k = 0; k < kc; k++) memcpy(dst + k * NR, b + (size_t)k * rsb, NR * sizeof(float));
-        } else if (q + NR <= nc && rsb == 1) {
-            for (int c = 0; c < NR; c++)
-                for (int k = 0; k < kc; k++) dst[k * NR + c] = b[(size_t)c * csb + k];
-        } else {
-            for (int k = 0; k < kc; k++)
-                for (int c = 0; c < NR; c++) dst[k * NR + c] = q + c < nc ? b[(size_t)k * rsb + (size_t)c * csb] : 0.0f;
+    int full = csb == 1 || rsb == 1 ? nc / NR * NR : 0;   /* columns in full panels with an in-order path */
+    if (csb == 1)
+        for (int k = 0; k < kc; k++) {
+            const float *row = B + (size_t)(k0 + k) * rsb + j0;
+            for (int q = 0; q < full; q += NR) memcpy(dst + (size_t)q * kc + k * NR, row + q, NR * sizeof(float));
         }
-    }
+    else if (rsb == 1)
+        for (int q = 0; q < full; q += NR)
+            for (int c = 0; c < NR; c++) {
+                const float *col = B + (size_t)(j0 + q + c) * csb + k0;
+                for (int k = 0; k < kc; k++) dst[(size_t)q * kc + k * NR + c] = col[k];
+            }
+    for (int q = full; q < nc; q += NR)   /* the rest, zero past the edge */
+        for (int k = 0; k < kc; k++)
+            for (int c = 0; c < NR; c++)
+                dst[(size_t)q * kc + k * NR + c] =
+                    q + c < nc ? B[(size_t)(k0 + k) * rsb + (size_t)(j0 + q + c) * csb] : 0.0f;
 }
 
 /* Add acc (MR x NR) into the rows x cols corner of C at c (row stride ldc),
@@ -257,18 +265,21 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
     float *bpack = pack_buffers(b_size + (size_t)threads * a_size, &kept);
 #pragma omp parallel if (parallel)
     {
-        int me = 0;
+        int me = 0, team = 1;
 #ifdef _OPENMP
-        me = omp_get_thread_num();
+        me = omp_get_thread_num(), team = omp_get_num_threads();
 #endif
         float *apack = bpack + b_size + (size_t)me * a_size;
         for (int j0 = 0; j0 < N; j0 += NC) {
             int nc = N - j0 < NC ? N - j0 : NC;
             for (int k0 = 0; k0 < K; k0 += KC) {
                 int kc = K - k0 < KC ? K - k0 : KC;
-#pragma omp for schedule(static)
-                for (int q = 0; q < nc; q += NR)
-                    pack_b(bpack + (size_t)q * kc, B, rsb, csb, k0, kc, j0 + q, nc - q < NR ? nc - q : NR);
+                /* this thread's share of the panels of B, then wait for the others' */
+                int panels = (nc + NR - 1) / NR, q0 = panels * me / team * NR, q1 = panels * (me + 1) / team * NR;
+                q1 = q1 < nc ? q1 : nc;
+                if (q1 > q0)
+                    pack_b(bpack + (size_t)q0 * kc, B, rsb, csb, k0, kc, j0 + q0, q1 - q0);
+#pragma omp barrier
 #pragma omp for schedule(static)
                 for (int i0 = 0; i0 < M; i0 += rows) {
                     int mc = M - i0 < rows ? M - i0 : rows;
