@@ -85,16 +85,14 @@ void gemm_blocked(int M, int N, int K, const float *A, int rsa, int csa, const f
 enum { MR = 6, NR = 16, KC = 256, MC = 96, NC = 2048 };
 
 /* Copy A[i0.., k0..] (mc x kc) into row panels of MR: panel p holds, for each
- * k, the MR values A(i0+p*MR+r, k) side by side. Rows past M are 0. A full
- * panel of a row-major A (csa == 1) or of a transposed one (rsa == 1) takes a
- * path that reads memory in order; the general loop does the rest. */
+ * k, the MR values A(i0+p*MR+r, k) side by side. Rows past M are 0. Only an
+ * A that is not row-major comes here (the kernel reads a row-major one where
+ * it is): a full panel of a transposed A (rsa == 1) takes a path that reads
+ * memory in order; the general loop does the rest. */
 static void pack_a(float *dst, const float *A, int rsa, int csa, int i0, int mc, int k0, int kc, int M) {
     for (int p = 0; p < mc; p += MR, dst += (size_t)MR * kc) {
         const float *a = A + (size_t)(i0 + p) * rsa + (size_t)k0 * csa;
-        if (p + MR <= mc && i0 + p + MR <= M && csa == 1) {
-            for (int r = 0; r < MR; r++)
-                for (int k = 0; k < kc; k++) dst[k * MR + r] = a[(size_t)r * rsa + k];
-        } else if (p + MR <= mc && i0 + p + MR <= M && rsa == 1) {
+        if (p + MR <= mc && i0 + p + MR <= M && rsa == 1) {
             for (int k = 0; k < kc; k++)
                 for (int r = 0; r < MR; r++) dst[k * MR + r] = a[(size_t)k * csa + r];
         } else {
