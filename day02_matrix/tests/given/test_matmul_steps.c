@@ -27,9 +27,9 @@ static float *random_floats(Rng *rng, size_t n) {
     return x;
 }
 
-/* C (M x N, row stride N + 3 so rows are not packed tight) against
- * gemm_naive in double-checked float, for A and B stored row-major or
- * transposed. Returns the worst relative error. */
+/* One product against gemm_naive, with A and B stored row-major or
+ * transposed. C (M x N) has a row stride of N + 3: the three floats past
+ * each row must come out unchanged. */
 static void check_gemm(GemmFn *gemm, const char *name, int M, int N, int K, int a_transposed, int b_transposed,
                        int accumulate) {
     Rng rng;
