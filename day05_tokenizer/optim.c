@@ -3,9 +3,7 @@
  * clipping and AdamW. Contracts are in train.h.
  */
 #include <math.h>
-#include <stdlib.h>
 
-#include "check.h"
 #include "todo.h"
 #include "train.h"
 

@@ -49,3 +49,28 @@ def forward(P, tokens, n_head):
 def loss(P, tokens, targets, n_head):
     logits = forward(P, tokens, n_head)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def init_params(V, T, L, C, seed):
+    """Parameters initialised as the C model does (GPT-2): N(0, 0.02) for the
+    matrices and embeddings, 0.02 / sqrt(2 L) for the two residual
+    projections, LayerNorm weights 1, biases 0; leaves that need a gradient."""
+    torch.manual_seed(seed)
+    P = {}
+    for name, shape in param_shapes(V, T, L, C):
+        if name.endswith("_b"):
+            t = torch.zeros(shape)
+        elif name.startswith("ln"):
+            t = torch.ones(shape)
+        else:
+            std = 0.02 / math.sqrt(2 * L) if name in ("proj_w", "fcproj_w") else 0.02
+            t = torch.randn(shape) * std
+        P[name] = t.requires_grad_()
+    return P
+
+
+def adamw(P, lr, beta2, weight_decay=0.1):
+    """AdamW with the C trainer's groups: weight decay on DECAYED only."""
+    return torch.optim.AdamW([{"params": [P[k] for k in P if k in DECAYED], "weight_decay": weight_decay},
+                              {"params": [P[k] for k in P if k not in DECAYED], "weight_decay": 0.0}],
+                             lr=lr, betas=(0.9, beta2), eps=1e-8)

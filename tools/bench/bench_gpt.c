@@ -7,8 +7,9 @@
  *   A: vocab 65, 4 layers, 4 heads, 128 channels, context 64, batch 12
  *   B: vocab 65, 6 layers, 6 heads, 384 channels, context 256, batch 8
  *
- * (the sizes of issue 7; the character-level training run uses the byte
- * tokenizer's 257, see docs/DEVELOPING.md). `bench_gpt A` runs one only.
+ * (the sizes that BENCHMARKS.md's goals name; the character-level training
+ * run uses the byte tokenizer's 257, see docs/DEVELOPING.md). `bench_gpt A`
+ * runs one only.
  *
  * Random tokens: speed does not depend on the text. GFLOP/s counts the
  * matmuls' 6 FLOPs per parameter per token (forward 2, backward 4) plus

@@ -20,15 +20,8 @@ import gpt_torch  # noqa: E402
 
 def main(V, L, NH, C, T, B, steps):
     torch.set_num_threads(2)
-    torch.manual_seed(0)
-    P = {}
-    for name, shape in gpt_torch.param_shapes(V, T, L, C):
-        t = torch.ones(shape) if name.startswith("ln") and name.endswith("_w") else (
-            torch.zeros(shape) if name.endswith("_b") else torch.randn(shape) * 0.02)
-        P[name] = t.float().requires_grad_()
-    opt = torch.optim.AdamW([{"params": [P[k] for k in P if k in gpt_torch.DECAYED], "weight_decay": 0.1},
-                             {"params": [P[k] for k in P if k not in gpt_torch.DECAYED], "weight_decay": 0.0}],
-                            lr=1e-3, betas=(0.9, 0.95), eps=1e-8)
+    P = gpt_torch.init_params(V, T, L, C, seed=0)
+    opt = gpt_torch.adamw(P, lr=1e-3, beta2=0.95)
     x = torch.randint(0, V, (B, T))
     y = torch.randint(0, V, (B, T))
 

@@ -42,21 +42,6 @@ def windows(data, starts):
     return x, y
 
 
-def init(seed):
-    torch.manual_seed(seed)
-    resid_std = 0.02 / math.sqrt(2 * L)
-    P = {}
-    for name, shape in gpt_torch.param_shapes(V, T, L, C):
-        if name.endswith("_b"):
-            t = torch.zeros(shape)
-        elif name.startswith("ln"):
-            t = torch.ones(shape)
-        else:
-            t = torch.randn(shape) * (resid_std if name in ("proj_w", "fcproj_w") else 0.02)
-        P[name] = t.requires_grad_()
-    return P
-
-
 def lr_at(step, steps, warmup=100, lr_max=1e-3, lr_min=1e-4):
     if step < warmup:
         return lr_max * (step + 1) / warmup
@@ -93,10 +78,8 @@ def evaluate_export(folder):
 def main(steps=2000, beta2=0.99):
     torch.set_num_threads(2)
     train, val = load_data()
-    P = init(1337)
-    opt = torch.optim.AdamW([{"params": [P[k] for k in P if k in gpt_torch.DECAYED], "weight_decay": 0.1},
-                             {"params": [P[k] for k in P if k not in gpt_torch.DECAYED], "weight_decay": 0.0}],
-                            lr=1e-3, betas=(0.9, beta2), eps=1e-8)
+    P = gpt_torch.init_params(V, T, L, C, seed=1337)
+    opt = gpt_torch.adamw(P, lr=1e-3, beta2=beta2)
     gen = torch.Generator().manual_seed(1337)
     t0 = time.perf_counter()
     for step in range(steps):
