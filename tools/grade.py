@@ -19,6 +19,7 @@ How it stays robust against the code it grades:
   re-running it alone and reading its stderr.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -30,6 +31,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lessons as lesson_list  # noqa: E402  (tools/lessons.py)
+import skeletonize  # noqa: E402  (tools/skeletonize.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TODO_MARKER = "not implemented yet: "   # common/todo.h
@@ -106,7 +108,7 @@ class Builder:
         os.makedirs(os.path.dirname(obj), exist_ok=True)
         # a path relative to the root makes __FILE__ (and so every message) short
         cmd = self.cc + self.cflags + ["-c", os.path.relpath(src, ROOT), "-o", obj]
-        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, errors="replace")
         return p.returncode == 0, p.stdout + p.stderr
 
     def link(self, objs, out):
@@ -115,13 +117,32 @@ class Builder:
         # previous binary at the same moment keeps its copy ("text file busy" otherwise)
         tmp = f"{out}.{os.getpid()}.tmp"
         cmd = self.cc + objs + ["-o", tmp] + self.ldlibs
-        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, errors="replace")
         if p.returncode == 0:
             os.replace(tmp, out)
         return p.returncode == 0, p.stdout + p.stderr
 
-    def ref_object(self, lesson, name):
-        return os.path.join(self.build, "obj", "solutions", lesson.folder, name[:-2] + ".o")
+    def pristine_object(self, lesson, name):
+        """The pristine skeleton of an exercise file, compiled with the learner's flags.
+
+        Its global symbols are what the learner's file must define. The
+        reference object is no guide: how it is optimised may add symbols
+        (GCC's `f.resolver` of a function cloned per CPU) that no skeleton has."""
+        ref = f"solutions/{lesson.folder}/{name}"
+        with open(os.path.join(ROOT, ref), encoding="utf-8") as f:
+            text = skeletonize.derive(f.read(), ref)
+        src = os.path.join(self.build, "grade", "pristine", lesson.folder, name)
+        flags = hashlib.sha256(" ".join(self.cc + self.cflags).encode()).hexdigest()[:10]
+        obj = f"{src[:-2]}.{flags}.o"   # rebuilt when the flags change
+        os.makedirs(os.path.dirname(src), exist_ok=True)
+        if not os.path.exists(src) or open(src, encoding="utf-8").read() != text:
+            with open(src, "w", encoding="utf-8") as f:
+                f.write(text)
+        if not os.path.exists(obj) or os.path.getmtime(obj) < os.path.getmtime(src):
+            ok, out = self.compile(src, obj)
+            if not ok:
+                die(f"the pristine skeleton of {lesson.folder}/{name} does not compile:\n{out}")
+        return obj
 
 
 def global_symbols(obj):
@@ -132,9 +153,9 @@ def global_symbols(obj):
     return {parts[2] for parts in (l.split() for l in p.stdout.splitlines()) if len(parts) == 3}
 
 
-def symbol_problems(mine_obj, ref_obj, shown_name):
+def symbol_problems(mine_obj, pristine_obj, shown_name):
     """Why the learner's object cannot stand in for the reference's, as sentences."""
-    mine, ref = global_symbols(mine_obj), global_symbols(ref_obj)
+    mine, ref = global_symbols(mine_obj), global_symbols(pristine_obj)
     problems = []
     if "main" in mine:
         problems.append(f"{shown_name} defines main(): the tests bring their own. Move your "
@@ -182,10 +203,7 @@ def learner_objects(b, lessons, target, mode, mine, pristine_dir, report):
             if not ok:
                 problems.append(f"{shown} does not compile: fix the first error above, then grade again")
                 continue
-            ref = b.ref_object(lesson, os.path.basename(path))
-            if not os.path.exists(ref):
-                die(f"{ref} is missing: run `make lib` first")
-            problems += symbol_problems(obj, ref, shown)
+            problems += symbol_problems(obj, b.pristine_object(lesson, os.path.basename(path)), shown)
             objs.append(obj)
     return objs, problems
 
