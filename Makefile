@@ -77,7 +77,7 @@ GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
 .PHONY: all llmlab valgrind help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
-        progress plot docs skeletons fixtures solution-branch compdb clean \
+        progress plot docs skeletons mutants fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo domain
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -187,6 +187,9 @@ sanitize:  ## the whole suite under AddressSanitizer + UndefinedBehaviorSanitize
 	@$(MAKE) -s --no-print-directory BUILD=$(BUILD)/sanitize OPENMP=0 GIVEN_JOBS=-j1 \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDLIBS="-lm -lz -fsanitize=address,undefined" lib test-common test-lessons
+
+mutants: lib  ## learner mistakes (tools/mutants/) applied to the reference: each must fail a test naming its function
+	@$(PYTHON) tools/mutants.py --grade '$(GRADE)' --build $(BUILD) $(LESSON)
 
 valgrind: lib llmlab  ## every demo (--quick) and llmlab subcommand under valgrind memcheck (minutes)
 	@$(GRADE) --run-demo-smoke --all > /dev/null

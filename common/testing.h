@@ -76,18 +76,93 @@ static inline float *fixture_floats(const Fixture *fx, const char *key, size_t *
 }
 
 /**
+ * @name Buffers that catch "=" for "+=" and "+=" for "="
+ * A forward function must *write* its output: tests fill the output with
+ * NaN first (testing_fill_nan), so an output that adds to what it held, or
+ * an element never written, comes back NaN. A backward function must *add*
+ * to its gradients (a parameter used twice gets both contributions): tests
+ * fill them with a known nonzero pattern first (testing_prefilled) and
+ * expect pattern + gradient; an "=" loses the pattern, and the message says so.
+ * @{
+ */
+/** Fill p[0..n) with NaN. */
+static inline void testing_fill_nan(float *p, size_t n) {
+    for (size_t i = 0; i < n; i++) p[i] = NAN;
+}
+/** The value testing_prefilled() puts at index i: small, nonzero, not constant. */
+static inline float testing_prefill_value(size_t i) { return 0.5f + 0.125f * (float)(i % 5); }
+/** A malloc'ed array of n floats holding testing_prefill_value(i) (free() it). */
+static inline float *testing_prefilled(size_t n) {
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    cr_assert_not_null(p, "out of memory in a test");
+    for (size_t i = 0; i < n; i++) p[i] = testing_prefill_value(i);
+    return p;
+}
+/** @} */
+
+/* The shared body of the array comparisons: got[i] - base(i) against want[i]. */
+static inline void testing_expect_array(const double *want, size_t size, size_t cols, const float *got,
+                                        int prefilled, const char *key, double tol, const char *what,
+                                        const char *hint) {
+    char label[320];
+    snprintf(label, sizeof label, key[0] ? "%s (%s)" : "%s", what, key);
+    for (size_t i = 0; i < size; i++) {
+        double base = prefilled ? testing_prefill_value(i) : 0.0, g = (double)got[i] - base;
+        if (llmlab_close(g, want[i], tol))
+            continue;
+        if (isnan(got[i]) && !isnan(want[i]))
+            cr_assert_fail("%s: element [%zu][%zu] expected %.7g, got NaN\n"
+                           "  the buffer held NaN before the call: write every element with =, do not add "
+                           "to it (+=), and read no element before writing it\n  hint: %s",
+                           label, i / cols, i % cols, want[i], hint);
+        if (prefilled && llmlab_close(got[i], want[i], tol))
+            cr_assert_fail("%s: element [%zu][%zu] should be %.7g (what it held) + %.7g (the "
+                           "gradient) = %.7g, got %.7g\n"
+                           "  the gradient was assigned (=): add it (+=) to what the buffer holds, since a "
+                           "value used twice gets a gradient from both uses\n  hint: %s",
+                           label, i / cols, i % cols, base, want[i], want[i] + base, got[i], hint);
+        if (prefilled)
+            cr_assert_fail("%s: element [%zu][%zu] expected %.7g (the gradient) + %.7g (what the "
+                           "buffer held before), got %.7g: that is a gradient of %.7g (tolerance %g)\n  hint: %s",
+                           label, i / cols, i % cols, want[i], base, got[i], g, tol, hint);
+        cr_assert_fail("%s: element [%zu][%zu] expected %.7g, got %.7g (tolerance %g)\n  hint: %s",
+                       label, i / cols, i % cols, want[i], got[i], tol, hint);
+    }
+    cr_assert(1);
+}
+
+/**
  * Assert that got[0..size) matches fixture array @p key within @p tol; on
- * failure, name the first element that differs by its row and column.
+ * failure, name the first element that differs by its row and column. A NaN
+ * where a number was expected is explained (the output was filled with NaN).
  */
 static inline void expect_fixture_array(const Fixture *fx, const float *got, const char *key, double tol,
                                         const char *what, const char *hint) {
     const FixtureArray *want = fixture_get(fx, key);
     size_t cols = want->ndim >= 2 ? want->dims[want->ndim - 1] : want->size;
-    for (size_t i = 0; i < want->size; i++)
-        if (!llmlab_close(got[i], want->data[i], tol))
-            cr_assert_fail("%s (%s): element [%zu][%zu] expected %.7g, got %.7g (tolerance %g)\n  hint: %s",
-                           what, key, i / cols, i % cols, want->data[i], got[i], tol, hint);
-    cr_assert(1);
+    testing_expect_array(want->data, want->size, cols, got, 0, key, tol, what, hint);
+}
+
+/**
+ * The same for a gradient buffer that was filled by testing_prefilled():
+ * expects got[i] = testing_prefill_value(i) + fixture[i], and says "add,
+ * don't assign" when got equals the fixture alone.
+ */
+static inline void expect_fixture_grad(const Fixture *fx, const float *got, const char *key, double tol,
+                                       const char *what, const char *hint) {
+    const FixtureArray *want = fixture_get(fx, key);
+    size_t cols = want->ndim >= 2 ? want->dims[want->ndim - 1] : want->size;
+    testing_expect_array(want->data, want->size, cols, got, 1, key, tol, what, hint);
+}
+
+/** Compare two float arrays (want computed in the test, e.g. by plain loops), as above. */
+static inline void expect_array_near(const float *got, const float *want, size_t size, size_t cols, double tol,
+                                     const char *what, const char *hint) {
+    double *w = malloc((size ? size : 1) * sizeof *w);
+    cr_assert_not_null(w, "out of memory in a test");
+    for (size_t i = 0; i < size; i++) w[i] = want[i];
+    testing_expect_array(w, size, cols ? cols : size, got, 0, "", tol, what, hint);
+    free(w);
 }
 
 /**

@@ -102,6 +102,7 @@ class Builder:
         self.ldlibs = shlex.split(args.ldlibs)
         self.build = os.path.join(ROOT, args.build) if not os.path.isabs(args.build) else args.build
         self.cflags += [f'-DLLMLAB_ROOT="{ROOT}"', f'-DLLMLAB_BUILD="{self.build}"']
+        self.replace = dict(r.split("=", 1) for r in (args.replace or []))
 
     def compile(self, src, obj, quiet_warnings=False):
         """Compile src to obj. Returns (ok, compiler output)."""
@@ -171,12 +172,15 @@ def symbol_problems(mine_obj, pristine_obj, shown_name):
 
 # ---------------------------------------------------------------- the three kinds of source
 
-def exercise_paths(lesson, mode, pristine_dir):
-    """(shown name, path) of each exercise file of a lesson in the given mode."""
+def exercise_paths(lesson, mode, pristine_dir, replace=None):
+    """(shown name, path) of each exercise file of a lesson in the given mode.
+    In reference mode only the files named in `replace` ({shown: path}) count."""
     out = []
     for name in lesson.exercise_names():
         rel = f"{lesson.folder}/{name}"
-        if mode == "pristine":
+        if replace and rel in replace:
+            out.append((rel, os.path.abspath(replace[rel])))
+        elif mode == "pristine":
             out.append((rel, os.path.join(pristine_dir, lesson.folder, name)))
         elif mode == "learner":
             out.append((rel, os.path.join(ROOT, rel)))
@@ -186,13 +190,13 @@ def exercise_paths(lesson, mode, pristine_dir):
 def learner_objects(b, lessons, target, mode, mine, pristine_dir, report):
     """Compile the exercise files that replace the reference when grading `target`.
     Returns (objects, problems); problems are sentences for the learner."""
-    if mode == "reference":
+    if mode == "reference" and not b.replace:
         return [], []
     chosen = [l for l in lessons if l.index < target.index] if mine else []
     chosen.append(target)
     objs, problems = [], []
     for lesson in chosen:
-        for shown, path in exercise_paths(lesson, mode, pristine_dir):
+        for shown, path in exercise_paths(lesson, mode, pristine_dir, b.replace):
             obj = os.path.join(b.build, "grade", mode, shown[:-2] + ".o")
             if not os.path.exists(path):
                 problems.append(f"{shown} is missing: `git checkout -- {shown}` restores the skeleton")
@@ -523,6 +527,9 @@ def main(argv):
     ap.add_argument("--mine", action="store_true", help="link your own earlier lessons too")
     ap.add_argument("--reference", action="store_true", help="grade the reference itself")
     ap.add_argument("--pristine", metavar="DIR", help="grade pristine skeletons derived into DIR")
+    ap.add_argument("--replace", metavar="FILE=PATH", action="append",
+                    help="with --reference: use PATH for exercise FILE (day01_autograd/value.c), "
+                         "the reference for the rest (tools/mutants.py)")
     ap.add_argument("--expect", choices=["all-pass", "none-pass"])
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--quiet", action="store_true", help="print only the total line")
@@ -590,7 +597,8 @@ def main(argv):
     for lesson in targets:
         passed, total, outcomes, problems = grade_lesson(b, lessons, lesson, mode, args.mine,
                                                          args.pristine, report=not args.quiet)
-        summary[lesson.id] = [{"suite": o.suite, "test": o.test, "kind": o.kind} for o in outcomes]
+        summary[lesson.id] = {"problems": problems, "outcomes": [
+            {"suite": o.suite, "test": o.test, "kind": o.kind, "detail": o.detail} for o in outcomes]}
         if args.quiet:
             print(f"{lesson.title}  {passed}/{total}")
         else:

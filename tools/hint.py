@@ -51,7 +51,7 @@ def first_unfinished(ident, grade_cmd, exercises):
         cmd = shlex.split(grade_cmd) + ["--quiet", "--json", tmp.name, ident]
         subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
         try:
-            outcomes = json.load(open(tmp.name)).get(ident, [])
+            outcomes = json.load(open(tmp.name)).get(ident, {}).get("outcomes", [])
         except (ValueError, OSError):
             return exercises[0]
     failing = {o["suite"] for o in outcomes if o["kind"] != "passed"}
