@@ -127,8 +127,8 @@ demo-%: lib  ## run a lesson's demos on your code: make demo-day1 (REF=1: the re
 	@$(GRADE) --run-demo $* $(if $(filter 1,$(MINE)),--mine) $(if $(filter 1,$(REF)),--reference) -- $(ARGS)
 
 # ---- grading (the learner's side) ----
-check-%: lib  ## grade your work on a lesson: make check-day1
-	@$(GRADE) $(if $(filter 1,$(MINE)),--mine) $*
+check-%: lib  ## grade your work on a lesson: make check-day1 (REF=1: grade the reference)
+	@$(GRADE) $(if $(filter 1,$(MINE)),--mine) $(if $(filter 1,$(REF)),--reference) $*
 
 watch-%: lib  ## re-grade a lesson every time you save one of its files
 	@bash tools/watch.sh $* $(GRADE) $(if $(filter 1,$(MINE)),--mine)
@@ -246,7 +246,7 @@ skeletons:  ## derive lesson skeletons from solutions/ (never overwrites your ed
 	@$(PYTHON) tools/skeletonize.py write
 
 fixtures:  ## recompute PyTorch fixtures (needs python3-torch)
-	/usr/bin/python3 tools/make_fixtures.py
+	/usr/bin/python3 tools/make_fixtures.py $(LESSON)
 
 solution-branch:  ## make a local git branch `solution` with every skeleton solved
 	@bash tools/solution_branch.sh

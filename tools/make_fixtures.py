@@ -413,11 +413,12 @@ def week2():
     write_fixture(os.path.join(ROOT, "week2_gpt/tests/fixtures/gpt.bin"), arrays)
 
 
+LESSONS = {"day1": day01, "day1.5": day01_5, "day2": day02, "day3": day03, "day4": day04,
+           "day5": day05, "week2": week2}
+
 if __name__ == "__main__":
-    day01()
-    day01_5()
-    day02()
-    day03()
-    day04()
-    day05()
-    week2()
+    # make_fixtures.py [day3 ...]: only these lessons' fixtures (default: all)
+    for name in sys.argv[1:] or LESSONS:
+        if name not in LESSONS:
+            sys.exit(f"make_fixtures: no fixtures for '{name}' (known: {' '.join(LESSONS)})")
+        LESSONS[name]()
