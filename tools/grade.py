@@ -23,10 +23,12 @@ import hashlib
 import json
 import os
 import re
+import select
 import shlex
 import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +38,11 @@ import skeletonize  # noqa: E402  (tools/skeletonize.py)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TODO_MARKER = "not implemented yet: "   # common/todo.h
 TODO_EXIT = 86
+EXIT_MARKER = "llmlab-grade: exit("      # tools/grade_exit.c, linked into every graded test program
 RUN_TIMEOUT = 600                        # seconds for a whole test binary (tests have their own)
+LIST_TIMEOUT = int(os.environ.get("LLMLAB_LIST_TIMEOUT", "30"))  # seconds for `--list` (only constructors run first)
+RERUN_TIMEOUT = 120                      # seconds for one test run again alone
+OUTPUT_LIMIT = 256 * 1024                # bytes of a test's output the grader keeps
 
 
 # ---------------------------------------------------------------- lessons
@@ -102,6 +108,7 @@ class Builder:
         self.ldlibs = shlex.split(args.ldlibs)
         self.build = os.path.join(ROOT, args.build) if not os.path.isabs(args.build) else args.build
         self.cflags += [f'-DLLMLAB_ROOT="{ROOT}"', f'-DLLMLAB_BUILD="{self.build}"']
+        self.sanitized = any(f.startswith("-fsanitize=") and "address" in f for f in self.cflags)
         self.replace = dict(r.split("=", 1) for r in (args.replace or []))
 
     def compile(self, src, obj, quiet_warnings=False):
@@ -110,7 +117,22 @@ class Builder:
         # a path relative to the root makes __FILE__ (and so every message) short
         cmd = self.cc + self.cflags + ["-c", os.path.relpath(src, ROOT), "-o", obj]
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, errors="replace")
+        with open(obj[:-2] + ".diag", "w", encoding="utf-8") as f:   # `make test` fails on any warning
+            f.write(p.stdout + p.stderr)
         return p.returncode == 0, p.stdout + p.stderr
+
+    def exit_reporter(self):
+        """tools/grade_exit.c compiled: test programs link it with -Wl,--wrap=exit."""
+        obj = os.path.join(self.build, "grade", "grade_exit.o")
+        src = os.path.join(ROOT, "tools", "grade_exit.c")
+        if not os.path.exists(obj) or os.path.getmtime(obj) < os.path.getmtime(src):
+            ok, out = self.compile(src, obj)
+            if not ok:
+                die(f"tools/grade_exit.c does not compile:\n{out}")
+        return obj
+
+    def link_test(self, objs, out):
+        return self.link(objs + [self.exit_reporter(), "-Wl,--wrap=exit"], out)
 
     def link(self, objs, out):
         os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -132,7 +154,7 @@ class Builder:
         ref = f"solutions/{lesson.folder}/{name}"
         with open(os.path.join(ROOT, ref), encoding="utf-8") as f:
             text = skeletonize.derive(f.read(), ref)
-        src = os.path.join(self.build, "grade", "pristine", lesson.folder, name)
+        src = os.path.join(self.build, "grade", "skeleton", lesson.folder, name)
         flags = hashlib.sha256(" ".join(self.cc + self.cflags).encode()).hexdigest()[:10]
         obj = f"{src[:-2]}.{flags}.o"   # rebuilt when the flags change
         os.makedirs(os.path.dirname(src), exist_ok=True)
@@ -192,7 +214,8 @@ def learner_objects(b, lessons, target, mode, mine, pristine_dir, report):
     Returns (objects, problems); problems are sentences for the learner."""
     if mode == "reference" and not b.replace:
         return [], []
-    chosen = [l for l in lessons if l.index < target.index] if mine else []
+    # mine: True links the learner's files of every earlier lesson, a list links those lessons'
+    chosen = list(mine) if isinstance(mine, list) else [l for l in lessons if l.index < target.index] if mine else []
     chosen.append(target)
     objs, problems = [], []
     for lesson in chosen:
@@ -216,16 +239,49 @@ def learner_objects(b, lessons, target, mode, mine, pristine_dir, report):
 
 def source_order(test_src):
     """{(suite, test): position} as the tests are written in their file (the lesson's order)."""
-    with open(test_src, encoding="utf-8") as f:
+    with open(test_src, encoding="utf-8", errors="replace") as f:
         found = re.findall(r"^Test\(\s*(\w+)\s*,\s*(\w+)", f.read(), re.M)
     return {key: i for i, key in enumerate(found)}
 
 
+def run_capped(cmd, timeout, limit=OUTPUT_LIMIT):
+    """Run cmd with stdout and stderr merged; keep at most `limit` bytes of what it
+    prints (a test that prints without end must not fill the memory).
+    Returns (exit status or None on timeout, text, bytes left out)."""
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    kept, dropped, deadline = bytearray(), 0, time.monotonic() + timeout
+    fd = p.stdout.fileno()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            p.kill()
+            p.wait()
+            return None, kept.decode("utf-8", "replace"), dropped
+        ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+        if not ready:
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        room = max(0, limit - len(kept))
+        kept += chunk[:room]
+        dropped += len(chunk) - min(room, len(chunk))
+    p.stdout.close()
+    return p.wait(), kept.decode("utf-8", "replace"), dropped
+
+
+class StartFailure(Exception):
+    """The test program could not even list its tests: why, in words."""
+
+
 def list_tests(binary):
     """[(suite, test)] in the binary, from `--list`."""
-    p = subprocess.run([binary, "--list"], capture_output=True, text=True, timeout=60)
+    status, text, _ = run_capped([binary, "--list"], LIST_TIMEOUT)
+    if status is None:
+        raise StartFailure(f"the test program did not start within {LIST_TIMEOUT} s: code that runs before "
+                           "main() (a constructor, __attribute__((constructor))?) never returns")
     tests, suite = [], None
-    for line in p.stdout.splitlines():
+    for line in text.splitlines():
         m = re.match(r"^(\S+): \d+ tests?$", line)
         if m:
             suite = m.group(1)
@@ -233,12 +289,40 @@ def list_tests(binary):
         m = re.match(r"^[├└]── (\S+)", line)
         if m and suite:
             tests.append((suite, m.group(1)))
+    if status != 0 or not tests:
+        said = [l for l in text.splitlines() if l.strip()][:5]
+        raise StartFailure(f"the test program ended before it ran a test (exit status {status}): code that runs "
+                           "before main() (a constructor?) stopped it" + ("; it printed: " + " | ".join(said) if said else ""))
     return tests
+
+
+def repair_xml(raw):
+    """Criterion 2.4.1 wraps only the first line of a failure message in CDATA;
+    later lines go into the XML as they are, so a `<` or `&` in them breaks it.
+    Escape what lies outside CDATA inside each <failure> element, and drop
+    bytes XML cannot hold."""
+    text = raw.decode("utf-8", "replace")
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "?", text)
+
+    def escape_outside_cdata(body):
+        parts = re.split(r"(<!\[CDATA\[.*?\]\]>)", body, flags=re.S)
+        for i in range(0, len(parts), 2):
+            parts[i] = re.sub(r"&(?!(?:#\d+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);)", "&amp;", parts[i])
+            parts[i] = parts[i].replace("<", "&lt;")
+        return "".join(parts)
+
+    return re.sub(r"(<(failure|error)\b[^>]*>)(.*?)(</\2>)",
+                  lambda m: m.group(1) + escape_outside_cdata(m.group(3)) + m.group(4), text, flags=re.S)
 
 
 def parse_xml(path):
     """{(suite, test): (status, assertions, message)} from a Criterion --xml report."""
-    root = ET.parse(path).getroot()
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        root = ET.fromstring(repair_xml(raw))
+    except ET.ParseError:
+        return {}   # every test then reads "no result", with the reason
     results = {}
     for suite in root.iter("testsuite"):
         for case in suite.iter("testcase"):
@@ -256,26 +340,26 @@ def parse_xml(path):
 
 
 def clean_message(msg):
-    """Criterion prefixes each assertion with file:line; keep the learner's part."""
+    """Criterion prefixes each assertion with file:line (the test's, or the
+    harness's common/testing.h); keep the learner's part."""
     lines = []
     for line in msg.splitlines():
-        line = re.sub(r"^\S+\.c:\d+: ", "", line.strip())
+        line = re.sub(r"^\S+\.[ch]:\d+: ", "", line.strip())
         if line and not re.match(r"^\d+ assertion\(s\) failed\.$", line):
             lines.append(line)
     return lines
 
 
+HARNESS_LINES = ("[----]", "[FAIL]", "[====]", "[PASS]", "[SKIP]", "[ERR ]", "[WARN]", "[RUN ]",
+                 "error:", "  hint:", TODO_MARKER, EXIT_MARKER)
+
+
 def rerun_alone(binary, suite, test):
-    """Run one test by itself; return (its stderr, the lines the tested code printed itself)."""
-    try:
-        p = subprocess.run([binary, f"--filter={suite}/{test}", "--jobs=1"], capture_output=True,
-                           text=True, errors="replace", timeout=120)
-    except subprocess.TimeoutExpired:
-        return "", []
-    own = [l for l in (p.stdout + p.stderr).splitlines()
-           if l.strip() and not l.startswith(("[----]", "[FAIL]", "[====]", "[PASS]", "[SKIP]",
-                                              "[ERR ]", "[WARN]", "error:", "  hint:", TODO_MARKER))]
-    return p.stderr, own
+    """Run one test by itself; return (everything it printed, the lines the tested code printed itself)."""
+    status, text, dropped = run_capped([binary, f"--filter={suite}/{test}", "--jobs=1"], RERUN_TIMEOUT)
+    own = [l for l in text.splitlines() if l.strip() and not l.startswith(HARNESS_LINES)
+           and not l.startswith(("==", "    #", "SUMMARY: ", "Direct leak", "Indirect leak"))]
+    return text, own, dropped
 
 
 def lesson_id_of(binary):
@@ -292,41 +376,46 @@ class Outcome:
         self.suite, self.test, self.kind, self.detail = suite, test, kind, list(detail)
 
 
-def run_tests(binary, xml_path):
+def leak_report(text):
+    """The first lines of a LeakSanitizer report in text, or []."""
+    i = text.find("LeakSanitizer: detected memory leaks")
+    if i < 0:
+        return []
+    lines = [l.strip() for l in text[i:].splitlines()[1:] if l.strip()]
+    return ["memory leaked; LeakSanitizer says:"] + ["  " + l for l in lines[:6]]
+
+
+def run_tests(binary, xml_path, sanitized=False):
     """Run every test of a binary; return [Outcome] in listing order."""
     expected = list_tests(binary)
     if os.path.exists(xml_path):
         os.remove(xml_path)
-    try:
-        subprocess.run([binary, f"--xml={xml_path}", "--jobs=2"], capture_output=True,
-                       timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pass
+    status, text, _ = run_capped([binary, f"--xml={xml_path}", "--jobs=2"], RUN_TIMEOUT)
     results = parse_xml(xml_path) if os.path.exists(xml_path) else {}
     outcomes = []
     for suite, test in expected:
         if (suite, test) not in results:
-            outcomes.append(Outcome(suite, test, "failed", [
-                "no result: the test program did not report (a stray main(), or it was killed)"]))
+            why = ("the test program ran past its overall time limit" if status is None else
+                   "the test program did not report (a stray main(), or it was killed)")
+            outcomes.append(Outcome(suite, test, "failed", [f"no result: {why}"]))
             continue
-        status, asserts, message = results[(suite, test)]
-        if status == "PASSED" and asserts > 0:
-            outcomes.append(Outcome(suite, test, "passed"))
+        status_, asserts, message = results[(suite, test)]
+        if status_ == "PASSED" and asserts > 0:
+            # under AddressSanitizer, a leak shows only in what the test printed at its end
+            leaked = leak_report(rerun_alone(binary, suite, test)[0]) if sanitized and "LeakSanitizer" in text else []
+            outcomes.append(Outcome(suite, test, "failed", leaked) if leaked else Outcome(suite, test, "passed"))
             continue
-        if status == "PASSED":
-            outcomes.append(Outcome(suite, test, "failed", [
-                "the test ended before checking anything: does your code call exit()?"]))
-            continue
-        if status == "TIMEOUT":
+        if status_ == "TIMEOUT":
             outcomes.append(Outcome(suite, test, "timed out", [
                 "it ran past its time limit: look for a loop that never ends"]))
             continue
-        stderr, printed = rerun_alone(binary, suite, test)
-        todo = re.search(re.escape(TODO_MARKER) + r"(\S+) \((.*?)\)", stderr)
+        printed_all, printed, dropped = rerun_alone(binary, suite, test)
+        todo = re.search(re.escape(TODO_MARKER) + r"(\S+) \((.*?)\)", printed_all)
+        exited = re.search(re.escape(EXIT_MARKER) + r"(-?\d+)", printed_all)
         if todo:
             outcomes.append(Outcome(suite, test, "not started",
                                     [f"{todo.group(1)} is still TODO ({todo.group(2)})"]))
-        elif status == "CRASHED":
+        elif status_ == "CRASHED":
             # Criterion runs the test in a child process: gdb must follow the fork
             debug_bin = os.path.relpath(binary, ROOT).replace("build/", "build/debug/", 1)
             outcomes.append(Outcome(suite, test, "crashed", [
@@ -337,11 +426,18 @@ def run_tests(binary, xml_path):
                 f"--args {debug_bin} --filter={suite}/{test} --jobs=1"]))
         else:
             detail = clean_message(message)
-            errors = [l for l in stderr.splitlines() if l.startswith(("error:", "  hint:"))]
+            errors = [l for l in printed_all.splitlines() if l.startswith(("error:", "  hint:"))]
             if not detail and errors:
                 detail = ["the program stopped with an error:"] + errors
+            elif not detail and exited:
+                detail = [f"the test ended before it finished checking: your code called exit({exited.group(1)}). "
+                          "An exercise function returns to its caller; it never ends the program."]
+            elif not detail and status_ == "PASSED":
+                detail = ["the test ended before checking anything: does your code call exit()?"]
             if printed:  # the learner's own printf debugging, shown next to the failure
-                shown = printed[:12] + ([f"... ({len(printed) - 12} more lines)"] if len(printed) > 12 else [])
+                more = [f"{len(printed) - 12} more lines"] if len(printed) > 12 else []
+                more += [f"{dropped} more bytes not kept"] if dropped else []
+                shown = printed[:12] + ([f"... ({' and '.join(more)})"] if more else [])
                 detail += ["your code printed:"] + ["  " + l for l in shown]
             outcomes.append(Outcome(suite, test, "failed", detail or ["failed without a message"]))
     return outcomes
@@ -353,17 +449,15 @@ def grade_lesson(b, lessons, lesson, mode, mine, pristine_dir, report=True):
     """Build and run one lesson's tests. Returns (passed, total, outcomes, problems)."""
     tests = lesson.test_sources()
     objs, problems = learner_objects(b, lessons, lesson, mode, mine, pristine_dir, report)
-    outcomes = []
+
+    def none_ran(reason):
+        # nothing runs: every test of the lesson, as written in its files, counts as failed
+        missed = [Outcome(suite, test, "failed", [reason]) for src in tests for suite, test in source_order(src)]
+        return 0, len(missed), missed, problems
+
     if problems:
-        # nothing runs: count every test of the lesson as failed
-        for src in tests:
-            tobj = os.path.join(b.build, "grade", "tests", lesson.folder, os.path.basename(src)[:-2] + ".o")
-            ok, out = b.compile(src, tobj)
-            ref_bin = os.path.join(b.build, "grade", "reference", lesson.folder, os.path.basename(src)[:-2])
-            ok, out = b.link([tobj], ref_bin)
-            for suite, test in list_tests(ref_bin) if ok else []:
-                outcomes.append(Outcome(suite, test, "failed", ["did not run (see above)"]))
-        return 0, len(outcomes), outcomes, problems
+        return none_ran("did not run (see above)")
+    outcomes = []
     for src in tests:
         stem = os.path.basename(src)[:-2]
         tobj = os.path.join(b.build, "grade", "tests", lesson.folder, stem + ".o")
@@ -371,12 +465,16 @@ def grade_lesson(b, lessons, lesson, mode, mine, pristine_dir, report=True):
         if not ok:
             die(f"the test file {os.path.relpath(src, ROOT)} does not compile:\n{out}")
         binary = os.path.join(b.build, "grade", mode, lesson.folder, stem)
-        ok, out = b.link([tobj] + objs, binary)
+        ok, out = b.link_test([tobj] + objs, binary)
         if not ok:
             problems.append("linking failed:\n" + out.strip())
-            return 0, 0, [], problems
+            return none_ran("did not run (see above)")
         order = source_order(src)
-        found = run_tests(binary, binary + ".xml")
+        try:
+            found = run_tests(binary, binary + ".xml", b.sanitized)
+        except StartFailure as e:
+            problems.append(str(e))
+            return none_ran("did not run (see above)")
         outcomes += sorted(found, key=lambda o: order.get((o.suite, o.test), len(order)))
     passed = sum(o.kind == "passed" for o in outcomes)
     return passed, len(outcomes), outcomes, problems
@@ -415,6 +513,32 @@ def print_report(lesson, passed, total, outcomes, problems, mode):
     if hinted and mode == "learner":
         print(f"Next: the {hinted[0]} exercise. Stuck? `make hint-{lesson.id} EX={hinted[0]}` "
               f"reveals a hint, one tier at a time.")
+
+
+def blame_earlier_lessons(b, lessons, lesson, outcomes):
+    """MINE=1 links the learner's earlier lessons too. For tests that fail so
+    but pass with the reference's earlier lessons, find whose code breaks
+    them: grade again with one earlier lesson of the learner's at a time.
+    Returns sentences for the report."""
+    failing = {(o.suite, o.test) for o in outcomes if o.kind not in ("passed", "not started")}
+    if not failing:
+        return []
+    _, _, alone, _ = grade_lesson(b, lessons, lesson, "learner", False, None, report=False)
+    suspects = failing & {(o.suite, o.test) for o in alone if o.kind == "passed"}
+    if not suspects:
+        return []
+    said = []
+    for earlier in [l for l in lessons if l.index < lesson.index]:
+        _, _, got, problems = grade_lesson(b, lessons, lesson, "learner", [earlier], None, report=False)
+        broken = sorted(t for t in suspects if any((o.suite, o.test) == t and o.kind != "passed" for o in got))
+        if broken and not problems:
+            names = ", ".join(f"{s}/{t}" for s, t in broken[:3]) + (" ..." if len(broken) > 3 else "")
+            said.append(f"{names} fail(s) because of your {earlier.title} code, not this lesson's: "
+                        f"`make check-{earlier.id}` shows what to fix there.")
+            suspects -= set(broken)
+        if not suspects:
+            break
+    return said
 
 
 def count_todos(lesson):
@@ -580,7 +704,8 @@ def main(argv):
         return code
 
     if args.progress:
-        print(paint(f"{'lesson':<30} {'tests passed':>14}   TODOs left", BOLD))
+        width = max(len(l.title) for l in targets) + 2
+        print(paint(f"{'lesson':<{width}} {'tests passed':>12}   TODOs left", BOLD))
         for lesson in targets:
             passed, total, _, problems = grade_lesson(b, lessons, lesson, mode, args.mine, None, report=False)
             todos = count_todos(lesson)
@@ -588,7 +713,7 @@ def main(argv):
             if problems:
                 state = "does not build"
             color = GREEN if state == "done" else RED if problems else YELLOW if passed else DIM
-            print(f"{lesson.title:<30} {passed:>6}/{total:<7} {todos:>6}   {paint(state, color)}")
+            print(f"{lesson.title:<{width}} {passed:>6}/{total:<5} {todos:>10}   {paint(state, color)}")
         print(f"\nGrade one lesson with `make check-<id>` ({', '.join(l.id for l in lessons)}).")
         return 0
 
@@ -603,6 +728,11 @@ def main(argv):
             print(f"{lesson.title}  {passed}/{total}")
         else:
             print_report(lesson, passed, total, outcomes, problems, mode)
+            if args.mine and mode == "learner" and not problems:
+                for line in blame_earlier_lessons(b, lessons, lesson, outcomes):
+                    print(paint("MINE=1: " + line, YELLOW))
+        if mode == "learner" and not args.expect and (problems or total == 0 or passed != total):
+            status = 1   # make check-X fails unless every test passes
         if args.expect == "all-pass" and (problems or total == 0 or passed != total):
             print(paint(f"expected every test of {lesson.folder} to pass on the {mode}", RED))
             status = 1
@@ -621,4 +751,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except BrokenPipeError:   # `make check-day1 | head`: the reader left
+        sys.stderr.close()
+        sys.exit(1)

@@ -20,21 +20,27 @@ with open(os.path.join(ROOT, "solutions/day01_autograd/value.c"), encoding="utf-
     REFERENCE = _f.read()
 
 
+def grade_file(text, rel="day01_autograd/value.c", lesson="day1", env=None):
+    """Grade `text` as the learner's `rel` (bytes are written as they are); (passed, total, output)."""
+    d = tempfile.mkdtemp()
+    try:
+        os.makedirs(os.path.join(d, os.path.dirname(rel)))
+        with open(os.path.join(d, rel), "wb") as f:
+            f.write(text if isinstance(text, bytes) else text.encode())
+        p = subprocess.run(shlex.split(GRADE) + ["--pristine", d, lesson], cwd=ROOT, capture_output=True,
+                           text=True, errors="replace", timeout=300, env=dict(os.environ, **(env or {})))
+        m = re.search(r"  (\d+)/(\d+)  \(", p.stdout)
+        if m is None:
+            raise AssertionError("no total line in:\n" + p.stdout + p.stderr)
+        return int(m.group(1)), int(m.group(2)), p.stdout + p.stderr
+    finally:
+        shutil.rmtree(d)
+
+
 @unittest.skipUnless(GRADE, "run through `make test-tools`, which passes the grader command")
 class GraderRobustness(unittest.TestCase):
-    def grade_variant(self, text):
-        d = tempfile.mkdtemp()
-        try:
-            os.makedirs(os.path.join(d, "day01_autograd"))
-            with open(os.path.join(d, "day01_autograd", "value.c"), "w") as f:
-                f.write(text)
-            p = subprocess.run(shlex.split(GRADE) + ["--pristine", d, "day1"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=300)
-            m = re.search(r"Day 1 · Autograd  (\d+)/(\d+)", p.stdout)
-            self.assertIsNotNone(m, p.stdout + p.stderr)
-            return int(m.group(1)), int(m.group(2)), p.stdout
-        finally:
-            shutil.rmtree(d)
+    def grade_variant(self, text, **kw):
+        return grade_file(text, **kw)
 
     def test_reference_passes_everything(self):
         passed, total, _ = self.grade_variant(REFERENCE)
@@ -72,7 +78,7 @@ class GraderRobustness(unittest.TestCase):
                                 "    exit(0);")
         bad = bad.replace('#include <math.h>', '#include <math.h>\n#include <stdlib.h>')
         passed, total, out = self.grade_variant(bad)
-        self.assertIn("ended before checking anything", out)
+        self.assertIn("your code called exit(0)", out)
         self.assertLess(passed, total)
 
     def test_missing_function_and_global_helper_are_named(self):
@@ -85,7 +91,86 @@ class GraderRobustness(unittest.TestCase):
         self.assertIn("static", out)
 
 
+@unittest.skipUnless(GRADE, "run through `make test-tools`, which passes the grader command")
+class LearnerMistakes(unittest.TestCase):
+    """What the grader says when learner code misbehaves in ways that are not a wrong number."""
+
+    def test_exit_one_is_named(self):
+        bad = REFERENCE.replace("    return value_node(ar, VALUE_LOG, log(a->data), a, NULL);", "    exit(1);")
+        bad = bad.replace('#include <math.h>', '#include <math.h>\n#include <stdlib.h>')
+        self.assertNotEqual(bad, REFERENCE)
+        passed, total, out = grade_file(bad)
+        self.assertIn("your code called exit(1)", out)
+
+    def test_endless_printing_is_capped(self):
+        # two million lines of printf debugging: the grader keeps a bounded part
+        bad = REFERENCE.replace("#include <math.h>", "#include <math.h>\n#include <stdio.h>").replace(
+            "    return value_node(ar, VALUE_EXP, exp(a->data), a, NULL);",
+            "    for (int i = 0; i < 2000000; i++) printf(\"debug %d\\n\", i);\n    return NULL;")
+        passed, total, out = grade_file(bad)
+        self.assertIn("more bytes not kept", out)
+        self.assertLess(len(out), 400000)
+
+    def test_non_utf8_comment_and_warning(self):
+        # an EUC-KR comment on a line the compiler quotes in a warning
+        bad = REFERENCE.encode().replace(b"#include <math.h>",
+                                         b"#include <math.h>\nstatic int unused_hangul = 1; /* \xc7\xd1\xb1\xdb */")
+        passed, total, out = grade_file(bad)
+        self.assertEqual(passed, total)
+        self.assertIn("unused_hangul", out)
+
+    def test_constructor_that_exits(self):
+        bad = REFERENCE + "\n#include <stdlib.h>\n__attribute__((constructor)) static void early(void) { exit(3); }\n"
+        passed, total, out = grade_file(bad)
+        self.assertEqual(passed, 0)
+        self.assertGreater(total, 10)
+        self.assertIn("before main() (a constructor?)", out)
+
+    def test_constructor_that_loops(self):
+        bad = REFERENCE + "\n__attribute__((constructor)) static void early(void) { for (volatile int s = 1; s;) {} }\n"
+        passed, total, out = grade_file(bad, env={"LLMLAB_LIST_TIMEOUT": "3"})
+        self.assertEqual(passed, 0)
+        self.assertIn("did not start within 3 s", out)
+
+    def test_day3_fast_path_lesson(self):
+        # Day 3's reference has fast paths (and, on some builds, per-CPU clones):
+        # as the learner's file it must grade N/N, its skeleton 0/N not started
+        with open(os.path.join(ROOT, "solutions/day03_attention/attention.c"), encoding="utf-8") as f:
+            ref = f.read()
+        passed, total, out = grade_file(ref, "day03_attention/attention.c", "day3")
+        self.assertEqual(passed, total, out)
+        self.assertGreaterEqual(total, 8)
+        with open(os.path.join(ROOT, "day03_attention/attention.c"), encoding="utf-8") as f:
+            skel = f.read()
+        passed, total2, out = grade_file(skel, "day03_attention/attention.c", "day3")
+        self.assertEqual((passed, total2), (0, total), out)
+        self.assertIn("  not started", out)
+        self.assertNotIn("none of the", out)
+        self.assertNotIn("FAILED", out)
+        self.assertNotIn("CRASHED", out)
+
+
 class XmlParsing(unittest.TestCase):
+    def test_criterion_multiline_message_with_markup(self):
+        # Criterion 2.4.1 puts only the first line in CDATA
+        xml = ("<?xml version=\"1.0\"?><testsuites><testsuite name=\"s\">"
+               "<testcase name=\"m\" assertions=\"1\" status=\"FAILED\"><failure type=\"assert\" "
+               "message=\"1 assertion(s) failed.\"><![CDATA[t.c:6: chat_encode: decoding gives]]>&#10;"
+               "        <|user|>What is 2 & 3?&#10;        hint: x\x01&#10;</failure></testcase>"
+               "</testsuite></testsuites>")
+        with tempfile.NamedTemporaryFile("wb", suffix=".xml", delete=False) as f:
+            f.write(xml.encode().replace(b"hint: x", b"hint: x\xff"))
+        try:
+            r = grade.parse_xml(f.name)
+        finally:
+            os.remove(f.name)
+        self.assertEqual(grade.clean_message(r[("s", "m")][2]),
+                         ["chat_encode: decoding gives", "<|user|>What is 2 & 3?", "hint: x\ufffd?"])
+
+    def test_harness_prefix_is_dropped(self):
+        self.assertEqual(grade.clean_message("common/testing.h:88: value_mul: expected 1"),
+                         ["value_mul: expected 1"])
+
     def test_messages_and_kinds(self):
         xml = """<?xml version="1.0"?><testsuites><testsuite name="s">
 <testcase name="a" assertions="1" status="PASSED"></testcase>
