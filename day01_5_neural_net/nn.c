@@ -83,12 +83,15 @@ Value *activation_apply(Arena *tape, Value *z, Activation act) {
 
 Value *neuron_forward(const Neuron *n, Arena *tape, Value *const *x) {
     /* TODO(day1.5): start from the bias, add w[i] * x[i] for every input, then
-       apply the neuron's activation with activation_apply(). */
+       apply the neuron's own activation, n->act, with activation_apply(). Use
+       the Values n->b, n->w[i] and x[i] themselves: a new leaf holding a copy
+       of a number cuts the graph, and that parameter gets no gradient. */
     TODO_UNIMPLEMENTED();
 }
 
 void layer_forward(const Layer *l, Arena *tape, Value *const *x, Value **out) {
-    /* TODO(day1.5): out[j] is neuron j's output on the same input x. */
+    /* TODO(day1.5): for each of the layer's l->nout neurons, out[j] is neuron
+       j's output on the same input x. */
     TODO_UNIMPLEMENTED();
 }
 
@@ -116,12 +119,14 @@ Value *loss_bce_logits(Arena *tape, Value *const *logit, const double *target, i
 }
 
 Value *loss_hinge(Arena *tape, Value *const *score, const double *label_pm1, int n) {
-    /* TODO(day1.5): the mean over examples of relu(1 - y*s). */
+    /* TODO(day1.5): the mean over the n examples of relu(1 - y*s), with a leaf
+       for each label y and value_relu for the max(0, .). */
     TODO_UNIMPLEMENTED();
 }
 
 Value *loss_l2(Arena *tape, Value *const *params, size_t n, double alpha) {
-    /* TODO(day1.5): alpha times the sum of every parameter squared. */
+    /* TODO(day1.5): alpha times the sum (not the mean) of every parameter
+       squared. */
     TODO_UNIMPLEMENTED();
 }
 

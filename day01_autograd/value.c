@@ -94,43 +94,51 @@ Value *value_div(Arena *ar, Value *a, Value *b) {
 
 /* out = a + b */
 static void add_backward(Value *out) {
-    /* TODO(day1): d(a+b)/da = 1 and d(a+b)/db = 1. */
+    /* TODO(day1): d(a+b)/da = 1 and d(a+b)/db = 1: add 1 * out->grad to the grad
+       of each input, out->in[0] and out->in[1] (+=, never =). */
     TODO_UNIMPLEMENTED();
 }
 
 /* out = a * b */
 static void mul_backward(Value *out) {
-    /* TODO(day1): d(a*b)/da = b and d(a*b)/db = a (use the inputs' data). */
+    /* TODO(day1): d(a*b)/da = b and d(a*b)/db = a (use the inputs' data). Add each,
+       times out->grad, to the grad of its input (a = out->in[0], b = out->in[1]).
+       In a*a both are the same Value, which then gets both terms. */
     TODO_UNIMPLEMENTED();
 }
 
 /* out = a ^ k */
 static void pow_backward(Value *out) {
-    /* TODO(day1): d(a^k)/da = k * a^(k-1); k is out->exponent. */
+    /* TODO(day1): d(a^k)/da = k * a^(k-1); k is out->exponent, a is out->in[0].
+       Add it, times out->grad, to a's grad. */
     TODO_UNIMPLEMENTED();
 }
 
 /* out = e ^ a */
 static void exp_backward(Value *out) {
-    /* TODO(day1): d(e^a)/da = e^a, which is already computed: out->data. */
+    /* TODO(day1): d(e^a)/da = e^a, which is already computed: out->data. Add it,
+       times out->grad, to the input's grad. */
     TODO_UNIMPLEMENTED();
 }
 
 /* out = ln a */
 static void log_backward(Value *out) {
-    /* TODO(day1): d(ln a)/da = 1 / a. */
+    /* TODO(day1): d(ln a)/da = 1 / a, where a is the input's data (out->in[0]),
+       not the output's. Add it, times out->grad, to the input's grad. */
     TODO_UNIMPLEMENTED();
 }
 
 /* out = tanh a */
 static void tanh_backward(Value *out) {
-    /* TODO(day1): d(tanh a)/da = 1 - tanh(a)^2, and tanh(a) is out->data. */
+    /* TODO(day1): d(tanh a)/da = 1 - tanh(a)^2, and tanh(a) is out->data. Add it,
+       times out->grad, to the input's grad. */
     TODO_UNIMPLEMENTED();
 }
 
 /* out = max(0, a) */
 static void relu_backward(Value *out) {
-    /* TODO(day1): the slope is 1 where a > 0 and 0 elsewhere (0 at a = 0 too, as PyTorch). */
+    /* TODO(day1): the slope is 1 where a > 0 and 0 elsewhere, at a = 0 too (as in
+       PyTorch): only when the input's data is > 0, add out->grad to its grad. */
     TODO_UNIMPLEMENTED();
 }
 
@@ -154,13 +162,16 @@ Value **value_topo_sort(Arena *ar, Value *root, size_t *count) {
     /* TODO(day1): depth-first search from root. Put a node in the output only
        after all of its inputs are in it (post-order), and use `visited` so each
        node goes in once. Reset every `visited` to 0 before returning. A
-       recursive helper (a static function you add) is the natural way. */
+       recursive helper (a static function you add) is the natural way. The
+       returned array comes from the arena (arena_alloc): count the nodes in a
+       first pass, or grow the array as you go. */
     TODO_UNIMPLEMENTED();
 }
 
 void value_backward(Arena *ar, Value *root) {
-    /* TODO(day1): sort the graph, set root's grad to 1 (d root / d root), then
-       call value_backward_step on every node from the last (root) to the first. */
+    /* TODO(day1): sort the graph, set root's grad to 1 (d root / d root: set it,
+       whatever it held), then call value_backward_step on every node of the
+       order from the last (root) to the first. */
     TODO_UNIMPLEMENTED();
 }
 

@@ -43,7 +43,11 @@ def write_fixture(path, arrays):
 
 def day01_expressions():
     """Each expression: its inputs (name -> value) and a function of them.
-    Keep in sync with EXPRESSIONS in day01_autograd/tests/test_value.c."""
+    Keep in sync with EXPRESSIONS in day01_autograd/tests/test_value.c, which
+    builds the same formulas from these inputs and prints the formula and the
+    inputs in its messages. Inputs stay away from relu's corner at 0, except in
+    relu_corner, which is there for it (the C test checks that one against
+    PyTorch only: a finite difference at a corner sees half the slope)."""
     def neuron(v):  # one tanh neuron with two inputs
         return torch.tanh(v["w1"] * v["x1"] + v["w2"] * v["x2"] + v["b"])
 
@@ -64,12 +68,17 @@ def day01_expressions():
         t = v["t"]
         return -(t * torch.log(p) + (1 - t) * torch.log(1 - p))
 
+    def relu_corner(v):  # a*b is exactly 0: PyTorch takes relu's slope there as 0
+        a, b, c = v["a"], v["b"], v["c"]
+        return torch.relu(a * b) * c + torch.relu(c - a)
+
     return [
         ("neuron", {"x1": 0.5, "x2": -1.5, "w1": 0.8, "w2": -0.3, "b": 0.1}, neuron),
         ("softplus_mix", {"a": 1.2, "b": -0.7, "c": 2.5}, softplus_mix),
         ("reuse", {"a": 0.9, "b": -0.4}, reuse),
         ("dead_relu", {"a": 1.0, "b": 3.0, "c": 2.0}, dead_relu),
         ("bce", {"w": -1.3, "x": 0.7, "b": 0.25, "t": 1.0}, bce),
+        ("relu_corner", {"a": 0.0, "b": 1.5, "c": 2.0}, relu_corner),
     ]
 
 
@@ -123,8 +132,9 @@ def day01_5():
     bce.backward()
     arrays += [("bce.z", z.detach()), ("bce.t", t), ("bce.loss", bce.detach()), ("bce.grad", z.grad)]
 
-    s_ = torch.tensor([2.0, 0.3, -0.4, -1.5, 0.99], requires_grad=True)
-    y = torch.tensor([1.0, 1.0, 1.0, -1.0, -1.0])
+    # the last score sits exactly on the margin (1 - y*s = 0): relu's slope there is 0
+    s_ = torch.tensor([2.0, 0.3, -0.4, -1.5, 0.99, 1.0], requires_grad=True)
+    y = torch.tensor([1.0, 1.0, 1.0, -1.0, -1.0, 1.0])
     hinge = torch.relu(1 - y * s_).mean()
     hinge.backward()
     arrays += [("hinge.s", s_.detach()), ("hinge.y", y), ("hinge.loss", hinge.detach()), ("hinge.grad", s_.grad)]

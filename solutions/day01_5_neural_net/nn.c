@@ -88,7 +88,9 @@ Value *activation_apply(Arena *tape, Value *z, Activation act) {
 
 Value *neuron_forward(const Neuron *n, Arena *tape, Value *const *x) {
     /* TODO(day1.5): start from the bias, add w[i] * x[i] for every input, then
-       apply the neuron's activation with activation_apply(). */
+       apply the neuron's own activation, n->act, with activation_apply(). Use
+       the Values n->b, n->w[i] and x[i] themselves: a new leaf holding a copy
+       of a number cuts the graph, and that parameter gets no gradient. */
     /* BEGIN SOLUTION */
     Value *sum = n->b;
     for (int i = 0; i < n->nin; i++) sum = value_add(tape, sum, value_mul(tape, n->w[i], x[i]));
@@ -97,7 +99,8 @@ Value *neuron_forward(const Neuron *n, Arena *tape, Value *const *x) {
 }
 
 void layer_forward(const Layer *l, Arena *tape, Value *const *x, Value **out) {
-    /* TODO(day1.5): out[j] is neuron j's output on the same input x. */
+    /* TODO(day1.5): for each of the layer's l->nout neurons, out[j] is neuron
+       j's output on the same input x. */
     /* BEGIN SOLUTION */
     for (int j = 0; j < l->nout; j++) out[j] = neuron_forward(&l->neurons[j], tape, x);
     /* END SOLUTION */
@@ -154,7 +157,8 @@ Value *loss_bce_logits(Arena *tape, Value *const *logit, const double *target, i
 }
 
 Value *loss_hinge(Arena *tape, Value *const *score, const double *label_pm1, int n) {
-    /* TODO(day1.5): the mean over examples of relu(1 - y*s). */
+    /* TODO(day1.5): the mean over the n examples of relu(1 - y*s), with a leaf
+       for each label y and value_relu for the max(0, .). */
     /* BEGIN SOLUTION */
     Value *sum = value_new(tape, 0.0, NULL), *one = value_new(tape, 1.0, NULL);
     for (int i = 0; i < n; i++) {
@@ -166,7 +170,8 @@ Value *loss_hinge(Arena *tape, Value *const *score, const double *label_pm1, int
 }
 
 Value *loss_l2(Arena *tape, Value *const *params, size_t n, double alpha) {
-    /* TODO(day1.5): alpha times the sum of every parameter squared. */
+    /* TODO(day1.5): alpha times the sum (not the mean) of every parameter
+       squared. */
     /* BEGIN SOLUTION */
     Value *sum = value_new(tape, 0.0, NULL);
     for (size_t i = 0; i < n; i++) sum = value_add(tape, sum, value_mul(tape, params[i], params[i]));
