@@ -368,6 +368,17 @@ def day05():
         arrays += [(f"clip.{name}.grad", w.grad.clone())]
         norm = torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)
         arrays += [(f"clip.{name}.norm", norm.reshape(1)), (f"clip.{name}.clipped", w.grad.clone())]
+    # AdamW on gradients of about 1e-7, where sqrt(v) is near eps = 1e-8: two steps from a fresh
+    # state, same hyperparameters. eps inside the square root would shrink these steps a thousandfold.
+    p0 = torch.randn(n, generator=g, dtype=torch.float32)
+    grads = [torch.randn(n, generator=g, dtype=torch.float32) * 1e-7 for _ in range(2)]
+    p = p0.clone().requires_grad_()
+    opt = torch.optim.AdamW([p], lr=lr, betas=(0.9, 0.95), eps=1e-8, weight_decay=wd)
+    arrays += [("adamw.tiny.param0", p0)]
+    for k in range(2):
+        p.grad = grads[k].clone()
+        opt.step()
+        arrays += [(f"adamw.tiny.{k}.grad", grads[k]), (f"adamw.tiny.{k}.param", p.detach().clone())]
     write_fixture(os.path.join(ROOT, "day05_tokenizer/tests/fixtures/optim.bin"), arrays)
 
 
