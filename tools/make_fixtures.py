@@ -378,6 +378,17 @@ def day05():
         arrays += [(f"clip.{name}.grad", w.grad.clone())]
         norm = torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)
         arrays += [(f"clip.{name}.norm", norm.reshape(1)), (f"clip.{name}.clipped", w.grad.clone())]
+    # AdamW on gradients of about 1e-7, where sqrt(v) is near eps = 1e-8: two steps from a fresh
+    # state, same hyperparameters. eps inside the square root would shrink these steps a thousandfold.
+    p0 = torch.randn(n, generator=g, dtype=torch.float32)
+    grads = [torch.randn(n, generator=g, dtype=torch.float32) * 1e-7 for _ in range(2)]
+    p = p0.clone().requires_grad_()
+    opt = torch.optim.AdamW([p], lr=lr, betas=(0.9, 0.95), eps=1e-8, weight_decay=wd)
+    arrays += [("adamw.tiny.param0", p0)]
+    for k in range(2):
+        p.grad = grads[k].clone()
+        opt.step()
+        arrays += [(f"adamw.tiny.{k}.grad", grads[k]), (f"adamw.tiny.{k}.param", p.detach().clone())]
     write_fixture(os.path.join(ROOT, "day05_tokenizer/tests/fixtures/optim.bin"), arrays)
 
 
@@ -403,10 +414,20 @@ def week2():
     targets = torch.randint(0, V, (B, T), generator=g)
     arrays += [("tokens", tokens), ("targets", targets)]
     logits = gpt_torch.forward(P, tokens, NH)
+    logits.retain_grad()
     loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
     loss.backward()
     arrays += [("logits", logits.detach()), ("loss", loss.detach().reshape(1))]
     arrays += [(f"grad.{name}", P[name].grad) for name, _ in gpt_torch.param_shapes(V, CTX, L, C)]
+    # wte is used twice (tied): its gradient is the head's part plus the embedding's. The head's
+    # part is dlogits^T @ lnf, where lnf (the final LayerNorm's output) is recovered exactly from
+    # logits = lnf @ wte^T (wte has full column rank, V > C). The C test uses the two parts to say
+    # which one a wrong gradient lost.
+    wte = P["wte"].detach()
+    lnf = torch.linalg.lstsq(wte, logits.detach().reshape(-1, V).T).solution.T      # (B*T, C)
+    assert torch.allclose(lnf @ wte.T, logits.detach().reshape(-1, V), atol=1e-9)
+    head = logits.grad.reshape(-1, V).T @ lnf
+    arrays += [("grad.wte.head", head), ("grad.wte.embed", P["wte"].grad - head)]
     # ten AdamW steps on the same batch, in float32 like the C model
     Q = {k: v.detach().float().clone().requires_grad_() for k, v in P.items()}
     opt = torch.optim.AdamW([{"params": [Q[k] for k in Q if k in gpt_torch.DECAYED], "weight_decay": 0.1},

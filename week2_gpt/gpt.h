@@ -93,7 +93,9 @@ typedef struct GptActs {
 typedef struct GptCache {
     int len;            /**< positions cached so far (0 .. ctx) */
     float *qkv;         /**< (L, ctx, 3C) */
-    float *x, *buf, *att, *h4;  /**< one position's scratch: (C) (3C) (ctx) (4C) */
+    /** One position's scratch: x (C) the residual stream, buf (4C), att (ctx), h4 (4C). buf has room
+     *  for 4C so that the attention output can sit at buf + 3C while a projection writes buf. */
+    float *x, *buf, *att, *h4;
     float *logits;      /**< (V) the last step's logits */
 } GptCache;
 

@@ -30,7 +30,8 @@ int top_k_filter(float *probs, int V, int k, ProbIndex *scratch) {
 int top_p_filter(float *probs, int V, float p, ProbIndex *scratch) {
     /* TODO(week2): if p >= 1 keep all. Else sort like top_k_filter, walk the
      * sorted entries adding up their probabilities, and keep entries until the
-     * sum reaches p (keep the one that reaches it); zero the rest, renormalise. */
+     * sum reaches p (keep the one that reaches it; a sum equal to p has reached
+     * it, so add while sum < p); zero the rest, renormalise. */
     TODO_UNIMPLEMENTED();
 }
 

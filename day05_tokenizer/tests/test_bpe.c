@@ -41,43 +41,72 @@ static const char *shown(const uint8_t *s, size_t n) {
 /* ---- UTF-8 ---- */
 
 Test(utf8_decode, valid_characters_of_one_to_four_bytes) {
-    static const struct { const char *s; int32_t cp; int len; } cases[] = {
-        {"A", 'A', 1}, {"\x7F", 0x7F, 1}, {"\xC3\xA9", 0xE9, 2},          /* é */
-        {"\xED\x95\x9C", 0xD55C, 3},                                       /* 한 */
-        {"\xF0\x9F\x99\x82", 0x1F642, 4},                                 /* 🙂 */
-        {"\xF4\x8F\xBF\xBF", 0x10FFFF, 4},                                 /* the last code point */
+    static const struct { const char *s; int32_t cp; int len; const char *hint; } cases[] = {
+        {"A", 'A', 1, "a byte below 0x80 is itself"},
+        {"\x7F", 0x7F, 1, "0x7F is the last 1-byte character"},
+        {"\xC3\xA9", 0xE9, 2, "110xxxxx: 2 bytes; keep b & 0x1F, then v = (v << 6) | (b & 0x3F)"},   /* é */
+        {"\xC2\x80", 0x80, 2, "U+0080 is the smallest 2-byte value: reject only v < 0x80"},
+        {"\xDF\xBF", 0x7FF, 2, "U+07FF is the largest 2-byte value"},
+        {"\xE0\xA0\x80", 0x800, 3, "U+0800 is the smallest 3-byte value: reject only v < 0x800"},
+        {"\xED\x95\x9C", 0xD55C, 3, "1110xxxx: 3 bytes; keep b & 0x0F"},                            /* 한 */
+        {"\xED\x9F\xBF", 0xD7FF, 3, "U+D7FF is just below the surrogates (U+D800..U+DFFF): valid"},
+        {"\xEE\x80\x80", 0xE000, 3, "U+E000 is just above the surrogates (U+D800..U+DFFF): valid"},
+        {"\xEF\xBF\xBF", 0xFFFF, 3, "U+FFFF is the largest 3-byte value"},
+        {"\xF0\x90\x80\x80", 0x10000, 4, "U+10000 is the smallest 4-byte value: reject only v < 0x10000"},
+        {"\xF0\x9F\x99\x82", 0x1F642, 4, "11110xxx: 4 bytes; keep b & 0x07"},                      /* 🙂 */
+        {"\xF4\x8F\xBF\xBF", 0x10FFFF, 4, "U+10FFFF is the last code point: reject only v > 0x10FFFF"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int32_t cp = -7;
-        int len = utf8_decode(u8(cases[i].s), strlen(cases[i].s), &cp);
-        cr_assert(len == cases[i].len && cp == cases[i].cp,
-                  "utf8_decode(\"%s\"): expected U+%04X in %d bytes, got %d (0x%X) in %d bytes\n"
-                  "  hint: the lead byte says the length (0xxxxxxx, 110xxxxx, 1110xxxx, 11110xxx); each "
-                  "following byte adds its low 6 bits: v = (v << 6) | (b & 0x3F)",
-                  shown(u8(cases[i].s), strlen(cases[i].s)), cases[i].cp, cases[i].len, cp, cp, len);
+        size_t n = strlen(cases[i].s);
+        for (int more = 0; more < 2; more++) {      /* the character ends the text, or text follows */
+            uint8_t buf[8];
+            memcpy(buf, cases[i].s, n);
+            buf[n] = 'x';
+            int32_t cp = -7;
+            int len = utf8_decode(buf, n + (size_t)more, &cp);
+            cr_assert(len == cases[i].len && cp == cases[i].cp,
+                      "utf8_decode(\"%s\", n = %zu): expected U+%04X in %d bytes, got %d (0x%X) in %d bytes\n"
+                      "  hint: %s%s",
+                      shown(buf, n + (size_t)more), n + (size_t)more, cases[i].cp, cases[i].len, cp, cp, len,
+                      cases[i].hint,
+                      more ? "" : " (here the character ends exactly at n: a length equal to n still fits)");
+        }
     }
 }
 
 Test(utf8_decode, invalid_sequences_are_one_byte_of_minus_one) {
+    /* n counts the bytes the function may read; the bytes after n in the
+     * string are valid continuations, so reading past n is caught. */
     static const struct { const char *s; size_t n; const char *why; } cases[] = {
-        {"\x80", 1, "a continuation byte cannot start a character"},
-        {"\xC3", 1, "a 2-byte lead with no second byte (the text ends)"},
-        {"\xC3\x41", 2, "the second byte is not 10xxxxxx"},
+        {"\x80", 1, "a continuation byte (10xxxxxx) cannot start a character"},
+        {"\xC3\xA9", 1, "truncated: a 2-byte lead with n = 1 (the byte after n is not yours to read: check the "
+                        "length against n before reading on)"},
+        {"\xE2\x82\xAC", 2, "truncated: a 3-byte lead with n = 2 (check the length against n first)"},
+        {"\xF0\x9F\x99\x82", 3, "truncated: a 4-byte lead with n = 3 (check the length against n first)"},
+        {"\xC3\x41", 2, "the second byte 0x41 is not 10xxxxxx"},
+        {"\xC3\xC3", 2, "the second byte 0xC3 = 11000011 is a lead byte, not 10xxxxxx: test the top two bits "
+                        "((b & 0xC0) == 0x80)"},
         {"\xC0\x80", 2, "overlong: 0 fits in one byte"},
+        {"\xC1\xBF", 2, "overlong: U+007F fits in one byte (2-byte values start at 0x80)"},
         {"\xE0\x80\xAF", 3, "overlong: '/' written in 3 bytes"},
+        {"\xE0\x9F\xBF", 3, "overlong: U+07FF fits in 2 bytes (3-byte values start at 0x800)"},
+        {"\xF0\x8F\xBF\xBF", 4, "overlong: U+FFFF fits in 3 bytes (4-byte values start at 0x10000)"},
         {"\xED\xA0\x80", 3, "a surrogate (U+D800) is not a character"},
+        {"\xED\xBF\xBF", 3, "a surrogate (U+DFFF, the last one) is not a character"},
         {"\xF4\x90\x80\x80", 4, "above U+10FFFF"},
         {"\xF8\x88\x80\x80\x80", 5, "11111xxx is no lead byte"},
+        {"\xFC\x80\x80\x80", 4, "0xFC = 11111100 is no lead byte, even with three continuation bytes after it: "
+                                "a 4-byte lead is (b & 0xF8) == 0xF0"},
         {"\xFF", 1, "0xFF never appears in UTF-8"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int32_t cp = 42;
         int len = utf8_decode(u8(cases[i].s), cases[i].n, &cp);
         cr_assert(len == 1 && cp == -1,
-                  "utf8_decode(\"%s\"): expected an invalid byte (length 1, cp -1), got length %d, cp %d\n"
+                  "utf8_decode(\"%s\", n = %zu): expected an invalid byte (length 1, cp -1), got length %d, cp %d\n"
                   "  why it is invalid: %s\n  hint: check n before reading, then the continuation bytes, "
                   "then the value's range for its length",
-                  shown(u8(cases[i].s), cases[i].n), len, cp, cases[i].why);
+                  shown(u8(cases[i].s), cases[i].n), cases[i].n, len, cp, cases[i].why);
     }
 }
 
@@ -104,7 +133,8 @@ static const char *split(const char *text, size_t n) {
 Test(pretok_next, words_numbers_punctuation_and_spaces) {
     static const struct { const char *in, *want, *hint; } cases[] = {
         {"Hello, world!", "Hello|,| world|!", "a space before a word belongs to the word"},
-        {"It costs 42 dollars...", "It| costs| 42| dollars|...", "digits form their own runs"},
+        {"It costs 42 dollars...", "It| costs| 42| dollars|...",
+         "digits form their own runs, and the space before them joins them"},
         {"a   b", "a|  | b", "a run of spaces gives its last space to the next word"},
         {"end.\n\nNext", "end|.|\n\n|Next", "newlines are spaces but never join a word"},
         {" lead", " lead", "a single space at the start joins the word"},
@@ -115,8 +145,31 @@ Test(pretok_next, words_numbers_punctuation_and_spaces) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *got = split(cases[i].in, strlen(cases[i].in));
         cr_assert(strcmp(got, cases[i].want) == 0,
-                  "chunks of \"%s\": expected \"%s\", got \"%s\" (| marks a boundary)\n  hint: %s",
+                  "pretok_next: chunks of \"%s\": expected \"%s\", got \"%s\" (| marks a boundary)\n  hint: %s",
                   cases[i].in, cases[i].want, got, cases[i].hint);
+    }
+}
+
+Test(pretok_next, a_space_joins_the_run_after_it_whatever_its_class) {
+    /* The space goes with what follows it, so " 42" and " ..." are chunks
+     * like " the": a space is never encoded apart from its text when one
+     * plain space precedes it. */
+    static const struct { const char *in, *want, *hint; } cases[] = {
+        {"go 42", "go| 42", "a space before digits joins the digits: \" 42\""},
+        {"wait ...", "wait| ...", "a space before punctuation joins it: \" ...\""},
+        {"hi \xF0\x9F\x99\x82", "hi| \xF0\x9F\x99\x82", "a space before an emoji (punctuation class) joins it"},
+        {"x \xEC\x84\xB8", "x| \xEC\x84\xB8", "a space before a Hangul letter joins it"},
+        {"a  b", "a| | b", "two spaces: the first stays alone, the last joins b"},
+        {"a \n", "a| \n", "a space before a newline is a run of spaces, not part of a word"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = split(cases[i].in, strlen(cases[i].in));
+        cr_assert(strcmp(got, cases[i].want) == 0,
+                  "pretok_next: chunks of \"%s\": expected \"%s\", got \"%s\" (| marks a boundary)\n"
+                  "  hint: %s. When the character at pos is a plain space and the next character is not a "
+                  "space (any other class), step over the space and take the class of the next character",
+                  shown(u8(cases[i].in), strlen(cases[i].in)), cases[i].want, shown(u8(got), strlen(got)),
+                  cases[i].hint);
     }
 }
 
@@ -131,7 +184,8 @@ Test(pretok_next, other_scripts_emoji_and_invalid_bytes) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *got = split(cases[i].in, strlen(cases[i].in));
-        cr_assert(strcmp(got, cases[i].want) == 0, "chunks of \"%s\": expected \"%s\", got \"%s\"\n  hint: %s",
+        cr_assert(strcmp(got, cases[i].want) == 0,
+                  "pretok_next: chunks of \"%s\": expected \"%s\", got \"%s\"\n  hint: %s",
                   cases[i].in, cases[i].want, got, cases[i].hint);
     }
 }
@@ -186,25 +240,38 @@ static BpeWords make_words(const char *const *texts, const int64_t *counts, int 
 }
 
 Test(bpe_count_pairs, counts_every_adjacent_pair_times_the_word_count) {
-    const char *texts[] = {"aaab", "ab", "b"};
-    int64_t counts[] = {2, 3, 7};
-    BpeWords w = make_words(texts, counts, 3);
+    const char *texts[] = {"aaab", "ab", "b", "zzzz"};
+    int64_t counts[] = {2, 3, 7, 1};
+    BpeWords w = make_words(texts, counts, 4);
     int stride = 256;
     int32_t *table = calloc((size_t)stride * stride, sizeof *table);
+    /* The table already holds counts: the function adds to them. */
+    for (int i = 0; i < stride * stride; i++)
+        table[i] = 100 + i % 7;
+#define HELD(a, b) (100 + ((a) * stride + (b)) % 7)
     bpe_count_pairs(&w, table, stride, +1);
-    cr_assert(table['a' * stride + 'a'] == 4,
-              "pair (a, a) in \"aaab\" x2: expected 4, got %d\n  hint: overlapping pairs count each time: "
-              "aaab has (a,a) at positions 0 and 1", table['a' * stride + 'a']);
-    cr_assert(table['a' * stride + 'b'] == 5,
-              "pair (a, b) in \"aaab\" x2 and \"ab\" x3: expected 5, got %d\n  hint: add the word's count, "
-              "not 1", table['a' * stride + 'b']);
-    cr_assert(table['b' * stride + 'a'] == 0, "pair (b, a) never occurs, got %d\n  hint: pairs are (ids[j], "
-                                              "ids[j + 1]) inside one word only", table['b' * stride + 'a']);
+    int ab = table['a' * stride + 'b'] - HELD('a', 'b');
+    cr_assert(table['a' * stride + 'b'] >= HELD('a', 'b'),
+              "bpe_count_pairs: pair (a, b) held %d before the call and %d after it: the count was assigned\n"
+              "  hint: add (+=) to counts[...], never assign (=): the table is shared by all words and all pairs, "
+              "and it may hold counts already", HELD('a', 'b'), table['a' * stride + 'b']);
+    cr_assert(ab == 5, "bpe_count_pairs: pair (a, b) in \"aaab\" x2 and \"ab\" x3: expected +5, got %+d\n"
+                       "  hint: add the word's count (count[k]), not 1, for every position of the pair", ab);
+    int aa = table['a' * stride + 'a'] - HELD('a', 'a'), zz = table['z' * stride + 'z'] - HELD('z', 'z');
+    cr_assert(aa == 4 && zz == 3,
+              "bpe_count_pairs: pair (a, a) in \"aaab\" x2: expected +4, got %+d; pair (z, z) in \"zzzz\" x1: expected "
+              "+3, got %+d\n  hint: overlapping pairs count each time: aaab has (a, a) at positions 0 and 1, zzzz "
+              "has (z, z) at 0, 1 and 2; step j by one, never skip after a match", aa, zz);
+    cr_assert(table['b' * stride + 'a'] == HELD('b', 'a'),
+              "bpe_count_pairs: pair (b, a) never occurs, but it changed by %+d\n  hint: pairs are (ids[j], "
+              "ids[j + 1]) inside one word only", table['b' * stride + 'a'] - HELD('b', 'a'));
     bpe_count_pairs(&w, table, stride, -1);
     for (int i = 0; i < stride * stride; i++)
-        cr_assert(table[i] == 0, "after counting with sign +1 then -1 the table must be all zero; "
-                                 "pair (%d, %d) is %d\n  hint: multiply the count by sign",
-                  i / stride, i % stride, table[i]);
+        cr_assert(table[i] == HELD(i / stride, i % stride),
+                  "bpe_count_pairs: after counting with sign +1 then -1 the table must hold what it held before; "
+                  "pair (%d, %d) is %d, was %d\n  hint: multiply the count by sign", i / stride, i % stride,
+                  table[i], HELD(i / stride, i % stride));
+#undef HELD
     free(table);
     bpe_words_free(&w);
 }
@@ -219,18 +286,21 @@ Test(bpe_best_pair, highest_count_then_smallest_ids) {
     int64_t c = -1;
     BpeMerge m = bpe_best_pair(&w, table, stride, &c);
     cr_assert(m.left == 'a' && m.right == 'b' && c == 1,
-              "all four pairs occur once: expected (a, b) = (97, 98) with count 1, got (%d, %d) with %lld\n"
+              "bpe_best_pair: all four pairs occur once: expected (a, b) = (97, 98) with count 1, got (%d, %d) "
+              "with %lld\n"
               "  hint: the tie rule: same count -> the smaller left id wins, then the smaller right id",
               m.left, m.right, (long long)c);
     table['c' * stride + 'd'] += 5;             /* now (c, d) is the most frequent */
     m = bpe_best_pair(&w, table, stride, &c);
     cr_assert(m.left == 'c' && m.right == 'd' && c == 6,
-              "expected (c, d) with count 6, got (%d, %d) with %lld\n  hint: a higher count beats any tie rule",
+              "bpe_best_pair: expected (c, d) with count 6, got (%d, %d) with %lld\n"
+              "  hint: a higher count beats any tie rule",
               m.left, m.right, (long long)c);
     table['c' * stride + 'a'] += 5;             /* a tie on the left id: c a (99,97) beats c d (99,100) */
     m = bpe_best_pair(&w, table, stride, &c);
-    cr_assert(m.left == 'c' && m.right == 'a', "(c, a) and (c, d) both have 6: expected (c, a), got (%d, %d)\n"
-                                               "  hint: equal left ids -> the smaller right id", m.left, m.right);
+    cr_assert(m.left == 'c' && m.right == 'a',
+              "bpe_best_pair: (c, a) and (c, d) both have 6: expected (c, a), got (%d, %d)\n"
+              "  hint: equal left ids -> the smaller right id", m.left, m.right);
     free(table);
     bpe_words_free(&w);
 
@@ -239,8 +309,8 @@ Test(bpe_best_pair, highest_count_then_smallest_ids) {
     int32_t zero[1] = {0};
     m = bpe_best_pair(&lone, zero, 1, &c);
     cr_assert(m.left == -1 && m.right == -1 && c == 0,
-              "words of one token have no pairs: expected (-1, -1) and count 0, got (%d, %d), %lld", m.left,
-              m.right, (long long)c);
+              "bpe_best_pair: words of one token have no pairs: expected (-1, -1) and count 0, got (%d, %d), %lld",
+              m.left, m.right, (long long)c);
     bpe_words_free(&lone);
 }
 
@@ -250,22 +320,22 @@ Test(bpe_merge_pair, left_to_right_without_overlaps) {
     int32_t aaa[] = {1, 1, 1}, want_aaa[] = {9, 1};
     int n = bpe_merge_pair(aaa, 3, (BpeMerge){1, 1}, 9);
     cr_assert(n == 2 && ids_equal(aaa, want_aaa, 2),
-              "[1 1 1] merging (1, 1) -> 9: expected [9 1], got length %d [%d %d ...]\n"
+              "bpe_merge_pair: [1 1 1] merging (1, 1) -> 9: expected [9 1], got length %d [%d %d ...]\n"
               "  hint: after a merge, skip both tokens (i += 2), so the second 1 is not used twice", n, aaa[0],
               aaa[1]);
     int32_t abab[] = {1, 2, 1, 2, 3}, want_abab[] = {7, 7, 3};
     n = bpe_merge_pair(abab, 5, (BpeMerge){1, 2}, 7);
     cr_assert(n == 3 && ids_equal(abab, want_abab, 3),
-              "[1 2 1 2 3] merging (1, 2) -> 7: expected [7 7 3], got length %d [%d %d %d]", n, abab[0], abab[1],
-              abab[2]);
+              "bpe_merge_pair: [1 2 1 2 3] merging (1, 2) -> 7: expected [7 7 3], got length %d [%d %d %d]", n,
+              abab[0], abab[1], abab[2]);
     int32_t none[] = {2, 1, 3}, want_none[] = {2, 1, 3};
     n = bpe_merge_pair(none, 3, (BpeMerge){1, 2}, 7);
-    cr_assert(n == 3 && ids_equal(none, want_none, 3), "[2 1 3] has no (1, 2): expected it unchanged, got "
-                                                       "length %d", n);
+    cr_assert(n == 3 && ids_equal(none, want_none, 3),
+              "bpe_merge_pair: [2 1 3] has no (1, 2): expected it unchanged, got length %d", n);
     int32_t last[] = {5, 1}, want_last[] = {5, 1};
     n = bpe_merge_pair(last, 2, (BpeMerge){1, 2}, 7);
     cr_assert(n == 2 && ids_equal(last, want_last, 2),
-              "[5 1] merging (1, 2): expected [5 1], got length %d\n  hint: do not read past the end: "
+              "bpe_merge_pair: [5 1] merging (1, 2): expected [5 1], got length %d\n  hint: do not read past the end: "
               "check i + 1 < n before ids[i + 1]", n);
 }
 
@@ -276,17 +346,19 @@ Test(bpe_train_simple, the_wikipedia_example) {
     BpeWords w = make_words(texts, counts, 1);
     BpeMerge m[5];
     int made = bpe_train_simple(&w, 3, m);
-    cr_assert(made == 3, "expected 3 merges, got %d", made);
-    cr_assert(m[0].left == 'a' && m[0].right == 'a', "merge 0: expected (a, a), got (%d, %d)\n  hint: aa occurs "
-                                                     "4 times (overlaps count), ab twice", m[0].left, m[0].right);
-    cr_assert(m[1].left == 'a' && m[1].right == 'b', "merge 1: expected (a, b) = (97, 98), got (%d, %d)",
-              m[1].left, m[1].right);
+    cr_assert(made == 3, "bpe_train_simple on aaabdaaabac, 3 merges asked: expected 3 made, got %d", made);
+    cr_assert(m[0].left == 'a' && m[0].right == 'a',
+              "bpe_train_simple: merge 0: expected (a, a), got (%d, %d)\n"
+              "  hint: aa occurs 4 times (overlaps count), ab twice", m[0].left, m[0].right);
+    cr_assert(m[1].left == 'a' && m[1].right == 'b',
+              "bpe_train_simple: merge 1: expected (a, b) = (97, 98), got (%d, %d)", m[1].left, m[1].right);
     cr_assert(m[2].left == 256 && m[2].right == 257,
-              "merge 2: expected (256, 257) (Z Y -> X), got (%d, %d)\n  hint: merge i creates token 256 + i, and "
-              "the words must be rewritten after each merge", m[2].left, m[2].right);
+              "bpe_train_simple: merge 2: expected (256, 257) (Z Y -> X), got (%d, %d)\n"
+              "  hint: merge i creates token 256 + i, and the words must be rewritten after each merge", m[2].left,
+              m[2].right);
     int32_t want[] = {258, 'd', 258, 'a', 'c'};
     cr_assert(w.len[0] == 5 && ids_equal(w.ids, want, 5),
-              "the word after training: expected X d X a c = [258 100 258 97 99], got length %d\n"
+              "bpe_train_simple: the word after training: expected X d X a c = [258 100 258 97 99], got length %d\n"
               "  hint: store bpe_merge_pair's new length in w->len[k]", w.len[0]);
     bpe_words_free(&w);
 }
@@ -297,7 +369,7 @@ Test(bpe_train_simple, stops_when_no_pair_is_left) {
     BpeWords w = make_words(texts, counts, 2);
     BpeMerge m[10];
     int made = bpe_train_simple(&w, 10, m);
-    cr_assert(made == 1, "words \"ab\" and \"c\" allow exactly 1 merge; asked for 10, got %d\n"
+    cr_assert(made == 1, "bpe_train_simple: words \"ab\" and \"c\" allow exactly 1 merge; asked for 10, got %d\n"
                          "  hint: stop when the best pair's count is 0", made);
     bpe_words_free(&w);
 }
@@ -329,11 +401,11 @@ Test(bpe_train_simple, agrees_with_the_fast_trainer) {
         BpeWords b = bpe_words_from_text(u8(text), strlen(text), pretok);
         BpeMerge ma[300], mb[300];
         int na = bpe_train_simple(&a, 300, ma), nb = bpe_train_fast(&b, 300, mb);
-        cr_assert(na == nb, "%s mode: your trainer made %d merges, the fast one %d", pretok ? "words" : "bytes",
-                  na, nb);
+        cr_assert(na == nb, "bpe_train_simple, %s mode: yours made %d merges, the fast trainer %d",
+                  pretok ? "words" : "bytes", na, nb);
         for (int i = 0; i < na; i++)
             cr_assert(ma[i].left == mb[i].left && ma[i].right == mb[i].right,
-                      "%s mode, merge %d: yours is (%d, %d), the fast trainer's is (%d, %d)\n"
+                      "bpe_train_simple, %s mode, merge %d: yours is (%d, %d), the fast trainer's is (%d, %d)\n"
                       "  hint: both follow the tie rule (higher count, then smaller left, then smaller right)",
                       pretok ? "words" : "bytes", i, ma[i].left, ma[i].right, mb[i].left, mb[i].right);
         bpe_words_free(&a), bpe_words_free(&b);
@@ -355,16 +427,31 @@ Test(bpe_encode_chunk, applies_merges_in_the_order_they_were_learned) {
     int n = bpe_encode_chunk(&t, u8("aaabdaaabac"), 11, out);
     int32_t want[] = {258, 'd', 258, 'a', 'c'};
     cr_assert(n == 5 && ids_equal(out, want, 5),
-              "encoding aaabdaaabac: expected [258 100 258 97 99], got %d ids [%d %d %d ...]\n"
+              "bpe_encode_chunk: encoding aaabdaaabac: expected [258 100 258 97 99], got %d ids [%d %d %d ...]\n"
               "  hint: repeat: merge the pair with the smallest rank everywhere, until none is left", n, out[0],
               out[1], out[2]);
     n = bpe_encode_chunk(&t, u8("aab"), 3, out);
     int32_t want2[] = {256, 'b'};
     cr_assert(n == 2 && ids_equal(out, want2, 2),
-              "encoding aab: expected [256 98] (aa was learned before ab), got %d ids [%d %d ...]\n"
-              "  hint: pick the pair with the smallest rank, not the first pair that is a merge", n, out[0], out[1]);
+              "bpe_encode_chunk: encoding aab: expected [256 98] (aa is merge 0), got %d ids [%d %d ...]\n"
+              "  hint: merge the pair with the smallest rank, everywhere, until no pair is a merge", n, out[0],
+              out[1]);
+    tokenizer_free(&t);
+
+    /* (b, c) was learned before (a, b): in "abc" the later merge comes first from the left */
+    BpeMerge later_left[] = {{'b', 'c'}, {'a', 'b'}};
+    tokenizer_init(&t, later_left, 2, 0, NULL, 0);
+    for (int i = 0; i < 32; i++)
+        out[i] = -7;
+    n = bpe_encode_chunk(&t, u8("abc"), 3, out);
+    int32_t want3[] = {'a', 256};
+    cr_assert(n == 2 && ids_equal(out, want3, 2),
+              "bpe_encode_chunk: merges 0 = (b, c), 1 = (a, b); encoding abc: expected [97 256] (a, bc), got %d "
+              "ids [%d %d %d]\n  hint: of all the adjacent pairs that are merges, take the one with the smallest "
+              "rank (learned first), not the first one from the left: (a, b) comes first but was learned later",
+              n, out[0], out[1], out[2]);
     n = bpe_encode_chunk(&t, u8("x"), 1, out);
-    cr_assert(n == 1 && out[0] == 'x', "encoding x: expected [120], got %d ids", n);
+    cr_assert(n == 1 && out[0] == 'x', "bpe_encode_chunk: encoding x: expected [120], got %d ids", n);
     tokenizer_free(&t);
 }
 
@@ -384,7 +471,7 @@ Test(bpe_encode_chunk, reproduces_the_training_segmentation) {
             bytes[j] = (uint8_t)copy.ids[copy.start[k] + j];
         int n = bpe_encode_chunk(&t, bytes, len, out);
         cr_assert(n == w.len[k] && ids_equal(out, w.ids + w.start[k], n),
-                  "word \"%s\": training left it as %d tokens, your encoding gives %d\n"
+                  "bpe_encode_chunk: word \"%s\": training left it as %d tokens, your encoding gives %d\n"
                   "  hint: encoding must replay the merges in their order", shown(bytes, (size_t)len), w.len[k], n);
     }
     tokenizer_free(&t);
@@ -399,7 +486,8 @@ Test(tokenizer_decode, concatenates_the_bytes_of_each_token) {
     uint8_t out[64] = {0};
     size_t n = tokenizer_decode(&t, ids, 7, out);
     cr_assert(n == 11 && memcmp(out, "aaabdaaabac", 11) == 0,
-              "decoding [258 100 258 97 99 9999 -1]: expected \"aaabdaaabac\" (11 bytes), got \"%s\" (%zu)\n"
+              "tokenizer_decode: decoding [258 100 258 97 99 9999 -1]: expected \"aaabdaaabac\" (11 bytes), got "
+              "\"%s\" (%zu)\n"
               "  hint: token 258 is the bytes aaab; skip ids that tokenizer_token_bytes returns NULL for",
               shown(out, n), n);
     tokenizer_free(&t);
@@ -431,7 +519,7 @@ Test(tokenizer_decode, any_bytes_round_trip) {
         size_t nt = tokenizer_encode(&t, in, n, trial == 4, ids);
         size_t nb = tokenizer_decode(&t, ids, nt, back);
         cr_assert(nb == n && memcmp(in, back, n) == 0,
-                  "round trip of \"%s\" (%zu bytes): decode(encode(x)) gave %zu bytes \"%s\"\n"
+                  "tokenizer_decode: round trip of \"%s\" (%zu bytes): decode(encode(x)) gave %zu bytes \"%s\"\n"
                   "  hint: every token's bytes, in order, nothing added or lost", shown(in, n), n, nb,
                   shown(back, nb));
     }

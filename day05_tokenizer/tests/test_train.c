@@ -67,46 +67,87 @@ Test(batch_sample, windows_reach_the_last_token_and_no_further) {
     }
 }
 
+/* got within 1e-5 of want, relative to want itself (learning rates are small numbers) */
+static void expect_lr(float got, double want, const char *where, const char *hint) {
+    cr_assert(fabs(got - want) <= 1e-5 * fabs(want) + 1e-12,
+              "lr_schedule(%s): expected %.9g, got %.9g (%.3g%% off)\n  hint: %s", where, want, got,
+              want != 0 ? 100.0 * fabs(got - want) / fabs(want) : 0.0, hint);
+}
+
 Test(lr_schedule, warmup_then_cosine) {
     const float hi = 1e-3f, lo = 1e-4f;
-    struct { long step; float want; const char *hint; } cases[] = {
-        {0, hi / 10, "warmup starts at lr_max / warmup (step + 1, not step)"},
-        {4, hi / 2, "halfway through a warmup of 10: (4 + 1) / 10 of lr_max"},
-        {9, hi, "the last warmup step reaches lr_max"},
-        {10, hi, "the cosine starts at lr_max (p = 0)"},
-        {55, (hi + lo) / 2, "halfway through the decay (p = 0.5): the mean of lr_max and lr_min"},
-        {100, lo, "the last step (max_steps - 1) ends at lr_min"},
+    const double pi = 3.14159265358979323846;
+    /* the decay runs over steps 10..100 (90 steps): p = (step - 10) / 90 */
+    struct { long step; double want; const char *hint; } cases[] = {
+        {0, hi / 10.0, "warmup starts at lr_max / warmup: lr_max * (step + 1) / warmup, step + 1 and not step"},
+        {4, hi / 2.0, "halfway through a warmup of 10: (4 + 1) / 10 of lr_max"},
+        {9, hi, "the last warmup step (warmup - 1) reaches lr_max"},
+        {10, hi, "the cosine starts at lr_max (p = 0) on the first step after the warmup (step < warmup is warmup)"},
+        {100, lo, "the last step (max_steps - 1) ends at lr_min, not at 0: there p = (step - warmup) / "
+                  "(max_steps - 1 - warmup) is exactly 1"},
+        {55, (hi + lo) / 2.0, "halfway through the decay (p = 0.5): the mean of lr_max and lr_min"},
+        {32, lo + (hi - lo) * 0.5 * (1.0 + cos(pi * 22.0 / 90.0)),
+         "p = (step - warmup) / (max_steps - 1 - warmup) = 22 / 90 here: the decay ends on the last step, "
+         "max_steps - 1"},
+        {77, lo + (hi - lo) * 0.5 * (1.0 + cos(pi * 67.0 / 90.0)),
+         "lr_min + (lr_max - lr_min) * (1 + cos(pi * p)) / 2 with p = 67 / 90: the floor is lr_min, not 0"},
         {500, lo, "after the end p is clamped to 1: lr_min"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char where[80];
-        snprintf(where, sizeof where, "lr_schedule(step %ld, max_steps 101, warmup 10)", cases[i].step);
-        EXPECT_NEAR(lr_schedule(cases[i].step, 101, 10, hi, lo), cases[i].want, 1e-5, where, cases[i].hint);
+        snprintf(where, sizeof where, "step %ld, max_steps 101, warmup 10, lr_max 1e-3, lr_min 1e-4",
+                 cases[i].step);
+        expect_lr(lr_schedule(cases[i].step, 101, 10, hi, lo), cases[i].want, where, cases[i].hint);
     }
-    EXPECT_NEAR(lr_schedule(0, 50, 0, hi, lo), hi, 1e-5, "lr_schedule(0, 50, warmup 0)",
-                "without warmup the first step uses lr_max");
-    EXPECT_NEAR(lr_schedule(5, 6, 5, hi, lo), lo, 1e-5, "lr_schedule(5, max_steps 6, warmup 5)",
-                "a decay of length 0 (max_steps - 1 - warmup = 0): p = 1, no division by zero");
+    expect_lr(lr_schedule(0, 50, 0, hi, lo), hi, "step 0, max_steps 50, warmup 0",
+              "without warmup the first step is the cosine's start: lr_max");
+    expect_lr(lr_schedule(0, 50, 1, hi, lo), hi, "step 0, max_steps 50, warmup 1",
+              "a warmup of 1: step 0 is its last step, lr_max * 1 / 1");
+    expect_lr(lr_schedule(5, 6, 5, hi, lo), lo, "step 5, max_steps 6, warmup 5",
+              "a decay of length 0 (max_steps - 1 - warmup = 0): p = 1, no division by zero");
 }
 
 static void check_clip(const char *name, const char *hint) {
-    char key[64], what[96];
+    char key[64], what[128];
     size_t n;
     snprintf(key, sizeof key, "clip.%s.grad", name);
     float *g = fixture_floats(&fx, key, &n);
     float norm = clip_grad_norm(g, n, 1.0f);
     snprintf(key, sizeof key, "clip.%s.norm", name);
-    snprintf(what, sizeof what, "clip_grad_norm's return value (norm %s the limit 1.0)", name);
-    EXPECT_NEAR(norm, fixture_get(&fx, key)->data[0], 1e-5, what, "return the norm before clipping: sqrt(sum g^2)");
+    snprintf(what, sizeof what, "clip_grad_norm's return value (a norm %s the limit 1.0)", name);
+    EXPECT_NEAR(norm, fixture_get(&fx, key)->data[0], 1e-5, what,
+                "return the norm before clipping: sqrt(sum of g^2), the square root included");
     snprintf(key, sizeof key, "clip.%s.clipped", name);
-    snprintf(what, sizeof what, "gradients after clip_grad_norm (norm %s the limit)", name);
+    snprintf(what, sizeof what, "clip_grad_norm: the gradients after it (a norm %s the limit 1.0)", name);
     expect_fixture_array(&fx, g, key, 1e-5, what, hint);
     free(g);
 }
 
 Test(clip_grad_norm, matches_pytorch) {
-    check_clip("above", "scale every gradient by max_norm / (norm + 1e-6)");
-    check_clip("below", "a norm below max_norm leaves the gradients alone");
+    check_clip("above", "scale every gradient by max_norm / (norm + 1e-6), with norm = sqrt(sum of g^2)");
+    check_clip("below", "a norm below max_norm leaves the gradients alone: scale only when norm > max_norm");
+}
+
+Test(clip_grad_norm, a_limit_of_zero_is_off) {
+    float g[3] = {3.0f, 4.0f, 12.0f};
+    float norm = clip_grad_norm(g, 3, 0.0f);
+    EXPECT_NEAR(norm, 13.0, 1e-6, "clip_grad_norm({3, 4, 12}, max_norm 0)'s return value",
+                "the norm is sqrt(9 + 16 + 144) = 13, returned even when nothing is clipped");
+    cr_assert(g[0] == 3.0f && g[1] == 4.0f && g[2] == 12.0f,
+              "clip_grad_norm with max_norm 0 changed the gradients to %g %g %g\n"
+              "  hint: max_norm 0 means no clipping (the loop passes grad_clip, which may be 0): scale only when "
+              "max_norm > 0 and norm > max_norm", g[0], g[1], g[2]);
+}
+
+/* What goes wrong first, by step, for the parameters after it. */
+static const char *adamw_hint(int step) {
+    if (step == 1)
+        return "step 1 (t = 1) starts from m = v = 0: the bias corrections 1 - beta^t make m / (1 - beta1) = grad "
+               "exactly, so each parameter moves by about lr (plus the decay lr * weight_decay * param). Wrong "
+               "here: a missing bias correction, t counted from 0 or 2 in beta^t, the decay added to the "
+               "gradient, or eps inside the square root (it goes after it: sqrtf(v / c2) + eps)";
+    return "step 1 matched, so the formula is right: check that m and v are stored back (m[i] = ..., "
+           "v[i] = ...) and that beta^t uses the t given";
 }
 
 Test(adamw_update, four_steps_match_torch_optim_adamw) {
@@ -114,23 +155,67 @@ Test(adamw_update, four_steps_match_torch_optim_adamw) {
     float *param = fixture_floats(&fx, "adamw.param0", &n);
     const double *h = fixture_get(&fx, "adamw.hyper")->data;
     float *m = calloc(n, sizeof *m), *v = calloc(n, sizeof *v);
-    static const char *hints[] = {
-        "step 1: m and v start at 0; the bias corrections make m/(1-beta1) = grad exactly",
-        "step 2: t = 2 in beta^t", "step 3", "step 4: gradients 10x larger, Adam's step size barely changes"};
     for (int k = 0; k < 4; k++) {
-        char key[48], what[80];
+        char key[48], what[96];
         snprintf(key, sizeof key, "adamw.%d.grad", k);
         float *g = load(key);
         adamw_update(param, g, m, v, n, k + 1, (float)h[0], (float)h[1], (float)h[2], (float)h[3], (float)h[4]);
-        snprintf(what, sizeof what, "first moment m after step %d", k + 1);
+        snprintf(what, sizeof what, "adamw_update: the first moment m after step %d", k + 1);
         snprintf(key, sizeof key, "adamw.%d.m", k);
-        expect_fixture_array(&fx, m, key, 1e-5, what, "m = beta1 m + (1 - beta1) grad");
-        snprintf(what, sizeof what, "second moment v after step %d", k + 1);
+        expect_fixture_array(&fx, m, key, 1e-5, what,
+                             k == 0 ? "m = beta1 m + (1 - beta1) grad, stored back into m[i] (the caller keeps m "
+                                      "from step to step), with the gradient as given: AdamW's decay acts on the "
+                                      "parameter, never on the gradient"
+                                    : "m = beta1 m + (1 - beta1) grad, stored back into m[i]");
+        snprintf(what, sizeof what, "adamw_update: the second moment v after step %d", k + 1);
         snprintf(key, sizeof key, "adamw.%d.v", k);
-        expect_fixture_array(&fx, v, key, 1e-5, what, "v = beta2 v + (1 - beta2) grad^2");
-        snprintf(what, sizeof what, "parameters after step %d", k + 1);
+        expect_fixture_array(&fx, v, key, 1e-5, what, "v = beta2 v + (1 - beta2) grad^2, stored back into v[i]");
+        snprintf(what, sizeof what, "adamw_update: the parameters after step %d", k + 1);
         snprintf(key, sizeof key, "adamw.%d.param", k);
-        expect_fixture_array(&fx, param, key, 1e-5, what, hints[k]);
+        expect_fixture_array(&fx, param, key, 1e-5, what, adamw_hint(k + 1));
+        free(g);
+    }
+    free(param), free(m), free(v);
+}
+
+Test(adamw_update, the_weight_decay_is_decoupled) {
+    /* A zero gradient: Adam's step is 0, so only the decay may move a weight. */
+    float param[4] = {2.0f, -1.0f, 0.5f, 0.0f}, grad[4] = {0}, m[4] = {0}, v[4] = {0};
+    const float lr = 0.1f, wd = 0.5f;
+    adamw_update(param, grad, m, v, 4, 1, lr, 0.9f, 0.95f, 1e-8f, wd);
+    const float start[4] = {2.0f, -1.0f, 0.5f, 0.0f};
+    for (int i = 0; i < 4; i++) {
+        cr_assert(m[i] == 0.0f && v[i] == 0.0f,
+                  "adamw_update with a zero gradient: m[%d] = %g and v[%d] = %g should stay 0\n"
+                  "  hint: AdamW's decay is decoupled: param -= lr * weight_decay * param, apart from Adam's "
+                  "step. Adding weight_decay * param to the gradient is Adam with L2, which Adam then rescales",
+                  i, m[i], i, v[i]);
+        char where[96];
+        snprintf(where, sizeof where, "adamw_update: param[%d] = %g with a zero gradient, lr 0.1, weight_decay 0.5",
+                 i, start[i]);
+        EXPECT_NEAR(param[i], start[i] * (1.0f - lr * wd), 1e-6, where,
+                    "only the decay moves it: param * (1 - lr * weight_decay); Adam's step m / (sqrt(v) + eps) is "
+                    "0 when the gradient is 0");
+    }
+}
+
+Test(adamw_update, eps_is_added_after_the_square_root) {
+    /* Gradients of about 1e-7: sqrt(v) is about 1e-7 too, next to eps = 1e-8. */
+    size_t n;
+    float *param = fixture_floats(&fx, "adamw.tiny.param0", &n);
+    const double *h = fixture_get(&fx, "adamw.hyper")->data;
+    float *m = calloc(n, sizeof *m), *v = calloc(n, sizeof *v);
+    for (int k = 0; k < 2; k++) {
+        char key[48], what[96];
+        snprintf(key, sizeof key, "adamw.tiny.%d.grad", k);
+        float *g = load(key);
+        adamw_update(param, g, m, v, n, k + 1, (float)h[0], (float)h[1], (float)h[2], (float)h[3], (float)h[4]);
+        snprintf(what, sizeof what, "adamw_update with gradients of about 1e-7: the parameters after step %d", k + 1);
+        snprintf(key, sizeof key, "adamw.tiny.%d.param", k);
+        expect_fixture_array(&fx, param, key, 1e-5, what,
+                             "the denominator is sqrtf(v / (1 - beta2^t)) + eps, eps outside the square root as "
+                             "PyTorch has it: sqrt(v + eps) would be about 1e-4 here and shrink the step a "
+                             "thousandfold");
         free(g);
     }
     free(param), free(m), free(v);
