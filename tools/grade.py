@@ -343,9 +343,11 @@ def clean_message(msg):
     """Criterion prefixes each assertion with file:line (the test's, or the
     harness's common/testing.h); keep the learner's part."""
     lines = []
-    for line in msg.splitlines():
-        line = re.sub(r"^\S+\.[ch]:\d+: ", "", line.strip())
-        if line and not re.match(r"^\d+ assertion\(s\) failed\.$", line):
+    for i, line in enumerate(msg.splitlines()):
+        # Criterion indents a message's later lines by 8 spaces: drop those, keep the message's own
+        line = line.strip() if i == 0 else re.sub(r"^ {0,8}", "", line.rstrip())
+        line = re.sub(r"^\S+\.[ch]:\d+: ", "", line)
+        if line.strip() and not re.match(r"^\d+ assertion\(s\) failed\.$", line.strip()):
             lines.append(line)
     return lines
 
@@ -590,24 +592,33 @@ def run_demo(b, lessons, lesson, mode, mine, extra_args, quiet=False):
         shown = f"$ {os.path.relpath(out, ROOT)} {' '.join(extra_args)}"
         if not quiet:
             print(paint(shown, DIM), flush=True)
-        p = run_interruptible([out] + extra_args, quiet)
+        todo_report = os.path.join(b.build, "todo-reached.txt")
+        if os.path.exists(todo_report):
+            os.remove(todo_report)
+        p = run_interruptible([out] + extra_args, quiet, {"LLMLAB_TODO_REPORT": todo_report})
         if quiet and p.returncode != 0:
             print(shown + "\n" + p.stdout + p.stderr)
         if p.returncode == TODO_EXIT:
-            print(paint(f"The demo reached code you have not written yet. `make check-{lesson.id}` "
+            owner = lesson
+            if os.path.exists(todo_report):   # common/todo.c names the function's file
+                with open(todo_report, encoding="utf-8", errors="replace") as f:
+                    where = f.read().split()
+                folder = where[1].split("/")[-2] if len(where) > 1 and "/" in where[1] else ""
+                owner = next((l for l in lessons if l.folder == folder), lesson)
+            print(paint(f"The demo reached code you have not written yet. `make check-{owner.id}` "
                         "shows what is left; `REF=1` runs the demo on the reference.", YELLOW))
         code = code or p.returncode
     return code
 
 
-def run_interruptible(cmd, quiet):
+def run_interruptible(cmd, quiet, env=None):
     """Run a demo so that Ctrl-C reaches the demo alone: a training run saves a
     checkpoint when interrupted, and Python must not kill it while it does
     (subprocess.run kills its child 0.25 s after a KeyboardInterrupt)."""
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         return subprocess.run(cmd, cwd=ROOT, capture_output=quiet, text=True, errors="replace",
-                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                              env=dict(os.environ, **(env or {})), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     finally:
         signal.signal(signal.SIGINT, old)
 

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -153,6 +154,7 @@ def main(argv):
     if not args.grade and not args.list:
         sys.exit("mutants: run it through `make mutants` (it passes the grader command)")
     missed = total = 0
+    shutil.rmtree(os.path.join(ROOT, args.build, "mutants"), ignore_errors=True)
     for lesson_id, folder, title in lessons:
         path = os.path.join(MUTANTS, folder + ".txt")
         if not os.path.exists(path):

@@ -185,7 +185,7 @@ class XmlParsing(unittest.TestCase):
             os.remove(f.name)
         self.assertEqual(r[("s", "a")][0], "PASSED")
         self.assertEqual(r[("s", "c")][0], "TIMEOUT")
-        self.assertEqual(grade.clean_message(r[("s", "b")][2]), ['expected "1" <got> & 2', "hint: x"])
+        self.assertEqual(grade.clean_message(r[("s", "b")][2]), ['expected "1" <got> & 2', "  hint: x"])
 
 
 if __name__ == "__main__":
