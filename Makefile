@@ -163,12 +163,13 @@ test: ## the course's own tests (reference passes, pristine skeletons fail, tool
 # One build, the learner's: make test builds in $(BUILD) with the default
 # flags. Warnings are errors for the course's own code all the same: every
 # compile leaves its diagnostics in a .diag file beside its object (the
-# grader's too), and this fails when one is not empty. What the grader
+# grader's too), and this fails when one of this build is not empty (other
+# flavours, build/sanitize and the like, are not the learner's). What the grader
 # compiled as a learner's file (grade/learner, grade/pristine: the grader's
 # own tests feed it broken files on purpose) may warn.
 check-warnings:
-	@found=$$(find $(BUILD) -name '*.diag' -size +0c ! -path '*/grade/learner/*' ! -path '*/grade/pristine/*' \
-	  ! -path '*/learner-path/*' | sort); \
+	@found=$$(find $(BUILD)/obj $(BUILD)/grade -name '*.diag' -size +0c ! -path '*/grade/learner/*' \
+	  ! -path '*/grade/pristine/*' 2>/dev/null | sort); \
 	if [ -n "$$found" ]; then for f in $$found; do echo "== $$f"; cat "$$f"; done; \
 	  echo "check-warnings: the compiler warned (above); the course's code must compile cleanly"; exit 1; fi
 

@@ -345,7 +345,7 @@ def clean_message(msg):
     lines = []
     for i, line in enumerate(msg.splitlines()):
         # Criterion indents a message's later lines by 8 spaces: drop those, keep the message's own
-        line = line.strip() if i == 0 else re.sub(r"^ {0,8}", "", line.rstrip())
+        line = line.strip() if i == 0 else re.sub(r"^ {8}", "", line.rstrip())
         line = re.sub(r"^\S+\.[ch]:\d+: ", "", line)
         if line.strip() and not re.match(r"^\d+ assertion\(s\) failed\.$", line.strip()):
             lines.append(line)
