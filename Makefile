@@ -36,6 +36,15 @@ LESSON_DIRS  := $(foreach l,$(LESSONS),$(wildcard $(l)))
 # in a loop (a clamp, a ReLU) into vector selects instead of branches; the
 # results are the same to the bit.
 CFLAGS   ?= -O3 -g
+# The vector units: the whole course (library, your files, tests) is built
+# for the processor it runs on, so the compiler may use every vector
+# instruction it has (AVX2 or AVX-512 on most x86 machines of the last ten
+# years). One build, the same for you and for CI. PORTABLE=1 builds for any
+# processor of the family instead (a binary to copy to another machine);
+# ARCH=x86-64-v3 names a level (make valgrind uses it: valgrind cannot run
+# AVX-512 code).
+ARCH     ?= $(if $(filter 1,$(PORTABLE)),,native)
+ARCHFLAGS := $(if $(ARCH),-march=$(ARCH))
 FPFLAGS  := -fno-trapping-math
 WARN     := -Wall -Wextra -Wno-unused-parameter
 CPPFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Icommon $(addprefix -I,$(LESSON_DIRS))
@@ -46,7 +55,7 @@ ifeq ($(OPENMP),1)
 else
   CFLAGS_OMP := -Wno-unknown-pragmas
 endif
-ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(FPFLAGS) $(CFLAGS_OMP) $(EXTRA_CFLAGS)
+ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(ARCHFLAGS) $(FPFLAGS) $(CFLAGS_OMP) $(EXTRA_CFLAGS)
 LDLIBS   := -lm -lz $(LDLIBS_EXTRA)
 # V=1 prints every compiler command.
 Q        := $(if $(filter 1,$(V)),,@)
@@ -61,12 +70,6 @@ GIVEN_SRC  := $(filter-out $(patsubst solutions/%,%,$(REF_SRC)) $(DEMO_SRC),\
 LIB_OBJ    := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(REF_SRC:%.c=$(BUILD)/obj/%.o) \
               $(GIVEN_SRC:%.c=$(BUILD)/obj/%.o)
 LIB        := $(BUILD)/libllmlab.a
-# The reference files that define the hot loops also get AVX2 copies of
-# them, chosen at run time (common/simd_clones.h says how and why).
-SIMD_CLONED := $(BUILD)/obj/solutions/day03_attention/attention.o \
-               $(BUILD)/obj/solutions/day04_transformer/transformer.o \
-               $(BUILD)/obj/solutions/day05_tokenizer/optim.o
-$(SIMD_CLONED): EXTRA_CFLAGS += -include simd_clones.h
 DEMOS      := $(DEMO_SRC:%.c=$(BUILD)/bin/%)
 # the command-line program (./llmlab runs it, building it first)
 LLMLAB_SRC := $(wildcard tools/llmlab/*.c)
@@ -77,7 +80,7 @@ GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
 .PHONY: all llmlab valgrind help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
-        progress plot docs skeletons mutants check-warnings test-learner-path fixtures solution-branch compdb clean \
+        progress plot docs skeletons mutants check-warnings test-learner-path valgrind-run fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo domain
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -219,7 +222,12 @@ sanitize:  ## the whole suite under AddressSanitizer + UndefinedBehaviorSanitize
 mutants: lib  ## learner mistakes (tools/mutants/) applied to the reference: each must fail a test naming its function
 	@$(PYTHON) tools/mutants.py --grade '$(GRADE)' --build $(BUILD) $(LESSON)
 
-valgrind: lib llmlab  ## every demo (--quick) and llmlab subcommand under valgrind memcheck (minutes)
+# valgrind runs its own build: it cannot decode AVX-512 instructions, so
+# that build stops at AVX2 (x86-64-v3) on x86 machines.
+VALGRIND_ARCH := $(if $(filter x86_64,$(shell uname -m)),x86-64-v3,$(ARCH))
+valgrind:  ## every demo (--quick) and llmlab subcommand under valgrind memcheck (minutes)
+	@$(MAKE) -s --no-print-directory BUILD=$(BUILD)/valgrind ARCH=$(VALGRIND_ARCH) valgrind-run
+valgrind-run: lib llmlab
 	@$(GRADE) --run-demo-smoke --all > /dev/null
 	@BUILD=$(BUILD) bash tools/valgrind.sh
 

@@ -14,9 +14,13 @@
 #include <omp.h>
 #endif
 
-#if defined(__x86_64__) && defined(__GNUC__)
+/* The micro-kernel comes in the vector width the build targets (the
+ * Makefile builds for this processor: -march=native): with AVX2 and FMA,
+ * 8 floats per instruction; otherwise the portable loops, which the
+ * compiler vectorises as it can. */
+#if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
-#define HAVE_X86_KERNEL 1
+#define HAVE_AVX2_KERNEL 1
 #endif
 
 /* Start C at 0 unless accumulating. */
@@ -136,13 +140,14 @@ static void add_tile(float *c, int ldc, const float *acc, int rows, int cols, in
         for (int s = 0; s < cols; s++) c[(size_t)r * ldc + s] = acc[r * NR + s] + (add ? c[(size_t)r * ldc + s] : 0.0f);
 }
 
+#ifndef HAVE_AVX2_KERNEL
 /* C tile (rows x cols <= MR x NR) += A (rows x kc) times a b panel (kc x NR),
  * or = when `add` is 0 (the first block of k of a product that does not
  * accumulate: C is then never read). A(r, k) is a[r * ars + k * acs]: a
  * packed panel (ars 1, acs MR) or rows of A where they are (ars its row
  * stride, acs 1). Portable version. */
-static void kernel_generic(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows,
-                           int cols, int add) {
+static void kernel(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows,
+                   int cols, int add) {
     float acc[MR * NR] = {0};
     for (int k = 0; k < kc; k++, b += NR)
         for (int r = 0; r < rows; r++)
@@ -150,14 +155,13 @@ static void kernel_generic(int kc, const float *a, int ars, int acs, const float
     add_tile(c, ldc, acc, rows, cols, add);
 }
 
-#ifdef HAVE_X86_KERNEL
-/* The same with AVX2: 12 accumulators; per k, 2 loads of b, 6 broadcasts of a,
+#else
+/* With AVX2 and FMA: 12 accumulators; per k, 2 loads of b, 6 broadcasts of a,
  * 12 FMAs. The tile of C is often not in cache (a fresh activation, or a
  * gradient cleared long ago): asking for its rows first lets memory deliver
  * them while the loop over k runs. */
-__attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float *a, int ars, int acs,
-                                                             const float *b, float *c, int ldc, int rows, int cols,
-                                                             int add) {
+static void kernel(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows,
+                   int cols, int add) {
     for (int r = 0; r < rows; r++) {
         _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
@@ -199,15 +203,6 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
 }
 #endif
 
-typedef void KernelFn(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows, int cols,
-                      int add);
-
-static KernelFn *pick_kernel(void) {
-#ifdef HAVE_X86_KERNEL
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kernel_avx2;
-#endif
-    return kernel_generic;
-}
 
 /* The packing buffers, kept from one call to the next: allocating two
  * megabytes on every call made the kernel clear fresh pages, 4% of a GPT
@@ -242,7 +237,6 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
         gemm_ikj(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
         return;
     }
-    KernelFn *kernel = pick_kernel();
     /* Both threads pack a block of B together, then each takes its own
      * blocks of rows of A, packs them into its own buffer and multiplies
      * them by the shared block: two barriers per block of B, none per block
