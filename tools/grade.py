@@ -387,6 +387,35 @@ def leak_report(text):
     return ["memory leaked; LeakSanitizer says:"] + ["  " + l for l in lines[:6]]
 
 
+def sanitizer_report(text):
+    """What AddressSanitizer or UBSan said about a test, in a few lines that
+    name the function and line at fault, or []."""
+    ub = re.search(r"^(\S+:\d+:\d+): runtime error: (.*)$", text, re.M)
+    if ub:
+        return [f"UndefinedBehaviorSanitizer stopped the test at {ub.group(1)}: {ub.group(2)}"]
+    err = re.search(r"ERROR: AddressSanitizer: (\S+)", text)
+    if not err:
+        return []
+    lines = [f"AddressSanitizer: {err.group(1)}"]
+    access = re.search(r"^(READ|WRITE) of size \d+", text, re.M)
+    if access:
+        lines[0] += f" ({access.group(0)})"
+    stack = text[err.end():].split("\n\n")[0]   # the access's stack, before the memory's description
+    frames = re.findall(r"^\s+#\d+ 0x[0-9a-f]+ in (\S+) (\S+:\d+)", stack, re.M)
+    shown = 0
+    for func, where in frames:
+        if "libcriterion" in where or "sanitizer" in where or func.startswith(("__", "criterion_")):
+            continue
+        lines.append(f"  {'in' if shown == 0 else 'called from'} {re.sub(r'_impl$', ' (the test)', func)} ({where})")
+        shown += 1
+        if shown == 4:
+            break
+    var = re.search(r"'(\w+)'(?: \(line \d+\))? <== Memory access at offset \d+ (\w+) this variable", text)
+    if var:
+        lines.append(f"  the access {var.group(2)} the array '{var.group(1)}' (an index past its end?)")
+    return lines
+
+
 def run_tests(binary, xml_path, sanitized=False):
     """Run every test of a binary; return [Outcome] in listing order."""
     expected = list_tests(binary)
@@ -414,9 +443,12 @@ def run_tests(binary, xml_path, sanitized=False):
         printed_all, printed, dropped = rerun_alone(binary, suite, test)
         todo = re.search(re.escape(TODO_MARKER) + r"(\S+) \((.*?)\)", printed_all)
         exited = re.search(re.escape(EXIT_MARKER) + r"(-?\d+)", printed_all)
+        sanitizer = sanitizer_report(printed_all) if sanitized else []
         if todo:
             outcomes.append(Outcome(suite, test, "not started",
                                     [f"{todo.group(1)} is still TODO ({todo.group(2)})"]))
+        elif sanitizer:
+            outcomes.append(Outcome(suite, test, "crashed", sanitizer))
         elif status_ == "CRASHED":
             # Criterion runs the test in a child process: gdb must follow the fork
             debug_bin = os.path.relpath(binary, ROOT).replace("build/", "build/debug/", 1)
@@ -513,6 +545,7 @@ def print_report(lesson, passed, total, outcomes, problems, mode):
     pct = 100.0 * passed / total if total else 0.0
     print(paint(f"{lesson.title}  {passed}/{total}  ({pct:.0f}%)", BOLD + ";" + (GREEN if passed == total and total else YELLOW)))
     if hinted and mode == "learner":
+        hinted[0] = next_exercise(outcomes, hinted)
         print(f"Next: the {hinted[0]} exercise. Stuck? `make hint-{lesson.id} EX={hinted[0]}` "
               f"reveals a hint, one tier at a time.")
 
@@ -541,6 +574,20 @@ def blame_earlier_lessons(b, lessons, lesson, outcomes):
         if not suspects:
             break
     return said
+
+
+def next_exercise(outcomes, failing):
+    """The exercise to work on next: the first with a test that does not pass,
+    unless its failures point at a later failing exercise (a composite whose
+    message says "check the mse suite"): then that one, whose own test fails."""
+    first = failing[0]
+    said = " ".join(l for o in outcomes if o.suite == first and o.kind != "passed" for l in o.detail)
+    if any(o.suite == first and o.kind == "not started" for o in outcomes):
+        return first
+    for later in failing[1:]:
+        if re.search(r"\b" + re.escape(later) + r"\b", said):
+            return later
+    return first
 
 
 def count_todos(lesson):
