@@ -202,9 +202,21 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
 typedef void KernelFn(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows, int cols,
                       int add);
 
+/* The AVX2 kernel where the processor has it, else the portable one. The
+ * environment variable LLMLAB_GEMM_KERNEL=generic asks for the portable one
+ * anyway: to time what the vector instructions buy (`LLMLAB_GEMM_KERNEL=generic
+ * make bench`), and so that the tests check the kernel ARM machines run.
+ * Read once, at the first call. */
 static KernelFn *pick_kernel(void) {
+    static atomic_int generic = -1;   /* -1: not read yet */
+    int g = atomic_load_explicit(&generic, memory_order_relaxed);
+    if (g < 0) {
+        const char *env = getenv("LLMLAB_GEMM_KERNEL");
+        g = env != NULL && strcmp(env, "generic") == 0;
+        atomic_store_explicit(&generic, g, memory_order_relaxed);
+    }
 #ifdef HAVE_X86_KERNEL
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kernel_avx2;
+    if (!g && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kernel_avx2;
 #endif
     return kernel_generic;
 }

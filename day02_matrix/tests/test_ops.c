@@ -213,12 +213,12 @@ Test(matmul_forward, agrees_with_plain_loops_at_awkward_sizes) {
     free(inp), free(w), free(b), free(want), free(out);
 }
 
-#define DINP_HINT                                                                                              \
-    "dinp[n][c] += sum over o of dout[n][o] * weight[o][c]; add, never assign. gemm_fast: dinp (N,C) += dout (N,OC) " \
-    "@ weight (OC,C): A = dout (rsa = OC, csa = 1), B = weight (rsb = C, csb = 1), ldc = C, accumulate = 1"
-#define DWEIGHT_HINT                                                                                           \
-    "dweight[o][c] += sum over n of dout[n][o] * inp[n][c]. gemm_fast: dweight (OC,C) += dout^T (OC,N) @ inp "   \
-    "(N,C): A = dout^T (rsa = 1, csa = OC), B = inp (rsb = C, csb = 1), ldc = C, accumulate = 1"
+#define DINP_HINT                                                                                             \
+    "dinp[n][c] += sum over o of dout[n][o] * weight[o][c]; add, never assign. With gemm_fast: dinp (N,C) += dout " \
+    "(N,OC) @ weight (OC,C), accumulate = 1, ldc = C (study note 01 has the strides of each layout)"
+#define DWEIGHT_HINT                                                                                       \
+    "dweight[o][c] += sum over n of dout[n][o] * inp[n][c]. With gemm_fast: dweight (OC,C) += dout^T (OC,N) @ " \
+    "inp (N,C), accumulate = 1, ldc = C; dout^T is dout read transposed (study note 01)"
 
 /* Check the three gradients of matmul_backward (pre-filled buffers) against want_*. */
 static void check_linear_grads(const float *dinp, const float *dw, const float *db, const float *want_dinp,
