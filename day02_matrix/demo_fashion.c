@@ -25,6 +25,9 @@
 enum { IMG = 784, H1 = 256, H2 = 128, CLASSES = 10, BATCH = 128 };
 static const char *CLASS_NAMES[CLASSES] = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat",
                                            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+/* the same in at most 5 characters, in the same order: the confusion matrix's column headers */
+static const char *CLASS_SHORT[CLASSES] = {"Tshrt", "Trous", "Pull", "Dress", "Coat",
+                                           "Sndl", "Shirt", "Snkr", "Bag", "Boot"};
 
 typedef struct Dataset {
     int n;
@@ -250,11 +253,12 @@ int main(int argc, char **argv) {
            100 * acc, timer_now() - t0);
     int confusion[CLASSES][CLASSES] = {{0}};
     for (int i = 0; i < test.n; i++) confusion[test.y[i]][pred[i]]++;
-    for (int c = 0; c < CLASSES; c++) printf("%5.5s", CLASS_NAMES[c]);
+    /* every column 6 wide, right-aligned, so at least one space separates two headers or counts */
+    for (int c = 0; c < CLASSES; c++) printf("%6s", CLASS_SHORT[c]);
     printf("\n");
     for (int r = 0; r < CLASSES; r++) {
         printf("  %-10s ", CLASS_NAMES[r]);
-        for (int c = 0; c < CLASSES; c++) printf("%5d", confusion[r][c]);
+        for (int c = 0; c < CLASSES; c++) printf("%6d", confusion[r][c]);
         printf("\n");
     }
     printf("\nThree test images it got wrong:\n");

@@ -140,14 +140,13 @@ static void add_tile(float *c, int ldc, const float *acc, int rows, int cols, in
         for (int s = 0; s < cols; s++) c[(size_t)r * ldc + s] = acc[r * NR + s] + (add ? c[(size_t)r * ldc + s] : 0.0f);
 }
 
-#ifndef HAVE_AVX2_KERNEL
 /* C tile (rows x cols <= MR x NR) += A (rows x kc) times a b panel (kc x NR),
  * or = when `add` is 0 (the first block of k of a product that does not
  * accumulate: C is then never read). A(r, k) is a[r * ars + k * acs]: a
  * packed panel (ars 1, acs MR) or rows of A where they are (ars its row
  * stride, acs 1). Portable version. */
-static void kernel(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows,
-                   int cols, int add) {
+static void kernel_generic(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc,
+                           int rows, int cols, int add) {
     float acc[MR * NR] = {0};
     for (int k = 0; k < kc; k++, b += NR)
         for (int r = 0; r < rows; r++)
@@ -155,13 +154,13 @@ static void kernel(int kc, const float *a, int ars, int acs, const float *b, flo
     add_tile(c, ldc, acc, rows, cols, add);
 }
 
-#else
+#ifdef HAVE_AVX2_KERNEL
 /* With AVX2 and FMA: 12 accumulators; per k, 2 loads of b, 6 broadcasts of a,
  * 12 FMAs. The tile of C is often not in cache (a fresh activation, or a
  * gradient cleared long ago): asking for its rows first lets memory deliver
  * them while the loop over k runs. */
-static void kernel(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows,
-                   int cols, int add) {
+static void kernel_avx2(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows,
+                        int cols, int add) {
     for (int r = 0; r < rows; r++) {
         _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
@@ -203,6 +202,26 @@ static void kernel(int kc, const float *a, int ars, int acs, const float *b, flo
 }
 #endif
 
+typedef void KernelFn(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows, int cols,
+                      int add);
+
+/* The kernel of the build's vector width. The environment variable
+ * LLMLAB_GEMM_KERNEL=generic asks for the portable one anyway: to time what
+ * the vector instructions buy (`LLMLAB_GEMM_KERNEL=generic make bench`), and
+ * so that the tests check the kernel other processors run. Read once. */
+static KernelFn *pick_kernel(void) {
+    static atomic_int generic = -1;   /* -1: not read yet */
+    int g = atomic_load_explicit(&generic, memory_order_relaxed);
+    if (g < 0) {
+        const char *env = getenv("LLMLAB_GEMM_KERNEL");
+        g = env != NULL && strcmp(env, "generic") == 0;
+        atomic_store_explicit(&generic, g, memory_order_relaxed);
+    }
+#ifdef HAVE_AVX2_KERNEL
+    if (!g) return kernel_avx2;
+#endif
+    return kernel_generic;
+}
 
 /* The packing buffers, kept from one call to the next: allocating two
  * megabytes on every call made the kernel clear fresh pages, 4% of a GPT
@@ -237,6 +256,7 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
         gemm_ikj(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
         return;
     }
+    KernelFn *kernel = pick_kernel();
     /* Both threads pack a block of B together, then each takes its own
      * blocks of rows of A, packs them into its own buffer and multiplies
      * them by the shared block: two barriers per block of B, none per block

@@ -26,8 +26,17 @@ GemmFn gemm_ikj;
 GemmFn gemm_blocked;
 /**
  * Step 3, the reference: pack tiles of A and B into contiguous panels, then
- * a 6x16 register-blocked kernel (AVX2 + FMA where the CPU has them) does
+ * a 6x16 register-blocked kernel (AVX2 + FMA when the build targets a processor that has them) does
  * 96 multiply-adds per 22 loads; OpenMP threads share the rows of C.
+ * `LLMLAB_GEMM_KERNEL=generic` in the environment picks the portable kernel.
+ *
+ * The linear layer's forward pass with it (step 7 of the README): out (N,OC)
+ * = inp (N,C) @ weight^T, so gemm_fast's M, N, K are N, OC, C. A = inp is
+ * row-major: rsa = C, csa = 1. B = weight^T, whose element (c, o) is
+ * weight[o*C + c]: rsb = 1, csb = C. out has row stride ldc = OC, and
+ * accumulate = 0 overwrites it; add the bias afterwards. The backward pass's
+ * two products (dout @ weight and dout^T @ inp, both with accumulate = 1)
+ * are yours to work out, as study note 01 suggests.
  */
 GemmFn gemm_fast;
 

@@ -205,13 +205,16 @@ def day02():
                 arrays += [(f"{k}.a", a.detach()), (f"{k}.dout", dout), (f"{k}.out", out.detach()),
                            (f"{k}.da", a.grad)]
         for name, fn in (("relu", torch.relu), ("tanh", torch.tanh)):
-            a.grad = None
-            out = fn(a)
+            x = a.detach().clone()
+            if name == "relu":
+                x.view(-1)[::3] = 0.0  # exact zeros: relu's corner, where PyTorch's gradient is 0
+            x.requires_grad_()
+            out = fn(x)
             dout = rnd(N, C)
             out.backward(dout)
             k = f"{name}.{i}"
-            arrays += [(f"{k}.a", a.detach()), (f"{k}.dout", dout), (f"{k}.out", out.detach()),
-                       (f"{k}.da", a.grad)]
+            arrays += [(f"{k}.a", x.detach()), (f"{k}.dout", dout), (f"{k}.out", out.detach()),
+                       (f"{k}.da", x.grad)]
 
     # softmax family: ordinary rows, a constant row, and rows of +-1e4 (overflow without the max trick)
     logits = torch.cat([rnd(3, 10, scale=3.0), torch.zeros(1, 10),
@@ -229,6 +232,15 @@ def day02():
     loss.backward()
     arrays += [("ce.logits", logits), ("ce.targets", targets.double()), ("ce.loss", loss.detach()),
                ("ce.probs", torch.softmax(logits, 1)), ("ce.dlogits", x.grad)]
+    # rows with a negative target are ignored: the mean is over the M = 4 rows that count, not N = 7
+    logits = rnd(7, 6, scale=2.0)
+    targets = torch.tensor([2, -1, 0, 5, -1, -1, 1])
+    x = leaf(logits)
+    loss = torch.nn.functional.cross_entropy(x, targets, ignore_index=-1)
+    loss.backward()
+    arrays += [("ce_ignore.logits", logits), ("ce_ignore.targets", targets.double()),
+               ("ce_ignore.loss", loss.detach()), ("ce_ignore.probs", torch.softmax(logits, 1)),
+               ("ce_ignore.dlogits", x.grad)]
     write_fixture(os.path.join(ROOT, "day02_matrix/tests/fixtures/ops.bin"), arrays)
 
 

@@ -17,7 +17,7 @@ IFS=, read -r -a cols < <(head -n 1 "$log" | tr -d '\r')
 plots=()
 for i in "${!cols[@]}"; do
     if [[ "${cols[$i]}" == *loss ]]; then
-        plots+=("'$log' using 1:$((i + 1)) with lines lw 2 title '${cols[$i]//_/ }'")
+        plots+=("'$log' using 1:$((i + 1)) with lines lw 2 title '${cols[$i]//_/ }' noenhanced")
     fi
 done
 [ ${#plots[@]} -gt 0 ] || { echo "plot: no column of $log ends in 'loss' (columns: ${cols[*]})" >&2; exit 1; }
@@ -25,8 +25,9 @@ plotcmd="plot $(IFS=,; echo "${plots[*]}")"
 logy=""
 [ "${LOGY:-0}" = "1" ] && logy="set logscale y"
 
-common="set datafile separator ','; set datafile missing 'nan'; set key autotitle columnhead; set xlabel '${cols[0]}'; set ylabel 'loss'; $logy"
-gnuplot -e "$common; set terminal pngcairo size 900,540 font ',11'; set output '$run/loss.png'; set grid; set title '$(basename "$run")'; $plotcmd" 2>/dev/null \
+# noenhanced: a name is printed as it is (enhanced text would turn the 2 of "gpt_2" into a subscript)
+common="set datafile separator ','; set datafile missing 'nan'; set key autotitle columnhead; set xlabel '${cols[0]}' noenhanced; set ylabel 'loss'; $logy"
+gnuplot -e "$common; set terminal pngcairo size 900,540 font ',11'; set output '$run/loss.png'; set grid; set title '$(basename "$run")' noenhanced; $plotcmd" 2>/dev/null \
   || gnuplot -e "$common; set terminal png size 900,540; set output '$run/loss.png'; set grid; $plotcmd"
 ansi=""
 [ -t 1 ] && ansi="ansi"   # colours only on a terminal
