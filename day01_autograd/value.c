@@ -161,10 +161,13 @@ void value_backward_step(Value *out) {
 Value **value_topo_sort(Arena *ar, Value *root, size_t *count) {
     /* TODO(day1): depth-first search from root. Put a node in the output only
        after all of its inputs are in it (post-order), and use `visited` so each
-       node goes in once. Reset every `visited` to 0 before returning. A
-       recursive helper (a static function you add) is the natural way. The
-       returned array comes from the arena (arena_alloc): count the nodes in a
-       first pass, or grow the array as you go. */
+       node goes in once. Reset every `visited` to 0 before returning. Write it
+       first as a recursive helper (a static function you add): the tests go
+       20,000 nodes deep, which recursion survives. Study note 04 shows why a
+       million-node chain would not, and the explicit stack that fixes it
+       (what the reference does; an experiment of the README). The returned
+       array comes from the arena (arena_alloc): count the nodes in a first
+       pass, or grow the array as you go. */
     TODO_UNIMPLEMENTED();
 }
 

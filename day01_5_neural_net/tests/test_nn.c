@@ -287,6 +287,7 @@ Test(mlp, gradients_match_finite_differences) {
     value_backward(&tape, mlp_batch_loss(&m, out));
     const double h = 1e-6, tol = 1e-6;
     char where[320], name[32];
+    double largest = 0.0;   /* a loss that never moves would make every check 0 = 0 */
     for (size_t k = 0; k < m.nparams; k += 3) {  /* every third parameter keeps it quick */
         double saved = m.params[k]->data, analytic = m.params[k]->grad;
         m.params[k]->data = saved + h;
@@ -300,7 +301,11 @@ Test(mlp, gradients_match_finite_differences) {
                  param_name(&m, k, name, sizeof name), h);
         EXPECT_NEAR(analytic, (up - down) / (2 * h), tol, where,
                     "backward and a nudged forward disagree: is every parameter Value itself in the graph?");
+        largest = fmax(largest, fabs(up - down) / (2 * h));
     }
+    cr_assert(largest > 1e-3, "mlp_forward + loss_mse: the loss does not change when any parameter moves "
+              "(largest finite-difference slope %g)\n  hint: loss_mse or mlp_forward returns something that "
+              "does not depend on the parameters: check the mse suite and the forward test first", largest);
     mlp_free(&m);
 }
 

@@ -241,15 +241,29 @@ Test(composites, values) {
 Test(composites, built_from_primitives) {
     Value *a = value_new(&ar, 3.0, "a"), *b = value_new(&ar, -2.0, "b");
     Value *d = value_div(&ar, a, b), *s = value_sub(&ar, a, b), *n = value_neg(&ar, a);
+    /* neg first: sub is built from it */
+    cr_assert(n->op == VALUE_MUL, "value_neg made op '%s', expected '*'\n  hint: -a is "
+              "value_mul(a, <a new leaf holding -1>); a leaf holding -a->data would cut the graph, "
+              "and no gradient would reach a", value_op_name(n->op));
+    Value *other = n->in[0] == a ? n->in[1] : n->in[0];
+    cr_assert((n->in[0] == a || n->in[1] == a) && other != NULL && other->data == -1.0,
+              "value_neg(a) is a '*', but not of a and a leaf holding -1\n  hint: value_mul(a, "
+              "value_new(ar, -1, NULL)): then backward hands a the gradient -1 * out->grad");
+    cr_assert(s->op == VALUE_ADD, "value_sub made op '%s', expected '+'\n  hint: a - b is "
+              "value_add(a, value_neg(b))", value_op_name(s->op));
+    cr_assert(s->in[0] == a && s->in[1] != b && s->in[1] != NULL && s->in[1]->op == VALUE_MUL &&
+                  (s->in[1]->in[0] == b || s->in[1]->in[1] == b),
+              "value_sub(a, b) must be value_add(a, value_neg(b)): its second input is %s\n  hint: a node "
+              "'+' of a and b with data a - b computes the right number, but backward would hand b a "
+              "gradient of +1 where d(a - b)/db = -1",
+              s->in[1] == b ? "b itself" : "not -b");
     cr_assert(d->op == VALUE_MUL && d->in[1] != NULL && d->in[1]->op == VALUE_POW,
               "value_div made op '%s', expected a '*' whose second input is a 'pow'\n"
               "  hint: build a / b as value_mul(a, value_pow(b, -1)), so no new backward rule is "
               "needed", value_op_name(d->op));
-    cr_assert(s->op == VALUE_ADD, "value_sub made op '%s', expected '+'\n  hint: a - b is "
-              "value_add(a, value_neg(b))", value_op_name(s->op));
-    cr_assert(n->op == VALUE_MUL, "value_neg made op '%s', expected '*'\n  hint: -a is "
-              "value_mul(a, <a new leaf holding -1>); a leaf holding -a->data would cut the graph, "
-              "and no gradient would reach a", value_op_name(n->op));
+    cr_assert(d->in[0] == a && d->in[1]->in[0] == b && d->in[1]->exponent == -1.0,
+              "value_div(a, b) is a '*' of a 'pow', but not of a and b^-1\n  hint: value_mul(a, "
+              "value_pow(b, -1)): the first input a itself, the second b raised to -1");
 }
 
 /* ---- the graph: order, then the full backward pass ---- */
