@@ -45,7 +45,9 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2 / pi) */
 
 void gelu_forward(float *out, const float *inp, size_t n) {
-    /* TODO(day4): out = 0.5 x (1 + tanhf(GELU_SCALE * (x + 0.044715 x^3))). */
+    /* TODO(day4): out = 0.5 x (1 + tanhf(GELU_SCALE * (x + 0.044715 x^3))).
+       (tanhf from math.h is right; the reference computes tanh its own faster
+       way, and the tests allow for the difference.) */
     TODO_UNIMPLEMENTED();
 }
 
@@ -118,7 +120,7 @@ void block_free(Block *blk) {
 void block_forward(Block *blk, float *out, const float *inp, int B, int T) {
     LLMLAB_CHECK(B <= blk->B && T <= blk->T, "the block was built for smaller batches",
                  "block_forward(B=%d, T=%d) on a block for B<=%d, T<=%d", B, T, blk->B, blk->T);
-    /* TODO(day4): the pre-norm block, with p = blk->params, a = blk->acts,
+    /* TODO(day4): the pre-norm block, with p = &blk->params, a = &blk->acts,
        N = B*T, C = blk->C:
          ln1 = layernorm(inp)                       (saving ln1_mean, ln1_rstd)
          qkv = ln1 @ qkv_w^T + qkv_b                (matmul_forward, C -> 3C)
@@ -134,14 +136,17 @@ void block_forward(Block *blk, float *out, const float *inp, int B, int T) {
 }
 
 void block_backward(Block *blk, float *dinp, const float *dout, const float *inp, int B, int T) {
-    /* TODO(day4): zero blk->dacts (memset of dact_mem, nacts floats), then
-       every step of block_forward backwards, last first, with d = blk->dacts
-       and g = blk->grads:
-         out = res1 + fcproj      -> residual_backward(d.res1, d.fcproj, dout)
-         fcproj = matmul(fch_gelu) -> matmul_backward(d.fch_gelu, g.fcproj_w, g.fcproj_b, ...)
-         ... gelu, fc, ln2 (its dinp is d.res1: res1 gets gradient from two paths),
-         res1 = inp + attproj     -> dinp and d.attproj
+    /* TODO(day4): zero the activation gradients (memset of blk->dact_mem,
+       blk->nacts floats), then every step of block_forward backwards, last
+       first, with p = &blk->params, a = &blk->acts, d = &blk->dacts and
+       g = &blk->grads:
+         out = res1 + fcproj      -> residual_backward(d->res1, d->fcproj, dout, N*C)
+         fcproj = matmul(fch_gelu) -> matmul_backward(d->fch_gelu, g->fcproj_w, g->fcproj_b,
+                                        d->fcproj, a->fch_gelu, p->fcproj_w, N, 4*C, C)
+         ... gelu, fc, ln2 (its dinp is d->res1: res1 gets gradient from two paths),
+         res1 = inp + attproj     -> dinp and d->attproj
          attproj, mha_backward (blk->scratch is its (T,T) datt), qkv, ln1 (into dinp).
-       Mirror the use_layernorm / use_residual switches. */
+       Every backward adds (+=); never clear blk->grads or dinp here. Mirror
+       the use_layernorm / use_residual switches. */
     TODO_UNIMPLEMENTED();
 }

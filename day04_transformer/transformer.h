@@ -110,7 +110,7 @@ typedef struct Block {
     size_t nparams, nacts;
     BlockParams params, grads;
     BlockActs acts, dacts;
-    float *scratch;     /**< (T,T) for attention's backward, and (B*T*4C) for the MLP's */
+    float *scratch;     /**< (T,T) floats: the datt scratch of attention's backward (mha_backward) */
 } Block;
 
 /**

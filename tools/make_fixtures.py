@@ -246,7 +246,11 @@ def day02():
 
 # ---- Day 3: attention ----
 
-SDPA_CASES = [(1, 1, 1, 0), (1, 5, 4, 0), (5, 5, 3, 1), (4, 4, 1, 1), (6, 6, 8, 0), (3, 5, 4, 1)]
+# (Tq, Tk, hs, causal). Causal with Tq < Tk: the queries are the last Tq positions (generation
+# with a cache: the last case is one new token looking back at six). Case 6 has exact zeros.
+SDPA_CASES = [(1, 1, 1, 0), (1, 5, 4, 0), (5, 5, 3, 1), (4, 4, 1, 1), (6, 6, 8, 0), (3, 5, 4, 1),
+              (4, 4, 3, 0), (1, 6, 4, 1)]
+SDPA_ZEROS = 6  # a query row of zeros (uniform weights), a dout row of zeros, a key of zeros
 MHA_CASES = [(2, 5, 8, 2, 1), (1, 1, 4, 4, 1), (2, 4, 6, 6, 0), (1, 7, 12, 3, 1)]
 
 
@@ -258,19 +262,24 @@ def day03():
 
     arrays = []
     for i, (Tq, Tk, hs, causal) in enumerate(SDPA_CASES):
-        q, k, v = (rnd(T, hs).requires_grad_() for T in (Tq, Tk, Tk))
+        q, k, v = (rnd(T, hs) for T in (Tq, Tk, Tk))
+        dout = rnd(Tq, hs)
+        if i == SDPA_ZEROS:
+            q[1], k[2], dout[3] = 0.0, 0.0, 0.0
+        q, k, v = (t.requires_grad_() for t in (q, k, v))
         scores = (q @ k.T) / hs ** 0.5
         if causal:  # query i is position i + (Tk - Tq): it sees keys j <= that
             allowed = torch.arange(Tk)[None, :] <= torch.arange(Tq)[:, None] + (Tk - Tq)
             scores = scores.masked_fill(~allowed, float("-inf"))
         att = torch.softmax(scores, dim=1)
         out = att @ v
-        dout = rnd(Tq, hs)
         out.backward(dout)
         key = f"sdpa.{i}"
         arrays += [(f"{key}.q", q.detach()), (f"{key}.k", k.detach()), (f"{key}.v", v.detach()),
                    (f"{key}.dout", dout), (f"{key}.att", att.detach()), (f"{key}.out", out.detach()),
-                   (f"{key}.dq", q.grad), (f"{key}.dk", k.grad), (f"{key}.dv", v.grad)]
+                   (f"{key}.dq", q.grad), (f"{key}.dk", k.grad), (f"{key}.dv", v.grad),
+                   (f"{key}.causal", torch.tensor([causal]))]
+    arrays.append(("sdpa.count", torch.tensor([len(SDPA_CASES)])))
     for i, (B, T, C, NH, causal) in enumerate(MHA_CASES):
         hs = C // NH
         qkv = rnd(B, T, 3 * C).requires_grad_()
@@ -287,6 +296,7 @@ def day03():
         key = f"mha.{i}"
         arrays += [(f"{key}.qkv", qkv.detach()), (f"{key}.dout", dout), (f"{key}.out", out.detach()),
                    (f"{key}.dqkv", qkv.grad), (f"{key}.shape", torch.tensor([B, T, C, NH, causal]))]
+    arrays.append(("mha.count", torch.tensor([len(MHA_CASES)])))
     T, C = 7, 6
     pos = torch.arange(T, dtype=torch.float64)[:, None]
     i2 = torch.arange(0, C, 2, dtype=torch.float64)
@@ -309,6 +319,48 @@ def day03():
 BLOCK_PARAM_NAMES = ["ln1_w", "ln1_b", "qkv_w", "qkv_b", "proj_w", "proj_b",
                      "ln2_w", "ln2_b", "fc_w", "fc_b", "fcproj_w", "fcproj_b"]  # BLOCK_PARAMS order
 BLOCK_CASES = [(2, 5, 8, 2), (1, 1, 4, 4), (2, 6, 12, 3)]
+# What block_forward saves (BLOCK_ACTS, att aside) and the gradients block_backward leaves in blk->dacts.
+BLOCK_ACT_NAMES = ["ln1", "ln1_mean", "ln1_rstd", "qkv", "att", "atty", "attproj", "res1",
+                   "ln2", "ln2_mean", "ln2_rstd", "fch", "fch_gelu", "fcproj"]
+BLOCK_DACT_NAMES = ["fcproj", "fch_gelu", "fch", "ln2", "res1", "attproj", "atty", "qkv", "ln1"]
+# The demo's switches (use_layernorm, use_residual), run on block case 0.
+BLOCK_SWITCHES = [(0, 1), (1, 0)]
+
+
+def block_torch(P, x, B, T, C, NH, use_ln=1, use_res=1):
+    """The pre-norm block in PyTorch; returns (out, {name: tensor}) with every intermediate kept."""
+    F = torch.nn.functional
+    hs = C // NH
+    acts = {}
+
+    def norm(t, w, b, name):
+        if not use_ln:
+            return t.clone()
+        mean = t.mean(-1)
+        rstd = 1 / torch.sqrt(t.var(-1, unbiased=False) + 1e-5)
+        acts[name + "_mean"], acts[name + "_rstd"] = mean.detach(), rstd.detach()
+        return F.layer_norm(t, (C,), w, b, eps=1e-5)
+
+    acts["ln1"] = norm(x, P["ln1_w"], P["ln1_b"], "ln1")
+    acts["qkv"] = F.linear(acts["ln1"], P["qkv_w"], P["qkv_b"])
+    q, k, v = acts["qkv"].split(C, dim=2)
+    heads = lambda t: t.reshape(B, T, NH, hs).transpose(1, 2)
+    sc = heads(q) @ heads(k).transpose(-2, -1) / hs ** 0.5
+    sc = sc.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
+    att = torch.softmax(sc, -1)
+    acts["att"] = att.detach()
+    acts["atty"] = (att @ heads(v)).transpose(1, 2).reshape(B, T, C)
+    acts["attproj"] = F.linear(acts["atty"], P["proj_w"], P["proj_b"])
+    acts["res1"] = x + acts["attproj"] if use_res else acts["attproj"]
+    acts["ln2"] = norm(acts["res1"], P["ln2_w"], P["ln2_b"], "ln2")
+    acts["fch"] = F.linear(acts["ln2"], P["fc_w"], P["fc_b"])
+    acts["fch_gelu"] = F.gelu(acts["fch"], approximate="tanh")
+    acts["fcproj"] = F.linear(acts["fch_gelu"], P["fcproj_w"], P["fcproj_b"])
+    out = acts["res1"] + acts["fcproj"] if use_res else acts["fcproj"]
+    for t in acts.values():
+        if t.requires_grad:
+            t.retain_grad()
+    return out, acts
 
 
 def day04():
@@ -319,22 +371,30 @@ def day04():
         return (torch.randn(*shape, generator=g) * scale).float().double()
 
     arrays = []
-    for i, (N, C) in enumerate([(3, 8), (1, 5), (2, 1)]):
-        x, w, b = rnd(N, C, scale=2.0).requires_grad_(), rnd(C).requires_grad_(), rnd(C).requires_grad_()
-        out = F.layer_norm(x, (C,), w, b, eps=1e-5)
+    # Case 3 has a row of equal values (variance exactly 0: only eps keeps rstd finite) and a
+    # dout row of zeros; case 2, with C = 1, has variance 0 in every row.
+    LN_CASES = [(3, 8), (1, 5), (2, 1), (4, 6)]
+    for i, (N, C) in enumerate(LN_CASES):
+        x, w, b = rnd(N, C, scale=2.0), rnd(C).requires_grad_(), rnd(C).requires_grad_()
         dout = rnd(N, C)
+        if i == 3:
+            x[2], dout[1] = 1.5, 0.0
+        x.requires_grad_()
+        out = F.layer_norm(x, (C,), w, b, eps=1e-5)
         out.backward(dout)
+        mean, rstd = x.detach().mean(1), 1 / torch.sqrt(x.detach().var(1, unbiased=False) + 1e-5)
         k = f"ln.{i}"
         arrays += [(f"{k}.x", x.detach()), (f"{k}.w", w.detach()), (f"{k}.b", b.detach()), (f"{k}.dout", dout),
-                   (f"{k}.out", out.detach()), (f"{k}.dx", x.grad), (f"{k}.dw", w.grad), (f"{k}.db", b.grad)]
+                   (f"{k}.out", out.detach()), (f"{k}.mean", mean), (f"{k}.rstd", rstd),
+                   (f"{k}.dx", x.grad), (f"{k}.dw", w.grad), (f"{k}.db", b.grad)]
+    arrays.append(("ln.count", torch.tensor([len(LN_CASES)])))
     x = torch.cat([rnd(20, scale=2.0), torch.tensor([-12.0, -3.0, 0.0, 3.0, 12.0])]).requires_grad_()
     out = F.gelu(x, approximate="tanh")
     dout = rnd(25)
     out.backward(dout)
     arrays += [("gelu.x", x.detach()), ("gelu.dout", dout), ("gelu.out", out.detach()), ("gelu.dx", x.grad)]
 
-    for i, (B, T, C, NH) in enumerate(BLOCK_CASES):
-        hs = C // NH
+    def block_params(C):
         shapes = {"ln1_w": (C,), "ln1_b": (C,), "qkv_w": (3 * C, C), "qkv_b": (3 * C,), "proj_w": (C, C),
                   "proj_b": (C,), "ln2_w": (C,), "ln2_b": (C,), "fc_w": (4 * C, C), "fc_b": (4 * C,),
                   "fcproj_w": (C, 4 * C), "fcproj_b": (C,)}
@@ -344,17 +404,15 @@ def day04():
                 P[name] = (1 + rnd(*shapes[name], scale=0.1)).requires_grad_()
             else:
                 P[name] = rnd(*shapes[name], scale=0.3).requires_grad_()
+        return P
+
+    def grad_or_zero(t):
+        return t.grad if t.grad is not None else torch.zeros_like(t)
+
+    for i, (B, T, C, NH) in enumerate(BLOCK_CASES):
+        P = block_params(C)
         x = rnd(B, T, C).requires_grad_()
-        h = F.layer_norm(x, (C,), P["ln1_w"], P["ln1_b"], eps=1e-5)
-        qkv = F.linear(h, P["qkv_w"], P["qkv_b"])
-        q, k_, v = qkv.split(C, dim=2)
-        heads = lambda t: t.reshape(B, T, NH, hs).transpose(1, 2)
-        sc = heads(q) @ heads(k_).transpose(-2, -1) / hs ** 0.5
-        sc = sc.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
-        y = (torch.softmax(sc, -1) @ heads(v)).transpose(1, 2).reshape(B, T, C)
-        res1 = x + F.linear(y, P["proj_w"], P["proj_b"])
-        h2 = F.layer_norm(res1, (C,), P["ln2_w"], P["ln2_b"], eps=1e-5)
-        out = res1 + F.linear(F.gelu(F.linear(h2, P["fc_w"], P["fc_b"]), approximate="tanh"), P["fcproj_w"], P["fcproj_b"])
+        out, acts = block_torch(P, x, B, T, C, NH)
         dout = rnd(B, T, C)
         out.backward(dout)
         k = f"block.{i}"
@@ -362,6 +420,18 @@ def day04():
                    (f"{k}.out", out.detach()), (f"{k}.dx", x.grad)]
         for name in BLOCK_PARAM_NAMES:
             arrays += [(f"{k}.{name}", P[name].detach()), (f"{k}.grad.{name}", P[name].grad)]
+        arrays += [(f"{k}.act.{name}", acts[name].detach()) for name in BLOCK_ACT_NAMES]
+        arrays += [(f"{k}.dact.{name}", acts[name].grad) for name in BLOCK_DACT_NAMES]
+        if i == 0:  # the switches, on the same parameters and input
+            for use_ln, use_res in BLOCK_SWITCHES:
+                for t in list(P.values()) + [x]:
+                    t.grad = None
+                out, _ = block_torch(P, x, B, T, C, NH, use_ln, use_res)
+                out.backward(dout)
+                ks = f"{k}.ln{use_ln}res{use_res}"
+                arrays += [(f"{ks}.out", out.detach()), (f"{ks}.dx", x.grad)]
+                arrays += [(f"{ks}.grad.{name}", grad_or_zero(P[name])) for name in BLOCK_PARAM_NAMES]
+    arrays.append(("block.count", torch.tensor([len(BLOCK_CASES)])))
     write_fixture(os.path.join(ROOT, "day04_transformer/tests/fixtures/transformer.bin"), arrays)
 
 
