@@ -110,6 +110,11 @@ static inline void testing_expect_array(const double *want, size_t size, size_t 
         double base = prefilled ? testing_prefill_value(i) : 0.0, g = (double)got[i] - base;
         if (llmlab_close(g, want[i], tol))
             continue;
+        if (isnan(got[i]) && !isnan(want[i]) && prefilled)
+            cr_assert_fail("%s: element [%zu][%zu] expected %.7g (the gradient) + %.7g (what the buffer held), "
+                           "got NaN\n  a NaN reached the gradient: did the code read an element it should not "
+                           "(a gap between strided rows, a buffer not yet written), or divide by zero?\n"
+                           "  hint: %s", label, i / cols, i % cols, want[i], base, hint);
         if (isnan(got[i]) && !isnan(want[i]))
             cr_assert_fail("%s: element [%zu][%zu] expected %.7g, got NaN\n"
                            "  the buffer held NaN before the call: write every element with =, do not add "
@@ -153,6 +158,17 @@ static inline void expect_fixture_grad(const Fixture *fx, const float *got, cons
     const FixtureArray *want = fixture_get(fx, key);
     size_t cols = want->ndim >= 2 ? want->dims[want->ndim - 1] : want->size;
     testing_expect_array(want->data, want->size, cols, got, 1, key, tol, what, hint);
+}
+
+/** Compare a gradient buffer filled by testing_prefilled() with want[] computed in the test:
+ *  expects got[i] = testing_prefill_value(i) + want[i]. */
+static inline void expect_grad_array_near(const float *got, const float *want, size_t size, size_t cols,
+                                          double tol, const char *what, const char *hint) {
+    double *w = malloc((size ? size : 1) * sizeof *w);
+    cr_assert_not_null(w, "out of memory in a test");
+    for (size_t i = 0; i < size; i++) w[i] = want[i];
+    testing_expect_array(w, size, cols ? cols : size, got, 1, "", tol, what, hint);
+    free(w);
 }
 
 /** Compare two float arrays (want computed in the test, e.g. by plain loops), as above. */
