@@ -117,8 +117,9 @@ static inline void testing_expect_array(const double *want, size_t size, size_t 
                            "  hint: %s", label, i / cols, i % cols, want[i], base, hint);
         if (isnan(got[i]) && !isnan(want[i]))
             cr_assert_fail("%s: element [%zu][%zu] expected %.7g, got NaN\n"
-                           "  the buffer held NaN before the call: write every element with =, do not add "
-                           "to it (+=), and read no element before writing it\n  hint: %s",
+                           "  where a test fills the output with NaN before the call, this means an element "
+                           "was added to (+=) or never written: write each with =; otherwise a NaN came from "
+                           "the arithmetic (0/0, log(0), an overflowing exp)\n  hint: %s",
                            label, i / cols, i % cols, want[i], hint);
         if (prefilled && llmlab_close(got[i], want[i], tol))
             cr_assert_fail("%s: element [%zu][%zu] should be %.7g (what it held) + %.7g (the "

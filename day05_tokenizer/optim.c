@@ -15,7 +15,11 @@ void batch_sample(const uint16_t *tokens, size_t n, int B, int T, Rng *rng, int 
 
 float lr_schedule(long step, long max_steps, long warmup, float lr_max, float lr_min) {
     /* TODO(day5): during warmup return lr_max * (step + 1) / warmup; after it,
-     * the cosine of train.h (careful with a decay phase of length 0: then p = 1).
+     * the cosine of train.h. The decay phase max_steps - 1 - warmup may be 0
+     * or less (6 steps with a warmup of 5: the training loop's own test does
+     * this): then take p = 1 without dividing. 0.0 / 0.0 is NaN, NaN slips
+     * through any clamp (NaN > 1 is false), and a NaN rate makes every
+     * parameter NaN.
      * You need pi, and M_PI is not standard C: under the course's -std=c11 it
      * is an undeclared identifier. Write pi out, 3.14159265358979, or take
      * acos(-1.0). */

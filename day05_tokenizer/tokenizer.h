@@ -59,9 +59,11 @@ CharClass char_class(int32_t cp);
  * The end of the chunk that starts at byte @p pos of @p text (of @p n bytes):
  * a run of characters of one class, where a single space directly before a
  * letter, digit or punctuation run belongs to that run (" the", " 42", " ...").
- * A run of spaces keeps its last space for the next word when one follows:
- * `"a   b"` splits as `"a"`, `"  "`, `" b"`. Never splits a valid UTF-8
- * character. Returns a position in (pos, n].
+ * A run of spaces that a non-space follows and that ends in a plain space
+ * keeps that last space for the next word: `"a   b"` splits as `"a"`,
+ * `"  "`, `" b"`, and `"x	 y"` as `"x"`, `"	"`, `" y"`. A run of spaces at
+ * the end of the text, or ending in a tab or newline, stays whole. Never
+ * splits a valid UTF-8 character. Returns a position in (pos, n].
  */
 size_t pretok_next(const uint8_t *text, size_t n, size_t pos);
 /** @} */
@@ -124,7 +126,8 @@ BpeMerge bpe_best_pair(const BpeWords *w, const int32_t *counts, int stride, int
 /**
  * Replace every occurrence of @p m in ids[0 .. n) by @p new_id, scanning
  * from left to right ("aaa" with (a, a) becomes [X, a]). Works in place and
- * returns the new length.
+ * returns the new length. Reads and writes only ids[0 .. n): whatever
+ * follows (the next word, in the trainer) is neither read nor changed.
  */
 int bpe_merge_pair(int32_t *ids, int n, BpeMerge m, int32_t new_id);
 
@@ -208,14 +211,19 @@ size_t tokenizer_encode(Tokenizer *t, const uint8_t *text, size_t n, int allow_s
 /**
  * Write the bytes of @p n tokens to @p out (room for
  * tokenizer_decoded_size() bytes) and return how many were written. Ids out
- * of range are skipped.
+ * of range (those tokenizer_token_bytes() returns NULL for) are skipped.
  */
 size_t tokenizer_decode(const Tokenizer *t, const int32_t *ids, size_t n, uint8_t *out);
 
 /** The number of bytes tokenizer_decode() writes for these ids. Given. */
 size_t tokenizer_decoded_size(const Tokenizer *t, const int32_t *ids, size_t n);
 
-/** Token @p id's bytes (not NUL-terminated), their length in @p len. */
+/**
+ * Token @p id's bytes (not NUL-terminated), their length in @p len. For an
+ * id out of range (negative, or @p id >= vocab_size) it returns NULL and
+ * sets @p len to 0: a caller skips such an id rather than copying from NULL
+ * (memcpy from NULL is undefined behaviour, even for 0 bytes).
+ */
 const uint8_t *tokenizer_token_bytes(const Tokenizer *t, int32_t id, size_t *len);
 
 /** The id of a special token by its text, or -1. */

@@ -38,6 +38,9 @@ void batch_sample(const uint16_t *tokens, size_t n, int B, int T, Rng *rng, int 
  * from lr_max down to lr_min at the last step:
  * lr_min + (lr_max - lr_min) (1 + cos(pi p)) / 2 with
  * p = (step - warmup) / (max_steps - 1 - warmup), clamped to [0, 1].
+ * A decay phase of length 0 or less (max_steps - 1 - warmup <= 0, e.g.
+ * 6 steps with a warmup of 5) has p = 1: lr_min, never 0 / 0. A warmup of 0
+ * starts the cosine at step 0. The result is always a finite number.
  */
 float lr_schedule(long step, long max_steps, long warmup, float lr_max, float lr_min);
 

@@ -316,50 +316,195 @@ Test(bpe_best_pair, highest_count_then_smallest_ids) {
 
 static int ids_equal(const int32_t *a, const int32_t *b, int n) { return memcmp(a, b, (size_t)n * sizeof *a) == 0; }
 
+/* "[1 2 3]": the n ids a function returned, n clamped to 0 .. cap (the buffer's size), so a
+ * message shows what was returned and nothing beyond it. */
+static const char *ids_str(const int32_t *ids, int n, int cap) {
+    static char buf[4][420];
+    static int which;
+    char *out = buf[which++ % 4];
+    int k = 0;
+    if (n > cap)
+        n = cap;
+    out[k++] = '[';
+    for (int i = 0; i < n; i++) {
+        if (k > 360) {
+            k += snprintf(out + k, 420 - (size_t)k, " ...");
+            break;
+        }
+        k += snprintf(out + k, 420 - (size_t)k, i ? " %d" : "%d", ids[i]);
+    }
+    out[k++] = ']';
+    out[k] = '\0';
+    return out;
+}
+
 Test(bpe_merge_pair, left_to_right_without_overlaps) {
     int32_t aaa[] = {1, 1, 1}, want_aaa[] = {9, 1};
     int n = bpe_merge_pair(aaa, 3, (BpeMerge){1, 1}, 9);
     cr_assert(n == 2 && ids_equal(aaa, want_aaa, 2),
-              "bpe_merge_pair: [1 1 1] merging (1, 1) -> 9: expected [9 1], got length %d [%d %d ...]\n"
-              "  hint: after a merge, skip both tokens (i += 2), so the second 1 is not used twice", n, aaa[0],
-              aaa[1]);
+              "bpe_merge_pair: [1 1 1] merging (1, 1) -> 9: expected [9 1], got %s (length %d)\n"
+              "  hint: after a merge, skip both tokens (i += 2), so the second 1 is not used twice",
+              ids_str(aaa, n, 3), n);
     int32_t abab[] = {1, 2, 1, 2, 3}, want_abab[] = {7, 7, 3};
     n = bpe_merge_pair(abab, 5, (BpeMerge){1, 2}, 7);
     cr_assert(n == 3 && ids_equal(abab, want_abab, 3),
-              "bpe_merge_pair: [1 2 1 2 3] merging (1, 2) -> 7: expected [7 7 3], got length %d [%d %d %d]", n,
-              abab[0], abab[1], abab[2]);
+              "bpe_merge_pair: [1 2 1 2 3] merging (1, 2) -> 7: expected [7 7 3], got %s (length %d)",
+              ids_str(abab, n, 5), n);
     int32_t none[] = {2, 1, 3}, want_none[] = {2, 1, 3};
     n = bpe_merge_pair(none, 3, (BpeMerge){1, 2}, 7);
     cr_assert(n == 3 && ids_equal(none, want_none, 3),
-              "bpe_merge_pair: [2 1 3] has no (1, 2): expected it unchanged, got length %d", n);
-    int32_t last[] = {5, 1}, want_last[] = {5, 1};
-    n = bpe_merge_pair(last, 2, (BpeMerge){1, 2}, 7);
-    cr_assert(n == 2 && ids_equal(last, want_last, 2),
-              "bpe_merge_pair: [5 1] merging (1, 2): expected [5 1], got length %d\n  hint: do not read past the end: "
-              "check i + 1 < n before ids[i + 1]", n);
+              "bpe_merge_pair: [2 1 3] has no (1, 2): expected it unchanged, got %s (length %d)",
+              ids_str(none, n, 3), n);
+}
+
+Test(bpe_merge_pair, never_reads_or_writes_past_n) {
+    /* The buffer holds more than the n ids, and the id right after them is the
+     * pair's second token: reading ids[n] would merge across the end, as the
+     * trainer would merge across two words (they are stored back to back). */
+    static const struct { int32_t buf[6]; int n; int32_t want[6]; int want_n; } cases[] = {
+        {{5, 1, 2, 2, 2, 2}, 2, {5, 1}, 2},
+        {{1, 2, 1, 2, 9, 9}, 3, {7, 1}, 2},
+        {{1, 2, 9, 9, 9, 9}, 1, {1}, 1},
+        {{3, 1, 1, 2, 9, 9}, 3, {3, 1, 1}, 3},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int32_t ids[6];
+        memcpy(ids, cases[c].buf, sizeof ids);
+        int n = cases[c].n;
+        int got_n = bpe_merge_pair(ids, n, (BpeMerge){1, 2}, 7);
+        const char *in = ids_str(cases[c].buf, n, 6), *want = ids_str(cases[c].want, cases[c].want_n, 6);
+        int over = got_n >= 1 && got_n <= n && ids[got_n - 1] == 7 && cases[c].want[cases[c].want_n - 1] == 1;
+        cr_assert(got_n == cases[c].want_n && ids_equal(ids, cases[c].want, got_n),
+                  "bpe_merge_pair: %s (n = %d) merging (1, 2) -> 7, with ids[n] = %d stored right after the n ids: "
+                  "expected %s (length %d), got %s (length %d)%s\n"
+                  "  hint: check i + 1 < n before reading ids[i + 1]: ids[n] is not part of the array (in the "
+                  "trainer it is the first token of the next word)",
+                  in, n, cases[c].buf[n], want, cases[c].want_n, ids_str(ids, got_n, 6), got_n,
+                  over ? ": you read ids[n], past the end, and merged the last id with it" : "");
+        for (int k = n; k < 6; k++)
+            cr_assert(ids[k] == cases[c].buf[k],
+                      "bpe_merge_pair: %s (n = %d) merging (1, 2) -> 7 changed ids[%d] from %d to %d, past the end "
+                      "n = %d\n  hint: write only ids[0 .. n): the write index never passes the read index, and "
+                      "the read index stays below n",
+                      in, n, k, cases[c].buf[k], ids[k], n);
+    }
+}
+
+/* ---- why a later merge differs: a diagnosis that does not use your functions ---- */
+
+/* bpe_merge_pair as plain loops, so the diagnosis below does not depend on yours. */
+static int merge_plain(int32_t *ids, int n, BpeMerge m, int32_t new_id) {
+    int out = 0;
+    for (int i = 0; i < n; i++) {
+        if (i + 1 < n && ids[i] == m.left && ids[i + 1] == m.right)
+            ids[out++] = new_id, i++;
+        else
+            ids[out++] = ids[i];
+    }
+    return out;
+}
+
+/* How often pair p occurs in w, each word weighted by its count, overlaps counted. */
+static int64_t occurrences(const BpeWords *w, BpeMerge p) {
+    int64_t c = 0;
+    for (int k = 0; k < w->n; k++)
+        for (int j = 0; j + 1 < w->len[k]; j++)
+            if (w->ids[w->start[k] + j] == p.left && w->ids[w->start[k] + j + 1] == p.right)
+                c += w->count[k];
+    return c;
+}
+
+/*
+ * Merges 0 .. i-1 of bpe_train_simple were right and merge i is `yours`, not
+ * `want`. mine and replay are two fresh copies of the words it trained on.
+ * Train mine with your bpe_train_simple for i merges and replay the right
+ * merges on the other copy: different words mean the rewriting is wrong;
+ * the same words mean the count table no longer matches them (stale
+ * counts). Frees both copies and returns the hint.
+ */
+static const char *later_merge_hint(BpeWords *mine, BpeWords *replay, const BpeMerge *right, int i, BpeMerge yours,
+                                    BpeMerge want) {
+    static char hint[1400], done[40];
+    if (i <= 2)
+        snprintf(done, sizeof done, i == 1 ? "merge 0 is" : "merges 0 and 1 are");
+    else
+        snprintf(done, sizeof done, "merges 0 to %d are", i - 1);
+    BpeMerge *tmp = calloc((size_t)i + 1, sizeof *tmp);
+    int32_t *fresh_len = malloc((size_t)mine->n * sizeof *fresh_len);    /* room each word has */
+    memcpy(fresh_len, mine->len, (size_t)mine->n * sizeof *fresh_len);
+    bpe_train_simple(mine, i, tmp);
+    free(tmp);
+    for (int r = 0; r < i; r++)
+        for (int k = 0; k < replay->n; k++)
+            replay->len[k] = merge_plain(replay->ids + replay->start[k], replay->len[k], right[r], 256 + r);
+    for (int k = 0; k < replay->n; k++) {
+        if (mine->len[k] == replay->len[k] && ids_equal(mine->ids + mine->start[k], replay->ids + replay->start[k],
+                                                        replay->len[k]))
+            continue;
+        snprintf(hint, sizeof hint,
+                 "%s right, but the words are not: after them, word %d should be %s, and your "
+                 "bpe_train_simple(w, %d, ...) leaves it as %s (length %d). Rewrite every word after each merge "
+                 "with bpe_merge_pair(w->ids + w->start[k], w->len[k], best, 256 + i): merge i creates token "
+                 "256 + i, and w->len[k] takes the new length it returns. A merge that joins the last token "
+                 "of one word to the first of the next means bpe_merge_pair reads past n (its own tests check it)",
+                 done, k, ids_str(replay->ids + replay->start[k], replay->len[k], replay->len[k]), i,
+                 ids_str(mine->ids + mine->start[k], mine->len[k], fresh_len[k]), mine->len[k]);
+        free(fresh_len), bpe_words_free(mine), bpe_words_free(replay);
+        return hint;
+    }
+    free(fresh_len);
+    int64_t ny = occurrences(replay, yours), nw = occurrences(replay, want);
+    if (ny <= nw)
+        snprintf(hint, sizeof hint,
+                 "%s right and so are the words after them, yet (%d, %d), which occurs %lld time(s) in those "
+                 "words, beat (%d, %d), which occurs %lld time(s)%s. So your count table no longer matches the "
+                 "words: stale pair counts. Counts of earlier rounds are still in it, among them pairs that a "
+                 "merge has since removed. Take the counts back out (bpe_count_pairs with sign -1) right after "
+                 "bpe_best_pair, before any word is rewritten, so the table is all zero again; or clear it and "
+                 "recount every round (a faster trainer subtracts the old pairs of each rewritten word and adds "
+                 "its new ones)",
+                 done, yours.left, yours.right, (long long)ny, want.left, want.right, (long long)nw,
+                 ny == nw ? " (a tie, which the smaller left id, then right id, decides)" : "");
+    else
+        snprintf(hint, sizeof hint,
+                 "%s right and so are the words after them; (%d, %d) occurs %lld time(s) in those words and "
+                 "(%d, %d) %lld time(s): check that bpe_best_pair reads the count of each pair it visits and keeps "
+                 "the highest (its own tests: `make check-day5`)",
+                 done, yours.left, yours.right, (long long)ny, want.left, want.right, (long long)nw);
+    bpe_words_free(mine), bpe_words_free(replay);
+    return hint;
 }
 
 Test(bpe_train_simple, the_wikipedia_example) {
-    /* https://en.wikipedia.org/wiki/Byte_pair_encoding: aaabdaaabac -> ZabdZabac -> ZYdZYac -> XdXac */
+    /* Note 03 and https://en.wikipedia.org/wiki/Byte_pair_encoding: aaabdaaabac -> ZabdZabac -> ZYdZYac
+     * -> XdXac, where Z = aa is token 256, Y = ab is 257 and X = ZY = aaab is 258. */
     const char *texts[] = {"aaabdaaabac"};
     int64_t counts[] = {1};
     BpeWords w = make_words(texts, counts, 1);
-    BpeMerge m[5];
+    BpeMerge m[5] = {{-9, -9}, {-9, -9}, {-9, -9}};
+    const BpeMerge right[3] = {{'a', 'a'}, {'a', 'b'}, {256, 257}};
     int made = bpe_train_simple(&w, 3, m);
     cr_assert(made == 3, "bpe_train_simple on aaabdaaabac, 3 merges asked: expected 3 made, got %d", made);
     cr_assert(m[0].left == 'a' && m[0].right == 'a',
-              "bpe_train_simple: merge 0: expected (a, a), got (%d, %d)\n"
-              "  hint: aa occurs 4 times (overlaps count), ab twice", m[0].left, m[0].right);
-    cr_assert(m[1].left == 'a' && m[1].right == 'b',
-              "bpe_train_simple: merge 1: expected (a, b) = (97, 98), got (%d, %d)", m[1].left, m[1].right);
-    cr_assert(m[2].left == 256 && m[2].right == 257,
-              "bpe_train_simple: merge 2: expected (256, 257) (Z Y -> X), got (%d, %d)\n"
-              "  hint: merge i creates token 256 + i, and the words must be rewritten after each merge", m[2].left,
-              m[2].right);
+              "bpe_train_simple on aaabdaaabac: merge 0: expected (a, a) = (97, 97), got (%d, %d)\n"
+              "  hint: aa occurs 4 times (overlaps count), ab twice: check bpe_count_pairs and bpe_best_pair",
+              m[0].left, m[0].right);
+    for (int i = 1; i < 3; i++) {
+        if (m[i].left == right[i].left && m[i].right == right[i].right)
+            continue;
+        BpeWords mine = make_words(texts, counts, 1), replay = make_words(texts, counts, 1);
+        const char *hint = later_merge_hint(&mine, &replay, right, i, m[i], right[i]);
+        cr_assert_fail("bpe_train_simple on aaabdaaabac: merge %d: expected %s, got (%d, %d)\n  hint: %s", i,
+                       i == 1 ? "(a, b) = (97, 98), which makes token 257 = ab (note 03; Wikipedia's Y)"
+                              : "(256, 257), that is aa followed by ab, which makes token 258 = aaab (note 03; "
+                                "Wikipedia's X = ZY)",
+                       m[i].left, m[i].right, hint);
+    }
     int32_t want[] = {258, 'd', 258, 'a', 'c'};
     cr_assert(w.len[0] == 5 && ids_equal(w.ids, want, 5),
-              "bpe_train_simple: the word after training: expected X d X a c = [258 100 258 97 99], got length %d\n"
-              "  hint: store bpe_merge_pair's new length in w->len[k]", w.len[0]);
+              "bpe_train_simple: the word aaabdaaabac after training: expected [258 100 258 97 99] (aaab d aaab a c), "
+              "got %s (length %d)\n  hint: store bpe_merge_pair's new length in w->len[k]",
+              ids_str(w.ids, w.len[0], 11), w.len[0]);
     bpe_words_free(&w);
 }
 
@@ -401,19 +546,57 @@ Test(bpe_train_simple, agrees_with_the_fast_trainer) {
         BpeWords b = bpe_words_from_text(u8(text), strlen(text), pretok);
         BpeMerge ma[300], mb[300];
         int na = bpe_train_simple(&a, 300, ma), nb = bpe_train_fast(&b, 300, mb);
-        cr_assert(na == nb, "bpe_train_simple, %s mode: yours made %d merges, the fast trainer %d",
-                  pretok ? "words" : "bytes", na, nb);
-        for (int i = 0; i < na; i++)
-            cr_assert(ma[i].left == mb[i].left && ma[i].right == mb[i].right,
-                      "bpe_train_simple, %s mode, merge %d: yours is (%d, %d), the fast trainer's is (%d, %d)\n"
-                      "  hint: both follow the tie rule (higher count, then smaller left, then smaller right)",
-                      pretok ? "words" : "bytes", i, ma[i].left, ma[i].right, mb[i].left, mb[i].right);
+        for (int i = 0; i < na && i < nb; i++) {
+            if (ma[i].left == mb[i].left && ma[i].right == mb[i].right)
+                continue;
+            if (i == 0)
+                cr_assert_fail("bpe_train_simple, %s mode, merge 0: yours is (%d, %d), the fast trainer's is "
+                               "(%d, %d)\n  hint: the very first merge differs, so the first count or pick does: "
+                               "check bpe_count_pairs and bpe_best_pair (the tie rule: higher count, then smaller "
+                               "left id, then smaller right id)",
+                               pretok ? "words" : "bytes", ma[i].left, ma[i].right, mb[i].left, mb[i].right);
+            BpeWords mine = bpe_words_from_text(u8(text), strlen(text), pretok);
+            BpeWords replay = bpe_words_from_text(u8(text), strlen(text), pretok);
+            const char *hint = later_merge_hint(&mine, &replay, mb, i, ma[i], mb[i]);
+            cr_assert_fail("bpe_train_simple, %s mode, merge %d: yours is (%d, %d), the fast trainer's is "
+                           "(%d, %d)\n  hint: %s",
+                           pretok ? "words" : "bytes", i, ma[i].left, ma[i].right, mb[i].left, mb[i].right, hint);
+        }
+        cr_assert(na == nb, "bpe_train_simple, %s mode, 300 merges asked: yours made %d merges, the fast trainer "
+                            "%d (the first %d agree)\n  hint: return the number of merges stored, and stop only "
+                            "when the best pair's count is 0",
+                  pretok ? "words" : "bytes", na, nb, na < nb ? na : nb);
         bpe_words_free(&a), bpe_words_free(&b);
     }
     free(text);    EXPECT_NO_LEAKS();
 }
 
 /* ---- encoding and decoding ---- */
+
+/* The hint for a wrong encoding: names ids that are no token, or that a merge of rank -1 made. */
+static const char *encode_hint(const Tokenizer *t, const uint8_t *s, int len, const int32_t *got, int n, int cap,
+                               const char *hint) {
+    static char out[900];
+    int has_ff = 0;
+    for (int i = 0; i < len; i++)
+        has_ff |= s[i] == 0xFF;
+    for (int i = 0; i < n && i < cap; i++) {
+        if (got[i] == 255 && !has_ff) {
+            snprintf(out, sizeof out, "id 255 = 256 + (-1) came out, but the input has no byte 255: you merged a "
+                                      "pair of rank -1. tokenizer_merge_rank returns -1 when a pair is not a "
+                                      "merge: rank -1 means no merge, skip it (keep the smallest rank r >= 0; "
+                                      "stop when there is none). %s", hint);
+            return out;
+        }
+        if (got[i] < 0 || got[i] >= 256 + t->n_merges) {
+            snprintf(out, sizeof out, "id %d is no token of this tokenizer (ids 0 .. %d): the new id of merge "
+                                      "rank r is 256 + r, for a rank r >= 0 that tokenizer_merge_rank returned "
+                                      "(rank -1 means no merge: skip it). %s", got[i], 255 + t->n_merges, hint);
+            return out;
+        }
+    }
+    return hint;
+}
 
 static void wiki_tokenizer(Tokenizer *t) {
     BpeMerge m[] = {{'a', 'a'}, {'a', 'b'}, {256, 257}};
@@ -427,15 +610,20 @@ Test(bpe_encode_chunk, applies_merges_in_the_order_they_were_learned) {
     int n = bpe_encode_chunk(&t, u8("aaabdaaabac"), 11, out);
     int32_t want[] = {258, 'd', 258, 'a', 'c'};
     cr_assert(n == 5 && ids_equal(out, want, 5),
-              "bpe_encode_chunk: encoding aaabdaaabac: expected [258 100 258 97 99], got %d ids [%d %d %d ...]\n"
-              "  hint: repeat: merge the pair with the smallest rank everywhere, until none is left", n, out[0],
-              out[1], out[2]);
+              "bpe_encode_chunk: merges 0 = (a, a), 1 = (a, b), 2 = (256, 257); encoding aaabdaaabac: expected "
+              "[258 100 258 97 99], got %s (length %d)\n  hint: %s",
+              ids_str(out, n, 32), n,
+              encode_hint(&t, u8("aaabdaaabac"), 11, out, n, 32,
+                          "Repeat: merge the pair with the smallest rank everywhere, until no adjacent pair is a "
+                          "merge"));
     n = bpe_encode_chunk(&t, u8("aab"), 3, out);
     int32_t want2[] = {256, 'b'};
     cr_assert(n == 2 && ids_equal(out, want2, 2),
-              "bpe_encode_chunk: encoding aab: expected [256 98] (aa is merge 0), got %d ids [%d %d ...]\n"
-              "  hint: merge the pair with the smallest rank, everywhere, until no pair is a merge", n, out[0],
-              out[1]);
+              "bpe_encode_chunk: merges 0 = (a, a), 1 = (a, b), 2 = (256, 257); encoding aab: expected [256 98] "
+              "(aa is merge 0), got %s (length %d)\n  hint: %s",
+              ids_str(out, n, 32), n,
+              encode_hint(&t, u8("aab"), 3, out, n, 32,
+                          "merge the pair with the smallest rank, everywhere, until no pair is a merge"));
     tokenizer_free(&t);
 
     /* (b, c) was learned before (a, b): in "abc" the later merge comes first from the left */
@@ -446,12 +634,17 @@ Test(bpe_encode_chunk, applies_merges_in_the_order_they_were_learned) {
     n = bpe_encode_chunk(&t, u8("abc"), 3, out);
     int32_t want3[] = {'a', 256};
     cr_assert(n == 2 && ids_equal(out, want3, 2),
-              "bpe_encode_chunk: merges 0 = (b, c), 1 = (a, b); encoding abc: expected [97 256] (a, bc), got %d "
-              "ids [%d %d %d]\n  hint: of all the adjacent pairs that are merges, take the one with the smallest "
-              "rank (learned first), not the first one from the left: (a, b) comes first but was learned later",
-              n, out[0], out[1], out[2]);
+              "bpe_encode_chunk: merges 0 = (b, c), 1 = (a, b); encoding abc: expected [97 256] (a, bc), got %s "
+              "(length %d)\n  hint: %s",
+              ids_str(out, n, 32), n,
+              encode_hint(&t, u8("abc"), 3, out, n, 32,
+                          "of all the adjacent pairs that are merges, take the one with the smallest rank (learned "
+                          "first), not the first one from the left: (a, b) comes first but was learned later"));
     n = bpe_encode_chunk(&t, u8("x"), 1, out);
-    cr_assert(n == 1 && out[0] == 'x', "bpe_encode_chunk: encoding x: expected [120], got %d ids", n);
+    cr_assert(n == 1 && out[0] == 'x',
+              "bpe_encode_chunk: encoding x (one byte, no pair): expected [120], got %s (length %d)\n  hint: %s",
+              ids_str(out, n, 32), n,
+              encode_hint(&t, u8("x"), 1, out, n, 32, "copy the bytes into out first; with no pair, return n"));
     tokenizer_free(&t);
 }
 
@@ -471,8 +664,13 @@ Test(bpe_encode_chunk, reproduces_the_training_segmentation) {
             bytes[j] = (uint8_t)copy.ids[copy.start[k] + j];
         int n = bpe_encode_chunk(&t, bytes, len, out);
         cr_assert(n == w.len[k] && ids_equal(out, w.ids + w.start[k], n),
-                  "bpe_encode_chunk: word \"%s\": training left it as %d tokens, your encoding gives %d\n"
-                  "  hint: encoding must replay the merges in their order", shown(bytes, (size_t)len), w.len[k], n);
+                  "bpe_encode_chunk: word \"%s\" (%d bytes), with the %d merges trained on this corpus: training "
+                  "left it as %s (length %d), your encoding gives %s (length %d)\n  hint: %s",
+                  shown(bytes, (size_t)len), len, made, ids_str(w.ids + w.start[k], w.len[k], w.len[k]), w.len[k],
+                  ids_str(out, n, 256), n,
+                  encode_hint(&t, bytes, len, out, n, 256,
+                              "encoding must replay the merges in the order they were learned: each round, the "
+                              "adjacent pair of smallest rank, merged everywhere"));
     }
     tokenizer_free(&t);
     bpe_words_free(&w), bpe_words_free(&copy);

@@ -67,8 +67,19 @@ Test(batch_sample, windows_reach_the_last_token_and_no_further) {
     }
 }
 
+/* Why a learning rate can stop being a number. */
+#define LR_NAN_HINT                                                                                           \
+    "a NaN comes from 0 / 0 and an inf from x / 0: the decay phase max_steps - 1 - warmup can be 0 or less "  \
+    "(then take p = 1 without dividing; 0.0 / 0.0 is NaN, and NaN slips through a clamp like "                \
+    "if (p > 1) p = 1, since every comparison with NaN is false), and warmup can be 0 (then step < warmup "   \
+    "is never true: do not divide by warmup outside the warmup branch)"
+
 /* got within 1e-5 of want, relative to want itself (learning rates are small numbers) */
 static void expect_lr(float got, double want, const char *where, const char *hint) {
+    if (!isfinite(got))
+        cr_assert_fail("lr_schedule(%s): expected %.9g, got %s: the rate is not a finite number, and the "
+                       "training loop would turn every parameter into NaN with it\n  hint: %s. Here: %s",
+                       where, want, isnan(got) ? "NaN" : got > 0 ? "+inf" : "-inf", LR_NAN_HINT, hint);
     cr_assert(fabs(got - want) <= 1e-5 * fabs(want) + 1e-12,
               "lr_schedule(%s): expected %.9g, got %.9g (%.3g%% off)\n  hint: %s", where, want, got,
               want != 0 ? 100.0 * fabs(got - want) / fabs(want) : 0.0, hint);
@@ -103,9 +114,58 @@ Test(lr_schedule, warmup_then_cosine) {
               "without warmup the first step is the cosine's start: lr_max");
     expect_lr(lr_schedule(0, 50, 1, hi, lo), hi, "step 0, max_steps 50, warmup 1",
               "a warmup of 1: step 0 is its last step, lr_max * 1 / 1");
-    expect_lr(lr_schedule(5, 6, 5, hi, lo), lo, "step 5, max_steps 6, warmup 5",
-              "a decay of length 0 (max_steps - 1 - warmup = 0): p = 1, no division by zero");
 }
+
+Test(lr_schedule, degenerate_schedules_stay_finite) {
+    const float hi = 1e-3f, lo = 1e-4f;
+    /* The schedules the training loop's own tests run, and their neighbours. */
+    struct { long step, max_steps, warmup; float lr_max, lr_min; double want; const char *hint; } cases[] = {
+        {5, 6, 5, hi, lo, lo,
+         "6 steps with a warmup of 5 (the training_loop test runs exactly this): steps 0 to 4 warm up, and "
+         "step 5 is both the first and the last step of a decay phase of length max_steps - 1 - warmup = 0. "
+         "There p = 1 (lr_min): do not compute 0 / 0"},
+        {6, 6, 5, hi, lo, lo, "past the end of a decay phase of length 0: p = 1, lr_min"},
+        {5, 5, 5, hi, lo, lo, "warmup == max_steps: the decay phase has length -1; past the warmup p = 1, lr_min"},
+        {4, 5, 5, hi, lo, hi, "warmup == max_steps: step 4 is the last warmup step, lr_max * 5 / 5"},
+        {0, 1, 0, hi, lo, lo, "one step and no warmup: the decay phase has length 0, so p = 1 (lr_min)"},
+        {6, 200, 0, 1e30f, 1e30f, 1e30,
+         "lr_max = lr_min = 1e30 and no warmup (the training_loop test's diverging run): the rate is 1e30 at "
+         "every step, lr_min + 0 * (...)"},
+        {0, 2, 0, hi, lo, hi, "two steps, no warmup: step 0 starts the cosine at lr_max (p = 0 / 1)"},
+        {1, 2, 0, hi, lo, lo, "two steps, no warmup: step 1 is the last, lr_min (p = 1 / 1)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char where[120];
+        snprintf(where, sizeof where, "step %ld, max_steps %ld, warmup %ld, lr_max %g, lr_min %g", cases[i].step,
+                 cases[i].max_steps, cases[i].warmup, (double)cases[i].lr_max, (double)cases[i].lr_min);
+        expect_lr(lr_schedule(cases[i].step, cases[i].max_steps, cases[i].warmup, cases[i].lr_max, cases[i].lr_min),
+                  cases[i].want, where, cases[i].hint);
+    }
+    /* every small schedule: the rate is a number between 0 and lr_max */
+    for (long max_steps = 1; max_steps <= 12; max_steps++)
+        for (long warmup = 0; warmup <= 13; warmup++)
+            for (long step = 0; step <= max_steps + 1; step++) {
+                float lr = lr_schedule(step, max_steps, warmup, hi, lo);
+                cr_assert(isfinite(lr) && lr > 0 && lr <= hi * (1 + 1e-6f),
+                          "lr_schedule(step %ld, max_steps %ld, warmup %ld, lr_max 1e-3, lr_min 1e-4) returned %g: "
+                          "every rate must be a finite number in (0, lr_max]\n  hint: %s",
+                          step, max_steps, warmup, (double)lr,
+                          isfinite(lr) ? "the warmup climbs to lr_max, the cosine stays between lr_min and lr_max"
+                                       : LR_NAN_HINT);
+            }
+}
+
+/* Fail with a NaN-specific message when p[0 .. n) holds a value that is not a finite number. */
+static void expect_finite(const float *p, size_t n, const char *what, const char *hint) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(p[i]))
+            cr_assert_fail("%s: element %zu is %s, expected a finite number\n  hint: %s", what, i,
+                           isnan(p[i]) ? "NaN" : "infinite", hint);
+}
+
+#define CLIP_NAN_HINT                                                                                         \
+    "sum the squares in a double starting at 0, take sqrt of the sum, and scale only when max_norm > 0 and "  \
+    "norm > max_norm, by max_norm / (norm + 1e-6): that never divides by 0"
 
 static void check_clip(const char *name, const char *hint) {
     char key[64], what[128];
@@ -115,10 +175,13 @@ static void check_clip(const char *name, const char *hint) {
     float norm = clip_grad_norm(g, n, 1.0f);
     snprintf(key, sizeof key, "clip.%s.norm", name);
     snprintf(what, sizeof what, "clip_grad_norm's return value (a norm %s the limit 1.0)", name);
+    cr_assert(isfinite(norm), "%s: expected %.7g, got %s\n  hint: " CLIP_NAN_HINT, what,
+              fixture_get(&fx, key)->data[0], isnan(norm) ? "NaN" : "infinity");
     EXPECT_NEAR(norm, fixture_get(&fx, key)->data[0], 1e-5, what,
                 "return the norm before clipping: sqrt(sum of g^2), the square root included");
     snprintf(key, sizeof key, "clip.%s.clipped", name);
     snprintf(what, sizeof what, "clip_grad_norm: the gradients after it (a norm %s the limit 1.0)", name);
+    expect_finite(g, n, what, CLIP_NAN_HINT);
     expect_fixture_array(&fx, g, key, 1e-5, what, hint);
     free(g);
 }
@@ -138,6 +201,11 @@ Test(clip_grad_norm, a_limit_of_zero_is_off) {
               "  hint: max_norm 0 means no clipping (the loop passes grad_clip, which may be 0): scale only when "
               "max_norm > 0 and norm > max_norm", g[0], g[1], g[2]);
 }
+
+#define ADAMW_NAN_HINT                                                                                        \
+    "a NaN or inf comes from a division by 0 or the square root of a negative number: the bias corrections "  \
+    "1 - beta^t are 0 when t is 0 (t is given, 1 at the first step: use it as it is); v = beta2 v + "         \
+    "(1 - beta2) grad^2 is never negative; the denominator is sqrtf(v / (1 - beta2^t)) + eps"
 
 /* What goes wrong first, by step, for the parameters after it. */
 static const char *adamw_hint(int step) {
@@ -160,6 +228,8 @@ Test(adamw_update, four_steps_match_torch_optim_adamw) {
         snprintf(key, sizeof key, "adamw.%d.grad", k);
         float *g = load(key);
         adamw_update(param, g, m, v, n, k + 1, (float)h[0], (float)h[1], (float)h[2], (float)h[3], (float)h[4]);
+        snprintf(what, sizeof what, "adamw_update: the parameters after step %d (t = %d)", k + 1, k + 1);
+        expect_finite(param, n, what, ADAMW_NAN_HINT);
         snprintf(what, sizeof what, "adamw_update: the first moment m after step %d", k + 1);
         snprintf(key, sizeof key, "adamw.%d.m", k);
         expect_fixture_array(&fx, m, key, 1e-5, what,
@@ -193,6 +263,8 @@ Test(adamw_update, the_weight_decay_is_decoupled) {
         char where[96];
         snprintf(where, sizeof where, "adamw_update: param[%d] = %g with a zero gradient, lr 0.1, weight_decay 0.5",
                  i, start[i]);
+        cr_assert(isfinite(param[i]), "%s: expected %.7g, got %s\n  hint: " ADAMW_NAN_HINT, where,
+                  (double)(start[i] * (1.0f - lr * wd)), isnan(param[i]) ? "NaN" : "an infinity");
         EXPECT_NEAR(param[i], start[i] * (1.0f - lr * wd), 1e-6, where,
                     "only the decay moves it: param * (1 - lr * weight_decay); Adam's step m / (sqrt(v) + eps) is "
                     "0 when the gradient is 0");
@@ -211,6 +283,7 @@ Test(adamw_update, eps_is_added_after_the_square_root) {
         float *g = load(key);
         adamw_update(param, g, m, v, n, k + 1, (float)h[0], (float)h[1], (float)h[2], (float)h[3], (float)h[4]);
         snprintf(what, sizeof what, "adamw_update with gradients of about 1e-7: the parameters after step %d", k + 1);
+        expect_finite(param, n, what, ADAMW_NAN_HINT);
         snprintf(key, sizeof key, "adamw.tiny.%d.param", k);
         expect_fixture_array(&fx, param, key, 1e-5, what,
                              "the denominator is sqrtf(v / (1 - beta2^t)) + eps, eps outside the square root as "
@@ -267,6 +340,46 @@ static void tokenizer_300(Tokenizer *t) {
 
 static const MlpLmConfig tiny = {.vocab = 300, .context = 3, .embed = 8, .hidden = 16};
 
+/*
+ * Fail when a parameter is not a finite number, naming the likely cause:
+ * the learning rate lr_schedule gave one of the steps [first, c->max_steps)
+ * of this run when it is not a number, else the Day 5 functions that can
+ * make one. `what` says whose parameters these are.
+ */
+static void expect_finite_params(const float *p, size_t n, const TrainConfig *c, long first, const char *what) {
+    size_t bad = n;
+    for (size_t i = 0; i < n && bad == n; i++)
+        if (!isfinite(p[i]))
+            bad = i;
+    if (bad == n)
+        return;
+    const char *got = isnan(p[bad]) ? "NaN" : "infinite";
+    for (long step = first; step < c->max_steps; step++) {
+        float lr = lr_schedule(step, c->max_steps, c->warmup, c->lr_max, c->lr_min);
+        if (!isfinite(lr))
+            cr_assert_fail("training_loop: %s: parameter %zu is %s, expected a finite number\n"
+                           "  cause: this run's step %ld took its learning rate from lr_schedule(step %ld, "
+                           "max_steps %ld, warmup %ld, lr_max %g, lr_min %g), which returned %s, and AdamW "
+                           "multiplies every update by it\n  hint: %s. `make check-day5` shows "
+                           "lr_schedule/degenerate_schedules_stay_finite",
+                           what, bad, got, step + 1, step, c->max_steps, c->warmup, (double)c->lr_max,
+                           (double)c->lr_min, isnan(lr) ? "NaN" : "an infinity",
+                           c->max_steps - 1 - c->warmup <= 0
+                               ? "here max_steps - 1 - warmup is 0 or less: the decay phase has no length, so take "
+                                 "p = 1 (lr_min) without dividing (0.0 / 0.0 is NaN)"
+                               : LR_NAN_HINT);
+    }
+    cr_assert_fail("training_loop: %s: parameter %zu is %s, expected a finite number (lr_schedule gave a finite "
+                   "rate at every step of this run, max_steps %ld, warmup %ld)\n"
+                   "  hint: the given loop only calls your functions, and these can make a parameter NaN or "
+                   "infinite: lr_schedule on a degenerate schedule (a warmup of 0, a decay phase of length 0), "
+                   "clip_grad_norm (a scale that divides by 0, or a norm that is NaN) and adamw_update (a bias "
+                   "correction 1 - beta^t of 0, the square root of a negative number). Their own "
+                   "suites in `make check-day5` (lr_schedule, clip_grad_norm, adamw_update) say which; the lr "
+                   "and grad_norm columns of %s/log.csv show at which step it began",
+                   what, bad, got, c->max_steps, c->warmup, c->run_dir);
+}
+
 /* The log rows without the last column (tokens/s, a timing). */
 static char *log_without_timing(const char *run_dir) {
     char path[160], line[512];
@@ -299,6 +412,7 @@ Test(training_loop, learns_and_resumes_bit_for_bit) {
     TrainModel ma = mlp_lm_train_model(&a);
     TrainConfig ca = tiny_config("straight", 30);
     TrainResult ra = train_run(&ma, &ca, &train, &val, &tok);
+    expect_finite_params(a.params, a.n_params, &ca, 0, "after 30 steps (warmup 5)");
     cr_assert(ra.status == TRAIN_FINISHED && ra.steps == 30, "the run should finish 30 steps, got status %d "
                                                             "after %ld", ra.status, ra.steps);
     cr_assert(ra.val_loss < 0.8 * logf(300.0f),
@@ -348,7 +462,10 @@ Test(training_loop, a_diverging_run_stops_and_keeps_its_checkpoint) {
     TrainModel tm = mlp_lm_train_model(&m);
     TrainConfig c = tiny_config("diverge", 6);     /* 6 good steps, checkpoint at the end */
     TrainResult r = train_run(&tm, &c, &train, &val, &tok);
+    expect_finite_params(m.params, m.n_params, &c, 0,
+                         "after 6 ordinary steps with a warmup of 5 (a decay phase of length 0), the model");
     cr_assert(r.status == TRAIN_FINISHED, "6 ordinary steps should finish, got status %d", r.status);
+    const TrainConfig good = c;                   /* the run that made the checkpoint */
     c.max_steps = 200;
     c.resume = 1;
     c.ckpt_every = 1000;
@@ -364,8 +481,8 @@ Test(training_loop, a_diverging_run_stops_and_keeps_its_checkpoint) {
     Checkpoint ck;
     cr_assert(checkpoint_load(path, &ck, err, sizeof err) == 0, "the last good checkpoint must survive: %s", err);
     cr_assert(ck.step == 6, "the checkpoint should still be the good one of step 6, got step %ld", ck.step);
-    for (size_t i = 0; i < ck.n_params; i++)
-        cr_assert(isfinite(ck.params[i]), "parameter %zu of the kept checkpoint is %f", i, ck.params[i]);
+    expect_finite_params(ck.params, ck.n_params, &good, 0,
+                         "the kept checkpoint of step 6 (6 steps with a warmup of 5, then saved)");
     checkpoint_free(&ck);
     mlp_lm_free(&m);
     tokenizer_free(&tok);

@@ -54,12 +54,17 @@ int utf8_decode(const uint8_t *s, size_t n, int32_t *cp) {
 }
 
 size_t pretok_next(const uint8_t *text, size_t n, size_t pos) {
-    /* TODO(day5): decode the character at pos (utf8_decode) and find its class
-     * (char_class). A space (exactly ' ') followed by a non-space character
-     * starts a run of that character's class instead. Extend the run while the
-     * class stays the same. A run of spaces that is followed by a non-space and
-     * ends in ' ' gives that last space back to the next chunk (unless the run
-     * is that one space). */
+    /* TODO(day5): decode the character at pos (utf8_decode), take its class
+     * (char_class). Rule 1: if it is a plain space ' ' and the next character
+     * exists and is not a space, step over the space and take the next
+     * character's class instead (" world", " 42"). Extend the run while the
+     * class stays the same, moving by utf8_decode's length. Rule 2: a run of
+     * spaces that stops before n and ends in ' ' ends just before that last
+     * space, which starts the next chunk by rule 1 ("a   b": "a", "  ", " b";
+     * "x\t y": "x", "\t", " y"). A lone ' ' before a non-space never reaches
+     * rule 2 (rule 1 took it), so the run there has 2+ characters and the
+     * chunk is never empty. A run that reaches n or ends in a tab or newline
+     * stays whole ("tail  " ends in "  ", "a \nb" has " \n"). */
     /* BEGIN SOLUTION */
     int32_t cp;
     size_t i = pos;
@@ -128,7 +133,9 @@ BpeMerge bpe_best_pair(const BpeWords *w, const int32_t *counts, int stride, int
 
 int bpe_merge_pair(int32_t *ids, int n, BpeMerge m, int32_t new_id) {
     /* TODO(day5): read with one index and write with another. Where ids[i] and
-     * ids[i + 1] are the pair, write new_id and skip both; else copy ids[i]. */
+     * ids[i + 1] are the pair, write new_id and skip both; else copy ids[i].
+     * Check i + 1 < n before reading ids[i + 1]: ids[n] is not part of the
+     * array, and in the trainer it is the first token of the next word. */
     /* BEGIN SOLUTION */
     int out = 0;
     for (int i = 0; i < n; i++) {
@@ -150,9 +157,11 @@ int bpe_train_simple(BpeWords *w, int n_merges, BpeMerge *out) {
     int32_t *counts = XCALLOC((size_t)stride * (size_t)stride, sizeof *counts);
     int made = 0;
     /* TODO(day5): for i = 0 .. n_merges-1: count the pairs, take the best (stop
-     * when its count is 0), take the counts back out (sign -1) so the table is
-     * zero again, record the merge in out[i], and merge it in every word
-     * (bpe_merge_pair, new id 256 + i; update len). Set made. */
+     * when its count is 0), take the counts back out (sign -1) before any word
+     * changes, so the table is all zero again, record the merge in out[i], and
+     * merge it in every word (bpe_merge_pair, new id 256 + i; update len). Set
+     * made. Counts left in the table (stale counts) would add the pairs of
+     * words that no longer exist to the next round's. */
     /* BEGIN SOLUTION */
     for (int i = 0; i < n_merges; i++) {
         int64_t count;
@@ -173,8 +182,9 @@ int bpe_train_simple(BpeWords *w, int n_merges, BpeMerge *out) {
 
 int bpe_encode_chunk(const Tokenizer *t, const uint8_t *s, int n, int32_t *out) {
     /* TODO(day5): copy the bytes into out. Then loop: find the adjacent pair
-     * whose tokenizer_merge_rank() is smallest (and not -1); if there is none,
-     * stop; else merge it everywhere with bpe_merge_pair (new id 256 + rank). */
+     * whose tokenizer_merge_rank() is smallest, skipping rank -1 (not a merge);
+     * if there is none, stop; else merge it everywhere with bpe_merge_pair
+     * (the merge t->merges[rank], new id 256 + rank). */
     /* BEGIN SOLUTION */
     for (int i = 0; i < n; i++)
         out[i] = s[i];
@@ -194,8 +204,11 @@ int bpe_encode_chunk(const Tokenizer *t, const uint8_t *s, int n, int32_t *out) 
 }
 
 size_t tokenizer_decode(const Tokenizer *t, const int32_t *ids, size_t n, uint8_t *out) {
-    /* TODO(day5): for each id in range, copy its bytes (tokenizer_token_bytes)
-     * to the end of out. Return the total length. */
+    /* TODO(day5): for each id, ask tokenizer_token_bytes for its bytes and
+     * copy them to the end of out. An id out of range (negative, or
+     * vocab_size and above) gets NULL and length 0: skip it (continue), for
+     * memcpy(out, NULL, 0) is undefined behaviour even with a length of 0
+     * (SAN=1 reports it). Return the total length. */
     /* BEGIN SOLUTION */
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
