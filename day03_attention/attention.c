@@ -9,14 +9,7 @@
 
 #include <math.h>
 #include <stddef.h>
-#include <stdlib.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#include "check.h"
-#include "fastexp.h"
-#include "matmul_steps.h"
 #include "todo.h"
 
 void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k,

@@ -60,6 +60,25 @@ void mha_backward(float *dqkv, float *datt, const float *dout, const float *att,
 /** @} */
 
 /* ------------------------------------------------------------------------- */
+/** @name Given: the fast twins (attention_fast.c)
+ *  The same contracts as the four functions above, computed faster: long
+ *  sequences as blocked matrix products with Day 2's gemm_fast (skipping
+ *  the keys the causal mask hides from a whole block), heads on all
+ *  threads. Results agree with the plain versions up to the order of float
+ *  sums (tests/given/ checks them at sizes that reach every path). Day 4's
+ *  block calls these, so the GPT of Week 2 runs on them.
+ *  @{ */
+void sdpa_forward_fast(float *out, int out_stride, float *att, const float *q, const float *k, const float *v,
+                       int stride, int Tq, int Tk, int hs, float scale, int causal);
+void sdpa_backward_fast(float *dq, float *dk, float *dv, float *datt, const float *dout, int out_stride,
+                        const float *att, const float *q, const float *k, const float *v, int stride, int Tq, int Tk,
+                        int hs, float scale);
+void mha_forward_fast(float *out, float *att, const float *qkv, int B, int T, int C, int NH, int causal);
+void mha_backward_fast(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv, int B,
+                       int T, int C, int NH);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
 /** @name Position
  *  Attention by itself ignores order: shuffle the keys and values together
  *  and each output is the same. Position has to be added to the input.

@@ -42,7 +42,10 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
 /** @name GELU (GPT-2's tanh approximation) and residual connections
  *  @{ */
 
-/** out = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), element by element on n floats. */
+/** sqrt(2 / pi), the constant inside GPT-2's GELU. */
+#define GELU_SCALE 0.7978845608028654f
+
+/** out = 0.5 x (1 + tanh(GELU_SCALE (x + 0.044715 x^3))), element by element on n floats. */
 void gelu_forward(float *out, const float *inp, size_t n);
 /** dinp += dout * gelu'(inp). */
 void gelu_backward(float *dinp, const float *dout, const float *inp, size_t n);
@@ -50,6 +53,23 @@ void gelu_backward(float *dinp, const float *dout, const float *inp, size_t n);
 void residual_forward(float *out, const float *a, const float *b, size_t n);
 /** da += dout and db += dout: a sum hands its gradient to both paths unchanged. */
 void residual_backward(float *da, float *db, const float *dout, size_t n);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Given: the fast twins (transformer_fast.c)
+ *  Same contracts as layernorm_backward, gelu_forward and gelu_backward,
+ *  computed faster: LayerNorm's backward in two passes that each use every
+ *  thread (rows for dinp, then columns for dweight and dbias, each column
+ *  still summed in row order, so the result does not depend on the thread
+ *  count); GELU's tanh through one exp_fast (common/fastexp.h), which
+ *  vectorises where tanhf is a library call. The block's reference calls
+ *  these and Day 3's attention twins; tests/given/ checks them against the
+ *  plain versions.
+ *  @{ */
+void layernorm_backward_fast(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                             const float *weight, const float *mean, const float *rstd, int N, int C);
+void gelu_forward_fast(float *out, const float *inp, size_t n);
+void gelu_backward_fast(float *dinp, const float *dout, const float *inp, size_t n);
 /** @} */
 
 /* ------------------------------------------------------------------------- */

@@ -56,8 +56,10 @@ class Lesson:
         d = os.path.join(ROOT, "solutions", self.folder)
         return sorted(n for n in os.listdir(d) if n.endswith(".c")) if os.path.isdir(d) else []
 
-    def test_sources(self):
-        d = os.path.join(ROOT, self.folder, "tests")
+    def test_sources(self, given=False):
+        """The graded tests (tests/test_*.c), or with given=True the tests of
+        the lesson's given code (tests/given/test_*.c)."""
+        d = os.path.join(ROOT, self.folder, "tests", *(["given"] if given else []))
         if not os.path.isdir(d):
             return []
         return sorted(os.path.join(d, n) for n in os.listdir(d)
@@ -110,6 +112,7 @@ class Builder:
         self.cflags += [f'-DLLMLAB_ROOT="{ROOT}"', f'-DLLMLAB_BUILD="{self.build}"']
         self.sanitized = any(f.startswith("-fsanitize=") and "address" in f for f in self.cflags)
         self.replace = dict(r.split("=", 1) for r in (args.replace or []))
+        self.given = args.given
 
     def compile(self, src, obj, quiet_warnings=False):
         """Compile src to obj. Returns (ok, compiler output)."""
@@ -479,10 +482,25 @@ def run_tests(binary, xml_path, sanitized=False):
 
 # ---------------------------------------------------------------- grading a lesson
 
+def given_objects(b, lesson):
+    """With --given: the lesson's given files named by --replace, compiled."""
+    objs, problems = [], []
+    for shown, path in b.replace.items():
+        obj = os.path.join(b.build, "grade", "given", shown[:-2] + ".o")
+        ok, out = b.compile(os.path.abspath(path), obj)
+        if not ok:
+            problems.append(f"{shown} does not compile:\n{out}")
+        objs.append(obj)
+    return objs, problems
+
+
 def grade_lesson(b, lessons, lesson, mode, mine, pristine_dir, report=True):
     """Build and run one lesson's tests. Returns (passed, total, outcomes, problems)."""
-    tests = lesson.test_sources()
-    objs, problems = learner_objects(b, lessons, lesson, mode, mine, pristine_dir, report)
+    tests = lesson.test_sources(given=b.given)
+    if b.given:
+        objs, problems = given_objects(b, lesson)
+    else:
+        objs, problems = learner_objects(b, lessons, lesson, mode, mine, pristine_dir, report)
 
     def none_ran(reason):
         # nothing runs: every test of the lesson, as written in its files, counts as failed
@@ -712,6 +730,8 @@ def main(argv):
     ap.add_argument("--replace", metavar="FILE=PATH", action="append",
                     help="with --reference: use PATH for exercise FILE (day01_autograd/value.c), "
                          "the reference for the rest (tools/mutants.py)")
+    ap.add_argument("--given", action="store_true",
+                    help="run the tests of the lesson's given code (tests/given/), with --replace'd given files")
     ap.add_argument("--expect", choices=["all-pass", "none-pass"])
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--quiet", action="store_true", help="print only the total line")

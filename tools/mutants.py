@@ -21,7 +21,9 @@ fast path without its scale). tools/mutants/<lesson folder>.txt lists them:
 A mutant may have several `<<<< FILE ... ==== ... >>>>` edits; the old text
 of each must occur exactly once in FILE (else the mutant is stale: fix it).
 The grader then grades the lesson with the mutated file in place of the
-reference (grade.py --reference --replace). The mutant is *caught* when at
+reference (grade.py --reference --replace). A mutant of a lesson's given file
+(`<lesson>/<file>.c`, e.g. attention_fast.c) is run against the tests of
+the given code (tests/given/) instead. The mutant is *caught* when at
 least one test fails and the failing tests' names or messages contain one of
 the `blame:` words: the learner is told which function is at fault.
 """
@@ -97,9 +99,10 @@ def apply(mutant, outdir):
         texts[rel] = texts[rel].replace(old, new)
     replace = {}
     for rel, text in texts.items():
-        m = re.match(r"solutions/(.+\.c)$", rel)
+        m = re.match(r"solutions/(.+\.c)$", rel) or re.match(r"((?!solutions/)[^/]+/[^/]+\.c)$", rel)
         if not m:
-            raise ValueError(f"{mutant.where()}: {rel} is not an exercise file (solutions/<lesson>/<file>.c)")
+            raise ValueError(f"{mutant.where()}: {rel} is neither an exercise file (solutions/<lesson>/<file>.c) "
+                             "nor a lesson's given file (<lesson>/<file>.c)")
         path = os.path.join(outdir, m.group(1))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
@@ -114,7 +117,8 @@ def run(mutant, lesson_id, grade_cmd, outdir):
     report = os.path.join(outdir, "report.json")
     if os.path.exists(report):
         os.remove(report)
-    cmd = shlex.split(grade_cmd) + ["--reference", "--quiet", "--json", report, lesson_id]
+    given = not any(rel.startswith("solutions/") for rel, _, _ in mutant.edits)
+    cmd = shlex.split(grade_cmd) + ["--reference", "--quiet", "--json", report, lesson_id] + (["--given"] if given else [])
     for shown, path in replace.items():
         cmd += ["--replace", f"{shown}={path}"]
     subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

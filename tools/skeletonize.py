@@ -48,7 +48,7 @@ def derive(text, path="<text>"):
                 raise FenceError(f"{path}:{no}: BEGIN SOLUTION inside the fence opened at line {fence_start}")
             fence_start, indent = no, line[: len(line) - len(line.lstrip())]
             if indent:
-                before = "\n".join(out[-12:])
+                before = "\n".join(out[-40:])
                 todo = before.rfind("TODO(")
                 # the TODO comment must be the last thing before the fence
                 if todo < 0 or not before.rstrip().endswith("*/") or "*/" in before[todo:].rstrip()[:-2]:
