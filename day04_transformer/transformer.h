@@ -121,15 +121,23 @@ typedef struct BlockActs {
 #undef X
 } BlockActs;
 
-/** A pre-norm transformer block for inputs of up to B x T positions with C channels. */
+/**
+ * A pre-norm transformer block for inputs of up to B x T positions with C
+ * channels: views of its parameters, their gradients, its activations and
+ * their gradients. block_init() gives a block memory of its own; Week 2's
+ * GPT hands out each of its layers as a Block whose views point into the
+ * model's tensors (gpt_block), so one block_forward and one block_backward
+ * run every layer.
+ */
 typedef struct Block {
     int B, T, C, NH;
     int use_layernorm;  /**< 1 normally; 0 skips both LayerNorms (for the demo's experiment) */
     int use_residual;   /**< 1 normally; 0 drops both skip connections (same) */
-    float *param_mem, *grad_mem, *act_mem, *dact_mem;
-    size_t nparams, nacts;
     BlockParams params, grads;
     BlockActs acts, dacts;
+    float *param_mem, *grad_mem, *act_mem; /**< block_init's memory: params, grads, acts as runs (NULL in a view) */
+    float *dact_mem;    /**< dacts as one run of nacts floats: block_backward clears it first */
+    size_t nparams, nacts;
     float *scratch;     /**< (T,T) floats: the datt scratch of attention's backward (mha_backward) */
 } Block;
 
@@ -140,6 +148,7 @@ typedef struct Block {
  * LayerNorm weights 1, every bias 0.
  */
 void block_init(Block *blk, int B, int T, int C, int NH, int n_layers, Rng *rng);
+/** Free what block_init allocated (not for a view such as gpt_block's). */
 void block_free(Block *blk);
 
 /** out (B,T,C) = the block applied to inp (B,T,C); saves its activations. */

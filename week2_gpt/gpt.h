@@ -1,22 +1,23 @@
 /**
  * @file gpt.h
- * @brief Week 2: a GPT-2-style decoder, assembled from the layers of Days 2 to 4.
+ * @brief Week 2: a GPT-2-style decoder: Day 3's embeddings, L of Day 4's blocks, a tied head.
  *
  *     x = wte[token] + wpe[position]                 (B,T,C)
- *     for each of L layers:                           the pre-norm block of Day 4
+ *     for each of L layers:                           Day 4's block_forward
  *         x = x + proj(causal_attention(ln1(x)))
  *         x = x + fcproj(gelu(fc(ln2(x))))
  *     logits = lnf(x) @ wte^T                         (B,T,V): the head is tied to wte
  *
  * One struct owns everything: the config, the parameters, their gradients,
- * the activations of a forward pass and their gradients. Parameters and
- * activations are each laid out by a size table (GPT_PARAMS, GPT_ACTS) that
- * is written once; the struct fields, the sizes and the pointers are all
- * generated from it. The per-layer tensors are stacked: ln1_w is (L,C),
- * qkv_w is (L,3C,C), and layer l's slice starts l*C or l*3C*C floats in.
+ * the activations of a forward pass and their gradients. The layers are not
+ * L separate blocks: each of the block's tensors (Day 4's BLOCK_PARAMS and
+ * BLOCK_ACTS) is stored once for all layers, stacked, so qkv_w is (L,3C,C)
+ * and layer l's starts l*3C*C floats in. gpt_block(m, l) hands out layer l
+ * as a Day 4 Block whose pointers are those slices: the model runs every
+ * layer through the same block_forward, block_backward and block_decode.
  *
- * Exercises (gpt.c): gpt_forward(), gpt_backward(), gpt_decode_step().
- * Given: everything else (gpt_model.c).
+ * Exercises (gpt.c): gpt_forward(), gpt_backward(), block_decode(),
+ * gpt_decode_step(). Given: everything else (gpt_model.c).
  */
 #ifndef LLMLAB_GPT_H
 #define LLMLAB_GPT_H
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "train.h"
+#include "transformer.h"
 
 typedef struct GptConfig {
     int32_t vocab;      /**< V tokens */
@@ -34,70 +36,64 @@ typedef struct GptConfig {
     int32_t n_embd;     /**< C channels */
 } GptConfig;
 
-/** Parameters, in storage order: X(name, floats) with V, T (=ctx), L, C. */
-#define GPT_PARAMS(X, V, T, L, C)          \
-    X(wte, (size_t)(V) * (C))              \
-    X(wpe, (size_t)(T) * (C))              \
-    X(ln1_w, (size_t)(L) * (C))            \
-    X(ln1_b, (size_t)(L) * (C))            \
-    X(qkv_w, (size_t)(L) * 3 * (C) * (C))  \
-    X(qkv_b, (size_t)(L) * 3 * (C))        \
-    X(proj_w, (size_t)(L) * (C) * (C))     \
-    X(proj_b, (size_t)(L) * (C))           \
-    X(ln2_w, (size_t)(L) * (C))            \
-    X(ln2_b, (size_t)(L) * (C))            \
-    X(fc_w, (size_t)(L) * 4 * (C) * (C))   \
-    X(fc_b, (size_t)(L) * 4 * (C))         \
-    X(fcproj_w, (size_t)(L) * 4 * (C) * (C)) \
-    X(fcproj_b, (size_t)(L) * (C))         \
-    X(lnf_w, (size_t)(C))                  \
-    X(lnf_b, (size_t)(C))
-
+/** The parameters (or their gradients), in storage order. */
 typedef struct GptParams {
-#define X(NAME, COUNT) float *NAME;
-    GPT_PARAMS(X, 0, 0, 0, 0)
-#undef X
+    float *wte;         /**< (V,C) token embeddings; also the output head (tied) */
+    float *wpe;         /**< (T_max,C) position embeddings */
+    BlockParams h;      /**< the blocks' parameters, each stacked over layers: h.qkv_w is (L,3C,C) */
+    float *lnf_w, *lnf_b; /**< (C) each: the final LayerNorm */
 } GptParams;
 
-/** Activations of a forward pass over N = B*T positions: X(name, floats). */
-#define GPT_ACTS(X, N, T, L, C, NH, V)               \
-    X(encoded, (size_t)(N) * (C))                     \
-    X(ln1, (size_t)(L) * (N) * (C))                   \
-    X(ln1_mean, (size_t)(L) * (N))                    \
-    X(ln1_rstd, (size_t)(L) * (N))                    \
-    X(qkv, (size_t)(L) * (N) * 3 * (C))               \
-    X(atty, (size_t)(L) * (N) * (C))                  \
-    X(att, (size_t)(L) * (N) * (NH) * (T))            \
-    X(attproj, (size_t)(L) * (N) * (C))               \
-    X(res1, (size_t)(L) * (N) * (C))                  \
-    X(ln2, (size_t)(L) * (N) * (C))                   \
-    X(ln2_mean, (size_t)(L) * (N))                    \
-    X(ln2_rstd, (size_t)(L) * (N))                    \
-    X(fch, (size_t)(L) * (N) * 4 * (C))               \
-    X(fch_gelu, (size_t)(L) * (N) * 4 * (C))          \
-    X(fcproj, (size_t)(L) * (N) * (C))                \
-    X(res2, (size_t)(L) * (N) * (C))                  \
-    X(lnf, (size_t)(N) * (C))                         \
-    X(lnf_mean, (size_t)(N))                          \
-    X(lnf_rstd, (size_t)(N))                          \
-    X(logits, (size_t)(N) * (V))                      \
-    X(probs, (size_t)(N) * (V))
+/** One tensor of the model as stored: a row of gpt_tensors()' table. */
+typedef struct GptTensor {
+    const char *name;   /**< "wte", "qkv_w" (a block tensor, all layers), "lnf_b", ... */
+    size_t offset;      /**< floats from the start of the parameters */
+    size_t count;       /**< floats in all (all layers of a block tensor) */
+    int per_layer;      /**< 1 for a block tensor: L slices of count / L floats */
+} GptTensor;
 
+#define GPT_MAX_TENSORS 16
+
+/**
+ * The model's tensors in storage order: wte, wpe, each of Day 4's
+ * BLOCK_PARAMS stacked over the layers, lnf_w, lnf_b. Fills @p t and
+ * returns how many (checkpoints, export, weight decay and tests walk it).
+ */
+int gpt_tensors(const GptConfig *c, GptTensor t[GPT_MAX_TENSORS]);
+
+/** The activations of a forward pass over up to N = B*T positions. */
 typedef struct GptActs {
-#define X(NAME, COUNT) float *NAME;
-    GPT_ACTS(X, 0, 0, 0, 0, 0, 0)
-#undef X
+    float *encoded;     /**< (N,C) wte[token] + wpe[t]: the input of layer 0 */
+    BlockActs h;        /**< the blocks' saved activations, each stacked over layers: (L,N,...) */
+    float *res;         /**< (L,N,C) the residual stream after each layer: block l's output */
+    float *lnf, *lnf_mean, *lnf_rstd; /**< (N,C), (N), (N) */
+    float *logits;      /**< (N,V) */
+    float *probs;       /**< (N,V) softmax of the logits (with targets) */
 } GptActs;
 
-/** The KV cache of incremental decoding: every layer's qkv rows of the positions so far. */
+/**
+ * The gradients of the activations. Backward needs only what passes
+ * between layers, so the blocks' share is one layer's: every layer's block
+ * reuses (and, in block_backward, clears) the same h.
+ */
+typedef struct GptDacts {
+    float *logits;      /**< (N,V) */
+    float *lnf;         /**< (N,C) */
+    float *res[2];      /**< (N,C) each: the residual stream's gradient above and below a layer */
+    BlockActs h;        /**< one layer's block activation gradients, shared by all layers */
+} GptDacts;
+
+/** The KV cache of incremental decoding: every layer's q, k, v rows of the positions so far. */
 typedef struct GptCache {
     int len;            /**< positions cached so far (0 .. ctx) */
-    float *qkv;         /**< (L, ctx, 3C) */
-    /** One position's scratch: x (C) the residual stream, buf (4C), att (ctx), h4 (4C). buf has room
-     *  for 4C so that the attention output can sit at buf + 3C while a projection writes buf. */
-    float *x, *buf, *att, *h4;
+    float *qkv;         /**< (L, ctx, 3C): layer l's rows start l*ctx*3C floats in */
+    float *x;           /**< (C) the residual stream of the position being decoded */
+    float *scratch;     /**< BLOCK_DECODE_SCRATCH(C, ctx) floats for block_decode */
     float *logits;      /**< (V) the last step's logits */
 } GptCache;
+
+/** Floats of scratch block_decode uses: ln, y, o (C each), h (4C), att (ctx). */
+#define BLOCK_DECODE_SCRATCH(C, ctx) (7 * (size_t)(C) + (size_t)(ctx))
 
 #define GPT_MAX_GROUPS 16
 
@@ -109,9 +105,10 @@ typedef struct Gpt {
     ParamGroup groups[GPT_MAX_GROUPS]; /**< runs of the table: matrices decay; wpe, biases, LayerNorms not */
     int n_groups;
     int B, T;                       /**< the batch the activations have room for */
-    size_t n_acts;
-    float *acts, *dacts;
-    GptActs a, d;
+    size_t n_acts, n_dacts;
+    float *acts, *dacts;            /**< one allocation each */
+    GptActs a;
+    GptDacts d;
     float *scratch;                 /**< (T,T) datt for attention's backward */
     int last_B, last_T;             /**< shape of the last forward */
     const int *last_tokens, *last_targets;
@@ -126,6 +123,17 @@ const char *gpt_config_problem(const GptConfig *c);
 
 /** Parameters of a config without allocating it. */
 size_t gpt_count_params(const GptConfig *c);
+
+/**
+ * Layer l as a Day 4 block: its params, grads and acts point at layer l's
+ * slices of the stacked tensors, its dacts at the shared m->d.h, its
+ * scratch at m->scratch. It owns no memory (nothing to free). The views
+ * are writable even from a const model, as any pointer into it would be.
+ */
+Block gpt_block(const Gpt *m, int l);
+
+/** (N,C) the residual stream after layer l, block l's output: m->a.res + l*N*C. */
+float *gpt_layer_out(const Gpt *m, int l);
 
 /**
  * logits (B,T,V) in m->a.logits for tokens (B,T); with @p targets (B,T) also
@@ -143,10 +151,26 @@ void gpt_cache_init(GptCache *kv, const Gpt *m);
 void gpt_cache_free(GptCache *kv);
 
 /**
+ * One block for one new position t: x (C) is the residual stream at t, on
+ * entry the block's input, on return its output. cache (ctx,3C) holds this
+ * layer's q, k, v rows of positions 0 .. t-1; row t is written here.
+ * @p scratch has BLOCK_DECODE_SCRATCH(C, ctx) floats.
+ */
+void block_decode(const Block *blk, float *x, float *cache, int t, float *scratch);
+
+/**
  * Incremental decoding: feed @p token at position kv->len (< ctx), reusing
  * the keys and values of the earlier positions from the cache; returns the
  * logits (V) of the next token (kv->logits) and advances kv->len.
  */
 const float *gpt_decode_step(const Gpt *m, GptCache *kv, int token);
+
+/**
+ * Give @p m a vocabulary of @p vocab >= its own (Week 3's chat markers): wte
+ * gains rows, each the mean of the old ones, so the new tokens' logits start
+ * out ordinary, neither favoured nor ruled out; every other tensor is kept,
+ * and so is the batch room.
+ */
+void gpt_grow_vocab(Gpt *m, int vocab);
 
 #endif

@@ -1,39 +1,13 @@
 /*
- * Week 3, given code: growing the vocabulary, supervised fine-tuning
- * through the Day 5 loop, and the chatbot's turn-taking.
+ * Week 3, given code: supervised fine-tuning through the Day 5 loop, and
+ * the chatbot's turn-taking. (Growing the vocabulary for the chat markers
+ * is gpt_grow_vocab, in Week 2's gpt_model.c.)
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "chat_run.h"
 #include "check.h"
-
-void gpt_grow_vocab(Gpt *m, int vocab) {
-    GptConfig c = m->cfg;
-    int old = c.vocab, C = c.n_embd;
-    LLMLAB_CHECK(vocab >= old, "", "gpt_grow_vocab: %d tokens is fewer than the %d the model has", vocab, old);
-    if (vocab == old)
-        return;
-    c.vocab = vocab;
-    Gpt grown;
-    gpt_init(&grown, &c, m->B, m->T, 0);
-    /* every tensor is copied as it is, except wte, which gains rows */
-#define X(NAME, COUNT)                                                                   \
-    if (grown.p.NAME != grown.p.wte)                                                     \
-        memcpy(grown.p.NAME, m->p.NAME, (size_t)(COUNT) * sizeof(float));
-    GPT_PARAMS(X, old, c.ctx, c.n_layer, C)
-#undef X
-    memcpy(grown.p.wte, m->p.wte, (size_t)old * C * sizeof(float));
-    for (int j = 0; j < C; j++) {
-        double mean = 0;
-        for (int v = 0; v < old; v++)
-            mean += m->p.wte[(size_t)v * C + j];
-        for (int v = old; v < vocab; v++)
-            grown.p.wte[(size_t)v * C + j] = (float)(mean / old);
-    }
-    gpt_free(m);
-    *m = grown;
-}
 
 /* ---- fine-tuning data: every conversation encoded, masked, back to back ---- */
 

@@ -15,12 +15,6 @@
 #include "chatgen.h"
 #include "gpt_run.h"
 
-/**
- * Give the model rows for new tokens: wte grows from its vocabulary to
- * @p vocab rows, and each new row starts as the mean of the old ones, so the
- * new tokens' logits start out ordinary: neither favoured nor ruled out.
- */
-void gpt_grow_vocab(Gpt *m, int vocab);
 
 /* ------------------------------------------------------------------------- */
 /** @name Supervised fine-tuning

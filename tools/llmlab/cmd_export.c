@@ -35,12 +35,12 @@ static int write_safetensors(const Gpt *m, const char *dir) {
     long V = c->vocab, T = c->ctx, L = c->n_layer, C = c->n_embd;
     struct { const char *name; const float *data; int ndim; long shape[3]; } t[] = {
         {"wte", m->p.wte, 2, {V, C}},           {"wpe", m->p.wpe, 2, {T, C}},
-        {"ln1_w", m->p.ln1_w, 2, {L, C}},       {"ln1_b", m->p.ln1_b, 2, {L, C}},
-        {"qkv_w", m->p.qkv_w, 3, {L, 3 * C, C}}, {"qkv_b", m->p.qkv_b, 2, {L, 3 * C}},
-        {"proj_w", m->p.proj_w, 3, {L, C, C}},  {"proj_b", m->p.proj_b, 2, {L, C}},
-        {"ln2_w", m->p.ln2_w, 2, {L, C}},       {"ln2_b", m->p.ln2_b, 2, {L, C}},
-        {"fc_w", m->p.fc_w, 3, {L, 4 * C, C}},  {"fc_b", m->p.fc_b, 2, {L, 4 * C}},
-        {"fcproj_w", m->p.fcproj_w, 3, {L, C, 4 * C}}, {"fcproj_b", m->p.fcproj_b, 2, {L, C}},
+        {"ln1_w", m->p.h.ln1_w, 2, {L, C}},       {"ln1_b", m->p.h.ln1_b, 2, {L, C}},
+        {"qkv_w", m->p.h.qkv_w, 3, {L, 3 * C, C}}, {"qkv_b", m->p.h.qkv_b, 2, {L, 3 * C}},
+        {"proj_w", m->p.h.proj_w, 3, {L, C, C}},  {"proj_b", m->p.h.proj_b, 2, {L, C}},
+        {"ln2_w", m->p.h.ln2_w, 2, {L, C}},       {"ln2_b", m->p.h.ln2_b, 2, {L, C}},
+        {"fc_w", m->p.h.fc_w, 3, {L, 4 * C, C}},  {"fc_b", m->p.h.fc_b, 2, {L, 4 * C}},
+        {"fcproj_w", m->p.h.fcproj_w, 3, {L, C, 4 * C}}, {"fcproj_b", m->p.h.fcproj_b, 2, {L, C}},
         {"lnf_w", m->p.lnf_w, 1, {C}},          {"lnf_b", m->p.lnf_b, 1, {C}},
     };
     enum { N = sizeof t / sizeof t[0] };

@@ -25,6 +25,7 @@ static void teardown(void) { fixture_free(&fx); }
 #define EXERCISE(name) TestSuite(name, .init = setup, .fini = teardown, .timeout = 30)
 EXERCISE(gpt_forward);
 EXERCISE(gpt_backward);
+EXERCISE(block_decode);
 EXERCISE(gpt_decode_step);
 
 static GptConfig cfg;
@@ -37,20 +38,16 @@ static void load_model(Gpt *m, int *tokens, int *targets) {
                       .n_embd = (int)c[4]};
     B = (int)c[5], T = (int)c[6];
     gpt_init(m, &cfg, B, T, 1);
-    float *at = m->params;
-    char key[64];
-#define X(NAME, COUNT)                                                                             \
-    {                                                                                              \
-        snprintf(key, sizeof key, "param.%s", #NAME);                                              \
-        const FixtureArray *a = fixture_get(&fx, key);                                             \
-        cr_assert(a->size == (COUNT), "fixture %s has %zu floats, the model %zu", key, a->size,    \
-                  (size_t)(COUNT));                                                                \
-        for (size_t i = 0; i < a->size; i++)                                                       \
-            at[i] = (float)a->data[i];                                                             \
-        at += a->size;                                                                             \
+    GptTensor t[GPT_MAX_TENSORS];
+    int n = gpt_tensors(&cfg, t);
+    for (int k = 0; k < n; k++) {
+        char key[64];
+        snprintf(key, sizeof key, "param.%s", t[k].name);
+        const FixtureArray *a = fixture_get(&fx, key);
+        cr_assert(a->size == t[k].count, "fixture %s has %zu floats, the model %zu", key, a->size, t[k].count);
+        for (size_t i = 0; i < a->size; i++)
+            m->params[t[k].offset + i] = (float)a->data[i];
     }
-    GPT_PARAMS(X, cfg.vocab, cfg.ctx, cfg.n_layer, cfg.n_embd)
-#undef X
     const FixtureArray *tk = fixture_get(&fx, "tokens"), *tg = fixture_get(&fx, "targets");
     for (int i = 0; i < B * T; i++)
         tokens[i] = (int)tk->data[i], targets[i] = (int)tg->data[i];
@@ -87,9 +84,10 @@ Test(gpt_forward, logits_and_loss_match_pytorch) {
     testing_fill_nan(m.acts, m.n_acts);
     float loss = gpt_forward(&m, tokens, targets, B, T);
     expect_close(m.a.logits, "logits", 0, 1e-4, "gpt_forward: the logits (m->a.logits) against PyTorch",
-                 "embeddings, then per layer ln1 -> qkv -> causal attention -> proj -> res1 = x + attproj -> ln2 -> "
-                 "fc -> gelu -> fcproj -> res2 = res1 + fcproj, then the final LayerNorm lnf and logits = lnf @ "
-                 "wte^T. Check each LAYER(ptr, l, per) slice size first (qkv_w is 3*C*C per layer, fc_w 4*C*C)");
+                 "embedding_forward into a->encoded; then for each layer l, block_forward(&blk, "
+                 "gpt_layer_out(m, l), x, B, T) with blk = gpt_block(m, l) and x the previous layer's output "
+                 "(a->encoded for layer 0); then the final LayerNorm lnf on the last layer's output, and "
+                 "logits = lnf @ wte^T");
     EXPECT_NEAR(loss, fixture_get(&fx, "loss")->data[0], 1e-5, "gpt_forward: the mean cross-entropy it returns",
                 "cross_entropy_forward(a->probs, a->logits, targets, N, V) over all N = B*T positions");
     EXPECT_NEAR(gpt_forward(&m, tokens, NULL, B, T), 0.0, 0, "gpt_forward without targets",
@@ -117,53 +115,30 @@ Test(gpt_forward, a_future_token_never_changes_the_past) {
 
 /* ---- gradients ---- */
 
-typedef struct ParamInfo {
-    const char *name;
-    size_t offset, size;
-    int stacked;            /* (L, ...): one slice per layer */
-} ParamInfo;
-
-enum { N_PARAMS = 16 };
-
-/* The size table of gpt.h, as names, offsets and sizes. */
-static int param_table(ParamInfo *out) {
-    int n = 0;
-    size_t off = 0;
-#define X(NAME, COUNT)                                                                                     \
-    out[n++] = (ParamInfo){#NAME, off, (COUNT),                                                            \
-                           strcmp(#NAME, "wte") && strcmp(#NAME, "wpe") && strncmp(#NAME, "lnf", 3)};      \
-    off += (COUNT);
-    GPT_PARAMS(X, cfg.vocab, cfg.ctx, cfg.n_layer, cfg.n_embd)
-#undef X
-    cr_assert(n == N_PARAMS, "the test knows %d parameter tensors, gpt.h lists %d", N_PARAMS, n);
-    return n;
-}
+/* The model's tensors (gpt.h's table): names, offsets, sizes. */
+static int param_table(GptTensor *out) { return gpt_tensors(&cfg, out); }
 
 /* Which step of the backward pass writes a parameter's gradient. */
 static const char *grad_hint(const char *name) {
     static const struct { const char *prefix, *hint; } hints[] = {
         {"lnf", "the final LayerNorm: its output gradient d->lnf comes from the head's matmul_backward (dlogits "
-                "from cross_entropy_backward, weight wte); its input was the last layer's res2"},
-        {"fcproj", "the MLP's last linear layer: matmul_backward with the residual stream's gradient (of res2) as "
-                   "dout and the layer's fch_gelu as input"},
-        {"fc_", "the MLP's first linear layer: its dout is GELU's input gradient, and gelu_backward takes the "
-                "forward's input fch, not its output fch_gelu"},
-        {"ln2", "ln2: its output gradient is d->ln2 from fc's matmul_backward, its input was the layer's res1"},
-        {"proj", "the attention's projection: its dout is the gradient of res1, which is the gradient of res2 "
-                 "(res2 = res1 + fcproj passes it on unchanged: the residual) plus what ln2's backward adds"},
-        {"qkv", "mha_backward into d->qkv (m->scratch as its (T,T) datt), then matmul_backward with the layer's "
-                "ln1 as input"},
-        {"ln1", "ln1: its input was the layer's input x (encoded for layer 0, res2 of layer l - 1); its "
-                "input gradient goes to that x's gradient, which also holds the residual's share"},
-        {"wpe", "embedding_backward at the very end: wpe gets the gradient of layer 0's input, summed over "
-                "the batch"},
+                "from cross_entropy_backward, weight wte), and its input was the last layer's output, "
+                "gpt_layer_out(m, L - 1); if the loss matched, also check that gpt_forward left every layer's "
+                "output in its own gpt_layer_out(m, l), which backward reads"},
+        {"wpe", "embedding_backward at the very end: wpe gets the gradient of layer 0's input (the dinp of "
+                "layer 0's block_backward), summed over the batch"},
         {"wte", "tied weights: the head's matmul_backward adds its weight gradient into g->wte, and "
                 "embedding_backward adds the embedding's at the end"},
     };
     for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
         if (strncmp(name, hints[i].prefix, strlen(hints[i].prefix)) == 0)
             return hints[i].hint;
-    return "follow gpt_forward backwards";
+    return "a block's gradients all come from its block_backward(&blk, dbelow, dx, input, B, T), Day 4's "
+           "(which its own tests check): so check what gpt_backward hands it: dx must be the gradient of layer "
+           "l's output (lnf's backward into d->res[0] for the last layer, the dinp of the block above for the "
+           "others), dbelow the other d->res buffer, cleared first, and input what layer l read in forward: "
+           "gpt_layer_out(m, l - 1), or a->encoded for l = 0 (and that gpt_forward wrote each layer's output "
+           "there: a right loss does not prove it)";
 }
 
 /* For wte, whose gradient has two parts, say which part went missing. */
@@ -189,13 +164,13 @@ static void explain_wte(const float *got, int prefilled, double tol) {
 }
 
 /* Check tensor k's slice of layer l (l = 0 for a tensor that is not stacked). */
-static void check_slice(const float *grads, const ParamInfo *pi, int l, int prefilled, double tol) {
+static void check_slice(const float *grads, const GptTensor *pi, int l, int prefilled, double tol) {
     char key[64];
     snprintf(key, sizeof key, "grad.%s", pi->name);
     const FixtureArray *want = fixture_get(&fx, key);
     const float *got = grads + pi->offset;
     int L = cfg.n_layer;
-    size_t per = pi->stacked ? pi->size / (size_t)L : pi->size;
+    size_t per = pi->per_layer ? pi->count / (size_t)L : pi->count;
     size_t cols = want->ndim >= 2 ? want->dims[want->ndim - 1] : per;
     for (size_t j = 0; j < per; j++) {
         size_t i = (size_t)l * per + j;
@@ -205,7 +180,7 @@ static void check_slice(const float *grads, const ParamInfo *pi, int l, int pref
         if (strcmp(pi->name, "wte") == 0)
             explain_wte(got, prefilled, tol);
         char where[96];
-        if (pi->stacked)
+        if (pi->per_layer)
             snprintf(where, sizeof where, "grad.%s of layer %d (of %d), element [%zu][%zu]", pi->name, l, L,
                      j / cols, j % cols);
         else
@@ -233,27 +208,27 @@ static void check_slice(const float *grads, const ParamInfo *pi, int l, int pref
  * wrong. With prefilled, each tensor held testing_prefill_value(i) before.
  */
 static void check_grads(const float *grads, int prefilled, double tol) {
-    ParamInfo info[N_PARAMS];
+    GptTensor info[GPT_MAX_TENSORS];
     int n = param_table(info);
     for (int k = n - 1; k >= 0; k--)            /* lnf_b, lnf_w */
         if (strncmp(info[k].name, "lnf", 3) == 0)
             check_slice(grads, &info[k], 0, prefilled, tol);
     for (int l = cfg.n_layer - 1; l >= 0; l--)
         for (int k = n - 1; k >= 0; k--)        /* fcproj_b, fcproj_w, fc_b, ..., ln1_w */
-            if (info[k].stacked)
+            if (info[k].per_layer)
                 check_slice(grads, &info[k], l, prefilled, tol);
     for (int k = n - 1; k >= 0; k--)            /* wpe, then wte */
-        if (!info[k].stacked && strncmp(info[k].name, "lnf", 3) != 0)
+        if (!info[k].per_layer && strncmp(info[k].name, "lnf", 3) != 0)
             check_slice(grads, &info[k], 0, prefilled, tol);
     cr_assert(1);
 }
 
 /* grads filled with testing_prefill_value, tensor by tensor (index from each tensor's start) */
 static void prefill_grads(Gpt *m) {
-    ParamInfo info[N_PARAMS];
+    GptTensor info[GPT_MAX_TENSORS];
     int n = param_table(info);
     for (int k = 0; k < n; k++)
-        for (size_t i = 0; i < info[k].size; i++)
+        for (size_t i = 0; i < info[k].count; i++)
             m->grads[info[k].offset + i] = testing_prefill_value(i);
 }
 
@@ -274,7 +249,8 @@ Test(gpt_backward, every_gradient_matches_pytorch) {
 
 Test(gpt_backward, a_second_call_gives_the_same_gradients) {
     /* The training loop calls gpt_backward once per step, on the same
-     * buffers: whatever the last call left in m->dacts must not leak in. */
+     * buffers: whatever the last call left in m->dacts (d->logits, d->lnf,
+     * d->res, the blocks' shared gradients) must not leak in. */
     Gpt m;
     int tokens[64], targets[64];
     load_model(&m, tokens, targets);
@@ -285,21 +261,21 @@ Test(gpt_backward, a_second_call_gives_the_same_gradients) {
     memcpy(first, m.grads, m.n_params * sizeof *first);
     for (int call = 2; call <= 3; call++) {
         if (call == 3)          /* as if some other batch had run backward before */
-            for (size_t i = 0; i < m.n_acts; i++)
+            for (size_t i = 0; i < m.n_dacts; i++)
                 m.dacts[i] = testing_prefill_value(i);
         memset(m.grads, 0, m.n_params * sizeof(float));
         gpt_backward(&m);
-        ParamInfo info[N_PARAMS];
+        GptTensor info[GPT_MAX_TENSORS];
         int n = param_table(info);
         for (int k = n - 1; k >= 0; k--)
-            for (size_t i = 0; i < info[k].size; i++) {
+            for (size_t i = 0; i < info[k].count; i++) {
                 float a = first[info[k].offset + i], b = m.grads[info[k].offset + i];
                 cr_assert(llmlab_close(b, a, 1e-5),
                           "gpt_backward called %s on the same batch (m->grads zeroed before each call) gave "
                           "another gradient: grad.%s[%zu] was %.7g, now %.7g\n"
-                          "  every backward of Days 2 to 4 adds (+=) into the activation gradients m->dacts, so "
-                          "they still held the %s\n  hint: clear m->dacts at the start of gpt_backward: "
-                          "memset(m->dacts, 0, m->n_acts * sizeof(float))",
+                          "  every backward of Days 2 to 4 adds (+=) into its output gradient, and the buffers "
+                          "of m->d still held the %s\n  hint: clear d->logits, d->lnf and each d->res buffer "
+                          "(memset) before the backward that adds into it; block_backward clears the blocks' own",
                           call == 2 ? "a second time" : "again after m->dacts was filled with other values",
                           info[k].name, i, a, b, call == 2 ? "first call's values" : "values put there");
             }
@@ -331,7 +307,7 @@ Test(gpt_backward, ten_adamw_steps_follow_pytorch) {
             cr_assert_fail("the losses before AdamW steps 1 to %d match PyTorch; the loss before step %d is "
                            "%.7g, expected %.7g\n  the first update was right and a later one is not, so "
                            "something depends on the calls before: most often gpt_backward adding (+=) into "
-                           "m->dacts that still hold the last call's values; it must clear them first (see "
+                           "m->d buffers that still hold the last call's values; it must clear them first (see "
                            "gpt_backward/a_second_call_gives_the_same_gradients)", step, step + 1, loss, want[step]);
         }
         gpt_backward(&m);
@@ -348,6 +324,49 @@ Test(gpt_backward, ten_adamw_steps_follow_pytorch) {
 
 /* ---- the KV cache ---- */
 
+Test(block_decode, one_position_at_a_time_gives_block_forward) {
+    /* Layer 0 of the fixture's model as a Day 4 block: block_forward over a
+     * whole row (the library's, checked by Day 4's tests) against
+     * block_decode fed the same inputs one position at a time. */
+    Gpt m;
+    int tokens[64], targets[64];
+    load_model(&m, tokens, targets);
+    int C = cfg.n_embd, ctx = cfg.ctx;
+    Block blk = gpt_block(&m, 0);
+    float *inp = malloc((size_t)T * C * sizeof *inp), *out = malloc((size_t)T * C * sizeof *out);
+    for (int i = 0; i < T * C; i++) inp[i] = 0.1f * (float)((i * 37) % 23 - 11);
+    block_forward(&blk, out, inp, 1, T);
+    float *cache = malloc((size_t)ctx * 3 * C * sizeof *cache), *x = malloc((size_t)C * sizeof *x);
+    float *scratch = malloc(BLOCK_DECODE_SCRATCH(C, ctx) * sizeof *scratch);
+    testing_fill_nan(cache, (size_t)ctx * 3 * C);
+    testing_fill_nan(scratch, BLOCK_DECODE_SCRATCH(C, ctx));
+    for (int t = 0; t < T; t++) {
+        memcpy(x, inp + (size_t)t * C, (size_t)C * sizeof *x);
+        block_decode(&blk, x, cache, t, scratch);
+        for (int c = 0; c < C; c++) {
+            float want = out[(size_t)t * C + c], qkv = blk.acts.qkv[(size_t)t * 3 * C + c];
+            if (!llmlab_close(x[c], want, 1e-4))
+                cr_assert_fail("block_decode: position %d, channel %d: expected %.7g (block_forward's output "
+                               "row %d), got %.7g\n  hint: %s", t, c, want, t, x[c],
+                               isnan(x[c]) ? "a NaN: scratch and cache were filled with NaN first, so something "
+                                             "was read before it was written (ln, y, o, h and att are separate "
+                                             "slices of scratch: a projection must not write the input it reads)"
+                               : !llmlab_close(cache[(size_t)t * 3 * C + c], qkv, 1e-4)
+                                   ? "this position's q|k|v row in the cache differs from block_forward's: "
+                                     "ln1 then the qkv matmul, written at cache + t*3C"
+                               : t == 0 ? "at position 0 attention is the value row itself: check the order "
+                                          "ln1 -> qkv -> attention -> proj -> x += ; ln2 -> fc -> gelu -> "
+                                          "fcproj -> x +="
+                                        : "position 0 matched: the attention over rows 0..t of the cache "
+                                          "(Tq = 1, Tk = t + 1, row stride 3C, k at cache + C, v at "
+                                          "cache + 2C)");
+        }
+    }
+    cr_assert(1);
+    free(inp), free(out), free(cache), free(x), free(scratch);
+    gpt_free(&m);
+}
+
 Test(gpt_decode_step, the_kv_cache_gives_the_full_recomputation) {
     /* Compared with PyTorch's full forward pass over row 0 (the fixture's
      * logits), not with your gpt_forward: a mistake there (attention that
@@ -361,8 +380,8 @@ Test(gpt_decode_step, the_kv_cache_gives_the_full_recomputation) {
     gpt_cache_init(&kv, &m);
     /* Everything the cache holds starts as NaN: a row read before it is written shows. */
     testing_fill_nan(kv.qkv, (size_t)cfg.n_layer * cfg.ctx * 3 * C);
-    testing_fill_nan(kv.x, C), testing_fill_nan(kv.buf, 4 * C), testing_fill_nan(kv.att, (size_t)cfg.ctx);
-    testing_fill_nan(kv.h4, 4 * C), testing_fill_nan(kv.logits, V);
+    testing_fill_nan(kv.x, C), testing_fill_nan(kv.scratch, BLOCK_DECODE_SCRATCH(C, cfg.ctx));
+    testing_fill_nan(kv.logits, V);
     for (int pass = 1; pass <= 2; pass++) {
         kv.len = 0;             /* the second pass reuses the cache, its rows and scratch as the first left them */
         for (int t = 0; t < T; t++) {
@@ -374,19 +393,23 @@ Test(gpt_decode_step, the_kv_cache_gives_the_full_recomputation) {
             for (size_t v = 0; v < V; v++) {
                 double want = full[(size_t)t * V + v];
                 if (isnan(logits[v]))
-                    cr_assert_fail("gpt_decode_step (pass %d): position %d, token %zu is NaN, expected %.7g\n"
-                                   "  the cache and its scratch were filled with NaN first: something was read "
-                                   "before it was written\n  hint: write this position's qkv row into the cache "
-                                   "at row t before attending, and let the one query see rows 0..t only "
-                                   "(Tk = t + 1)", pass, t, v, want);
+                    cr_assert_fail("gpt_decode_step (pass %d): the logit of token %zu at position %d is NaN, "
+                                   "expected %.7g\n  the cache and its scratch were filled with NaN first: "
+                                   "something was read before it was written\n  hint: block_decode writes this "
+                                   "position's qkv row into the cache at row t before attending, and the one "
+                                   "query sees rows 0..t only (Tk = t + 1); gpt_decode_step computes lnf into "
+                                   "scratch before the head reads it", pass, v, t, want);
                 cr_assert(llmlab_close(logits[v], want, 1e-4),
-                          "gpt_decode_step (pass %d): position %d, token %zu: the cached step gives %.7g, "
-                          "PyTorch's full forward pass %.7g\n  hint: x = wte[token] + wpe[t] with t = kv->len; "
-                          "write this position's qkv row into the cache at row t before attending, and let the one "
-                          "query see keys 0..t (Tk = t + 1)%s",
-                          pass, t, v, logits[v], want,
-                          pass == 2 ? "; the first pass matched, so something depends on what the cache held "
-                                      "(a buffer added to instead of written)" : "");
+                          "gpt_decode_step (pass %d): the logit of token %zu at position %d: the cached step "
+                          "gives %.7g, PyTorch's full forward pass %.7g\n  hint: %s",
+                          pass, v, t, logits[v], want,
+                          pass == 2 ? "the first pass matched, so something depends on what the cache or its "
+                                      "scratch held (a buffer added to instead of written)"
+                          : t == 0 ? "position 0 needs no cache yet: check x = wte[token] + wpe[0], that every "
+                                     "layer's block_decode gets its own cache (kv->qkv + l*ctx*3C), then lnf "
+                                     "and the head (see the block_decode test)"
+                                   : "position 0 matched and a later one does not: the cache. t = kv->len, "
+                                     "wpe[t], and each layer's rows 0..t (written by block_decode at row t)");
             }
         }
     }
