@@ -16,7 +16,7 @@
 #include <zlib.h>
 
 #include "check.h"
-#include "train.h"
+#include "checkpoint.h"
 
 #define CKPT_MAGIC "LLMLABCK"
 #define CKPT_HEADER (8 + 4 + 32 + 8 + 32 + 4 + 8 + 4 + 4 + 8 + 8)

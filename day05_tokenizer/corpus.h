@@ -12,7 +12,7 @@
 #define LLMLAB_CORPUS_H
 
 #include "tokenizer.h"
-#include "train.h"
+#include "tokens.h"
 
 typedef struct Corpus {
     char name[64];

@@ -19,7 +19,7 @@
 #include "cli.h"
 #include "corpus.h"
 #include "mlp_lm.h"
-#include "train.h"
+#include "trainloop.h"
 
 static void print_sample(MlpLm *m, Tokenizer *tok, float temperature, int max_tokens, Rng *rng) {
     int eot = tokenizer_special_id(tok, TOKENIZER_EOT);

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "rng.h"
-#include "train.h"
+#include "trainloop.h"
 
 typedef struct MlpLmConfig {
     int32_t vocab;      /**< V tokens (one more embedding row pads the left edge) */

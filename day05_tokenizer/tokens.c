@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "train.h"
+#include "tokens.h"
 
 #define TOKEN_MAGIC "LLMTOKS1"
 #define TOKEN_HEADER 32             /* magic 8, vocab 4, reserved 4, n 8, tokenizer hash 8 */

@@ -24,7 +24,8 @@
 #include "progress.h"
 #include "runlog.h"
 #include "timer.h"
-#include "train.h"
+#include "checkpoint.h"
+#include "trainloop.h"
 
 #define LOG_COLUMNS "step,train_loss,val_loss,lr,grad_norm,tokens_per_s"
 
@@ -185,7 +186,7 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
             res.status = TRAIN_DIVERGED;
             break;
         }
-        float norm = clip_grad_norm(m->grads, n, c->grad_clip);
+        float norm = clip_grad_norm_fast(m->grads, n, c->grad_clip);
         float lr = lr_schedule(step, c->max_steps, c->warmup, c->lr_max, c->lr_min);
         for (int g = 0; g < m->n_groups; g++) {
             const ParamGroup *pg = &m->groups[g];

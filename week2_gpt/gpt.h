@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "train.h"
+#include "optim.h"
 #include "transformer.h"
 
 typedef struct GptConfig {
@@ -143,9 +143,6 @@ float gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T);
 
 /** Add the gradients of the last forward's loss to m->grads (call gpt_forward with targets first). */
 void gpt_backward(Gpt *m);
-
-/** The model as the training loop sees it. */
-TrainModel gpt_train_model(Gpt *m);
 
 void gpt_cache_init(GptCache *kv, const Gpt *m);
 void gpt_cache_free(GptCache *kv);

@@ -226,25 +226,6 @@ void gpt_grow_vocab(Gpt *m, int vocab) {
     *m = grown;
 }
 
-/* ---- as the training loop sees it ---- */
-
-static float fb(void *self, const int *x, const int *y, int B, int T) {
-    float loss = gpt_forward(self, x, y, B, T);
-    gpt_backward(self);
-    return loss;
-}
-
-static float loss_only(void *self, const int *x, const int *y, int B, int T) {
-    return gpt_forward(self, x, y, B, T);
-}
-
-TrainModel gpt_train_model(Gpt *m) {
-    return (TrainModel){.kind = "gpt", .self = m, .params = m->params, .grads = m->grads,
-                        .n_params = m->n_params, .groups = m->groups, .n_groups = m->n_groups,
-                        .config = &m->cfg, .config_size = sizeof m->cfg, .forward_backward = fb,
-                        .loss = loss_only};
-}
-
 /* ---- the KV cache ---- */
 
 void gpt_cache_init(GptCache *kv, const Gpt *m) {

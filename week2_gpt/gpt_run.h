@@ -12,7 +12,10 @@
 #include "gpt.h"
 #include "sample.h"
 #include "tokenizer.h"
-#include "train.h"
+#include "trainloop.h"
+
+/** The model as Day 5's training loop sees it. */
+TrainModel gpt_train_model(Gpt *m);
 
 /** Everything a training run needs: the corpus, the tokenizer size, the model and the loop. */
 typedef struct GptRunOptions {

@@ -13,7 +13,9 @@
 #include "fixture.h"
 #include "mlp_lm.h"
 #include "testing.h"
-#include "train.h"
+#include "checkpoint.h"
+#include "optim.h"
+#include "trainloop.h"
 
 static Fixture fx;
 static void setup(void) { fixture_load(&fx, FIXTURE_PATH("day05_tokenizer", "optim.bin")); }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "train.h"
+#include "checkpoint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = fuzz_to_file(data, size, "ckpt");

@@ -8,7 +8,7 @@
 
 #include "commands.h"
 #include "tokenizer.h"
-#include "train.h"
+#include "tokens.h"
 
 static const char *usage_text =
     "usage:\n"

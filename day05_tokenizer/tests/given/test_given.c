@@ -12,7 +12,10 @@
 
 #include "testing.h"
 #include "tokenizer.h"
-#include "train.h"
+#include "checkpoint.h"
+#include "optim.h"
+#include "tokens.h"
+#include "trainloop.h"
 
 TestSuite(given_tokenizer_file, .timeout = 20, .fini = testing_dir_remove);
 TestSuite(given_token_file, .timeout = 20, .fini = testing_dir_remove);

@@ -1,0 +1,95 @@
+/**
+ * @file trainloop.h
+ * @brief Day 5, given: the training loop every later model uses: batches,
+ * AdamW, the learning-rate schedule, gradient clipping, checkpoints,
+ * resuming (trainloop.c).
+ *
+ * A model plugs into the loop through a TrainModel: one flat array of
+ * parameters, one of gradients, and two functions. The loop owns everything
+ * else: which text the model sees, how it learns, what is saved and when.
+ */
+#ifndef LLMLAB_TRAINLOOP_H
+#define LLMLAB_TRAINLOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "optim.h"
+#include "rng.h"
+#include "tokenizer.h"
+#include "tokens.h"
+
+/* ------------------------------------------------------------------------- */
+/** @name The loop
+ *  @{ */
+
+/** What the loop needs from a model. */
+typedef struct TrainModel {
+    const char *kind;           /**< stored in checkpoints, checked on resume */
+    void *self;
+    float *params, *grads;
+    size_t n_params;
+    const ParamGroup *groups;   /**< cover all parameters */
+    int n_groups;
+    const void *config;         /**< stored in checkpoints; must match on resume */
+    uint32_t config_size;
+    /** Mean loss of targets y given inputs x, both (B,T); adds to grads (the loop zeroes them). */
+    float (*forward_backward)(void *self, const int *x, const int *y, int B, int T);
+    /** Mean loss only, for validation. */
+    float (*loss)(void *self, const int *x, const int *y, int B, int T);
+} TrainModel;
+
+typedef struct TrainConfig {
+    const char *run_dir;        /**< runs/NAME: log.csv and ckpt.bin go there */
+    long max_steps;
+    int batch, block;           /**< B windows of T tokens per step */
+    float lr_max, lr_min;
+    long warmup;
+    float weight_decay, beta1, beta2, eps;
+    float grad_clip;            /**< 0: no clipping */
+    long eval_every;            /**< validation loss every so many steps (and at the end) */
+    int eval_batches;
+    long ckpt_every;            /**< checkpoint every so many steps (and at the end) */
+    uint64_t seed;
+    int resume;                 /**< continue from run_dir/ckpt.bin when it exists */
+    long stop_after;            /**< stop as if interrupted after this step (tests); 0: never */
+    int quiet;                  /**< no progress bar */
+    /**
+     * Where batches come from when not NULL (Week 3's conversations), instead
+     * of random windows of the token files (which may then be NULL): fill x
+     * and y, both (batch, block), from split 0 (training) or 1 (validation),
+     * drawing randomness only from @p rng. A target of -1 adds no loss.
+     */
+    void (*sample)(void *data, int split, Rng *rng, int B, int T, int *x, int *y);
+    void *sample_data;          /**< passed to sample */
+} TrainConfig;
+
+/** Sensible defaults (AdamW 0.9/0.95, lr 1e-3 to 1e-4, clip 1.0, ...). */
+void train_config_defaults(TrainConfig *c);
+
+typedef enum TrainStatus {
+    TRAIN_FINISHED,             /**< reached max_steps */
+    TRAIN_INTERRUPTED,          /**< Ctrl-C, SIGTERM or stop_after: checkpoint saved */
+    TRAIN_DIVERGED,             /**< the loss became NaN or infinite: last good checkpoint kept */
+    TRAIN_FAILED,               /**< a checkpoint could not be written: the previous one kept */
+} TrainStatus;
+
+typedef struct TrainResult {
+    TrainStatus status;
+    long steps;                 /**< steps done in total (including before a resume) */
+    float train_loss, val_loss; /**< the last ones measured */
+    double seconds, tokens_per_s;
+} TrainResult;
+
+/**
+ * Train @p m on batches of @p train, measuring loss on @p val, writing
+ * `run_dir/log.csv` (step, train_loss, val_loss, lr, grad_norm, tokens_per_s)
+ * and `run_dir/ckpt.bin` (with @p tok inside). SIGINT and SIGTERM make it
+ * save and return after the current step. Dies with a message when a resume
+ * does not fit the model.
+ */
+TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *train, const TokenFile *val,
+                      const Tokenizer *tok);
+/** @} */
+
+#endif
