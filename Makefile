@@ -181,8 +181,9 @@ check-warnings:
 test-learner-path: lib
 	@$(PYTHON) tools/check_learner_path.py
 
-check-skeletons:  ## committed skeletons equal their derivation from solutions/
+check-skeletons:  ## committed skeletons equal their derivation from solutions/; includes follow the layers
 	@$(PYTHON) tools/skeletonize.py check
+	@$(PYTHON) tools/check_includes.py
 
 # common/ and the lessons' given code (<lesson>/tests/given/): tested here, not graded
 GIVEN_TEST_SRC := $(foreach l,$(LESSON_DIRS),$(wildcard $(l)/tests/given/test_*.c))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "le.h"
 
 static const char FIXTURE_MAGIC[8] = {'L', 'L', 'M', 'L', 'A', 'B', 'F', 'X'};
 enum { FIXTURE_VERSION = 1 };

@@ -19,6 +19,7 @@
 #include "idx.h"
 #include "progress.h"
 #include "runlog.h"
+#include "rng.h"
 #include "tensor.h"
 #include "timer.h"
 

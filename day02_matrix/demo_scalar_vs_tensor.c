@@ -12,6 +12,7 @@
 #include "check.h"
 #include "cli.h"
 #include "nn.h"
+#include "rng.h"
 #include "tensor.h"
 #include "timer.h"
 #include "toydata.h"

@@ -16,35 +16,14 @@
  * with N for rows (examples in a batch), C for columns (features) and OC
  * for output features.
  *
- * The Tensor struct below owns an array and knows its shape; the kernels
- * take plain pointers and sizes, so they work on any slice of memory.
+ * The kernels take plain pointers and sizes, so they work on any slice of
+ * memory; whoever allocates an array (a model, a test) owns and frees it.
  */
 #ifndef LLMLAB_TENSOR_H
 #define LLMLAB_TENSOR_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include "rng.h"
-
-#define TENSOR_MAX_DIMS 4
-
-/** A contiguous float32 array with a shape of 1 to 4 dimensions. */
-typedef struct Tensor {
-    float *data;                  /**< size floats, row-major, owned (tensor_free) */
-    int ndim;
-    int shape[TENSOR_MAX_DIMS];
-    size_t size;                  /**< product of the shape */
-} Tensor;
-
-/** Allocate a zero-filled tensor of shape (d0) ... (d0, d1, d2, d3); unused dims are 0. */
-Tensor tensor_zeros(int ndim, int d0, int d1, int d2, int d3);
-/** Fill with normal samples of standard deviation @p std. */
-void tensor_randn(Tensor *t, Rng *rng, float std);
-/** Free the data; the Tensor becomes empty. */
-void tensor_free(Tensor *t);
-/** Print shape and the first values (at most 6 per row, 6 rows) to stdout, with a name. */
-void tensor_print(const Tensor *t, const char *name);
 
 /* ------------------------------------------------------------------------- */
 /** @name Matrix multiplication (the linear layer)

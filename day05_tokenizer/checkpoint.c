@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "le.h"
 #include "checkpoint.h"
 
 #define CKPT_MAGIC "LLMLABCK"
@@ -45,8 +46,16 @@ static void put_big(Writer *w, const void *p, size_t n) {
     }
 }
 
-static void put_u32(Writer *w, uint32_t v) { put(w, &v, 4); }
-static void put_u64(Writer *w, uint64_t v) { put(w, &v, 8); }
+static void put_u32(Writer *w, uint32_t v) {
+    uint8_t b[4];
+    le_put_u32(b, v);
+    put(w, b, 4);
+}
+static void put_u64(Writer *w, uint64_t v) {
+    uint8_t b[8];
+    le_put_u64(b, v);
+    put(w, b, 8);
+}
 
 int checkpoint_save(const char *path, const Checkpoint *c, char *err, size_t err_size) {
     char tmp[1100];
@@ -78,8 +87,7 @@ int checkpoint_save(const char *path, const Checkpoint *c, char *err, size_t err
         put_big(&w, c->m, c->n_params * sizeof(float));
         put_big(&w, c->v, c->n_params * sizeof(float));
     }
-    uint32_t crc = (uint32_t)w.crc;
-    put(&w, &crc, 4);
+    put_u32(&w, (uint32_t)w.crc);
     return llmlab_commit_file(w.f, w.ok, tmp, path, err, err_size);
 }
 
@@ -96,16 +104,8 @@ static const uint8_t *take(Reader *r, size_t n) {
     return p;
 }
 
-static uint32_t u32_at(const uint8_t *p) {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-static uint64_t u64_at(const uint8_t *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
+static uint32_t u32_at(const uint8_t *p) { return le_u32(p); }
+static uint64_t u64_at(const uint8_t *p) { return le_u64(p); }
 
 #define FAIL(...)                                \
     do {                                         \

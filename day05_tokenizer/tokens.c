@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "le.h"
 #include "tokens.h"
 
 #define TOKEN_MAGIC "LLMTOKS1"

@@ -21,6 +21,7 @@
 
 #include "fixture.h"
 #include "matmul_steps.h"
+#include "rng.h"
 #include "tensor.h"
 #include "testing.h"
 

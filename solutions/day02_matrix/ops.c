@@ -18,45 +18,6 @@
 #include "parallel.h"  /* the reference's OpenMP thresholds */
 /* END SOLUTION */
 
-/* ---- the Tensor container (given) ---- */
-
-Tensor tensor_zeros(int ndim, int d0, int d1, int d2, int d3) {
-    LLMLAB_CHECK(ndim >= 1 && ndim <= TENSOR_MAX_DIMS, "a tensor has 1 to 4 dimensions",
-                 "tensor_zeros(ndim=%d)", ndim);
-    Tensor t = {.ndim = ndim, .shape = {d0, d1, d2, d3}, .size = 1};
-    for (int i = 0; i < ndim; i++) {
-        LLMLAB_CHECK(t.shape[i] > 0, "every dimension must be at least 1", "dimension %d is %d", i,
-                     t.shape[i]);
-        t.size *= (size_t)t.shape[i];
-    }
-    for (int i = ndim; i < TENSOR_MAX_DIMS; i++) t.shape[i] = 0;
-    t.data = XCALLOC(t.size, sizeof(float));
-    return t;
-}
-
-void tensor_randn(Tensor *t, Rng *rng, float std) {
-    for (size_t i = 0; i < t->size; i++) t->data[i] = std * (float)rng_normal(rng);
-}
-
-void tensor_free(Tensor *t) {
-    free(t->data);
-    t->data = NULL;
-    t->size = 0;
-}
-
-void tensor_print(const Tensor *t, const char *name) {
-    int cols = t->shape[t->ndim - 1], rows = (int)(t->size / (size_t)cols);
-    printf("%s: (", name);
-    for (int i = 0; i < t->ndim; i++) printf(i ? ",%d" : "%d", t->shape[i]);
-    printf(")\n");
-    for (int r = 0; r < rows && r < 6; r++) {
-        printf("  [");
-        for (int c = 0; c < cols && c < 6; c++) printf(c ? ", %8.4f" : "%8.4f", t->data[(size_t)r * cols + c]);
-        printf(cols > 6 ? ", ...]\n" : "]\n");
-    }
-    if (rows > 6) printf("  ...\n");
-}
-
 /* ---- broadcasting over rows ---- */
 
 void add_rows_forward(float *out, const float *a, const float *row, int N, int C) {
