@@ -23,6 +23,21 @@
 #define LLMLAB_EXIT_ERROR 1
 
 /**
+ * @name The course's two ways to fail
+ * - A programming error, or a failure nothing can recover from (memory, a
+ *   disk that will not take a write): LLMLAB_DIE / LLMLAB_CHECK, which
+ *   print the reason and a hint and exit.
+ * - Bad input a caller may want to handle (a corrupted file, text that is
+ *   not UTF-8, a wrong setting): the function returns 0 or -1 and writes one
+ *   line saying why into `char err[LLMLAB_ERR_SIZE]`, passed as `err,
+ *   err_size`. A program that cannot go on then dies with that line.
+ * @{
+ */
+/** Room for one error line: a path of up to 1024 bytes and the reason. */
+#define LLMLAB_ERR_SIZE 1400
+/** @} */
+
+/**
  * Print `error: <message> (file:line)` and, when @p hint is not NULL,
  * `  hint: <hint>` to stderr, then exit with #LLMLAB_EXIT_ERROR.
  * Use it through #LLMLAB_DIE or #LLMLAB_CHECK.

@@ -151,7 +151,7 @@ void token_file_close(TokenFile *tf) {
 }
 
 void token_file_prepare(TokenFile *tf, const char *text_path, const char *tok_path, Tokenizer *tok) {
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     uint64_t h = tokenizer_hash(tok);
     if (token_file_open(tf, tok_path, err, sizeof err) == 0) {
         if (tf->tokenizer_hash == h && tf->vocab_size == tok->vocab_size)

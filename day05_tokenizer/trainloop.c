@@ -74,7 +74,7 @@ static int save(const TrainModel *m, const TrainConfig *c, const char *path, lon
                      .tokenizer_text = (char *)tok_text, .n_params = m->n_params, .params = m->params,
                      .m = (float *)mom1, .v = (float *)mom2};
     strncpy(ck.kind, m->kind, sizeof ck.kind - 1);
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     if (checkpoint_save(path, &ck, err, sizeof err) != 0) {
         fprintf(stderr, "\nerror: %s\n  the previous checkpoint in %s is intact; free some disk space and "
                         "resume from it\n", err, c->run_dir);
@@ -108,7 +108,7 @@ static void trim_log(const char *run_dir, long step) {
 static void resume(TrainModel *m, const TrainConfig *c, const char *path, long *step, Rng *rng, float *mom1,
                    float *mom2) {
     Checkpoint ck;
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     if (checkpoint_load(path, &ck, err, sizeof err) != 0)
         LLMLAB_DIE("delete it to start afresh, or point --run at another folder", "cannot resume: %s", err);
     if (strcmp(ck.kind, m->kind) != 0 || ck.n_params != m->n_params || ck.config_size != m->config_size ||

@@ -38,7 +38,7 @@ int main(int argc, char **argv) {
 
     Gpt m;
     Tokenizer tok;
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0)
         LLMLAB_DIE("", "%s", err);
     int eot = tokenizer_special_id(&tok, TOKENIZER_EOT);

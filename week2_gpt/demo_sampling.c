@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
     DemoArgs args = {.runs = "runs", .seed = 1337};
     cli_parse_demo(argc, argv, "Week 2 demo: a real next-token distribution before and after each sampling knob",
                    &args);
-    char ckpt[600], dir[600], path[700], err[1400];
+    char ckpt[600], dir[600], path[700], err[LLMLAB_ERR_SIZE];
     XSNPRINTF(ckpt, sizeof ckpt, "%s/gpt/ckpt.bin", args.runs);
     XSNPRINTF(dir, sizeof dir, "%s/sampling", args.runs);
     Gpt m;

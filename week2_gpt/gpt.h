@@ -118,8 +118,8 @@ typedef struct Gpt {
 void gpt_init(Gpt *m, const GptConfig *c, int B, int T, uint64_t seed);
 void gpt_free(Gpt *m);
 
-/** Check a config: positive sizes, n_embd a multiple of n_head. Returns NULL or what is wrong. */
-const char *gpt_config_problem(const GptConfig *c);
+/** Check a config: sizes in range, n_embd a multiple of n_head. Returns 0, or -1 with what is wrong in @p err. */
+int gpt_config_check(const GptConfig *c, char *err, size_t err_size);
 
 /** Parameters of a config without allocating it. */
 size_t gpt_count_params(const GptConfig *c);

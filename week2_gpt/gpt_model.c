@@ -12,22 +12,21 @@
 #include "gpt.h"
 #include "rng.h"
 
-const char *gpt_config_problem(const GptConfig *c) {
-    static char why[160];
+int gpt_config_check(const GptConfig *c, char *why, size_t why_size) {
     if (c->vocab < 1 || c->vocab > 65536)
-        snprintf(why, sizeof why, "the vocabulary (%d) must be 1 to 65536 tokens", c->vocab);
+        snprintf(why, why_size, "the vocabulary (%d) must be 1 to 65536 tokens", c->vocab);
     else if (c->ctx < 1 || c->ctx > 8192)
-        snprintf(why, sizeof why, "the context (%d) must be 1 to 8192 positions", c->ctx);
+        snprintf(why, why_size, "the context (%d) must be 1 to 8192 positions", c->ctx);
     else if (c->n_layer < 1 || c->n_layer > 256)
-        snprintf(why, sizeof why, "the number of layers (%d) must be 1 to 256", c->n_layer);
+        snprintf(why, why_size, "the number of layers (%d) must be 1 to 256", c->n_layer);
     else if (c->n_embd < 1 || c->n_embd > 16384)
-        snprintf(why, sizeof why, "the width (%d) must be 1 to 16384 channels", c->n_embd);
+        snprintf(why, why_size, "the width (%d) must be 1 to 16384 channels", c->n_embd);
     else if (c->n_head < 1 || c->n_embd % c->n_head != 0)
-        snprintf(why, sizeof why, "the width (%d) must be a multiple of the number of heads (%d)", c->n_embd,
+        snprintf(why, why_size, "the width (%d) must be a multiple of the number of heads (%d)", c->n_embd,
                  c->n_head);
     else
-        return NULL;
-    return why;
+        return 0;
+    return -1;
 }
 
 /* ---- the parameters: one table, from which everything else is laid out ---- */
@@ -135,8 +134,8 @@ float *gpt_layer_out(const Gpt *m, int l) { return m->a.res + (size_t)l * m->B *
 /* ---- the model ---- */
 
 void gpt_init(Gpt *m, const GptConfig *c, int B, int T, uint64_t seed) {
-    const char *why = gpt_config_problem(c);
-    LLMLAB_CHECK(why == NULL, "change the model's settings", "bad GPT config: %s", why);
+    char why[LLMLAB_ERR_SIZE];
+    LLMLAB_CHECK(gpt_config_check(c, why, sizeof why) == 0, "change the model's settings", "bad GPT config: %s", why);
     LLMLAB_CHECK(B >= 1 && T >= 1 && T <= c->ctx, "the batch's context must fit the model's",
                  "gpt_init: batch %d x %d does not fit a context of %d", B, T, c->ctx);
     memset(m, 0, sizeof *m);

@@ -51,7 +51,7 @@ TrainResult gpt_run_train(GptRunOptions *o) {
     Gpt m;
     if (o->init) {                              /* fine-tune: the checkpoint's model and tokenizer */
         Tokenizer tok;
-        char err[1400];
+        char err[LLMLAB_ERR_SIZE];
         if (gpt_load(o->init, &m, &tok, o->train.batch, o->train.block, err, sizeof err) != 0)
             LLMLAB_DIE("give a checkpoint of llmlab train", "%s", err);
         corpus_open_with(&corpus, o->corpus, &tok);
@@ -64,8 +64,8 @@ TrainResult gpt_run_train(GptRunOptions *o) {
         o->model.vocab = corpus.tok.vocab_size;
         if (o->train.block > o->model.ctx)
             o->train.block = o->model.ctx;
-        const char *why = gpt_config_problem(&o->model);
-        LLMLAB_CHECK(why == NULL, "see llmlab train --help", "%s", why);
+        char why[LLMLAB_ERR_SIZE];
+        LLMLAB_CHECK(gpt_config_check(&o->model, why, sizeof why) == 0, "see llmlab train --help", "%s", why);
         gpt_init(&m, &o->model, o->train.batch, o->train.block, o->train.seed);
     }
     if (!o->train.quiet)
@@ -95,8 +95,8 @@ int gpt_load(const char *path, Gpt *m, Tokenizer *tok, int B, int T, char *err, 
         goto done;
     }
     memcpy(&c, ck.config, sizeof c);
-    const char *why = gpt_config_problem(&c);
-    if (why) {
+    char why[LLMLAB_ERR_SIZE];
+    if (gpt_config_check(&c, why, sizeof why) != 0) {
         snprintf(err, err_size, "%s: corrupted config: %s", path, why);
         goto done;
     }

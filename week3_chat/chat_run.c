@@ -130,7 +130,7 @@ TrainResult chat_tune(const ChatTuneOptions *o) {
     TrainConfig tc = o->train;
     Gpt m;
     Tokenizer tok;
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     if (gpt_load(o->base, &m, &tok, tc.batch, tc.block, err, sizeof err) != 0)
         LLMLAB_DIE("train a base model first: make demo, or ./llmlab train", "%s", err);
     if (tc.block > m.cfg.ctx)

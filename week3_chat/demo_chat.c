@@ -25,7 +25,7 @@ static void evaluate(const char *ckpt, const ChatSet *eval, const ChatSet *train
                      const char *title) {
     Gpt m;
     Tokenizer tok;
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0)
         LLMLAB_DIE("", "%s", err);
     ChatEvalOptions o = {.plain = plain, .shots = 3, .examples = train, .limit = limit, .seed = 1,

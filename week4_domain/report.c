@@ -59,7 +59,7 @@ static void measure(const DomainModel *dm, const ReportOptions *o, uint8_t *cons
     memset(r, 0, sizeof *r);
     Gpt m;
     Tokenizer tok;
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     if (gpt_load(dm->ckpt, &m, &tok, 1, 1 << 30, err, sizeof err) != 0) {
         fprintf(stderr, "report: %s: skipped (%s)\n", dm->name, err);
         return;

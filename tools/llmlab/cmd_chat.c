@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "chat_run.h"
+#include "check.h"
 #include "commands.h"
 
 static const char help_text[] =
@@ -121,7 +122,7 @@ int cmd_chat(int argc, char **argv) {
         return 1;
     }
     ChatBot b;
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     if (chatbot_load(&b, ckpt, (uint64_t)seed, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab: %s\n", err);
         return 1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "chat_run.h"
+#include "check.h"
 #include "commands.h"
 
 int cmd_eval_chat(int argc, char **argv) {
@@ -32,7 +33,7 @@ int cmd_eval_chat(int argc, char **argv) {
         return rc;
     Gpt m;
     Tokenizer tok;
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab: %s\n", err);
         return 1;

@@ -104,7 +104,7 @@ int cmd_export(int argc, char **argv) {
     }
     Gpt m;
     Tokenizer tok;
-    char err[1400], path[1100];
+    char err[LLMLAB_ERR_SIZE], path[1100];
     if (gpt_load(ckpt, &m, &tok, 1, 1 << 30, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab: %s\n", err);
         return 1;

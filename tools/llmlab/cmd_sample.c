@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "commands.h"
 #include "gpt_run.h"
 #include "timer.h"
@@ -32,7 +33,7 @@ int cmd_sample(int argc, char **argv) {
         return rc;
     Gpt m;
     Tokenizer tok;
-    char err[1400];
+    char err[LLMLAB_ERR_SIZE];
     if (gpt_load(ckpt, &m, &tok, 1, 1 << 30, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab: %s\n", err);
         return 1;

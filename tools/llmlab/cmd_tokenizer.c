@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "commands.h"
 #include "tokenizer.h"
 #include "tokens.h"
@@ -216,7 +217,7 @@ static int encode(const Opts *o) {
     if (rc != 0)
         return rc;
     if (o->out) {
-        char err[1400];
+        char err[LLMLAB_ERR_SIZE];
         if (token_file_write(o->out, e.ids, e.n, e.tok.vocab_size, tokenizer_hash(&e.tok), err, sizeof err) != 0) {
             fprintf(stderr, "llmlab: %s\n", err);
             rc = 1;
