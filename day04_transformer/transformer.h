@@ -8,9 +8,12 @@
  *     x = x + proj(attention(ln1(x) @ Wqkv))      # talk: positions exchange information
  *     x = x + fc2(gelu(fc1(ln2(x))))              # think: each position on its own
  *
- * The block owns its parameters, their gradients and its activations; each
- * of those is one allocation carved by a size table generated from one list
- * (BLOCK_PARAMS below), so adding a tensor is one line.
+ * A Block holds views of its parameters, their gradients, its activations
+ * and their gradients, laid out by size tables generated from two lists
+ * (BLOCK_PARAMS and BLOCK_ACTS below), so adding a tensor is one line.
+ * block_init gives a block memory of its own (one allocation for each of
+ * the four, and attention's scratch); Week 2's GPT points the views into
+ * its stacked tensors instead (gpt_block), one layer at a time.
  */
 #ifndef LLMLAB_TRANSFORMER_H
 #define LLMLAB_TRANSFORMER_H
@@ -138,7 +141,7 @@ typedef struct Block {
     float *param_mem, *grad_mem, *act_mem; /**< block_init's memory: params, grads, acts as runs (NULL in a view) */
     float *dact_mem;    /**< dacts as one run of nacts floats: block_backward clears it first */
     size_t nparams, nacts;
-    float *scratch;     /**< (T,T) floats: the datt scratch of attention's backward (mha_backward) */
+    float *scratch;     /**< (T,T) floats: the datt scratch of attention's backward (mha_backward or its twin) */
 } Block;
 
 /**
