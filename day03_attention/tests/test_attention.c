@@ -155,8 +155,9 @@ static float *to_floats(const double *d, size_t n) {
     return p;
 }
 
-/* Long sequences: long enough for any blocked or matrix-product path (the reference
- * switches at Tq >= 16 and Tq*Tk*hs >= 65536, by blocks of 64 queries). Some with
+/* Long sequences: long enough for any blocked or matrix-product path a learner might
+ * write (attention_fast.c's twin switches at Tq >= 16 and Tq*Tk*hs >= 65536, by blocks
+ * of 64 queries). Some with
  * strides (q, k, v rows 3*hs apart as inside qkv, out rows 2*hs apart), one with a last
  * block of 2 queries, one whose queries are the last 96 of 160 positions. */
 typedef struct { int Tq, Tk, hs, causal, stride, out_stride; } LongCase;
