@@ -57,7 +57,9 @@ typedef struct GptTensor {
 /**
  * The model's tensors in storage order: wte, wpe, each of Day 4's
  * BLOCK_PARAMS stacked over the layers, lnf_w, lnf_b. Fills @p t and
- * returns how many (checkpoints, export, weight decay and tests walk it).
+ * returns how many. gpt_init walks it for the weight-decay groups and the
+ * tests for the fixture's tensors; a checkpoint is all of them as one run
+ * of floats in this order.
  */
 int gpt_tensors(const GptConfig *c, GptTensor t[GPT_MAX_TENSORS]);
 
@@ -88,7 +90,7 @@ typedef struct GptCache {
     int len;            /**< positions cached so far (0 .. ctx) */
     float *qkv;         /**< (L, ctx, 3C): layer l's rows start l*ctx*3C floats in */
     float *x;           /**< (C) the residual stream of the position being decoded */
-    float *scratch;     /**< BLOCK_DECODE_SCRATCH(C, ctx) floats for block_decode */
+    float *scratch;     /**< BLOCK_DECODE_SCRATCH(C, ctx) floats for block_decode (then lnf's output) */
     float *logits;      /**< (V) the last step's logits */
 } GptCache;
 
