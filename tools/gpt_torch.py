@@ -1,6 +1,7 @@
 """The PyTorch twin of week2_gpt/gpt.h: the same GPT, written as a function of
 a dict of tensors named and shaped exactly like the C model's size table
-(GPT_PARAMS). Used by tools/make_fixtures.py (week 2 fixtures) and by the
+(gpt_tensors() of gpt_model.c: wte, wpe, Day 4's BLOCK_PARAMS stacked over
+the layers, lnf). Used by tools/make_fixtures.py (week 2 fixtures) and by the
 export check and the benchmarks. Needs Debian's python3-torch.
 """
 import math
