@@ -80,7 +80,7 @@ GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
 .PHONY: all llmlab valgrind help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
-        progress plot docs skeletons mutants check-warnings test-learner-path valgrind-run fixtures solution-branch compdb clean \
+        progress plot docs skeletons mutants check-warnings test-learner-path test-variants valgrind-run fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo domain
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -212,6 +212,13 @@ test-lessons: lib
 	@$(GRADE) --reference --expect all-pass --all
 	@$(GRADE) --pristine $(BUILD)/pristine --expect none-pass --all
 	@$(GRADE) --run-demo-smoke --all
+
+# The same code built two other ways, each in a folder of its own: with
+# Clang, and without OpenMP (one thread). Every reference test must pass and
+# every pristine skeleton fail there too. CI runs it after make test.
+test-variants:  ## the reference and given-code tests built with clang, and without OpenMP
+	@$(MAKE) -s --no-print-directory CC=clang BUILD=$(BUILD)/clang lib llmlab test-common test-lessons
+	@$(MAKE) -s --no-print-directory OPENMP=0 BUILD=$(BUILD)/no-openmp lib llmlab test-common test-lessons
 
 # GIVEN_JOBS=-j1: Criterion 2.4.1's runner itself leaks 48 bytes (a calloc
 # in criterion_run_all_tests, no frame of ours) when the given-code tests run
