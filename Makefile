@@ -30,8 +30,11 @@ LESSON_DIRS  := $(foreach l,$(LESSONS),$(wildcard $(l)))
 
 # -O3 (it vectorises loops whose length is unknown; -O2 in GCC 12 does not),
 # not -Ofast: -Ofast assumes no NaN or infinity, which breaks the checks that
-# catch a diverging run. -Wno-unused-parameter: a skeleton's TODO body
-# leaves its parameters unused on purpose. -fno-trapping-math: we never
+# catch a diverging run. -Wmissing-prototypes: a function other files may
+# call is declared in a header, every other one is static (the grader
+# makes it an error in your exercise files, and says which helper to make
+# static; it also adds -Wno-unused-parameter there only, since a
+# skeleton's TODO body leaves its parameters unused). -fno-trapping-math: we never
 # trap on floating-point exceptions, and it lets GCC turn the comparisons
 # in a loop (a clamp, a ReLU) into vector selects instead of branches; the
 # results are the same to the bit.
@@ -46,7 +49,7 @@ CFLAGS   ?= -O3 -g
 ARCH     ?= $(if $(filter 1,$(PORTABLE)),,native)
 ARCHFLAGS := $(if $(ARCH),-march=$(ARCH))
 FPFLAGS  := -fno-trapping-math
-WARN     := -Wall -Wextra -Wno-unused-parameter
+WARN     := -Wall -Wextra -Wmissing-prototypes
 CPPFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Icommon $(addprefix -I,$(LESSON_DIRS))
 # where tests find fixtures and helper programs (the grader adds the same two)
 PATHDEFS := -DLLMLAB_ROOT=\"$(CURDIR)\" -DLLMLAB_BUILD=\"$(abspath $(BUILD))\"
@@ -85,7 +88,7 @@ GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: lib demos llmlab  ## build the reference library, your exercise files, every demo and ./llmlab
+all: lib demos llmlab compdb  ## build the reference library, your exercise files, every demo, ./llmlab and compile_commands.json
 
 help:  ## this menu
 	@echo "llmlab: make TARGET"
@@ -296,7 +299,7 @@ fixtures:  ## recompute PyTorch fixtures (needs python3-torch)
 solution-branch:  ## make a local git branch `solution` with every skeleton solved
 	@bash tools/solution_branch.sh
 
-compdb:  ## write compile_commands.json for editors (clangd)
+compdb:  ## write compile_commands.json for editors (clangd): every C file with its build flags
 	@$(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" --cflags "$(ALL_CFLAGS)" --ldlibs "" --compdb compile_commands.json
 
 setup:  ## install the system packages the course needs (Debian/Ubuntu; brew hints elsewhere)

@@ -105,7 +105,7 @@ static void trim_log(const char *run_dir, long step) {
         LLMLAB_DIE("", "could not rewrite %s", path);
 }
 
-static void resume(TrainModel *m, const TrainConfig *c, const char *path, long *step, Rng *rng, float *mom1,
+static void resume(TrainModel *m, const char *path, long *step, Rng *rng, float *mom1,
                    float *mom2) {
     Checkpoint ck;
     char err[LLMLAB_ERR_SIZE];
@@ -147,7 +147,7 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
     FILE *probe = c->resume ? fopen(ckpt_path, "rb") : NULL;
     if (probe) {
         fclose(probe);
-        resume(m, c, ckpt_path, &step, &rng, mom1, mom2);
+        resume(m, ckpt_path, &step, &rng, mom1, mom2);
         trim_log(c->run_dir, step);
         if (!c->quiet)
             fprintf(stderr, "resuming %s at step %ld of %ld\n", c->run_dir, step, c->max_steps);

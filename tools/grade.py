@@ -43,6 +43,9 @@ RUN_TIMEOUT = 600                        # seconds for a whole test binary (test
 LIST_TIMEOUT = int(os.environ.get("LLMLAB_LIST_TIMEOUT", "30"))  # seconds for `--list` (only constructors run first)
 RERUN_TIMEOUT = 120                      # seconds for one test run again alone
 OUTPUT_LIMIT = 256 * 1024                # bytes of a test's output the grader keeps
+# An exercise file: a skeleton's TODO bodies leave parameters unused; a
+# helper of the learner's that is not static would clash with the library.
+EXERCISE_FLAGS = ("-Wno-unused-parameter", "-Werror=missing-prototypes")
 
 
 # ---------------------------------------------------------------- lessons
@@ -114,11 +117,11 @@ class Builder:
         self.replace = dict(r.split("=", 1) for r in (args.replace or []))
         self.given = args.given
 
-    def compile(self, src, obj, quiet_warnings=False):
-        """Compile src to obj. Returns (ok, compiler output)."""
+    def compile(self, src, obj, extra=()):
+        """Compile src to obj (with `extra` flags after the build's). Returns (ok, compiler output)."""
         os.makedirs(os.path.dirname(obj), exist_ok=True)
         # a path relative to the root makes __FILE__ (and so every message) short
-        cmd = self.cc + self.cflags + ["-c", os.path.relpath(src, ROOT), "-o", obj]
+        cmd = self.cc + self.cflags + list(extra) + ["-c", os.path.relpath(src, ROOT), "-o", obj]
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, errors="replace")
         with open(obj[:-2] + ".diag", "w", encoding="utf-8") as f:   # `make test` fails on any warning
             f.write(p.stdout + p.stderr)
@@ -165,7 +168,7 @@ class Builder:
             with open(src, "w", encoding="utf-8") as f:
                 f.write(text)
         if not os.path.exists(obj) or os.path.getmtime(obj) < os.path.getmtime(src):
-            ok, out = self.compile(src, obj)
+            ok, out = self.compile(src, obj, EXERCISE_FLAGS)
             if not ok:
                 die(f"the pristine skeleton of {lesson.folder}/{name} does not compile:\n{out}")
         return obj
@@ -227,11 +230,16 @@ def learner_objects(b, lessons, target, mode, mine, pristine_dir, report):
             if not os.path.exists(path):
                 problems.append(f"{shown} is missing: `git checkout -- {shown}` restores the skeleton")
                 continue
-            ok, out = b.compile(path, obj)
+            ok, out = b.compile(path, obj, EXERCISE_FLAGS)
             if out.strip() and report:
                 print(paint(out.rstrip(), YELLOW if ok else RED))
             if not ok:
-                problems.append(f"{shown} does not compile: fix the first error above, then grade again")
+                unprototyped = sorted(set(re.findall(r"no previous prototype for [‘'`](\w+)", out)))
+                for name in unprototyped:
+                    problems.append(f"{shown} defines {name}(), which no header declares: make it `static` "
+                                    "(a helper of this file only)")
+                if not unprototyped or re.search(r"\berror:(?!.*missing-prototypes)", out):
+                    problems.append(f"{shown} does not compile: fix the first error above, then grade again")
                 continue
             problems += symbol_problems(obj, b.pristine_object(lesson, os.path.basename(path)), shown)
             objs.append(obj)
@@ -700,17 +708,19 @@ def summarize_xml(path, label):
 
 
 def write_compdb(b, lessons, out):
+    """compile_commands.json for clangd and friends: every C file of the
+    course with the flags its build uses (exercise files with the grader's
+    extra ones)."""
+    exercises = {os.path.join(ROOT, l.folder, n) for l in lessons for n in l.exercise_names()}
     entries = []
-    for lesson_dir in ["common"] + [os.path.join("solutions", l.folder) for l in lessons] + \
-            [l.folder for l in lessons] + [os.path.join(l.folder, "tests") for l in lessons] + ["common/tests"]:
-        d = os.path.join(ROOT, lesson_dir)
-        if not os.path.isdir(d):
-            continue
-        for n in sorted(os.listdir(d)):
-            if n.endswith(".c"):
-                f = os.path.join(d, n)
-                entries.append({"directory": ROOT, "file": f,
-                                "arguments": b.cc + b.cflags + ["-c", f]})
+    for top in ["common", "solutions", "tools"] + [l.folder for l in lessons]:
+        for d, dirs, names in os.walk(os.path.join(ROOT, top)):
+            dirs[:] = sorted(x for x in dirs if x not in ("corpus", "__pycache__"))
+            for n in sorted(names):
+                if n.endswith(".c"):
+                    f = os.path.join(d, n)
+                    extra = list(EXERCISE_FLAGS) if f in exercises else []
+                    entries.append({"directory": ROOT, "file": f, "arguments": b.cc + b.cflags + extra + ["-c", f]})
     with open(os.path.join(ROOT, out), "w", encoding="utf-8") as fh:
         json.dump(entries, fh, indent=1)
     print(f"wrote {out} ({len(entries)} files)")
