@@ -2,6 +2,7 @@
  * llmlab: the course's command-line program. Each lesson that makes
  * something worth running from a shell adds a subcommand here.
  *
+ *   llmlab plot RUN                             (every lesson: a run's loss curves)
  *   llmlab tokenizer train|encode|decode|show   (Day 5)
  *   llmlab train, sample, export                (Week 2)
  *   llmlab chatgen, tune, chat, eval-chat       (Week 3)
@@ -13,6 +14,7 @@
 #include "commands.h"
 
 static const Command commands[] = {
+    {"plot", "draw a run's loss curves: RUN/loss.png and a plot in the terminal", cmd_plot},
     {"tokenizer", "train, inspect and use a BPE tokenizer (Day 5)", cmd_tokenizer},
     {"train", "train the GPT on a corpus, or resume a run (Week 2)", cmd_train},
     {"sample", "generate text from a trained GPT (Week 2)", cmd_sample},
