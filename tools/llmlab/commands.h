@@ -12,6 +12,7 @@ typedef struct Command {
 
 int cmd_plot(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);
+int cmd_corpus(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_export(int argc, char **argv);
