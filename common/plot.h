@@ -6,11 +6,11 @@
  * Every picture of the course (loss curves, heatmaps, the sampling bars,
  * the Week 4 charts) is a gnuplot script written next to its data and run
  * by plot_run(). Nothing here builds a shell command, so a run folder may
- * be called `my run`, `it's` or `$(rm -rf ~)`: it is a name, never code.
+ * be called "my run", "it's" or "$(rm -rf ~)": it is a name, never code.
  *
  * Inside a script, a path or a title goes through plot_put_string(), which
- * writes it as a gnuplot single-quoted string (where only `'` is special,
- * doubled; backquotes, `@` and `$` are plain text there). Titles use
+ * writes it as a gnuplot single-quoted string (where only the single quote
+ * is special, written twice; backquotes, `@` and `$` are plain text there). Titles use
  * `noenhanced`, so `gpt_2` is not printed as a subscript.
  *
  * Drawing is never worth dying for: a missing or failing gnuplot is an
@@ -35,7 +35,8 @@
 #include <stdio.h>
 
 /**
- * Write @p s to @p f as a gnuplot string in single quotes, each `'` doubled.
+ * Write @p s to @p f as a gnuplot string in single quotes, each single quote
+ * written twice ("it's" becomes 'it''s').
  * Returns 0, or -1 (writing nothing) when @p s holds a line break, which no
  * gnuplot string on one script line can hold.
  */
@@ -77,7 +78,7 @@ typedef struct PlotLossOptions {
  * ends in `loss`, against the first column (the step), into
  * `RUN/loss.png`, and with @p o->terminal also as a text plot on standard
  * output. The script is kept as `RUN/loss.gp` (`cd RUN && gnuplot loss.gp`
- * draws it again; `gnuplot -e 'dumb=1' loss.gp` in the terminal). Returns
+ * draws it again; `gnuplot -e dumb=1 loss.gp` in the terminal). Returns
  * 0; #PLOT_NOT_INSTALLED without gnuplot; otherwise -1. @p err says why
  * (no log, no rows yet, no loss column, gnuplot's own error).
  */
