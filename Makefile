@@ -280,11 +280,14 @@ fuzz-replay:
 	done
 
 # ---- runs, plots, docs ----
-plot:  ## draw runs/NAME/loss.png and a terminal plot: make plot RUN=runs/NAME
-	@bash tools/plot.sh "$(RUN)"
+# RUN reaches the program as it was typed, through the environment, never as
+# shell or make text: a folder called "my run", "it's" or "$$x" is drawn like any other.
+plot: export LLMLAB_PLOT_RUN = $(value RUN)
+plot: llmlab  ## draw runs/NAME/loss.png and a terminal plot: make plot RUN=runs/NAME (LOGY=1: log scale)
+	@$(LLMLAB_BIN) plot $(if $(filter 1,$(LOGY)),--logy) "$$LLMLAB_PLOT_RUN"
 
-data:  ## prepare data/: Fashion-MNIST from Debian, tinyshakespeare (checksummed; LLMLAB_DATA_MIRROR=DIR)
-	@bash tools/data.sh
+data: llmlab  ## prepare data/: Fashion-MNIST from Debian, tinyshakespeare (checksummed; LLMLAB_DATA_MIRROR=DIR)
+	@LLMLAB='$(abspath $(LLMLAB_BIN))' bash tools/data.sh
 
 docs:  ## the Doxygen site in build/docs/html (fails on any warning)
 	@bash tools/build_docs.sh

@@ -90,25 +90,35 @@ void llmlab_xsnprintf(const char *file, int line, char *buf, size_t size, const 
                       "text of %d bytes does not fit in %zu: \"%.40s...\"", n, size, buf);
 }
 
-void llmlab_mkdir_p(const char *path) {
+int llmlab_make_dirs(const char *path, char *err, size_t err_size) {
     size_t n = strlen(path);
     char *buf = llmlab_xmalloc(n + 1, __FILE__, __LINE__);
     memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
+    int rc = 0;
+    for (size_t i = 1; i <= n && rc == 0; i++) {
         if (buf[i] != '/' && buf[i] != '\0') continue;
         char saved = buf[i];
         buf[i] = '\0';
-        /* the process exits on error, so buf need not be freed there */
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            LLMLAB_DIE("check the path and its permissions", "cannot create directory '%s': %s",
-                       buf, strerror(errno));
         struct stat st;
-        if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-            LLMLAB_DIE("remove or rename the file in the way",
-                       "'%s' exists and is not a directory, so '%s' cannot be made", buf, path);
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+            snprintf(err, err_size, "cannot create directory '%s': %s", buf, strerror(errno));
+            rc = -1;
+        } else if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            snprintf(err, err_size, "'%s' exists and is not a directory, so '%s' cannot be made", buf, path);
+            rc = -2;
+        }
         buf[i] = saved;
     }
     free(buf);
+    return rc;
+}
+
+void llmlab_mkdir_p(const char *path) {
+    char err[1200];
+    int rc = llmlab_make_dirs(path, err, sizeof err);
+    if (rc != 0)
+        LLMLAB_DIE(rc == -2 ? "remove or rename the file in the way" : "check the path and its permissions", "%s",
+                   err);
 }
 
 int llmlab_commit_file(FILE *f, int ok, const char *tmp, const char *path, char *err, size_t err_size) {

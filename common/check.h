@@ -95,6 +95,12 @@ void llmlab_xsnprintf(const char *file, int line, char *buf, size_t size, const 
 void llmlab_mkdir_p(const char *path);
 
 /**
+ * llmlab_mkdir_p() that reports instead of dying: 0, or -1 when a folder
+ * cannot be made and -2 when a file is in the way, with the reason in @p err.
+ */
+int llmlab_make_dirs(const char *path, char *err, size_t err_size);
+
+/**
  * Finish an atomic write: @p f holds the new contents of @p path in the
  * temporary file @p tmp, and @p ok says whether every write succeeded.
  * Flush, fsync and close @p f, then rename @p tmp over @p path; on any

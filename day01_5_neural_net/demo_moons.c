@@ -12,6 +12,7 @@
 #include "check.h"
 #include "cli.h"
 #include "nn.h"
+#include "plot.h"
 #include "progress.h"
 #include "runlog.h"
 #include "toydata.h"
@@ -75,12 +76,11 @@ static void draw_boundary(const MLP *m, const double *x, const double *y, int n,
                "     'points.dat' using 1:2:($3 > 0.5 ? 7 : 5) with points pt variable ps 1.2 lc 'black'\n",
             X_LO, X_HI, Y_LO, Y_HI);
     XFCLOSE(f, path);
-    char cmd[700];
-    XSNPRINTF(cmd, sizeof cmd, "cd '%s' && gnuplot boundary.gp 2>/dev/null", run_dir);
-    if (system("command -v gnuplot >/dev/null 2>&1") == 0 && system(cmd) == 0)
+    char err[800];
+    if (plot_run(run_dir, "boundary.gp", NULL, err, sizeof err) == 0)
         printf("\nThe picture: %s/boundary.png\n", run_dir);
     else
-        printf("\ngnuplot is missing (make setup), so no PNG; the data is in %s/boundary.dat\n", run_dir);
+        printf("\nNo PNG (%s); the data is in %s/boundary.dat\n", err, run_dir);
 }
 
 int main(int argc, char **argv) {

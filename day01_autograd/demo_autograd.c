@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "check.h"
 #include "cli.h"
+#include "plot.h"
 #include "progress.h"
 #include "runlog.h"
 #include "value.h"
@@ -66,23 +67,22 @@ static Value *part1_gradients(Arena *ar) {
 }
 
 static void part2_graph(Arena *ar, Value *y, const char *run_dir) {
-    char dot_path[512], png_path[512], cmd[1200];
+    char dot_path[512], png_path[512], err[800];
     XSNPRINTF(dot_path, sizeof dot_path, "%s/graph.dot", run_dir);
     XSNPRINTF(png_path, sizeof png_path, "%s/graph.png", run_dir);
     FILE *f = XFOPEN(dot_path, "w", "check that the runs folder is writable");
     LLMLAB_CHECK(value_write_dot(f, ar, y) == 0, "is the disk full?", "could not write %s", dot_path);
     XFCLOSE(f, dot_path);
     printf("2. The graph of y is in %s\n", dot_path);
-    if (system("command -v dot >/dev/null 2>&1") == 0) {
-        XSNPRINTF(cmd, sizeof cmd, "dot -Tpng '%s' -o '%s'", dot_path, png_path);
-        if (system(cmd) == 0)
-            printf("   rendered to %s: open it to see data and grad at every node.\n\n", png_path);
-        else
-            printf("   `dot` failed to render it; try by hand: %s\n\n", cmd);
-    } else {
+    char *dot[] = {"dot", "-Tpng", dot_path, "-o", png_path, NULL};     /* Graphviz draws it */
+    int rc = plot_run_program(NULL, dot, err, sizeof err);
+    if (rc == 0)
+        printf("   rendered to %s: open it to see data and grad at every node.\n\n", png_path);
+    else if (rc == PLOT_NOT_INSTALLED)
         printf("   To see it as a picture, install Graphviz (sudo apt-get install graphviz,\n"
                "   or brew install graphviz) and run: dot -Tpng %s -o %s\n\n", dot_path, png_path);
-    }
+    else
+        printf("   `dot` failed to render it (%s); try by hand: dot -Tpng %s -o %s\n\n", err, dot_path, png_path);
 }
 
 /* Fit the neuron's w1, w2, b so that tanh(w1*x1 + w2*x2 + b) says +1 when

@@ -16,6 +16,7 @@
 #include "attention.h"
 #include "check.h"
 #include "cli.h"
+#include "plot.h"
 #include "rng.h"
 
 enum { T = 8, HS = 16 };
@@ -80,12 +81,11 @@ static void draw_png(const char *dir) {
                "set title 'no 1/sqrt(hs) scale: too sharp'\nplot 'no_scale.dat' matrix with image\n"
                "unset multiplot\n", tics, tics);
     XFCLOSE(f, path);
-    char cmd[700];
-    XSNPRINTF(cmd, sizeof cmd, "cd '%s' && gnuplot attention.gp 2>/dev/null", dir);
-    if (system("command -v gnuplot >/dev/null 2>&1") == 0 && system(cmd) == 0)
+    char err[800];
+    if (plot_run(dir, "attention.gp", NULL, err, sizeof err) == 0)
         printf("\nThe three heatmaps as a picture: %s/attention.png\n", dir);
     else
-        printf("\ngnuplot is missing (make setup): the matrices are in %s/*.dat\n", dir);
+        printf("\nNo picture (%s): the matrices are in %s/*.dat\n", err, dir);
 }
 
 int main(int argc, char **argv) {

@@ -27,6 +27,8 @@ uint8_t *read_file_or_die(const char *path, size_t *len) {
 
 static int exists(const char *path) { return access(path, R_OK) == 0; }
 
+#define FORTUNES_DIR "/usr/share/games/fortunes"     /* Debian's package `fortunes` */
+
 /* Name the corpus's files, preparing fortunes on the spot; dies when the text is missing. */
 static void find_text(Corpus *c, const char *name) {
     memset(c, 0, sizeof *c);
@@ -35,10 +37,11 @@ static void find_text(Corpus *c, const char *name) {
     strcpy(c->name, name);
     XSNPRINTF(c->train_txt, sizeof c->train_txt, "data/%s/train.txt", name);
     XSNPRINTF(c->val_txt, sizeof c->val_txt, "data/%s/val.txt", name);
-    if (!exists(c->train_txt) && strcmp(name, "fortunes") == 0 && exists("/usr/share/games/fortunes")) {
+    if (!exists(c->train_txt) && strcmp(name, "fortunes") == 0 && exists(FORTUNES_DIR)) {
         fprintf(stderr, "preparing data/fortunes from Debian's fortunes (what `make data` does)\n");
-        if (system("python3 tools/prepare_text.py fortunes /usr/share/games/fortunes data/fortunes") != 0)
-            LLMLAB_DIE("run `make data` and read its messages", "could not prepare data/fortunes");
+        char err[1200];
+        if (corpus_prepare_fortunes(FORTUNES_DIR, "data/fortunes", stdout, err, sizeof err) != 0)
+            LLMLAB_DIE("run `make data` and read its messages", "could not prepare data/fortunes: %s", err);
     }
     if (!exists(c->train_txt) || !exists(c->val_txt))
         LLMLAB_DIE(strcmp(name, "fortunes") == 0   ? "install it with `make setup` (Debian package fortunes), "

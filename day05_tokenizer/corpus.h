@@ -7,9 +7,15 @@
  * (`data/NAME/bpe-SIZE.bpe`, trained on train.txt the first time) and the two
  * token files (`data/NAME/train-bpe-SIZE.tok`, ...), written once and
  * memory-mapped after that.
+ *
+ * `make data` makes the texts with corpus_prepare_fortunes() and
+ * corpus_prepare_split() (through `llmlab corpus`); corpus_open() calls the
+ * first itself when the fortunes are not prepared yet.
  */
 #ifndef LLMLAB_CORPUS_H
 #define LLMLAB_CORPUS_H
+
+#include <stdio.h>
 
 #include "tokenizer.h"
 #include "tokens.h"
@@ -37,6 +43,29 @@ void corpus_open(Corpus *c, const char *name, int vocab_size);
  */
 void corpus_open_with(Corpus *c, const char *name, const Tokenizer *tok);
 void corpus_close(Corpus *c);
+
+/**
+ * Make @p out_dir/train.txt and val.txt from Debian's fortune files in
+ * @p src_dir (/usr/share/games/fortunes): every file except the .dat
+ * indexes, the .u8 links and the ASCII-art collections; a line holding only
+ * `%` ends an entry. Each entry loses its trailing whitespace and the empty
+ * lines around it; empty entries, repeats and entries holding
+ * <|endoftext|> are dropped; each is followed by "\n<|endoftext|>" so a
+ * model learns where one ends. Every tenth entry goes to val.txt, so both
+ * halves hold every collection. A file that is not UTF-8 is read as
+ * Latin-1. Prints one summary line to @p log (NULL: nothing). Returns 0, or
+ * -1 with the reason in @p err (a missing folder, no fortune files, a file
+ * that cannot be written).
+ */
+int corpus_prepare_fortunes(const char *src_dir, const char *out_dir, FILE *log, char *err, size_t err_size);
+
+/**
+ * Split the text file @p path: its first 90% (cut after the last line end
+ * before that point, when there is one) becomes @p out_dir/train.txt, the
+ * rest val.txt. Prints one summary line to @p log (NULL: nothing). Returns 0,
+ * or -1 with the reason in @p err.
+ */
+int corpus_prepare_split(const char *path, const char *out_dir, FILE *log, char *err, size_t err_size);
 
 /** Read a whole file into a malloc'd buffer (NUL-terminated; length in @p len). Dies on failure. */
 uint8_t *read_file_or_die(const char *path, size_t *len);

@@ -8,6 +8,8 @@
 #   data/fortunes/        train.txt, val.txt from Debian's fortunes (offline), cleaned
 #   data/tinyshakespeare/ train.txt, val.txt: the first 90% and the last 10%
 #
+# The text corpora are cleaned and split by the course's own program (`llmlab corpus`,
+# Day 5's corpus_prepare.c); LLMLAB=PROGRAM names it (make data passes its build's).
 # LLMLAB_DATA_MIRROR=DIR copies files from DIR instead of downloading (CI, benchmarks).
 # A download that fails (no network) is reported and skipped: the offline parts
 # still work and the exit status stays 0. A file whose SHA-256 is wrong is an error.
@@ -15,6 +17,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p data
 status=0
+llmlab="${LLMLAB:-./llmlab}"
 
 # ---- Fashion-MNIST, from Debian ----
 fm=/usr/share/datasets/fashion-mnist
@@ -74,13 +77,13 @@ check fetch tinyshakespeare.txt 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86
 # ---- text corpora: train/validation splits ----
 fortunes=/usr/share/games/fortunes
 if [ -d "$fortunes" ]; then
-    python3 tools/prepare_text.py fortunes "$fortunes" data/fortunes || status=1
+    "$llmlab" corpus fortunes "$fortunes" data/fortunes || status=1
 else
     echo "data: the fortunes corpus is missing: sudo apt-get install fortunes (or make setup)" >&2
     status=1
 fi
 if [ -f data/tinyshakespeare.txt ]; then
-    python3 tools/prepare_text.py split data/tinyshakespeare.txt data/tinyshakespeare || status=1
+    "$llmlab" corpus split data/tinyshakespeare.txt data/tinyshakespeare || status=1
 fi
 
 mnist=https://ossci-datasets.s3.amazonaws.com/mnist

@@ -42,6 +42,10 @@ run "tokenizer show" "$B" tokenizer show --plain -t t.bpe in.txt
 run "tokenizer decode" "$B" tokenizer decode -t t.bpe ids.txt
 run "train" "$B" train --data tiny --vocab 300 --layers 1 --heads 2 --embd 16 --ctx 16 --batch 2 --steps 4 --run r --quiet
 run "train --resume" "$B" train --data tiny --vocab 300 --layers 1 --heads 2 --embd 16 --ctx 16 --batch 2 --steps 6 --run r --quiet --resume
+run "plot" "$B" plot r
+mkdir -p fortunes && printf 'one  \n%%\n\ntwo\n%%\none\n' > fortunes/f && printf 'caf\xe9\n' > fortunes/latin1
+run "corpus fortunes" "$B" corpus fortunes fortunes data/f
+run "corpus split" "$B" corpus split data/tiny/train.txt data/s
 run "sample" "$B" sample --ckpt r/ckpt.bin --tokens 12
 run "sample --no-cache" "$B" sample --ckpt r/ckpt.bin --tokens 12 --no-cache
 run "export" "$B" export --ckpt r/ckpt.bin --out exp

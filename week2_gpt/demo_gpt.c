@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "cli.h"
 #include "gpt_run.h"
+#include "plot.h"
 
 int main(int argc, char **argv) {
     DemoArgs args = {.runs = "runs", .seed = 1337};
@@ -55,12 +57,12 @@ int main(int argc, char **argv) {
     gpt_free(&m);
     tokenizer_free(&tok);
 
-    char cmd[700];
-    XSNPRINTF(cmd, sizeof cmd, "bash tools/plot.sh '%s'", run_dir);
     printf("\nloss curve (make plot RUN=%s):\n", run_dir);
-    fflush(stdout);
-    if (!args.quick && system(cmd) != 0)
-        fprintf(stderr, "could not draw the loss curve (is gnuplot installed? make setup)\n");
+    PlotLossOptions plot = {.terminal = 1, .ansi = isatty(STDOUT_FILENO)};
+    if (!args.quick && plot_loss(run_dir, &plot, err, sizeof err) != 0)
+        fprintf(stderr, "could not draw the loss curve: %s\n", err);
+    else if (!args.quick)
+        printf("plot: wrote %s/loss.png\n", run_dir);
     printf("more samples: ./llmlab sample --ckpt %s --temperature 0.8\n", ckpt);
     if (r.status == TRAIN_INTERRUPTED)
         printf("continue training: make demo ARGS=--resume\n");

@@ -20,6 +20,7 @@
 #include "check.h"
 #include "cli.h"
 #include "gpt_run.h"
+#include "plot.h"
 
 enum { N_SET = 5, N_PRINT = 10, N_PLOT = 30 };
 static const char *PROMPT = "<|endoftext|>The best thing about";
@@ -64,7 +65,7 @@ static void tiny_model(Gpt *m, Tokenizer *tok, uint64_t seed) {
 }
 
 static void draw(const char *dir) {
-    char path[600], cmd[800];
+    char path[600], err[800];
     XSNPRINTF(path, sizeof path, "%s/sampling.gp", dir);
     FILE *f = XFOPEN(path, "w", NULL);
     fprintf(f, "# draws sampling.png from sampling.dat: gnuplot sampling.gp   (in the terminal: gnuplot -e "
@@ -87,19 +88,17 @@ static void draw(const char *dir) {
                 SETTINGS[k].name, k + 4, SETTINGS[k].name);
     fprintf(f, "unset multiplot\n");
     XFCLOSE(f, path);
-    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
-        printf("\ngnuplot is missing (make setup): no picture; the numbers are in %s/sampling.dat\n", dir);
+    int rc = plot_run(dir, "sampling.gp", NULL, err, sizeof err);
+    if (rc == PLOT_NOT_INSTALLED) {
+        printf("\n%s: no picture; the numbers are in %s/sampling.dat\n", err, dir);
         return;
     }
-    XSNPRINTF(cmd, sizeof cmd, "cd '%s' && gnuplot sampling.gp 2>/dev/null", dir);
-    if (system(cmd) == 0)
+    if (rc == 0)
         printf("\nThe picture: %s/sampling.png. The same in the terminal (x: rank):\n", dir);
     else
-        printf("\ngnuplot could not draw %s/sampling.png; in the terminal (x: rank):\n", dir);
-    fflush(stdout);
-    XSNPRINTF(cmd, sizeof cmd, "cd '%s' && gnuplot -e 'dumb=1' sampling.gp 2>/dev/null", dir);
-    if (system(cmd) != 0)
-        printf("(gnuplot could not draw %s/sampling.gp)\n", dir);
+        printf("\nno %s/sampling.png (%s); in the terminal (x: rank):\n", dir, err);
+    if (plot_run(dir, "sampling.gp", "dumb=1", err, sizeof err) != 0)
+        printf("(no plot in the terminal either: %s)\n", err);
 }
 
 int main(int argc, char **argv) {

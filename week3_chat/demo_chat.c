@@ -18,6 +18,7 @@
 #include "chat_run.h"
 #include "check.h"
 #include "cli.h"
+#include "plot.h"
 
 static int exists(const char *path) { return access(path, R_OK) == 0; }
 
@@ -122,12 +123,12 @@ int main(int argc, char **argv) {
     }
     chatbot_free(&b);
 
-    char cmd[700];
-    XSNPRINTF(cmd, sizeof cmd, "bash tools/plot.sh '%s'", run);
     printf("\nloss curve (make plot RUN=%s):\n", run);
-    fflush(stdout);
-    if (!args.quick && system(cmd) != 0)
-        fprintf(stderr, "could not draw the loss curve (is gnuplot installed? make setup)\n");
+    PlotLossOptions plot = {.terminal = 1, .ansi = isatty(STDOUT_FILENO)};
+    if (!args.quick && plot_loss(run, &plot, err, sizeof err) != 0)
+        fprintf(stderr, "could not draw the loss curve: %s\n", err);
+    else if (!args.quick)
+        printf("plot: wrote %s/loss.png\n", run);
     printf("talk to it: ./llmlab chat --ckpt %s\n", ckpt);
     return 0;
 }

@@ -12,6 +12,7 @@
  *
  * --quick does all of it on a toy scale (folders named ...-quick).
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,23 @@
 #include "gpt_run.h"
 
 static int exists(const char *path) { return access(path, R_OK) == 0; }
+
+/* Remove the tokenizers (.bpe) and token files (.tok) of an earlier collection in dir; 0 or -1. */
+static int remove_stale(const char *dir) {
+    DIR *d = opendir(dir);
+    int rc = d ? 0 : -1;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && (!strcmp(e->d_name + len - 4, ".bpe") || !strcmp(e->d_name + len - 4, ".tok"))) {
+            char path[600];
+            XSNPRINTF(path, sizeof path, "%s/%s", dir, e->d_name);
+            rc |= unlink(path);
+        }
+    }
+    if (d)
+        closedir(d);
+    return rc;
+}
 
 static TrainResult train(const char *corpus, const char *init, const char *run, const DemoArgs *args, long steps) {
     GptRunOptions g;
@@ -87,9 +105,7 @@ int main(int argc, char **argv) {
                        "collect --val-percent P --test-percent P",
                        "%ld files kept, and the %s split came out empty", st.files[0] + st.files[1] + st.files[2],
                        st.files[COLLECT_VAL] == 0 ? "validation" : "test");
-        char stale[300];            /* a new collection: tokenizers and token files of the old one go */
-        XSNPRINTF(stale, sizeof stale, "rm -f %s/*.bpe %s/*.tok", data, data);
-        if (system(stale) != 0)
+        if (remove_stale(data) != 0)    /* a new collection: tokenizers and token files of the old one go */
             fprintf(stderr, "could not remove old tokenizer files in %s\n", data);
     } else {
         printf("== 1. the domain: %s (collected before; DOMAIN_DIR=... collects another)\n", data);

@@ -12,6 +12,7 @@
 #include "corpus.h"
 #include "domain.h"
 #include "gpt_run.h"
+#include "plot.h"
 #include "timer.h"
 
 typedef struct Measured {
@@ -125,26 +126,58 @@ static void put_code(FILE *f, const char *text) {
     }
 }
 
+/* Write a quoted string into a chart's script; *ok turns 0 for one that cannot be written (a line break). */
+static void put_quoted(FILE *f, const char *s, int *ok) {
+    if (plot_put_string(f, s) != 0) {
+        fputs("''", f);
+        *ok = 0;
+    }
+}
+
+/* Start the script out_dir/NAME.gp of the chart out_dir/NAME.png; its path goes to script.
+ * gnuplot runs it from the folder the report was made in, so its paths start there; each
+ * is a quoted gnuplot string (plot.h), so no folder name is ever read as a command. */
+static FILE *chart_script(const char *out_dir, const char *name, char *script, size_t size, int *ok) {
+    char png[1100];
+    XSNPRINTF(script, size, "%s/%s.gp", out_dir, name);
+    XSNPRINTF(png, sizeof png, "%s/%s.png", out_dir, name);
+    FILE *f = XFOPEN(script, "w", "");
+    fprintf(f, "# gnuplot runs this from the folder where the report was made: its paths start there\n"
+               "set terminal pngcairo size 800,480 font ',11'\nset output ");
+    put_quoted(f, png, ok);
+    fprintf(f, "\n");
+    return f;
+}
+
+/* Finish a chart's script and draw it; a chart that cannot be drawn is reported, not fatal. */
+static void chart_draw(FILE *f, const char *script, const char *name, int ok) {
+    XFCLOSE(f, script);
+    char err[1400];
+    if (!ok)
+        fprintf(stderr, "report: could not draw %s.png: a path holds a line break\n", name);
+    else if (plot_run(NULL, script, NULL, err, sizeof err) != 0)
+        fprintf(stderr, "report: gnuplot could not draw %s.png (%s)\n", name, err);
+}
+
 static void charts(const ReportOptions *o, const Measured *r) {
-    char path[1100];
+    char path[1100], script[1100];
     XSNPRINTF(path, sizeof path, "%s/bpb.dat", o->out_dir);
     FILE *f = XFOPEN(path, "w", "");
     for (int i = 0; i < o->n_models; i++)
         if (r[i].ok)
             fprintf(f, "\"%s\" %.4f %.4f\n", o->models[i].name, r[i].bpb[0], r[i].bpb[1]);
     XFCLOSE(f, path);
-    char cmd[6000];
-    XSNPRINTF(cmd, sizeof cmd,
-              "gnuplot -e \"set terminal pngcairo size 800,480 font ',11'; set output '%s/bpb.png'; "
-              "set style data histograms; set style fill solid 0.8 border -1; set boxwidth 0.9; set grid ytics; "
-              "set ylabel 'bits per byte (lower is better)'; set yrange [0:*]; set title 'Bits per byte'; "
-              "plot '%s' using 2:xtic(1) title 'domain test text', '' using 3 title 'general text'\" 2>/dev/null",
-              o->out_dir, path);
-    if (system(cmd) != 0)
-        fprintf(stderr, "report: gnuplot could not draw bpb.png (make setup installs it)\n");
+    int ok = 1;
+    f = chart_script(o->out_dir, "bpb", script, sizeof script, &ok);
+    fprintf(f, "set style data histograms\nset style fill solid 0.8 border -1\nset boxwidth 0.9\n"
+               "set grid ytics\nset ylabel 'bits per byte (lower is better)'\nset yrange [0:*]\n"
+               "set title 'Bits per byte'\nplot ");
+    put_quoted(f, path, &ok);
+    fprintf(f, " using 2:xtic(1) title 'domain test text', '' using 3 title 'general text'\n");
+    chart_draw(f, script, "bpb", ok);
     /* the runs' validation loss; nats per token of their own tokenizers */
-    char plots[4000] = "";
-    size_t used = 0;
+    f = NULL;
+    ok = 1;
     for (int i = 0; i < o->n_models; i++) {
         char log[1100];
         if (!o->models[i].run_dir)
@@ -154,18 +187,22 @@ static void charts(const ReportOptions *o, const Measured *r) {
         if (!probe)
             continue;
         fclose(probe);
-        used += (size_t)snprintf(plots + used, sizeof plots - used, "%s'%s' using 1:3 with lines lw 2 title '%s'",
-                                 used ? ", " : "", log, o->models[i].name);
+        if (!f) {
+            f = chart_script(o->out_dir, "loss", script, sizeof script, &ok);
+            fprintf(f, "set datafile separator ','\nset datafile missing 'nan'\nset grid\nset xlabel 'step'\n"
+                       "set ylabel 'validation loss (nats per token)'\nset title 'Training runs'\nplot ");
+        } else {
+            fprintf(f, ", ");
+        }
+        put_quoted(f, log, &ok);
+        fprintf(f, " using 1:3 with lines lw 2 title ");
+        put_quoted(f, o->models[i].name, &ok);
+        fprintf(f, " noenhanced");
     }
-    if (!used)
-        return;
-    XSNPRINTF(cmd, sizeof cmd,
-              "gnuplot -e \"set terminal pngcairo size 800,480 font ',11'; set output '%s/loss.png'; "
-              "set datafile separator ','; set datafile missing 'nan'; set grid; set xlabel 'step'; "
-              "set ylabel 'validation loss (nats per token)'; set title 'Training runs'; plot %s\" 2>/dev/null",
-              o->out_dir, plots);
-    if (system(cmd) != 0)
-        fprintf(stderr, "report: gnuplot could not draw loss.png\n");
+    if (f) {
+        fprintf(f, "\n");
+        chart_draw(f, script, "loss", ok);
+    }
 }
 
 int report_write(const ReportOptions *o) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -16,6 +17,7 @@
 #include "fastexp.h"
 #include "fixture.h"
 #include "idx.h"
+#include "plot.h"
 #include "progress.h"
 #include "rng.h"
 #include "runlog.h"
@@ -384,6 +386,134 @@ Test(cli, bad_seed_exits_2, .exit_code = 2, .init = cr_redirect_stderr) {
     char *argv[] = {"demo", "--seed", "12abc", NULL};
     DemoArgs args = {.runs = "runs"};
     cli_parse_demo(3, argv, "about", &args);
+}
+
+/* ---- plot ---- */
+
+/* A folder name with what a shell or gnuplot could read as code: quotes, $, ;, backquotes, @. */
+#define ODD_NAME "my run, it's \"quoted\" $HOME;`touch PWNED` @x"
+
+static int have_gnuplot(void) {
+    const char *path = getenv("PATH");
+    char dir[1024], exe[1100];
+    for (const char *p = path ? path : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        snprintf(dir, sizeof dir, "%.*s", (int)n, p);
+        snprintf(exe, sizeof exe, "%s/gnuplot", n ? dir : ".");
+        if (access(exe, X_OK) == 0)
+            return 1;
+        p += n + (p[n] == ':');
+    }
+    return 0;
+}
+
+static void write_script(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "could not write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(plot, quoted_string_doubles_single_quotes_and_refuses_line_breaks) {
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&s, &n);
+    int rc = plot_put_string(f, ODD_NAME);
+    fclose(f);
+    cr_assert(rc == 0 && strcmp(s, "'my run, it''s \"quoted\" $HOME;`touch PWNED` @x'") == 0,
+              "plot_put_string(\"%s\"): expected the text in single quotes with ' doubled, got %d and [%s]",
+              ODD_NAME, rc, s);
+    free(s);
+    f = open_memstream(&s, &n);
+    rc = plot_put_string(f, "two\nlines");
+    fclose(f);
+    cr_assert(rc == -1 && n == 0, "plot_put_string(\"two\\nlines\"): a gnuplot string holds no line break, so "
+              "expected -1 and nothing written, got %d and %zu bytes", rc, n);
+    free(s);
+}
+
+Test(plot, gnuplot_reads_back_an_odd_path_as_text, .fini = testing_dir_remove) {
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (make setup)");
+    testing_dir_make("plot");
+    const char *dir = testing_dir_path(ODD_NAME), *script = testing_dir_path(ODD_NAME "/t.gp");
+    cr_assert(mkdir(dir, 0777) == 0, "could not make %s", dir);
+    FILE *f = fopen(script, "w");
+    cr_assert_not_null(f);
+    fputs("set print 'said.txt'\nprint ", f);
+    plot_put_string(f, ODD_NAME);
+    fputs("\n", f);
+    fclose(f);
+    char err[600] = "";
+    int rc = plot_run(dir, "t.gp", NULL, err, sizeof err);
+    cr_assert(rc == 0, "plot_run in a folder named [%s]: expected 0, got %d (%s)", ODD_NAME, rc, err);
+    FILE *said = fopen(testing_dir_path(ODD_NAME "/said.txt"), "r");
+    cr_assert_not_null(said, "plot_run: gnuplot did not run the script in its folder (no said.txt there)");
+    char line[200] = "";
+    cr_assert_not_null(fgets(line, sizeof line, said));
+    fclose(said);
+    cr_assert(strcmp(line, ODD_NAME "\n") == 0, "gnuplot read the quoted string as [%s], expected [%s]", line,
+              ODD_NAME);
+    cr_assert(access("PWNED", F_OK) != 0 && access(testing_dir_path(ODD_NAME "/PWNED"), F_OK) != 0,
+              "the backquoted command in the name was run");
+}
+
+Test(plot, loss_curves_of_a_run_with_an_odd_name, .fini = testing_dir_remove) {
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (make setup)");
+    testing_dir_make("plot");
+    const char *run = testing_dir_path(ODD_NAME);
+    cr_assert(mkdir(run, 0777) == 0, "could not make %s", run);
+    write_script(testing_dir_path(ODD_NAME "/log.csv"), "step,train_loss,val_loss,lr\n1,3.0,nan,0.1\n"
+                                                        "2,2.5,2.7,0.1\n3,2.0,nan,0.1\n4,1.8,2.1,0.1\n");
+    PlotLossOptions o = {.logy = 1};
+    char err[600] = "";
+    int rc = plot_loss(run, &o, err, sizeof err);
+    cr_assert(rc == 0, "plot_loss on a run named [%s]: expected 0, got %d (%s)", ODD_NAME, rc, err);
+    struct stat st;
+    cr_assert(stat(testing_dir_path(ODD_NAME "/loss.png"), &st) == 0 && st.st_size > 0,
+              "plot_loss: expected RUN/loss.png, a picture");
+    cr_assert(access(testing_dir_path(ODD_NAME "/loss.gp"), R_OK) == 0, "plot_loss: expected RUN/loss.gp kept");
+    write_script(testing_dir_path(ODD_NAME "/log.csv"), "step,accuracy\n1,0.5\n");
+    rc = plot_loss(run, &o, err, sizeof err);
+    cr_assert(rc == -1 && strstr(err, "no column"), "plot_loss with no loss column: expected -1 and a message "
+              "naming the columns, got %d (%s)", rc, err);
+}
+
+Test(plot, missing_gnuplot_is_an_error_not_a_crash, .fini = testing_dir_remove) {
+    testing_dir_make("plot");
+    const char *bin = testing_dir_path("empty-bin");
+    cr_assert(mkdir(bin, 0777) == 0);
+    write_script(testing_dir_path("t.gp"), "print 1\n");
+    write_script(testing_dir_path("log.csv"), "step,loss\n1,2\n");
+    char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    setenv("PATH", bin, 1);     /* a folder with no programs: gnuplot cannot be found */
+    char err[600] = "", err_loss[600] = "";
+    int rc = plot_run(testing_dir(), "t.gp", NULL, err, sizeof err);
+    PlotLossOptions o = {.terminal = 1};
+    int rc_loss = plot_loss(testing_dir(), &o, err_loss, sizeof err_loss);
+    setenv("PATH", path, 1);    /* back, for the clean-up's rm */
+    free(path);
+    cr_assert(rc == PLOT_NOT_INSTALLED && strstr(err, "gnuplot is not installed"),
+              "plot_run without gnuplot: expected PLOT_NOT_INSTALLED and \"gnuplot is not installed\", got %d (%s)",
+              rc, err);
+    cr_assert(rc_loss == PLOT_NOT_INSTALLED && strstr(err_loss, "not installed"),
+              "plot_loss without gnuplot: expected PLOT_NOT_INSTALLED, got %d (%s)", rc_loss, err_loss);
+}
+
+Test(plot, failures_say_why, .fini = testing_dir_remove) {
+    testing_dir_make("plot");
+    char err[600] = "";
+    int rc = plot_run(testing_dir_path("no such folder"), "t.gp", NULL, err, sizeof err);
+    cr_assert(rc == -1 && strstr(err, "no such folder"),
+              "plot_run in a missing folder: expected -1 and the folder's name, got %d (%s)", rc, err);
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (make setup)");
+    write_script(testing_dir_path("bad.gp"), "set output 'x.txt'\nplot no_such_function(x)\n");
+    rc = plot_run(testing_dir(), "bad.gp", NULL, err, sizeof err);
+    cr_assert(rc == -1 && strstr(err, "gnuplot failed") && strstr(err, "bad.gp"),
+              "plot_run on a broken script: expected -1 with gnuplot's own message (naming bad.gp), got %d (%s)",
+              rc, err);
 }
 
 /* ---- idx ---- */

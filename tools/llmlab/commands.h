@@ -10,7 +10,9 @@ typedef struct Command {
     int (*run)(int argc, char **argv);      /* argv[0] is the command's name */
 } Command;
 
+int cmd_plot(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);
+int cmd_corpus(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_export(int argc, char **argv);

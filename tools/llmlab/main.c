@@ -2,7 +2,9 @@
  * llmlab: the course's command-line program. Each lesson that makes
  * something worth running from a shell adds a subcommand here.
  *
+ *   llmlab plot RUN                             (every lesson: a run's loss curves)
  *   llmlab tokenizer train|encode|decode|show   (Day 5)
+ *   llmlab corpus fortunes|split                (Day 5: make data)
  *   llmlab train, sample, export                (Week 2)
  *   llmlab chatgen, tune, chat, eval-chat       (Week 3)
  *   llmlab collect, report                      (Week 4)
@@ -13,7 +15,9 @@
 #include "commands.h"
 
 static const Command commands[] = {
+    {"plot", "draw a run's loss curves: RUN/loss.png and a plot in the terminal", cmd_plot},
     {"tokenizer", "train, inspect and use a BPE tokenizer (Day 5)", cmd_tokenizer},
+    {"corpus", "prepare a text corpus's train.txt and val.txt (Day 5; make data runs it)", cmd_corpus},
     {"train", "train the GPT on a corpus, or resume a run (Week 2)", cmd_train},
     {"sample", "generate text from a trained GPT (Week 2)", cmd_sample},
     {"export", "write a GPT checkpoint as safetensors for PyTorch (Week 2)", cmd_export},
