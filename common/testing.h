@@ -165,7 +165,7 @@ static inline void expect_fixture_grad(const Fixture *fx, const float *got, cons
  *  expects got[i] = testing_prefill_value(i) + want[i]. */
 static inline void expect_grad_array_near(const float *got, const float *want, size_t size, size_t cols,
                                           double tol, const char *what, const char *hint) {
-    double *w = malloc((size ? size : 1) * sizeof *w);
+    double *w = calloc(size ? size : 1, sizeof *w);
     cr_assert_not_null(w, "out of memory in a test");
     for (size_t i = 0; i < size; i++) w[i] = want[i];
     testing_expect_array(w, size, cols ? cols : size, got, 1, "", tol, what, hint);
@@ -175,7 +175,7 @@ static inline void expect_grad_array_near(const float *got, const float *want, s
 /** Compare two float arrays (want computed in the test, e.g. by plain loops), as above. */
 static inline void expect_array_near(const float *got, const float *want, size_t size, size_t cols, double tol,
                                      const char *what, const char *hint) {
-    double *w = malloc((size ? size : 1) * sizeof *w);
+    double *w = calloc(size ? size : 1, sizeof *w);
     cr_assert_not_null(w, "out of memory in a test");
     for (size_t i = 0; i < size; i++) w[i] = want[i];
     testing_expect_array(w, size, cols ? cols : size, got, 0, "", tol, what, hint);
