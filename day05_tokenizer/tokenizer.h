@@ -40,7 +40,8 @@
  * Stores its code point in @p cp and returns its length in bytes (1 to 4).
  * An invalid sequence (a stray continuation byte, a truncated or overlong
  * sequence, a surrogate, a value above U+10FFFF) is one byte long and stores
- * @p cp = -1, so a caller always moves forward.
+ * @p cp = -1, so a caller always moves forward. The tokenizer uses yours;
+ * the rest of the course checks UTF-8 with its own copy (common/utf8.h).
  */
 int utf8_decode(const uint8_t *s, size_t n, int32_t *cp);
 

@@ -19,6 +19,7 @@
 #include "check.h"
 #include "collect.h"
 #include "tokenizer.h"              /* TOKENIZER_EOT, the separator */
+#include "utf8.h"
 
 #define PATH_CAP 4096
 
@@ -56,36 +57,8 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t size, co
 
 /* ---- text: UTF-8, line endings, the separator, the hash ---- */
 
-/* 1 when s[0..n) is valid UTF-8 without a NUL byte. (Day 5's utf8_decode() does
- * the same per character; this given code does not depend on an exercise.) */
-static int is_text(const uint8_t *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        uint8_t b = s[i];
-        if (b < 0x80) {                         /* ASCII, one byte */
-            if (b == 0)
-                return 0;
-            i++;
-            continue;
-        }
-        int len;
-        uint8_t lo = 0x80, hi = 0xBF;           /* the allowed range of the second byte */
-        if (b >= 0xC2 && b <= 0xDF)
-            len = 2;
-        else if (b >= 0xE0 && b <= 0xEF)       /* E0: no overlong forms; ED: no surrogates */
-            len = 3, lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
-        else if (b >= 0xF0 && b <= 0xF4)       /* F0: no overlong forms; F4: nothing past U+10FFFF */
-            len = 4, lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
-        else
-            return 0;                           /* a continuation byte, C0, C1 or F5..FF */
-        if (n - i < (size_t)len || s[i + 1] < lo || s[i + 1] > hi)
-            return 0;
-        for (int k = 2; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        i += (size_t)len;
-    }
-    return 1;
-}
+/* 1 when s[0..n) is valid UTF-8 without a NUL byte. */
+static int is_text(const uint8_t *s, size_t n) { return !memchr(s, 0, n) && utf8_valid(s, n); }
 
 /* Drop a byte-order mark, turn \r\n and lone \r into \n, end with \n. Works in
  * place (the text only shrinks, but for the last newline: @p s has room for one

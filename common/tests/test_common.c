@@ -23,6 +23,7 @@
 #include "timer.h"
 #include "todo.h"
 #include "toydata.h"
+#include "utf8.h"
 
 /* ---- exp_fast ---- */
 
@@ -466,4 +467,119 @@ Test(idx, reads_debian_fashion_mnist) {
     }
     for (int c = 0; c < 10; c++) cr_assert_eq(count[c], 1000, "class %d has %d test images", c, count[c]);
     idx_free(&labels);
+}
+
+/* ---- UTF-8 ---- */
+
+/* The shortest encoding of cp (the only valid one), written here from the
+ * standard, independently of utf8.c. Returns its length. */
+static int encode_utf8(int32_t cp, uint8_t *out) {
+    if (cp < 0x80)
+        return out[0] = (uint8_t)cp, 1;
+    if (cp < 0x800)
+        return out[0] = (uint8_t)(0xC0 | cp >> 6), out[1] = (uint8_t)(0x80 | (cp & 0x3F)), 2;
+    if (cp < 0x10000)
+        return out[0] = (uint8_t)(0xE0 | cp >> 12), out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F)),
+               out[2] = (uint8_t)(0x80 | (cp & 0x3F)), 3;
+    return out[0] = (uint8_t)(0xF0 | cp >> 18), out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F)),
+           out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F)), out[3] = (uint8_t)(0x80 | (cp & 0x3F)), 4;
+}
+
+Test(utf8, every_code_point_decodes_from_its_encoding) {
+    for (int32_t cp = 0; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        uint8_t buf[5] = {0, 0, 0, 0, 'x'};
+        int want = encode_utf8(cp, buf);
+        int32_t got;
+        int len = utf8_char(buf, 5, &got);
+        if (len != want || got != cp)       /* cr_assert only on failure: a million checks */
+            cr_assert_fail("utf8_char of U+%04X (%d bytes): got %d (0x%X) in %d bytes", (unsigned)cp, want, got,
+                           (unsigned)got, len);
+        if (utf8_first_invalid(buf, (size_t)want) != (size_t)want)
+            cr_assert_fail("utf8_first_invalid of U+%04X alone: expected %d (all valid)", (unsigned)cp, want);
+    }
+}
+
+/* Whatever the bytes, utf8_char either refuses them (length 1, -1) or
+ * returns a code point in range whose shortest encoding is exactly the bytes
+ * it consumed: so no overlong form, surrogate or value past U+10FFFF gets
+ * through, whatever follows the lead byte. Every lead byte is paired with
+ * every second byte; the third and fourth run through their edge values. */
+static void expect_valid_or_refused(const uint8_t *s, size_t n) {
+    int32_t cp;
+    int len = utf8_char(s, n, &cp);
+    uint8_t enc[4];
+    if (cp < 0 ? len == 1
+               : cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) && len == encode_utf8(cp, enc) &&
+                     (size_t)len <= n && memcmp(enc, s, (size_t)len) == 0)
+        return;
+    cr_assert_fail("utf8_char(%02X %02X %02X %02X, n = %zu) returned %d (0x%X) in %d bytes: expected -1 in 1 byte, "
+                   "or a code point whose shortest encoding is those bytes (no overlong form, surrogate or value "
+                   "past U+10FFFF)", s[0], n > 1 ? s[1] : 0, n > 2 ? s[2] : 0, n > 3 ? s[3] : 0, n, cp,
+                   (unsigned)cp, len);
+}
+
+Test(utf8, anything_else_is_one_invalid_byte) {
+    static const uint8_t edge[] = {0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+    for (int b0 = 0; b0 < 256; b0++)
+        for (int b1 = 0; b1 < 256; b1++) {
+            uint8_t s[4] = {(uint8_t)b0, (uint8_t)b1, 0x80, 0x80};
+            expect_valid_or_refused(s, 1);
+            expect_valid_or_refused(s, 2);
+            if (b0 < 0xE0)              /* one or two bytes: what follows cannot matter */
+                continue;
+            for (size_t i = 0; i < sizeof edge; i++)
+                for (size_t j = 0; j < sizeof edge; j++) {
+                    s[2] = edge[i], s[3] = edge[j];
+                    expect_valid_or_refused(s, 3);
+                    expect_valid_or_refused(s, 4);
+                }
+        }
+}
+
+Test(utf8, named_cases) {
+    static const struct { const char *s; size_t n; int32_t cp; int len; } cases[] = {
+        {"\x7F", 1, 0x7F, 1},            {"\xC2\x80", 2, 0x80, 2},       {"\xDF\xBF", 2, 0x7FF, 2},
+        {"\xE0\xA0\x80", 3, 0x800, 3},   {"\xED\x9F\xBF", 3, 0xD7FF, 3}, {"\xEE\x80\x80", 3, 0xE000, 3},
+        {"\xEF\xBF\xBF", 3, 0xFFFF, 3},  {"\xF0\x90\x80\x80", 4, 0x10000, 4},
+        {"\xF4\x8F\xBF\xBF", 4, 0x10FFFF, 4},
+        {"\x80", 1, -1, 1},              /* a stray continuation byte */
+        {"\xC0\x80", 2, -1, 1},          /* overlong NUL */
+        {"\xC1\xBF", 2, -1, 1},          /* overlong U+007F */
+        {"\xE0\x9F\xBF", 3, -1, 1},      /* overlong U+07FF */
+        {"\xF0\x8F\xBF\xBF", 4, -1, 1},  /* overlong U+FFFF */
+        {"\xED\xA0\x80", 3, -1, 1},      /* surrogate U+D800 */
+        {"\xED\xBF\xBF", 3, -1, 1},      /* surrogate U+DFFF */
+        {"\xF4\x90\x80\x80", 4, -1, 1},  /* U+110000 */
+        {"\xF5\x80\x80\x80", 4, -1, 1},  {"\xFE", 1, -1, 1}, {"\xFF", 1, -1, 1},
+        {"\xE2\x82\xAC", 2, -1, 1},      /* the euro sign cut by n */
+        {"\xF0\x9F\x98", 3, -1, 1},      /* an emoji cut short */
+        {"\xE2\x28\xA1", 3, -1, 1},      /* a bad continuation byte */
+        {"\xC3\xA9", 2, 0xE9, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int32_t cp;
+        int len = utf8_char((const uint8_t *)cases[i].s, cases[i].n, &cp);
+        cr_assert(cp == cases[i].cp && len == cases[i].len, "case %zu: utf8_char: expected %d in %d bytes, got %d in %d",
+                  i, cases[i].cp, cases[i].len, cp, len);
+    }
+}
+
+Test(utf8, first_invalid_offset) {
+    static const struct { const char *s; size_t n, want; } cases[] = {
+        {"", 0, 0},
+        {"plain text", 10, 10},
+        {"h\xC3\xA9llo \xF0\x9F\x99\x82", 11, 11},
+        {"a\0b", 3, 3},                     /* NUL is valid UTF-8 */
+        {"ab\xC3", 3, 2},                   /* cut at the end */
+        {"\xC3\xA9\x80z", 4, 2},            /* a stray continuation after a valid character */
+        {"abc\xED\xA0\x80", 6, 3},          /* a surrogate */
+        {"\xC3\xA9", 1, 0},                 /* n cuts the character */
+        {"ok\xC0\xAF", 4, 2},               /* an overlong slash */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t got = utf8_first_invalid((const uint8_t *)cases[i].s, cases[i].n);
+        cr_assert(got == cases[i].want, "case %zu: utf8_first_invalid: expected %zu, got %zu", i, cases[i].want, got);
+    }
 }
