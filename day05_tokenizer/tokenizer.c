@@ -37,93 +37,6 @@ CharClass char_class(int32_t cp) {
     return CC_LETTER;
 }
 
-/* ---- a hash table of byte strings: distinct chunks and the encode cache ---- */
-
-static uint64_t hash_bytes(const uint8_t *s, size_t n) {
-    uint64_t h = 1469598103934665603ull;                 /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
-}
-
-/* Open addressing; slot k holds a key (offset and length into `keys`) and a
- * value. Keys are copied, so the text they came from may go away. */
-typedef struct StrMap {
-    size_t cap, n;            /* slots (a power of two), used slots */
-    int64_t *key_off;         /* -1: empty */
-    int32_t *key_len;
-    int64_t *val;
-    uint8_t *keys;
-    size_t keys_len, keys_cap;
-} StrMap;
-
-static void strmap_init(StrMap *m, size_t cap) {
-    m->cap = cap, m->n = 0;
-    m->key_off = XMALLOC(cap * sizeof *m->key_off);
-    memset(m->key_off, 0xFF, cap * sizeof *m->key_off);
-    m->key_len = XMALLOC(cap * sizeof *m->key_len);
-    m->val = XMALLOC(cap * sizeof *m->val);
-    m->keys_cap = 1 << 16, m->keys_len = 0;
-    m->keys = XMALLOC(m->keys_cap);
-}
-
-static void strmap_free(StrMap *m) {
-    free(m->key_off), free(m->key_len), free(m->val), free(m->keys);
-    memset(m, 0, sizeof *m);
-}
-
-static size_t strmap_slot(const StrMap *m, const uint8_t *s, size_t n) {
-    size_t k = hash_bytes(s, n) & (m->cap - 1);
-    while (m->key_off[k] >= 0 &&
-           !((size_t)m->key_len[k] == n && memcmp(m->keys + m->key_off[k], s, n) == 0))
-        k = (k + 1) & (m->cap - 1);
-    return k;
-}
-
-static int64_t *strmap_find(StrMap *m, const uint8_t *s, size_t n) {
-    size_t k = strmap_slot(m, s, n);
-    return m->key_off[k] >= 0 ? &m->val[k] : NULL;
-}
-
-static void strmap_grow(StrMap *m);
-
-/* The value slot for key s (inserted with value 0 when new). */
-static int64_t *strmap_upsert(StrMap *m, const uint8_t *s, size_t n) {
-    if (2 * (m->n + 1) > m->cap)
-        strmap_grow(m);
-    size_t k = strmap_slot(m, s, n);
-    if (m->key_off[k] < 0) {
-        while (m->keys_len + n > m->keys_cap)
-            m->keys = XREALLOC(m->keys, m->keys_cap *= 2);
-        memcpy(m->keys + m->keys_len, s, n);
-        m->key_off[k] = (int64_t)m->keys_len;
-        m->key_len[k] = (int32_t)n;
-        m->val[k] = 0;
-        m->keys_len += n;
-        m->n++;
-    }
-    return &m->val[k];
-}
-
-static void strmap_grow(StrMap *m) {
-    StrMap bigger = *m;
-    bigger.cap = m->cap * 2;
-    bigger.key_off = XMALLOC(bigger.cap * sizeof *bigger.key_off);
-    memset(bigger.key_off, 0xFF, bigger.cap * sizeof *bigger.key_off);
-    bigger.key_len = XMALLOC(bigger.cap * sizeof *bigger.key_len);
-    bigger.val = XMALLOC(bigger.cap * sizeof *bigger.val);
-    for (size_t k = 0; k < m->cap; k++) {
-        if (m->key_off[k] < 0)
-            continue;
-        size_t j = strmap_slot(&bigger, m->keys + m->key_off[k], (size_t)m->key_len[k]);
-        bigger.key_off[j] = m->key_off[k];
-        bigger.key_len[j] = m->key_len[k];
-        bigger.val[j] = m->val[k];
-    }
-    free(m->key_off), free(m->key_len), free(m->val);
-    *m = bigger;
-}
-
 /* ---- counting distinct chunks ---- */
 
 /* The end of the chunk at pos: pretok_next(), or the end of the line. */
@@ -134,64 +47,53 @@ static size_t chunk_end(const uint8_t *text, size_t n, size_t pos, int pretokeni
     return nl ? (size_t)(nl - text) + 1 : n;
 }
 
-static void count_chunks(StrMap *m, const uint8_t *text, size_t n, int pretokenize) {
+static void count_chunks(HashMap *m, const uint8_t *text, size_t n, int pretokenize) {
     for (size_t pos = 0; pos < n;) {
         size_t end = chunk_end(text, n, pos, pretokenize);
         LLMLAB_CHECK(end > pos && end <= n, "pretok_next must return a position after pos",
                      "the pre-tokeniser returned %zu for a chunk starting at %zu", end, pos);
         LLMLAB_CHECK(end - pos < INT32_MAX, "split the text into lines or use pre-tokenising",
                      "a chunk of %zu bytes is too long", end - pos);
-        *strmap_upsert(m, text + pos, end - pos) += 1;
+        *hashmap_upsert(m, text + pos, end - pos, NULL) += 1;
         pos = end;
     }
 }
 
-typedef struct SlotByOffset {
-    int64_t off;
-    size_t slot;
-} SlotByOffset;
-
-static int by_offset(const void *x, const void *y) {
-    int64_t a = ((const SlotByOffset *)x)->off, b = ((const SlotByOffset *)y)->off;
-    return (a > b) - (a < b);
-}
-
-/* The words in the order their text was first seen (keys are stored in that
+/* The words in the order their text was first seen (the map keeps that
  * order), so results never depend on the hash table's layout. */
-static BpeWords words_from_map(const StrMap *m) {
-    size_t n = m->n ? m->n : 1;
-    SlotByOffset *order = XMALLOC(n * sizeof *order);
-    size_t k = 0;
-    for (size_t slot = 0; slot < m->cap; slot++)
-        if (m->key_off[slot] >= 0)
-            order[k++] = (SlotByOffset){m->key_off[slot], slot};
-    qsort(order, m->n, sizeof *order, by_offset);
-
+static BpeWords words_from_map(const HashMap *m) {
+    size_t n = m->n ? m->n : 1, total = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const uint8_t *key;
+        size_t len;
+        hashmap_entry(m, i, &key, &len);
+        total += len;
+    }
     BpeWords w = {.n = (int)m->n};
-    w.ids = XMALLOC((m->keys_len ? m->keys_len : 1) * sizeof *w.ids);
+    w.ids = XMALLOC((total ? total : 1) * sizeof *w.ids);
     w.start = XMALLOC(n * sizeof *w.start);
     w.len = XMALLOC(n * sizeof *w.len);
     w.count = XMALLOC(n * sizeof *w.count);
     int64_t pos = 0;
     for (int i = 0; i < w.n; i++) {
-        size_t slot = order[i].slot;
+        const uint8_t *key;
+        size_t len;
+        w.count[i] = hashmap_entry(m, (size_t)i, &key, &len);
         w.start[i] = pos;
-        w.len[i] = m->key_len[slot];
-        w.count[i] = m->val[slot];
-        for (int32_t j = 0; j < w.len[i]; j++)
-            w.ids[pos + j] = m->keys[m->key_off[slot] + j];
+        w.len[i] = (int32_t)len;
+        for (size_t j = 0; j < len; j++)
+            w.ids[pos + (int64_t)j] = key[j];
         pos += w.len[i];
     }
-    free(order);
     return w;
 }
 
 BpeWords bpe_words_from_text(const uint8_t *text, size_t n, int pretokenize) {
-    StrMap m;
-    strmap_init(&m, 1024);
+    HashMap m;
+    hashmap_init(&m);
     count_chunks(&m, text, n, pretokenize);
     BpeWords w = words_from_map(&m);
-    strmap_free(&m);
+    hashmap_free(&m);
     return w;
 }
 
@@ -206,7 +108,7 @@ void bpe_words_free(BpeWords *w) {
 #define CACHE_MAX_ENTRIES (1 << 20)
 
 typedef struct EncodeCache {
-    StrMap map;                     /* chunk -> (offset into ids << 8) | count (at most 64) */
+    HashMap map;                    /* chunk -> (offset into ids << 8) | count (at most 64) */
     int32_t *ids;
     size_t ids_len, ids_cap;
 } EncodeCache;
@@ -273,48 +175,35 @@ void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pret
     free(len);
 
     /* pair -> merge index, for encoding */
-    t->rank_cap = 64;
-    while (t->rank_cap < 2 * (size_t)n_merges)
-        t->rank_cap *= 2;
-    t->rank_keys = XMALLOC(t->rank_cap * sizeof *t->rank_keys);
-    t->rank_vals = XMALLOC(t->rank_cap * sizeof *t->rank_vals);
-    memset(t->rank_keys, 0xFF, t->rank_cap * sizeof *t->rank_keys);
     for (int i = 0; i < n_merges; i++) {
         uint64_t key = bpe_pair_key(merges[i].left, merges[i].right);
-        size_t k = bpe_pair_slot(key, t->rank_cap);
-        while (t->rank_keys[k] >= 0 && (uint64_t)t->rank_keys[k] != key)
-            k = (k + 1) & (t->rank_cap - 1);
-        if (t->rank_keys[k] < 0) {                     /* a repeated pair keeps its first index */
-            t->rank_keys[k] = (int64_t)key;
-            t->rank_vals[k] = i;
-        }
+        int added;
+        int64_t *rank = hashmap_upsert(&t->ranks, &key, sizeof key, &added);
+        if (added)                                     /* a repeated pair keeps its first index */
+            *rank = i;
     }
 
     t->cache = XCALLOC(1, sizeof *t->cache);
-    strmap_init(&t->cache->map, 1024);
+    hashmap_init(&t->cache->map);
     t->cache->ids_cap = 4096;
     t->cache->ids = XMALLOC(t->cache->ids_cap * sizeof *t->cache->ids);
 }
 
 void tokenizer_free(Tokenizer *t) {
     if (t->cache) {
-        strmap_free(&t->cache->map);
+        hashmap_free(&t->cache->map);
         free(t->cache->ids);
         free(t->cache);
     }
-    free(t->merges), free(t->bytes), free(t->bytes_start), free(t->rank_keys), free(t->rank_vals);
+    hashmap_free(&t->ranks);
+    free(t->merges), free(t->bytes), free(t->bytes_start);
     memset(t, 0, sizeof *t);
 }
 
 int tokenizer_merge_rank(const Tokenizer *t, int32_t left, int32_t right) {
     uint64_t key = bpe_pair_key(left, right);
-    size_t k = bpe_pair_slot(key, t->rank_cap);
-    while (t->rank_keys[k] >= 0) {
-        if ((uint64_t)t->rank_keys[k] == key)
-            return t->rank_vals[k];
-        k = (k + 1) & (t->rank_cap - 1);
-    }
-    return -1;
+    int64_t rank;
+    return hashmap_get(&t->ranks, &key, sizeof key, &rank) ? (int)rank : -1;
 }
 
 const uint8_t *tokenizer_token_bytes(const Tokenizer *t, int32_t id, size_t *len) {
@@ -348,9 +237,9 @@ static size_t encode_chunk_cached(Tokenizer *t, const uint8_t *s, size_t n, int3
     EncodeCache *c = t->cache;
     if (n > CACHE_MAX_CHUNK)
         return (size_t)bpe_encode_chunk(t, s, (int)n, out);
-    int64_t *hit = strmap_find(&c->map, s, n);
-    if (hit) {
-        size_t off = (size_t)(*hit >> 8), cnt = (size_t)(*hit & 0xFF);
+    int64_t hit;
+    if (hashmap_get(&c->map, s, n, &hit)) {
+        size_t off = (size_t)(hit >> 8), cnt = (size_t)(hit & 0xFF);
         memcpy(out, c->ids + off, cnt * sizeof *out);
         return cnt;
     }
@@ -359,7 +248,7 @@ static size_t encode_chunk_cached(Tokenizer *t, const uint8_t *s, size_t n, int3
         while (c->ids_len + cnt > c->ids_cap)
             c->ids = XREALLOC(c->ids, (c->ids_cap *= 2) * sizeof *c->ids);
         memcpy(c->ids + c->ids_len, out, cnt * sizeof *out);
-        *strmap_upsert(&c->map, s, n) = (int64_t)(c->ids_len << 8 | cnt);
+        *hashmap_upsert(&c->map, s, n, NULL) = (int64_t)(c->ids_len << 8 | cnt);
         c->ids_len += cnt;
     }
     return cnt;
@@ -415,8 +304,8 @@ void tokenizer_train(Tokenizer *t, const uint8_t *text, size_t n, int vocab_size
     /* count chunks, skipping the text of special tokens */
     Tokenizer tmp;
     tokenizer_init(&tmp, NULL, 0, pretokenize, special, n_special);
-    StrMap m;
-    strmap_init(&m, 1024);
+    HashMap m;
+    hashmap_init(&m);
     for (size_t pos = 0; pos < n;) {
         int which = -1;
         size_t at = find_special(&tmp, text, n, pos, &which);
@@ -427,7 +316,7 @@ void tokenizer_train(Tokenizer *t, const uint8_t *text, size_t n, int vocab_size
     }
     tokenizer_free(&tmp);
     BpeWords w = words_from_map(&m);
-    strmap_free(&m);
+    hashmap_free(&m);
     int want = vocab_size - 256 - n_special;
     BpeMerge *merges = XMALLOC((size_t)(want ? want : 1) * sizeof *merges);
     int made = bpe_train_fast(&w, want, merges);

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashmap.h"
+
 /* ------------------------------------------------------------------------- */
 /** @name UTF-8 and pre-tokenising
  *  @{ */
@@ -94,11 +96,6 @@ typedef struct BpeWords {
 /** A pair as one 64-bit key, for the hash tables of pairs (trainer and encoder). */
 static inline uint64_t bpe_pair_key(int32_t left, int32_t right) {
     return ((uint64_t)(uint32_t)left << 32) | (uint32_t)right;
-}
-
-/** The home slot of @p key in an open-addressing table of @p cap slots (a power of two). */
-static inline size_t bpe_pair_slot(uint64_t key, size_t cap) {
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);   /* Fibonacci hashing */
 }
 
 /**
@@ -169,9 +166,7 @@ typedef struct Tokenizer {
     /* derived by tokenizer_init(): */
     uint8_t *bytes;         /**< every token's bytes, back to back */
     int64_t *bytes_start;   /**< (vocab_size + 1) token t is bytes[bytes_start[t] .. bytes_start[t+1]) */
-    int64_t *rank_keys;     /**< hash table (pair -> merge index), for encoding */
-    int32_t *rank_vals;
-    size_t rank_cap;
+    HashMap ranks;          /**< bpe_pair_key() of a merge's pair -> its index, for encoding */
     struct EncodeCache *cache;  /**< chunk -> ids, so frequent words are encoded once */
 } Tokenizer;
 

@@ -30,6 +30,7 @@
 
 #include "chatgen.h"
 #include "check.h"
+#include "hash.h"
 
 /* ---- the families ---- */
 
@@ -152,12 +153,7 @@ static void pick_pair(Rng *rng, int heldout, int *a, int *b) {
 
 /* FNV-1a of a word: the held-out rules below hash words so that they hold
  * out the same lists and made-up words on every machine. */
-static uint32_t word_hash(const char *w) {
-    uint32_t h = 2166136261u;
-    for (; *w; w++)
-        h = (h ^ (uint8_t)*w) * 16777619u;
-    return h;
-}
+static uint32_t word_hash(const char *w) { return hash_fnv1a32(w, strlen(w)); }
 
 /* Made-up words: two or three consonant-vowel syllables ("tiko", "mabesu"),
  * never one of the real words above. Training lists mix them with real

@@ -15,6 +15,8 @@
 #include "check.h"
 #include "fastexp.h"
 #include "fixture.h"
+#include "hash.h"
+#include "hashmap.h"
 #include "idx.h"
 #include "progress.h"
 #include "rng.h"
@@ -582,4 +584,113 @@ Test(utf8, first_invalid_offset) {
         size_t got = utf8_first_invalid((const uint8_t *)cases[i].s, cases[i].n);
         cr_assert(got == cases[i].want, "case %zu: utf8_first_invalid: expected %zu, got %zu", i, cases[i].want, got);
     }
+}
+
+/* ---- hashes ---- */
+
+/* Known values. The 64-bit ones use the course's start value (hash.h): token
+ * file names, checkpoints and the domain corpus split depend on them. */
+Test(hash, fnv1a_known_values) {
+    static const struct { const char *s; uint32_t h32; uint64_t h64; } cases[] = {
+        {"", 0x811C9DC5u, 0x14650FB0739D0383ull},
+        {"a", 0xE40C292Cu, 0x44BD8AD473CD9906ull},
+        {"foobar", 0xBF9CF968u, 0x88FAD7C0A8FF07F2ull},
+        {"llmlab-bpe 1\n", 0x733ACC26u, 0x06591DB951390B8Cull},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i].s);
+        uint32_t h32 = hash_fnv1a32(cases[i].s, n);
+        uint64_t h64 = hash_fnv1a64(cases[i].s, n);
+        cr_assert(h32 == cases[i].h32, "hash_fnv1a32(\"%s\"): expected 0x%08X, got 0x%08X", cases[i].s,
+                  (unsigned)cases[i].h32, (unsigned)h32);
+        cr_assert(h64 == cases[i].h64, "hash_fnv1a64(\"%s\"): expected 0x%016llX, got 0x%016llX", cases[i].s,
+                  (unsigned long long)cases[i].h64, (unsigned long long)h64);
+    }
+    cr_assert(hash_mix64(0) == 0 && hash_mix64(1) == 0x5692161D100B05E5ull &&
+                  hash_mix64(0x88FAD7C0A8FF07F2ull) == 0x494C81C1E1B4EC85ull,
+              "hash_mix64: expected SplitMix64's finaliser");
+}
+
+/* ---- the hash map ---- */
+
+Test(hashmap, insert_find_and_count) {
+    HashMap m;
+    hashmap_init(&m);
+    int64_t v = 7;
+    cr_assert(hashmap_get(&m, "a", 1, &v) == 0 && v == 7, "hashmap_get on an empty map: expected 0, value untouched");
+    int added = -1;
+    int64_t *p = hashmap_upsert(&m, "apple", 5, &added);
+    cr_assert(added == 1 && *p == 0, "hashmap_upsert of a new key: expected added 1 and value 0, got %d and %lld",
+              added, (long long)*p);
+    *p = 42;
+    p = hashmap_upsert(&m, "apple", 5, &added);
+    cr_assert(added == 0 && *p == 42, "hashmap_upsert of a key already there: expected added 0 and 42, got %d and %lld",
+              added, (long long)*p);
+    /* a key is its bytes and its length: a prefix, a longer key, NUL bytes and the empty key are all different */
+    const char *keys[] = {"", "a", "ap", "appl", "apple\0", "\0", "\0\0", "a long key, past eight bytes",
+                          "a long key, past eight bytes!"};
+    size_t lens[] = {0, 1, 2, 4, 6, 1, 2, 28, 29};
+    for (int i = 0; i < 9; i++)
+        *hashmap_upsert(&m, keys[i], lens[i], NULL) = 100 + i;
+    cr_assert(m.n == 10, "expected 10 distinct keys, got %zu", m.n);
+    for (int i = 0; i < 9; i++)
+        cr_assert(hashmap_get(&m, keys[i], lens[i], &v) == 1 && v == 100 + i,
+                  "key %d (%zu bytes): expected value %d, got %lld", i, lens[i], 100 + i, (long long)v);
+    cr_assert(hashmap_get(&m, "apple", 5, &v) == 1 && v == 42 && hashmap_get(&m, "b", 1, NULL) == 0 &&
+              hashmap_get(&m, "a long key, past eight bytes?", 29, NULL) == 0);
+    hashmap_free(&m);
+    cr_assert(m.n == 0 && hashmap_get(&m, "apple", 5, NULL) == 0, "after hashmap_free: expected an empty map");
+    *hashmap_upsert(&m, "again", 5, NULL) += 1;
+    cr_assert(hashmap_get(&m, "again", 5, &v) && v == 1, "a freed map is usable again");
+    hashmap_free(&m);
+}
+
+/* Many keys (the table grows many times), checked against plain arrays:
+ * every value, the insertion order, copied keys. */
+Test(hashmap, grows_and_keeps_insertion_order) {
+    enum { N = 50000 };
+    HashMap m = {0};
+    Rng rng;
+    rng_init(&rng, 5);
+    char (*text)[24] = malloc(N * sizeof *text);
+    cr_assert_not_null(text);
+    size_t *len = malloc(N * sizeof *len);
+    for (int i = 0; i < N; i++) {
+        char buf[24];
+        len[i] = (size_t)snprintf(buf, sizeof buf, "%d:%llu", i, (unsigned long long)rng_below(&rng, 1000000000));
+        memcpy(text[i], buf, sizeof buf);
+        int added;
+        *hashmap_upsert(&m, buf, len[i], &added) = 3 * i;
+        cr_assert(added == 1, "key %d (\"%s\") is new: expected added 1", i, buf);
+        memset(buf, 'x', sizeof buf);           /* the map must have copied the key */
+    }
+    for (int i = 0; i < N; i++) {
+        int64_t v = -1;
+        if (!hashmap_get(&m, text[i], len[i], &v) || v != 3 * i)
+            cr_assert_fail("key %d (\"%s\"): expected value %d, got %lld", i, text[i], 3 * i, (long long)v);
+        const uint8_t *k;
+        size_t kl;
+        int64_t ev = hashmap_entry(&m, (size_t)i, &k, &kl);
+        if (ev != 3 * i || kl != len[i] || memcmp(k, text[i], kl) != 0)
+            cr_assert_fail("hashmap_entry(%d): expected \"%s\" (inserted %d-th) with value %d", i, text[i], i, 3 * i);
+    }
+    cr_assert(m.n == N && m.cap >= 2 * m.n, "expected %d keys in at least twice as many slots, got %zu in %zu", N,
+              m.n, m.cap);
+    /* 8-byte keys, as the tokenizer's pairs: every pair (a, b) of small ids */
+    HashMap pairs = {0};
+    for (int32_t a = 0; a < 300; a++)
+        for (int32_t b = 0; b < 300; b++) {
+            int32_t key[2] = {a, b};
+            *hashmap_upsert(&pairs, key, sizeof key, NULL) = a * 1000 + b;
+        }
+    for (int32_t a = 0; a < 300; a++)
+        for (int32_t b = 0; b < 300; b++) {
+            int32_t key[2] = {a, b};
+            int64_t v = -1;
+            if (!hashmap_get(&pairs, key, sizeof key, &v) || v != a * 1000 + b)
+                cr_assert_fail("pair (%d, %d): expected %d, got %lld", a, b, a * 1000 + b, (long long)v);
+        }
+    hashmap_free(&pairs);
+    hashmap_free(&m);
+    free(text), free(len);
 }
