@@ -22,8 +22,8 @@
  *
  * Exercises (bpe.c): utf8_decode(), pretok_next(), bpe_count_pairs(),
  * bpe_best_pair(), bpe_merge_pair(), bpe_train_simple(), bpe_encode_chunk(),
- * tokenizer_decode(). The rest is given: the fast trainer (bpe_fast.c) and the
- * tokenizer object with its file format (tokenizer.c).
+ * tokenizer_decode(). The rest is given: the fast trainer (bpe_fast.c), the
+ * tokenizer object (tokenizer.c) and its file format (tokenizer_file.c).
  */
 #ifndef LLMLAB_TOKENIZER_H
 #define LLMLAB_TOKENIZER_H
@@ -231,7 +231,7 @@ static inline int tokenizer_is_special(const Tokenizer *t, int32_t id) { return 
 
 /* ------------------------------------------------------------------------- */
 /** @name Files
- *  A tokenizer file is text, one fact per line, readable in an editor:
+ *  Given (tokenizer_file.c). A tokenizer file is text, one fact per line, readable in an editor:
  *  @code
  *  llmlab-bpe 1
  *  mode words
@@ -257,8 +257,6 @@ int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, s
 void tokenizer_save(const Tokenizer *t, const char *path);
 /** Load @p path; on failure writes why into @p err and returns -1. */
 int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size);
-/** tokenizer_load() that dies with the message. */
-void tokenizer_load_or_die(Tokenizer *t, const char *path);
 /** @} */
 
 #endif

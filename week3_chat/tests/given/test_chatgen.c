@@ -1,8 +1,9 @@
 /*
- * Tests of Week 3's given instruction data generator (chatgen.h; run by
- * `make test-common`, not graded): the same seed gives the same file, every
- * answer is right, training data never contains what evaluation holds out,
- * and the file format reads back, refusing broken lines by number.
+ * Tests of Week 3's given instruction data generator (chatgen.h) and its
+ * files (chatset.h), run by `make test-common`, not graded: the same seed
+ * gives the same file, every answer is right, training data never contains
+ * what evaluation holds out, and the file format reads back, refusing broken
+ * lines by number.
  *
  * The answers are recomputed here from the text of the questions alone (the
  * numbers, the words after the colon, the unit after the number), never by
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "chatgen.h"
+#include "chatset.h"
 #include "hash.h"
 #include "hashmap.h"
 #include "testing.h"
