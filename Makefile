@@ -200,6 +200,9 @@ $(BUILD)/tests/given_tests: $(GIVEN_TEST_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_OMP) $^ -o $@ $(TESTLIBS) $(LDLIBS)
 
+# their objects are remade when a header they include changes, like the library's
+-include $(GIVEN_TEST_SRC:%.c=$(BUILD)/obj/%.d) $(BUILD)/obj/common/tests/test_common.d
+
 $(BUILD)/tests/common_tests: $(BUILD)/obj/common/tests/test_common.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_OMP) $^ -o $@ $(TESTLIBS) $(LDLIBS)
@@ -252,6 +255,7 @@ bench: $(BENCHES)  ## performance: matmul vs peak, BPE vs sentencepiece, the GPT
 $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS)
+-include $(BENCH_SRC:%.c=$(BUILD)/obj/%.d)
 
 # ---- fuzzing (clang's libFuzzer): every parser of outside input ----
 # Each target is tools/fuzz/fuzz_NAME.c with a seed corpus in tools/fuzz/corpus/NAME/.

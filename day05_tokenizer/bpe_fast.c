@@ -43,55 +43,27 @@ typedef struct Trainer {
     const int64_t *word_count;
     Pair *pairs;
     int32_t n_pairs, cap_pairs;
-    int64_t *map_keys;                 /* (a, b) -> index into pairs */
-    int32_t *map_vals;
-    size_t map_cap;
+    HashMap map;                       /* bpe_pair_key(a, b) -> index into pairs */
     HeapEntry *heap;
     size_t heap_n, heap_cap;
 } Trainer;
 
 /* ---- the pair table ---- */
 
-static void map_insert(Trainer *tr, uint64_t key, int32_t val) {
-    size_t k = bpe_pair_slot(key, tr->map_cap);
-    while (tr->map_keys[k] >= 0)
-        k = (k + 1) & (tr->map_cap - 1);
-    tr->map_keys[k] = (int64_t)key;
-    tr->map_vals[k] = val;
-}
-
-static void map_grow(Trainer *tr) {
-    size_t old_cap = tr->map_cap;
-    int64_t *old_keys = tr->map_keys;
-    int32_t *old_vals = tr->map_vals;
-    tr->map_cap = old_cap ? old_cap * 2 : 1024;
-    tr->map_keys = XMALLOC(tr->map_cap * sizeof *tr->map_keys);
-    tr->map_vals = XMALLOC(tr->map_cap * sizeof *tr->map_vals);
-    memset(tr->map_keys, 0xFF, tr->map_cap * sizeof *tr->map_keys);
-    for (size_t k = 0; k < old_cap; k++)
-        if (old_keys[k] >= 0)
-            map_insert(tr, (uint64_t)old_keys[k], old_vals[k]);
-    free(old_keys), free(old_vals);
-}
-
 /* The index of pair (a, b), created with count 0 if new. */
 static int32_t pair_get(Trainer *tr, int32_t a, int32_t b) {
     uint64_t key = bpe_pair_key(a, b);
-    size_t k = bpe_pair_slot(key, tr->map_cap);
-    while (tr->map_keys[k] >= 0) {
-        if ((uint64_t)tr->map_keys[k] == key)
-            return tr->map_vals[k];
-        k = (k + 1) & (tr->map_cap - 1);
-    }
+    int added;
+    int64_t *index = hashmap_upsert(&tr->map, &key, sizeof key, &added);
+    if (!added)
+        return (int32_t)*index;
     if (tr->n_pairs == tr->cap_pairs) {
         tr->cap_pairs = tr->cap_pairs ? tr->cap_pairs * 2 : 1024;
         tr->pairs = XREALLOC(tr->pairs, (size_t)tr->cap_pairs * sizeof *tr->pairs);
     }
     int32_t idx = tr->n_pairs++;
     tr->pairs[idx] = (Pair){.a = a, .b = b, .touched = -1};
-    if (2 * (size_t)tr->n_pairs > tr->map_cap)
-        map_grow(tr);                       /* re-inserts everything, then add the new key */
-    map_insert(tr, key, idx);
+    *index = idx;
     return idx;
 }
 
@@ -178,7 +150,6 @@ int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out) {
     tr.next = XMALLOC(n * sizeof *tr.next);
     tr.prev = XMALLOC(n * sizeof *tr.prev);
     tr.word = XMALLOC(n * sizeof *tr.word);
-    map_grow(&tr);
     pair_get(&tr, -1, -1);      /* pair 0 is not a pair: its place list collects touched pairs */
 
     for (int k = 0; k < w->n; k++) {
@@ -260,7 +231,8 @@ int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out) {
     }
     for (int32_t i = 0; i < tr.n_pairs; i++)
         free(tr.pairs[i].where);
-    free(tr.pairs), free(tr.map_keys), free(tr.map_vals), free(tr.heap);
+    hashmap_free(&tr.map);
+    free(tr.pairs), free(tr.heap);
     free(tr.next), free(tr.prev), free(tr.word);
     return made;
 }

@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "corpus.h"
+#include "utf8.h"
 
 /* A growing byte buffer. */
 typedef struct Bytes {
@@ -72,31 +73,8 @@ static int write_file(const char *dir, const char *name, const uint8_t *data, si
     return rc;
 }
 
-/* ---- UTF-8 and Python's idea of whitespace ---- */
-
-/* Whether s[0..n) is UTF-8 by the strict rules Python decodes with (no
- * overlong forms, no surrogates, nothing above U+10FFFF). */
-static int valid_utf8(const uint8_t *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        uint8_t c = s[i];
-        size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                   : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-        if (len == 0 || i + len > n)
-            return 0;
-        uint8_t lo = 0x80, hi = 0xBF;   /* the allowed range of the second byte */
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-        if (len > 1 && (s[i + 1] < lo || s[i + 1] > hi))
-            return 0;
-        for (size_t k = 2; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        i += len;
-    }
-    return 1;
-}
+/* ---- Latin-1 and Python's idea of whitespace (UTF-8 is common/utf8.h's, the
+ * strict rules Python decodes with) ---- */
 
 /* Latin-1 bytes as UTF-8: each byte is the code point of the same number. */
 static void latin1_to_utf8(const Bytes *in, Bytes *out) {
@@ -302,7 +280,7 @@ int corpus_prepare_fortunes(const char *src_dir, const char *out_dir, FILE *log,
         free(path);
         if (bad)
             goto done;
-        if (!valid_utf8(raw.p, raw.n)) {  /* a few old collections are Latin-1 */
+        if (!utf8_valid(raw.p, raw.n)) {  /* a few old collections are Latin-1 */
             Bytes utf8;
             latin1_to_utf8(&raw, &utf8);
             free(raw.p);

@@ -1,11 +1,9 @@
 /*
  * Day 5, given code: the tokenizer object around the exercises of bpe.c.
  * Character classes, counting distinct chunks, the token table, fast encoding
- * with a cache, special tokens, and the tokenizer file. Read it; you do not
- * have to write it.
+ * with a cache, special tokens, and training a whole tokenizer. Its file
+ * format is in tokenizer_file.c. Read it; you do not have to write it.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,93 +35,6 @@ CharClass char_class(int32_t cp) {
     return CC_LETTER;
 }
 
-/* ---- a hash table of byte strings: distinct chunks and the encode cache ---- */
-
-static uint64_t hash_bytes(const uint8_t *s, size_t n) {
-    uint64_t h = 1469598103934665603ull;                 /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
-}
-
-/* Open addressing; slot k holds a key (offset and length into `keys`) and a
- * value. Keys are copied, so the text they came from may go away. */
-typedef struct StrMap {
-    size_t cap, n;            /* slots (a power of two), used slots */
-    int64_t *key_off;         /* -1: empty */
-    int32_t *key_len;
-    int64_t *val;
-    uint8_t *keys;
-    size_t keys_len, keys_cap;
-} StrMap;
-
-static void strmap_init(StrMap *m, size_t cap) {
-    m->cap = cap, m->n = 0;
-    m->key_off = XMALLOC(cap * sizeof *m->key_off);
-    memset(m->key_off, 0xFF, cap * sizeof *m->key_off);
-    m->key_len = XMALLOC(cap * sizeof *m->key_len);
-    m->val = XMALLOC(cap * sizeof *m->val);
-    m->keys_cap = 1 << 16, m->keys_len = 0;
-    m->keys = XMALLOC(m->keys_cap);
-}
-
-static void strmap_free(StrMap *m) {
-    free(m->key_off), free(m->key_len), free(m->val), free(m->keys);
-    memset(m, 0, sizeof *m);
-}
-
-static size_t strmap_slot(const StrMap *m, const uint8_t *s, size_t n) {
-    size_t k = hash_bytes(s, n) & (m->cap - 1);
-    while (m->key_off[k] >= 0 &&
-           !((size_t)m->key_len[k] == n && memcmp(m->keys + m->key_off[k], s, n) == 0))
-        k = (k + 1) & (m->cap - 1);
-    return k;
-}
-
-static int64_t *strmap_find(StrMap *m, const uint8_t *s, size_t n) {
-    size_t k = strmap_slot(m, s, n);
-    return m->key_off[k] >= 0 ? &m->val[k] : NULL;
-}
-
-static void strmap_grow(StrMap *m);
-
-/* The value slot for key s (inserted with value 0 when new). */
-static int64_t *strmap_upsert(StrMap *m, const uint8_t *s, size_t n) {
-    if (2 * (m->n + 1) > m->cap)
-        strmap_grow(m);
-    size_t k = strmap_slot(m, s, n);
-    if (m->key_off[k] < 0) {
-        while (m->keys_len + n > m->keys_cap)
-            m->keys = XREALLOC(m->keys, m->keys_cap *= 2);
-        memcpy(m->keys + m->keys_len, s, n);
-        m->key_off[k] = (int64_t)m->keys_len;
-        m->key_len[k] = (int32_t)n;
-        m->val[k] = 0;
-        m->keys_len += n;
-        m->n++;
-    }
-    return &m->val[k];
-}
-
-static void strmap_grow(StrMap *m) {
-    StrMap bigger = *m;
-    bigger.cap = m->cap * 2;
-    bigger.key_off = XMALLOC(bigger.cap * sizeof *bigger.key_off);
-    memset(bigger.key_off, 0xFF, bigger.cap * sizeof *bigger.key_off);
-    bigger.key_len = XMALLOC(bigger.cap * sizeof *bigger.key_len);
-    bigger.val = XMALLOC(bigger.cap * sizeof *bigger.val);
-    for (size_t k = 0; k < m->cap; k++) {
-        if (m->key_off[k] < 0)
-            continue;
-        size_t j = strmap_slot(&bigger, m->keys + m->key_off[k], (size_t)m->key_len[k]);
-        bigger.key_off[j] = m->key_off[k];
-        bigger.key_len[j] = m->key_len[k];
-        bigger.val[j] = m->val[k];
-    }
-    free(m->key_off), free(m->key_len), free(m->val);
-    *m = bigger;
-}
-
 /* ---- counting distinct chunks ---- */
 
 /* The end of the chunk at pos: pretok_next(), or the end of the line. */
@@ -134,64 +45,53 @@ static size_t chunk_end(const uint8_t *text, size_t n, size_t pos, int pretokeni
     return nl ? (size_t)(nl - text) + 1 : n;
 }
 
-static void count_chunks(StrMap *m, const uint8_t *text, size_t n, int pretokenize) {
+static void count_chunks(HashMap *m, const uint8_t *text, size_t n, int pretokenize) {
     for (size_t pos = 0; pos < n;) {
         size_t end = chunk_end(text, n, pos, pretokenize);
         LLMLAB_CHECK(end > pos && end <= n, "pretok_next must return a position after pos",
                      "the pre-tokeniser returned %zu for a chunk starting at %zu", end, pos);
         LLMLAB_CHECK(end - pos < INT32_MAX, "split the text into lines or use pre-tokenising",
                      "a chunk of %zu bytes is too long", end - pos);
-        *strmap_upsert(m, text + pos, end - pos) += 1;
+        *hashmap_upsert(m, text + pos, end - pos, NULL) += 1;
         pos = end;
     }
 }
 
-typedef struct SlotByOffset {
-    int64_t off;
-    size_t slot;
-} SlotByOffset;
-
-static int by_offset(const void *x, const void *y) {
-    int64_t a = ((const SlotByOffset *)x)->off, b = ((const SlotByOffset *)y)->off;
-    return (a > b) - (a < b);
-}
-
-/* The words in the order their text was first seen (keys are stored in that
+/* The words in the order their text was first seen (the map keeps that
  * order), so results never depend on the hash table's layout. */
-static BpeWords words_from_map(const StrMap *m) {
-    size_t n = m->n ? m->n : 1;
-    SlotByOffset *order = XMALLOC(n * sizeof *order);
-    size_t k = 0;
-    for (size_t slot = 0; slot < m->cap; slot++)
-        if (m->key_off[slot] >= 0)
-            order[k++] = (SlotByOffset){m->key_off[slot], slot};
-    qsort(order, m->n, sizeof *order, by_offset);
-
+static BpeWords words_from_map(const HashMap *m) {
+    size_t n = m->n ? m->n : 1, total = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const uint8_t *key;
+        size_t len;
+        hashmap_entry(m, i, &key, &len);
+        total += len;
+    }
     BpeWords w = {.n = (int)m->n};
-    w.ids = XMALLOC((m->keys_len ? m->keys_len : 1) * sizeof *w.ids);
+    w.ids = XMALLOC((total ? total : 1) * sizeof *w.ids);
     w.start = XMALLOC(n * sizeof *w.start);
     w.len = XMALLOC(n * sizeof *w.len);
     w.count = XMALLOC(n * sizeof *w.count);
     int64_t pos = 0;
     for (int i = 0; i < w.n; i++) {
-        size_t slot = order[i].slot;
+        const uint8_t *key;
+        size_t len;
+        w.count[i] = hashmap_entry(m, (size_t)i, &key, &len);
         w.start[i] = pos;
-        w.len[i] = m->key_len[slot];
-        w.count[i] = m->val[slot];
-        for (int32_t j = 0; j < w.len[i]; j++)
-            w.ids[pos + j] = m->keys[m->key_off[slot] + j];
+        w.len[i] = (int32_t)len;
+        for (size_t j = 0; j < len; j++)
+            w.ids[pos + (int64_t)j] = key[j];
         pos += w.len[i];
     }
-    free(order);
     return w;
 }
 
 BpeWords bpe_words_from_text(const uint8_t *text, size_t n, int pretokenize) {
-    StrMap m;
-    strmap_init(&m, 1024);
+    HashMap m;
+    hashmap_init(&m);
     count_chunks(&m, text, n, pretokenize);
     BpeWords w = words_from_map(&m);
-    strmap_free(&m);
+    hashmap_free(&m);
     return w;
 }
 
@@ -206,7 +106,7 @@ void bpe_words_free(BpeWords *w) {
 #define CACHE_MAX_ENTRIES (1 << 20)
 
 typedef struct EncodeCache {
-    StrMap map;                     /* chunk -> (offset into ids << 8) | count (at most 64) */
+    HashMap map;                    /* chunk -> (offset into ids << 8) | count (at most 64) */
     int32_t *ids;
     size_t ids_len, ids_cap;
 } EncodeCache;
@@ -273,48 +173,35 @@ void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pret
     free(len);
 
     /* pair -> merge index, for encoding */
-    t->rank_cap = 64;
-    while (t->rank_cap < 2 * (size_t)n_merges)
-        t->rank_cap *= 2;
-    t->rank_keys = XMALLOC(t->rank_cap * sizeof *t->rank_keys);
-    t->rank_vals = XMALLOC(t->rank_cap * sizeof *t->rank_vals);
-    memset(t->rank_keys, 0xFF, t->rank_cap * sizeof *t->rank_keys);
     for (int i = 0; i < n_merges; i++) {
         uint64_t key = bpe_pair_key(merges[i].left, merges[i].right);
-        size_t k = bpe_pair_slot(key, t->rank_cap);
-        while (t->rank_keys[k] >= 0 && (uint64_t)t->rank_keys[k] != key)
-            k = (k + 1) & (t->rank_cap - 1);
-        if (t->rank_keys[k] < 0) {                     /* a repeated pair keeps its first index */
-            t->rank_keys[k] = (int64_t)key;
-            t->rank_vals[k] = i;
-        }
+        int added;
+        int64_t *rank = hashmap_upsert(&t->ranks, &key, sizeof key, &added);
+        if (added)                                     /* a repeated pair keeps its first index */
+            *rank = i;
     }
 
     t->cache = XCALLOC(1, sizeof *t->cache);
-    strmap_init(&t->cache->map, 1024);
+    hashmap_init(&t->cache->map);
     t->cache->ids_cap = 4096;
     t->cache->ids = XMALLOC(t->cache->ids_cap * sizeof *t->cache->ids);
 }
 
 void tokenizer_free(Tokenizer *t) {
     if (t->cache) {
-        strmap_free(&t->cache->map);
+        hashmap_free(&t->cache->map);
         free(t->cache->ids);
         free(t->cache);
     }
-    free(t->merges), free(t->bytes), free(t->bytes_start), free(t->rank_keys), free(t->rank_vals);
+    hashmap_free(&t->ranks);
+    free(t->merges), free(t->bytes), free(t->bytes_start);
     memset(t, 0, sizeof *t);
 }
 
 int tokenizer_merge_rank(const Tokenizer *t, int32_t left, int32_t right) {
     uint64_t key = bpe_pair_key(left, right);
-    size_t k = bpe_pair_slot(key, t->rank_cap);
-    while (t->rank_keys[k] >= 0) {
-        if ((uint64_t)t->rank_keys[k] == key)
-            return t->rank_vals[k];
-        k = (k + 1) & (t->rank_cap - 1);
-    }
-    return -1;
+    int64_t rank;
+    return hashmap_get(&t->ranks, &key, sizeof key, &rank) ? (int)rank : -1;
 }
 
 const uint8_t *tokenizer_token_bytes(const Tokenizer *t, int32_t id, size_t *len) {
@@ -348,9 +235,9 @@ static size_t encode_chunk_cached(Tokenizer *t, const uint8_t *s, size_t n, int3
     EncodeCache *c = t->cache;
     if (n > CACHE_MAX_CHUNK)
         return (size_t)bpe_encode_chunk(t, s, (int)n, out);
-    int64_t *hit = strmap_find(&c->map, s, n);
-    if (hit) {
-        size_t off = (size_t)(*hit >> 8), cnt = (size_t)(*hit & 0xFF);
+    int64_t hit;
+    if (hashmap_get(&c->map, s, n, &hit)) {
+        size_t off = (size_t)(hit >> 8), cnt = (size_t)(hit & 0xFF);
         memcpy(out, c->ids + off, cnt * sizeof *out);
         return cnt;
     }
@@ -359,7 +246,7 @@ static size_t encode_chunk_cached(Tokenizer *t, const uint8_t *s, size_t n, int3
         while (c->ids_len + cnt > c->ids_cap)
             c->ids = XREALLOC(c->ids, (c->ids_cap *= 2) * sizeof *c->ids);
         memcpy(c->ids + c->ids_len, out, cnt * sizeof *out);
-        *strmap_upsert(&c->map, s, n) = (int64_t)(c->ids_len << 8 | cnt);
+        *hashmap_upsert(&c->map, s, n, NULL) = (int64_t)(c->ids_len << 8 | cnt);
         c->ids_len += cnt;
     }
     return cnt;
@@ -415,8 +302,8 @@ void tokenizer_train(Tokenizer *t, const uint8_t *text, size_t n, int vocab_size
     /* count chunks, skipping the text of special tokens */
     Tokenizer tmp;
     tokenizer_init(&tmp, NULL, 0, pretokenize, special, n_special);
-    StrMap m;
-    strmap_init(&m, 1024);
+    HashMap m;
+    hashmap_init(&m);
     for (size_t pos = 0; pos < n;) {
         int which = -1;
         size_t at = find_special(&tmp, text, n, pos, &which);
@@ -427,212 +314,11 @@ void tokenizer_train(Tokenizer *t, const uint8_t *text, size_t n, int vocab_size
     }
     tokenizer_free(&tmp);
     BpeWords w = words_from_map(&m);
-    strmap_free(&m);
+    hashmap_free(&m);
     int want = vocab_size - 256 - n_special;
     BpeMerge *merges = XMALLOC((size_t)(want ? want : 1) * sizeof *merges);
     int made = bpe_train_fast(&w, want, merges);
     bpe_words_free(&w);
     tokenizer_init(t, merges, made, pretokenize, special, n_special);
     free(merges);
-}
-
-/* ---- the file ---- */
-
-char *tokenizer_to_text(const Tokenizer *t, size_t *len) {
-    size_t cap = 128 + (size_t)t->n_special * (TOKENIZER_MAX_SPECIAL_LEN + 16) + (size_t)t->n_merges * 16;
-    char *s = XMALLOC(cap);
-    size_t n = 0;
-    n += (size_t)snprintf(s + n, cap - n, "llmlab-bpe %d\nmode %s\n", TOKENIZER_FILE_VERSION,
-                          t->pretokenize ? "words" : "bytes");
-    for (int i = 0; i < t->n_special; i++)
-        n += (size_t)snprintf(s + n, cap - n, "special %s\n", t->special[i]);
-    n += (size_t)snprintf(s + n, cap - n, "merges %d\n", t->n_merges);
-    for (int i = 0; i < t->n_merges; i++)
-        n += (size_t)snprintf(s + n, cap - n, "%d %d\n", t->merges[i].left, t->merges[i].right);
-    if (len)
-        *len = n;
-    return s;
-}
-
-/* A line reader over a byte buffer that may hold anything. */
-typedef struct Lines {
-    const char *s;
-    size_t len, pos;
-    int number;             /* 1-based number of the line last read */
-    char line[256];
-} Lines;
-
-/* Reads the next line into l->line; 0 at the end; -1 if too long or not text. */
-static int next_line(Lines *l) {
-    if (l->pos >= l->len)
-        return 0;
-    l->number++;
-    size_t n = 0;
-    while (l->pos < l->len && l->s[l->pos] != '\n') {
-        char c = l->s[l->pos++];
-        if (c == '\0' || n + 1 >= sizeof l->line)
-            return -1;
-        l->line[n++] = c;
-    }
-    if (l->pos < l->len)
-        l->pos++;                                      /* the newline */
-    if (n > 0 && l->line[n - 1] == '\r')
-        n--;                                           /* a file edited on Windows */
-    l->line[n] = '\0';
-    return 1;
-}
-
-/* Parse a non-negative decimal int that fills the whole token; -1 if it is not one. */
-static long parse_int(const char *s, const char **end) {
-    long v = 0;
-    const char *p = s;
-    if (*p < '0' || *p > '9')
-        return -1;
-    while (*p >= '0' && *p <= '9') {
-        v = v * 10 + (*p - '0');
-        if (v > 1000000)
-            return -1;
-        p++;
-    }
-    *end = p;
-    return v;
-}
-
-#define FAIL(...)                                   \
-    do {                                            \
-        snprintf(err, err_size, __VA_ARGS__);       \
-        goto fail;                                  \
-    } while (0)
-
-int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, size_t err_size) {
-    Lines l = {.s = text, .len = len};
-    BpeMerge *merges = NULL;
-    char special[TOKENIZER_MAX_SPECIAL][TOKENIZER_MAX_SPECIAL_LEN + 1];
-    const char *special_ptr[TOKENIZER_MAX_SPECIAL];
-    int n_special = 0, pretokenize = -1, r;
-    const char *end;
-    memset(t, 0, sizeof *t);
-
-    if ((r = next_line(&l)) <= 0 || strncmp(l.line, "llmlab-bpe ", 11) != 0)
-        FAIL("not an llmlab tokenizer file (the first line should be \"llmlab-bpe %d\")", TOKENIZER_FILE_VERSION);
-    long version = parse_int(l.line + 11, &end);
-    if (version < 0 || *end)
-        FAIL("line 1: bad version \"%s\"", l.line + 11);
-    if (version != TOKENIZER_FILE_VERSION)
-        FAIL("tokenizer file version %ld; this program reads version %d", version, TOKENIZER_FILE_VERSION);
-    if ((r = next_line(&l)) < 0)
-        FAIL("line %d: too long or not text", l.number);
-    if (r == 0 || strncmp(l.line, "mode ", 5) != 0)
-        FAIL("line %d: expected \"mode words\" or \"mode bytes\"", l.number);
-    if (strcmp(l.line + 5, "words") == 0)
-        pretokenize = 1;
-    else if (strcmp(l.line + 5, "bytes") == 0)
-        pretokenize = 0;
-    else
-        FAIL("line %d: unknown mode \"%s\" (words or bytes)", l.number, l.line + 5);
-
-    for (;;) {
-        if ((r = next_line(&l)) <= 0)
-            FAIL(r < 0 ? "line %d: too long or not text" : "line %d: the file ends before \"merges N\"", l.number);
-        if (strncmp(l.line, "special ", 8) == 0) {
-            size_t sl = strlen(l.line + 8);
-            if (n_special == TOKENIZER_MAX_SPECIAL)
-                FAIL("line %d: more than %d special tokens", l.number, TOKENIZER_MAX_SPECIAL);
-            if (sl < 1 || sl > TOKENIZER_MAX_SPECIAL_LEN)
-                FAIL("line %d: a special token must be 1 to %d bytes", l.number, TOKENIZER_MAX_SPECIAL_LEN);
-            memcpy(special[n_special], l.line + 8, sl + 1);
-            special_ptr[n_special] = special[n_special];
-            n_special++;
-            continue;
-        }
-        break;
-    }
-    if (strncmp(l.line, "merges ", 7) != 0)
-        FAIL("line %d: expected \"special TEXT\" or \"merges N\", found \"%.40s\"", l.number, l.line);
-    long n_merges = parse_int(l.line + 7, &end);
-    if (n_merges < 0 || *end || 256 + n_merges + n_special > TOKENIZER_MAX_VOCAB)
-        FAIL("line %d: the number of merges must be 0 to %d", l.number, TOKENIZER_MAX_VOCAB - 256 - n_special);
-    merges = malloc((size_t)(n_merges ? n_merges : 1) * sizeof *merges);
-    if (!merges)
-        FAIL("out of memory");
-    for (long i = 0; i < n_merges; i++) {
-        if ((r = next_line(&l)) <= 0)
-            FAIL("line %d: the file ends after %ld of %ld merges (truncated?)", l.number + (r == 0), i, n_merges);
-        const char *p = l.line;
-        long a = parse_int(p, &end);
-        if (a < 0 || *end != ' ')
-            FAIL("line %d: expected two token ids, found \"%.40s\"", l.number, l.line);
-        long b = parse_int(end + 1, &end);
-        if (b < 0 || *end)
-            FAIL("line %d: expected two token ids, found \"%.40s\"", l.number, l.line);
-        if (a >= 256 + i || b >= 256 + i)
-            FAIL("line %d: merge %ld uses token %ld, which only exists from merge %ld on", l.number, i,
-                 a > b ? a : b, (a > b ? a : b) - 256);
-        merges[i] = (BpeMerge){(int32_t)a, (int32_t)b};
-    }
-    while ((r = next_line(&l)) > 0)
-        if (l.line[0] != '\0')
-            FAIL("line %d: unexpected text after the last merge", l.number);
-    if (r < 0)
-        FAIL("line %d: too long or not text", l.number);
-    tokenizer_init(t, merges, (int)n_merges, pretokenize, special_ptr, n_special);
-    free(merges);
-    return 0;
-fail:
-    free(merges);
-    return -1;
-}
-
-void tokenizer_save(const Tokenizer *t, const char *path) {
-    size_t len;
-    char *text = tokenizer_to_text(t, &len);
-    char tmp[1100];
-    XSNPRINTF(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = XFOPEN(tmp, "wb", "is the folder there and writable?");
-    XFWRITE(text, 1, len, f, "a tokenizer");
-    XFCLOSE(f, "a tokenizer");
-    free(text);
-    if (rename(tmp, path) != 0)
-        LLMLAB_DIE("is the folder writable?", "could not rename %s to %s: %s", tmp, path, strerror(errno));
-}
-
-int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "cannot open tokenizer %s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = XMALLOC(cap);
-    size_t got;
-    while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            if (cap >= (64u << 20)) {
-                snprintf(err, err_size, "%s: larger than 64 MB, not a tokenizer", path);
-                free(buf), fclose(f);
-                return -1;
-            }
-            buf = XREALLOC(buf, cap *= 2);
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        snprintf(err, err_size, "%s: read error", path);
-        free(buf);
-        return -1;
-    }
-    char inner[200];
-    int rc = tokenizer_from_text(t, buf, len, inner, sizeof inner);
-    free(buf);
-    if (rc != 0)
-        snprintf(err, err_size, "%s: %s", path, inner);
-    return rc;
-}
-
-void tokenizer_load_or_die(Tokenizer *t, const char *path) {
-    char err[400];
-    if (tokenizer_load(t, path, err, sizeof err) != 0)
-        LLMLAB_DIE("make one with: ./llmlab tokenizer train", "%s", err);
 }

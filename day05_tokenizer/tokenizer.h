@@ -22,14 +22,16 @@
  *
  * Exercises (bpe.c): utf8_decode(), pretok_next(), bpe_count_pairs(),
  * bpe_best_pair(), bpe_merge_pair(), bpe_train_simple(), bpe_encode_chunk(),
- * tokenizer_decode(). The rest is given: the fast trainer (bpe_fast.c) and the
- * tokenizer object with its file format (tokenizer.c).
+ * tokenizer_decode(). The rest is given: the fast trainer (bpe_fast.c), the
+ * tokenizer object (tokenizer.c) and its file format (tokenizer_file.c).
  */
 #ifndef LLMLAB_TOKENIZER_H
 #define LLMLAB_TOKENIZER_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "hashmap.h"
 
 /* ------------------------------------------------------------------------- */
 /** @name UTF-8 and pre-tokenising
@@ -40,7 +42,8 @@
  * Stores its code point in @p cp and returns its length in bytes (1 to 4).
  * An invalid sequence (a stray continuation byte, a truncated or overlong
  * sequence, a surrogate, a value above U+10FFFF) is one byte long and stores
- * @p cp = -1, so a caller always moves forward.
+ * @p cp = -1, so a caller always moves forward. The tokenizer uses yours;
+ * the rest of the course checks UTF-8 with its own copy (common/utf8.h).
  */
 int utf8_decode(const uint8_t *s, size_t n, int32_t *cp);
 
@@ -93,11 +96,6 @@ typedef struct BpeWords {
 /** A pair as one 64-bit key, for the hash tables of pairs (trainer and encoder). */
 static inline uint64_t bpe_pair_key(int32_t left, int32_t right) {
     return ((uint64_t)(uint32_t)left << 32) | (uint32_t)right;
-}
-
-/** The home slot of @p key in an open-addressing table of @p cap slots (a power of two). */
-static inline size_t bpe_pair_slot(uint64_t key, size_t cap) {
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);   /* Fibonacci hashing */
 }
 
 /**
@@ -168,9 +166,7 @@ typedef struct Tokenizer {
     /* derived by tokenizer_init(): */
     uint8_t *bytes;         /**< every token's bytes, back to back */
     int64_t *bytes_start;   /**< (vocab_size + 1) token t is bytes[bytes_start[t] .. bytes_start[t+1]) */
-    int64_t *rank_keys;     /**< hash table (pair -> merge index), for encoding */
-    int32_t *rank_vals;
-    size_t rank_cap;
+    HashMap ranks;          /**< bpe_pair_key() of a merge's pair -> its index, for encoding */
     struct EncodeCache *cache;  /**< chunk -> ids, so frequent words are encoded once */
 } Tokenizer;
 
@@ -235,7 +231,7 @@ static inline int tokenizer_is_special(const Tokenizer *t, int32_t id) { return 
 
 /* ------------------------------------------------------------------------- */
 /** @name Files
- *  A tokenizer file is text, one fact per line, readable in an editor:
+ *  Given (tokenizer_file.c). A tokenizer file is text, one fact per line, readable in an editor:
  *  @code
  *  llmlab-bpe 1
  *  mode words
@@ -261,8 +257,6 @@ int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, s
 void tokenizer_save(const Tokenizer *t, const char *path);
 /** Load @p path; on failure writes why into @p err and returns -1. */
 int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size);
-/** tokenizer_load() that dies with the message. */
-void tokenizer_load_or_die(Tokenizer *t, const char *path);
 /** @} */
 
 #endif

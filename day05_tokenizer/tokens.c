@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "hash.h"
 #include "le.h"
 #include "tokens.h"
 
@@ -22,9 +23,7 @@
 uint64_t tokenizer_hash(const Tokenizer *t) {
     size_t len;
     char *text = tokenizer_to_text(t, &len);
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)text[i]) * 1099511628211ull;
+    uint64_t h = hash_fnv1a64(text, len);
     free(text);
     return h;
 }

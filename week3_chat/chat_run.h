@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "chat.h"
-#include "chatgen.h"
+#include "chatset.h"
 #include "gpt_run.h"
 
 

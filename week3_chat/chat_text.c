@@ -8,6 +8,7 @@
 
 #include "chat.h"
 #include "check.h"
+#include "utf8.h"
 
 static const char *const role_names[CHAT_N_ROLES] = {"system", "user", "assistant"};
 static const char *const role_markers[CHAT_N_ROLES] = {CHAT_TOKEN_SYSTEM, CHAT_TOKEN_USER, CHAT_TOKEN_ASSISTANT};
@@ -131,14 +132,11 @@ int chat_parse(Chat *c, const char *text, size_t len, int *open_reply, char *err
     chat_clear(c);
     if (open_reply)
         *open_reply = 0;
-    for (size_t at = 0; at < len;) {
-        int32_t cp;
-        int n = utf8_decode((const uint8_t *)text + at, len - at, &cp);
-        if (cp < 0 || cp == 0) {
-            snprintf(err, err_size, "byte %zu: %s", at, cp ? "not UTF-8" : "a NUL byte");
-            return -1;
-        }
-        at += (size_t)n;
+    size_t bad = utf8_first_invalid((const uint8_t *)text, len);
+    const char *nul = memchr(text, '\0', bad);     /* the first problem is the one named */
+    if (nul || bad < len) {
+        snprintf(err, err_size, "byte %zu: %s", nul ? (size_t)(nul - text) : bad, nul ? "a NUL byte" : "not UTF-8");
+        return -1;
     }
     size_t i = 0, ml;
     while (i < len) {

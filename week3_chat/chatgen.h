@@ -45,8 +45,8 @@
  * them.` The answer is the assistant's last turn, exactly, with no
  * punctuation: `7`, `dog cat`, `c a t`.
  *
- * Files hold one dialogue per line: the family's name, a tab, `seen` or
- * `new` (the phrasing), a tab, and the dialogue as chat_format() writes it.
+ * chatgen_write() writes dialogues to a file in the format of chatset.h,
+ * which also reads them back.
  */
 #ifndef LLMLAB_CHATGEN_H
 #define LLMLAB_CHATGEN_H
@@ -89,35 +89,9 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing);
  * Write @p n dialogues to @p path, atomically (a temporary file, then a
  * rename): dialogue i is of family i mod chatgen_n_families(), so every
  * family is equally represented, from one generator seeded with @p seed.
- * One line each: family, tab, `seen` or `new`, tab, the template text
- * (no open reply). Returns 0, or -1 with the reason in @p err.
+ * One line each, as chatset.h describes (chatset_load() reads them).
+ * Returns 0, or -1 with the reason in @p err.
  */
 int chatgen_write(const char *path, long n, int split, uint64_t seed, char *err, size_t err_size);
-
-/** One dialogue read from a file. */
-typedef struct ChatExample {
-    int family;         /**< chatgen_family_id() of its name */
-    int new_phrasing;   /**< 1 for `new`, 0 for `seen` */
-    Chat chat;
-} ChatExample;
-
-/** Every dialogue of a file, in file order. */
-typedef struct ChatSet {
-    ChatExample *ex;
-    long n;
-} ChatSet;
-
-/**
- * Read a file chatgen_write() wrote into @p s. A line that is not a known
- * family, `seen` or `new` and a dialogue (chat_parse(), ending with an
- * assistant turn after a user turn) is an error that names its line number
- * and why; so is a file that cannot be read. Empty lines are skipped.
- * Returns 0, or -1 with the reason in @p err and @p s empty. Never dies:
- * any bytes are safe.
- */
-int chatset_load(ChatSet *s, const char *path, char *err, size_t err_size);
-
-/** Free every dialogue of @p s and empty it. */
-void chatset_free(ChatSet *s);
 
 #endif

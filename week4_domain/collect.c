@@ -18,7 +18,10 @@
 
 #include "check.h"
 #include "collect.h"
+#include "hash.h"
+#include "hashmap.h"
 #include "tokenizer.h"              /* TOKENIZER_EOT, the separator */
+#include "utf8.h"
 
 #define PATH_CAP 4096
 
@@ -56,36 +59,8 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t size, co
 
 /* ---- text: UTF-8, line endings, the separator, the hash ---- */
 
-/* 1 when s[0..n) is valid UTF-8 without a NUL byte. (Day 5's utf8_decode() does
- * the same per character; this given code does not depend on an exercise.) */
-static int is_text(const uint8_t *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        uint8_t b = s[i];
-        if (b < 0x80) {                         /* ASCII, one byte */
-            if (b == 0)
-                return 0;
-            i++;
-            continue;
-        }
-        int len;
-        uint8_t lo = 0x80, hi = 0xBF;           /* the allowed range of the second byte */
-        if (b >= 0xC2 && b <= 0xDF)
-            len = 2;
-        else if (b >= 0xE0 && b <= 0xEF)       /* E0: no overlong forms; ED: no surrogates */
-            len = 3, lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
-        else if (b >= 0xF0 && b <= 0xF4)       /* F0: no overlong forms; F4: nothing past U+10FFFF */
-            len = 4, lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
-        else
-            return 0;                           /* a continuation byte, C0, C1 or F5..FF */
-        if (n - i < (size_t)len || s[i + 1] < lo || s[i + 1] > hi)
-            return 0;
-        for (int k = 2; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        i += (size_t)len;
-    }
-    return 1;
-}
+/* 1 when s[0..n) is valid UTF-8 without a NUL byte. */
+static int is_text(const uint8_t *s, size_t n) { return !memchr(s, 0, n) && utf8_valid(s, n); }
 
 /* Drop a byte-order mark, turn \r\n and lone \r into \n, end with \n. Works in
  * place (the text only shrinks, but for the last newline: @p s has room for one
@@ -114,46 +89,20 @@ static int has_separator(const uint8_t *s, size_t n) {
     return 0;
 }
 
-/* 64-bit FNV-1a: a duplicate is a file with the same hash and length as one kept
- * before. The bytes are not compared: two different texts share both with a
- * chance of about n^2 / 2^65 for n files, less than 1e-11 for a million files. */
-static uint64_t fnv1a(const uint8_t *s, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 1099511628211ull;
-    return h;
-}
+/* A duplicate is a file with the same 64-bit FNV-1a hash (hash_fnv1a64) and
+ * length as one kept before. The bytes are not compared: two different texts
+ * share both with a chance of about n^2 / 2^65 for n files, less than 1e-11
+ * for a million files. Its split comes from hash_mix64() of that hash, whose
+ * low bits depend on every byte of the text (keep()). */
 
-/* Stir all 64 bits into the low ones (splitmix64's finaliser), so that
- * hash % 100 and a hash table's slot depend on every byte of the text. */
-static uint64_t mix(uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+/* ---- sets of pairs of numbers: folders entered (device, inode) and texts kept (hash, length) ---- */
 
-/* ---- a set of pairs of numbers: folders entered (device, inode) and texts kept (hash, length) ---- */
-
-typedef struct Pair { uint64_t a, b; int used; } Pair;
-typedef struct PairSet { Pair *slot; size_t cap, n; } PairSet;
-
-/* Add (a, b); returns 1 when it is new, 0 when it was there already. */
-static int pairset_add(PairSet *s, uint64_t a, uint64_t b) {
-    if (2 * (s->n + 1) > s->cap) {              /* keep it at most half full */
-        PairSet bigger = {XCALLOC(s->cap ? 2 * s->cap : 256, sizeof(Pair)), s->cap ? 2 * s->cap : 256, 0};
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slot[i].used)
-                pairset_add(&bigger, s->slot[i].a, s->slot[i].b);
-        free(s->slot);
-        *s = bigger;
-    }
-    size_t i = mix(a ^ mix(b)) & (s->cap - 1);
-    for (; s->slot[i].used; i = (i + 1) & (s->cap - 1))
-        if (s->slot[i].a == a && s->slot[i].b == b)
-            return 0;
-    s->slot[i] = (Pair){a, b, 1};
-    s->n++;
-    return 1;
+/* Add (a, b) to the set; returns 1 when it is new, 0 when it was there already. */
+static int pairset_add(HashMap *set, uint64_t a, uint64_t b) {
+    uint64_t key[2] = {a, b};
+    int added;
+    hashmap_upsert(set, key, sizeof key, &added);
+    return added;
 }
 
 /* ---- the walk ---- */
@@ -163,7 +112,7 @@ typedef struct Walk {
     CollectStats *st;
     char path[PATH_CAP];        /* the file or folder being looked at */
     size_t len;                 /* strlen(path) */
-    PairSet dirs, texts;
+    HashMap dirs, texts;        /* sets: the values are not used */
     struct stat out_dir;        /* where the corpus goes: never walked */
     FILE *out[4];               /* train, val, test, manifest (their .tmp files) */
     size_t kept;                /* bytes kept so far, at most max_total_bytes */
@@ -237,7 +186,7 @@ static void write_escaped(FILE *f, const char *s) {
 /* Append a checked text to the split its hash picks, and list it in the manifest. */
 static void keep(Walk *w, const uint8_t *text, size_t n, uint64_t hash) {
     /* the split comes from the text alone: renaming or moving a file keeps it where it was */
-    int pct = (int)(mix(hash) % 100), test = w->o->test_percent, val = w->o->val_percent;
+    int pct = (int)(hash_mix64(hash) % 100), test = w->o->test_percent, val = w->o->val_percent;
     int split = pct < test ? COLLECT_TEST : pct < test + val ? COLLECT_VAL : COLLECT_TRAIN;
     fwrite(text, 1, n, w->out[split]);
     fputs(TOKENIZER_EOT, w->out[split]);
@@ -276,7 +225,7 @@ static void visit_file(Walk *w, const struct stat *sb) {
         why = SKIP_EMPTY;                       /* it held only a byte-order mark */
     else if (has_separator(text, n))
         why = SKIP_SEPARATOR;
-    else if (!pairset_add(&w->texts, hash = fnv1a(text, n), n))
+    else if (!pairset_add(&w->texts, hash = hash_fnv1a64(text, n), n))
         why = SKIP_DUPLICATE;
     else if (n > o->max_total_bytes - w->kept)
         why = SKIP_BUDGET;                      /* a smaller file later may still fit */
@@ -439,8 +388,8 @@ int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const 
         if (rc != 0)
             remove(tmp[k]);
     }
-    free(w->dirs.slot);
-    free(w->texts.slot);
+    hashmap_free(&w->dirs);
+    hashmap_free(&w->texts);
     free(w);
     return rc;
 }

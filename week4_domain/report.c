@@ -14,6 +14,7 @@
 #include "gpt_run.h"
 #include "plot.h"
 #include "timer.h"
+#include "utf8.h"
 
 typedef struct Measured {
     int ok;
@@ -115,7 +116,7 @@ static void put_code(FILE *f, const char *text) {
     size_t n = strlen(text);
     for (size_t i = 0; i < n;) {
         int32_t cp;
-        int len = utf8_decode(s + i, n - i, &cp);
+        int len = utf8_char(s + i, n - i, &cp);
         if (cp < 0)
             fputs("\xEF\xBF\xBD", f);
         else if (i + 2 < n && memcmp(s + i, "```", 3) == 0)

@@ -16,6 +16,8 @@
 #include "check.h"
 #include "fastexp.h"
 #include "fixture.h"
+#include "hash.h"
+#include "hashmap.h"
 #include "idx.h"
 #include "plot.h"
 #include "progress.h"
@@ -25,6 +27,7 @@
 #include "timer.h"
 #include "todo.h"
 #include "toydata.h"
+#include "utf8.h"
 
 /* ---- exp_fast ---- */
 
@@ -596,4 +599,228 @@ Test(idx, reads_debian_fashion_mnist) {
     }
     for (int c = 0; c < 10; c++) cr_assert_eq(count[c], 1000, "class %d has %d test images", c, count[c]);
     idx_free(&labels);
+}
+
+/* ---- UTF-8 ---- */
+
+/* The shortest encoding of cp (the only valid one), written here from the
+ * standard, independently of utf8.c. Returns its length. */
+static int encode_utf8(int32_t cp, uint8_t *out) {
+    if (cp < 0x80)
+        return out[0] = (uint8_t)cp, 1;
+    if (cp < 0x800)
+        return out[0] = (uint8_t)(0xC0 | cp >> 6), out[1] = (uint8_t)(0x80 | (cp & 0x3F)), 2;
+    if (cp < 0x10000)
+        return out[0] = (uint8_t)(0xE0 | cp >> 12), out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F)),
+               out[2] = (uint8_t)(0x80 | (cp & 0x3F)), 3;
+    return out[0] = (uint8_t)(0xF0 | cp >> 18), out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F)),
+           out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F)), out[3] = (uint8_t)(0x80 | (cp & 0x3F)), 4;
+}
+
+Test(utf8, every_code_point_decodes_from_its_encoding) {
+    for (int32_t cp = 0; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        uint8_t buf[5] = {0, 0, 0, 0, 'x'};
+        int want = encode_utf8(cp, buf);
+        int32_t got;
+        int len = utf8_char(buf, 5, &got);
+        if (len != want || got != cp)       /* cr_assert only on failure: a million checks */
+            cr_assert_fail("utf8_char of U+%04X (%d bytes): got %d (0x%X) in %d bytes", (unsigned)cp, want, got,
+                           (unsigned)got, len);
+        if (utf8_first_invalid(buf, (size_t)want) != (size_t)want)
+            cr_assert_fail("utf8_first_invalid of U+%04X alone: expected %d (all valid)", (unsigned)cp, want);
+    }
+}
+
+/* Whatever the bytes, utf8_char either refuses them (length 1, -1) or
+ * returns a code point in range whose shortest encoding is exactly the bytes
+ * it consumed: so no overlong form, surrogate or value past U+10FFFF gets
+ * through, whatever follows the lead byte. Every lead byte is paired with
+ * every second byte; the third and fourth run through their edge values. */
+static void expect_valid_or_refused(const uint8_t *s, size_t n) {
+    int32_t cp;
+    int len = utf8_char(s, n, &cp);
+    uint8_t enc[4];
+    if (cp < 0 ? len == 1
+               : cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) && len == encode_utf8(cp, enc) &&
+                     (size_t)len <= n && memcmp(enc, s, (size_t)len) == 0)
+        return;
+    cr_assert_fail("utf8_char(%02X %02X %02X %02X, n = %zu) returned %d (0x%X) in %d bytes: expected -1 in 1 byte, "
+                   "or a code point whose shortest encoding is those bytes (no overlong form, surrogate or value "
+                   "past U+10FFFF)", s[0], n > 1 ? s[1] : 0, n > 2 ? s[2] : 0, n > 3 ? s[3] : 0, n, cp,
+                   (unsigned)cp, len);
+}
+
+Test(utf8, anything_else_is_one_invalid_byte) {
+    static const uint8_t edge[] = {0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+    for (int b0 = 0; b0 < 256; b0++)
+        for (int b1 = 0; b1 < 256; b1++) {
+            uint8_t s[4] = {(uint8_t)b0, (uint8_t)b1, 0x80, 0x80};
+            expect_valid_or_refused(s, 1);
+            expect_valid_or_refused(s, 2);
+            if (b0 < 0xE0)              /* one or two bytes: what follows cannot matter */
+                continue;
+            for (size_t i = 0; i < sizeof edge; i++)
+                for (size_t j = 0; j < sizeof edge; j++) {
+                    s[2] = edge[i], s[3] = edge[j];
+                    expect_valid_or_refused(s, 3);
+                    expect_valid_or_refused(s, 4);
+                }
+        }
+}
+
+Test(utf8, named_cases) {
+    static const struct { const char *s; size_t n; int32_t cp; int len; } cases[] = {
+        {"\x7F", 1, 0x7F, 1},            {"\xC2\x80", 2, 0x80, 2},       {"\xDF\xBF", 2, 0x7FF, 2},
+        {"\xE0\xA0\x80", 3, 0x800, 3},   {"\xED\x9F\xBF", 3, 0xD7FF, 3}, {"\xEE\x80\x80", 3, 0xE000, 3},
+        {"\xEF\xBF\xBF", 3, 0xFFFF, 3},  {"\xF0\x90\x80\x80", 4, 0x10000, 4},
+        {"\xF4\x8F\xBF\xBF", 4, 0x10FFFF, 4},
+        {"\x80", 1, -1, 1},              /* a stray continuation byte */
+        {"\xC0\x80", 2, -1, 1},          /* overlong NUL */
+        {"\xC1\xBF", 2, -1, 1},          /* overlong U+007F */
+        {"\xE0\x9F\xBF", 3, -1, 1},      /* overlong U+07FF */
+        {"\xF0\x8F\xBF\xBF", 4, -1, 1},  /* overlong U+FFFF */
+        {"\xED\xA0\x80", 3, -1, 1},      /* surrogate U+D800 */
+        {"\xED\xBF\xBF", 3, -1, 1},      /* surrogate U+DFFF */
+        {"\xF4\x90\x80\x80", 4, -1, 1},  /* U+110000 */
+        {"\xF5\x80\x80\x80", 4, -1, 1},  {"\xFE", 1, -1, 1}, {"\xFF", 1, -1, 1},
+        {"\xE2\x82\xAC", 2, -1, 1},      /* the euro sign cut by n */
+        {"\xF0\x9F\x98", 3, -1, 1},      /* an emoji cut short */
+        {"\xE2\x28\xA1", 3, -1, 1},      /* a bad continuation byte */
+        {"\xC3\xA9", 2, 0xE9, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int32_t cp;
+        int len = utf8_char((const uint8_t *)cases[i].s, cases[i].n, &cp);
+        cr_assert(cp == cases[i].cp && len == cases[i].len, "case %zu: utf8_char: expected %d in %d bytes, got %d in %d",
+                  i, cases[i].cp, cases[i].len, cp, len);
+    }
+}
+
+Test(utf8, first_invalid_offset) {
+    static const struct { const char *s; size_t n, want; } cases[] = {
+        {"", 0, 0},
+        {"plain text", 10, 10},
+        {"h\xC3\xA9llo \xF0\x9F\x99\x82", 11, 11},
+        {"a\0b", 3, 3},                     /* NUL is valid UTF-8 */
+        {"ab\xC3", 3, 2},                   /* cut at the end */
+        {"\xC3\xA9\x80z", 4, 2},            /* a stray continuation after a valid character */
+        {"abc\xED\xA0\x80", 6, 3},          /* a surrogate */
+        {"\xC3\xA9", 1, 0},                 /* n cuts the character */
+        {"ok\xC0\xAF", 4, 2},               /* an overlong slash */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t got = utf8_first_invalid((const uint8_t *)cases[i].s, cases[i].n);
+        cr_assert(got == cases[i].want, "case %zu: utf8_first_invalid: expected %zu, got %zu", i, cases[i].want, got);
+    }
+}
+
+/* ---- hashes ---- */
+
+/* Known values. The 64-bit ones use the course's start value (hash.h): token
+ * file names, checkpoints and the domain corpus split depend on them. */
+Test(hash, fnv1a_known_values) {
+    static const struct { const char *s; uint32_t h32; uint64_t h64; } cases[] = {
+        {"", 0x811C9DC5u, 0x14650FB0739D0383ull},
+        {"a", 0xE40C292Cu, 0x44BD8AD473CD9906ull},
+        {"foobar", 0xBF9CF968u, 0x88FAD7C0A8FF07F2ull},
+        {"llmlab-bpe 1\n", 0x733ACC26u, 0x06591DB951390B8Cull},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i].s);
+        uint32_t h32 = hash_fnv1a32(cases[i].s, n);
+        uint64_t h64 = hash_fnv1a64(cases[i].s, n);
+        cr_assert(h32 == cases[i].h32, "hash_fnv1a32(\"%s\"): expected 0x%08X, got 0x%08X", cases[i].s,
+                  (unsigned)cases[i].h32, (unsigned)h32);
+        cr_assert(h64 == cases[i].h64, "hash_fnv1a64(\"%s\"): expected 0x%016llX, got 0x%016llX", cases[i].s,
+                  (unsigned long long)cases[i].h64, (unsigned long long)h64);
+    }
+    cr_assert(hash_mix64(0) == 0 && hash_mix64(1) == 0x5692161D100B05E5ull &&
+                  hash_mix64(0x88FAD7C0A8FF07F2ull) == 0x494C81C1E1B4EC85ull,
+              "hash_mix64: expected SplitMix64's finaliser");
+}
+
+/* ---- the hash map ---- */
+
+Test(hashmap, insert_find_and_count) {
+    HashMap m;
+    hashmap_init(&m);
+    int64_t v = 7;
+    cr_assert(hashmap_get(&m, "a", 1, &v) == 0 && v == 7, "hashmap_get on an empty map: expected 0, value untouched");
+    int added = -1;
+    int64_t *p = hashmap_upsert(&m, "apple", 5, &added);
+    cr_assert(added == 1 && *p == 0, "hashmap_upsert of a new key: expected added 1 and value 0, got %d and %lld",
+              added, (long long)*p);
+    *p = 42;
+    p = hashmap_upsert(&m, "apple", 5, &added);
+    cr_assert(added == 0 && *p == 42, "hashmap_upsert of a key already there: expected added 0 and 42, got %d and %lld",
+              added, (long long)*p);
+    /* a key is its bytes and its length: a prefix, a longer key, NUL bytes and the empty key are all different */
+    const char *keys[] = {"", "a", "ap", "appl", "apple\0", "\0", "\0\0", "a long key, past eight bytes",
+                          "a long key, past eight bytes!"};
+    size_t lens[] = {0, 1, 2, 4, 6, 1, 2, 28, 29};
+    for (int i = 0; i < 9; i++)
+        *hashmap_upsert(&m, keys[i], lens[i], NULL) = 100 + i;
+    cr_assert(m.n == 10, "expected 10 distinct keys, got %zu", m.n);
+    for (int i = 0; i < 9; i++)
+        cr_assert(hashmap_get(&m, keys[i], lens[i], &v) == 1 && v == 100 + i,
+                  "key %d (%zu bytes): expected value %d, got %lld", i, lens[i], 100 + i, (long long)v);
+    cr_assert(hashmap_get(&m, "apple", 5, &v) == 1 && v == 42 && hashmap_get(&m, "b", 1, NULL) == 0 &&
+              hashmap_get(&m, "a long key, past eight bytes?", 29, NULL) == 0);
+    hashmap_free(&m);
+    cr_assert(m.n == 0 && hashmap_get(&m, "apple", 5, NULL) == 0, "after hashmap_free: expected an empty map");
+    *hashmap_upsert(&m, "again", 5, NULL) += 1;
+    cr_assert(hashmap_get(&m, "again", 5, &v) && v == 1, "a freed map is usable again");
+    hashmap_free(&m);
+}
+
+/* Many keys (the table grows many times), checked against plain arrays:
+ * every value, the insertion order, copied keys. */
+Test(hashmap, grows_and_keeps_insertion_order) {
+    enum { N = 50000 };
+    HashMap m = {0};
+    Rng rng;
+    rng_init(&rng, 5);
+    char (*text)[24] = malloc(N * sizeof *text);
+    cr_assert_not_null(text);
+    size_t *len = malloc(N * sizeof *len);
+    for (int i = 0; i < N; i++) {
+        char buf[24];
+        len[i] = (size_t)snprintf(buf, sizeof buf, "%d:%llu", i, (unsigned long long)rng_below(&rng, 1000000000));
+        memcpy(text[i], buf, sizeof buf);
+        int added;
+        *hashmap_upsert(&m, buf, len[i], &added) = 3 * i;
+        cr_assert(added == 1, "key %d (\"%s\") is new: expected added 1", i, buf);
+        memset(buf, 'x', sizeof buf);           /* the map must have copied the key */
+    }
+    for (int i = 0; i < N; i++) {
+        int64_t v = -1;
+        if (!hashmap_get(&m, text[i], len[i], &v) || v != 3 * i)
+            cr_assert_fail("key %d (\"%s\"): expected value %d, got %lld", i, text[i], 3 * i, (long long)v);
+        const uint8_t *k;
+        size_t kl;
+        int64_t ev = hashmap_entry(&m, (size_t)i, &k, &kl);
+        if (ev != 3 * i || kl != len[i] || memcmp(k, text[i], kl) != 0)
+            cr_assert_fail("hashmap_entry(%d): expected \"%s\" (inserted %d-th) with value %d", i, text[i], i, 3 * i);
+    }
+    cr_assert(m.n == N && m.cap >= 2 * m.n, "expected %d keys in at least twice as many slots, got %zu in %zu", N,
+              m.n, m.cap);
+    /* 8-byte keys, as the tokenizer's pairs: every pair (a, b) of small ids */
+    HashMap pairs = {0};
+    for (int32_t a = 0; a < 300; a++)
+        for (int32_t b = 0; b < 300; b++) {
+            int32_t key[2] = {a, b};
+            *hashmap_upsert(&pairs, key, sizeof key, NULL) = a * 1000 + b;
+        }
+    for (int32_t a = 0; a < 300; a++)
+        for (int32_t b = 0; b < 300; b++) {
+            int32_t key[2] = {a, b};
+            int64_t v = -1;
+            if (!hashmap_get(&pairs, key, sizeof key, &v) || v != a * 1000 + b)
+                cr_assert_fail("pair (%d, %d): expected %d, got %lld", a, b, a * 1000 + b, (long long)v);
+        }
+    hashmap_free(&pairs);
+    hashmap_free(&m);
+    free(text), free(len);
 }

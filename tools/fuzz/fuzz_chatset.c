@@ -1,5 +1,5 @@
 /*
- * Fuzz target for files of dialogues (week3_chat/chatgen.c, chatset_load,
+ * Fuzz target for files of dialogues (week3_chat/chatset.c, chatset_load,
  * and through it chat_parse): any bytes either load, every dialogue of a
  * known family ending with an answer that formats back to text which parses
  * to the same turns, or give -1 with a message and an empty set.
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatgen.h"
+#include "chatset.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

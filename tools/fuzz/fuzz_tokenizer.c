@@ -1,5 +1,5 @@
 /*
- * Fuzz target for the tokenizer file (day05_tokenizer/tokenizer.c): any bytes
+ * Fuzz target for the tokenizer file (day05_tokenizer/tokenizer_file.c): any bytes
  * either parse, or give -1 with a message. A file that parses must describe a
  * working tokenizer: it prints back to text that parses to the same merges,
  * and a sample of text round-trips through encode and decode.

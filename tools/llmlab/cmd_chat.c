@@ -11,6 +11,7 @@
 #include "chat_run.h"
 #include "check.h"
 #include "commands.h"
+#include "utf8.h"
 
 static const char help_text[] =
     "commands:\n"
@@ -117,7 +118,7 @@ int cmd_chat(int argc, char **argv) {
                              "Talk to a fine-tuned GPT; type /help in the chat for its commands.\n");
     if (rc != 0)
         return rc;
-    if (system_prompt && cli_first_invalid_utf8((const uint8_t *)system_prompt, strlen(system_prompt)) != (size_t)-1) {
+    if (system_prompt && !utf8_valid((const uint8_t *)system_prompt, strlen(system_prompt))) {
         fprintf(stderr, "llmlab chat: the system prompt is not valid UTF-8\n");
         return 1;
     }
@@ -143,7 +144,7 @@ int cmd_chat(int argc, char **argv) {
         } else if (len == 0 || memchr(text, '\0', len)) {
             fprintf(stderr, "llmlab chat: %s\n", len ? "the message contains a NUL byte" : "the message is empty");
             rc = 1;
-        } else if (cli_first_invalid_utf8(text, len) != (size_t)-1) {
+        } else if (!utf8_valid(text, len)) {
             fprintf(stderr, "llmlab chat: the message is not valid UTF-8\n");
             rc = 1;
         } else {
@@ -170,7 +171,7 @@ int cmd_chat(int argc, char **argv) {
             line[--got] = '\0';
         if (got == 0)
             continue;
-        if ((size_t)got != strlen(line) || cli_first_invalid_utf8((const uint8_t *)line, (size_t)got) != (size_t)-1) {
+        if ((size_t)got != strlen(line) || !utf8_valid((const uint8_t *)line, (size_t)got)) {
             fprintf(stderr, "(that line is not valid UTF-8 text; it was ignored)\n");
             continue;
         }

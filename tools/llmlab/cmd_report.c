@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "domain.h"
+#include "utf8.h"
 
 int cmd_report(int argc, char **argv) {
     ReportOptions o = {
@@ -56,7 +57,7 @@ int cmd_report(int argc, char **argv) {
             o.prompts[n++] = p;
     }
     o.max_bytes = (size_t)max_kb * 1024;
-    if (cli_first_invalid_utf8((const uint8_t *)prompts, strlen(prompts)) != (size_t)-1) {
+    if (!utf8_valid((const uint8_t *)prompts, strlen(prompts))) {
         fprintf(stderr, "llmlab report: --prompts is not valid UTF-8\n");
         return 1;
     }

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "gpt_run.h"
 #include "timer.h"
+#include "utf8.h"
 
 int cmd_sample(int argc, char **argv) {
     const char *ckpt = "runs/gpt/ckpt.bin", *prompt = NULL;
@@ -40,7 +41,7 @@ int cmd_sample(int argc, char **argv) {
     }
     int eot = tokenizer_special_id(&tok, TOKENIZER_EOT);
     size_t plen = prompt ? strlen(prompt) : 0;
-    if (prompt && cli_first_invalid_utf8((const uint8_t *)prompt, plen) != (size_t)-1) {
+    if (prompt && !utf8_valid((const uint8_t *)prompt, plen)) {
         fprintf(stderr, "llmlab sample: the prompt is not valid UTF-8\n");
         gpt_free(&m), tokenizer_free(&tok);
         return 1;

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "tokenizer.h"
 #include "tokens.h"
+#include "utf8.h"
 
 static const char *usage_text =
     "usage:\n"
@@ -98,8 +99,8 @@ static uint8_t *read_text(const Opts *o, const char *path, size_t *len) {
     uint8_t *text = cli_read_input(path, len);
     if (!text)
         return NULL;
-    size_t bad = o->raw ? (size_t)-1 : cli_first_invalid_utf8(text, *len);
-    if (bad != (size_t)-1) {
+    size_t bad = o->raw ? *len : utf8_first_invalid(text, *len);
+    if (bad != *len) {
         size_t line = 1;
         for (size_t i = 0; i < bad; i++)
             line += text[i] == '\n';
@@ -276,7 +277,7 @@ static int decode(const Opts *o) {
 static void put_visible(const uint8_t *s, size_t n) {
     for (size_t i = 0; i < n;) {
         int32_t cp;
-        int len = utf8_decode(s + i, n - i, &cp);
+        int len = utf8_char(s + i, n - i, &cp);
         if (cp == '\n')
             fputs("\\n\n", stdout);
         else if (cp == '\t')

@@ -32,9 +32,6 @@ uint8_t *cli_read_input(const char *path, size_t *len);
 /** Parse a whole decimal integer in [lo, hi]; prints "llmlab: FLAG wants ..." and returns -1 if it is not one. */
 int cli_int(const char *flag, const char *s, long lo, long hi, long *out);
 
-/** The byte offset of the first invalid UTF-8 sequence in s, or (size_t)-1 when it is all valid. */
-size_t cli_first_invalid_utf8(const uint8_t *s, size_t n);
-
 /** A flag of a table-driven command line: --name VALUE (or --name alone for FLAG_BOOL). */
 typedef enum FlagType { FLAG_INT, FLAG_LONG, FLAG_FLOAT, FLAG_STRING, FLAG_BOOL } FlagType;
 typedef struct Flag {

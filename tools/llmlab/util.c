@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "commands.h"
-#include "tokenizer.h"
 
 uint8_t *cli_read_input(const char *path, size_t *len) {
     int from_stdin = path == NULL || strcmp(path, "-") == 0;
@@ -50,17 +49,6 @@ int cli_int(const char *flag, const char *s, long lo, long hi, long *out) {
     }
     *out = v;
     return 0;
-}
-
-size_t cli_first_invalid_utf8(const uint8_t *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        int32_t cp;
-        int len = utf8_decode(s + i, n - i, &cp);
-        if (cp < 0)
-            return i;
-        i += (size_t)len;
-    }
-    return (size_t)-1;
 }
 
 static void print_default(const Flag *f, FILE *out) {

@@ -1,8 +1,9 @@
 /*
- * Tests of Week 3's given instruction data generator (chatgen.h; run by
- * `make test-common`, not graded): the same seed gives the same file, every
- * answer is right, training data never contains what evaluation holds out,
- * and the file format reads back, refusing broken lines by number.
+ * Tests of Week 3's given instruction data generator (chatgen.h) and its
+ * files (chatset.h), run by `make test-common`, not graded: the same seed
+ * gives the same file, every answer is right, training data never contains
+ * what evaluation holds out, and the file format reads back, refusing broken
+ * lines by number.
  *
  * The answers are recomputed here from the text of the questions alone (the
  * numbers, the words after the colon, the unit after the number), never by
@@ -14,6 +15,9 @@
 #include <unistd.h>
 
 #include "chatgen.h"
+#include "chatset.h"
+#include "hash.h"
+#include "hashmap.h"
 #include "testing.h"
 
 /* The same timeout as the other given suites: Criterion 2.4.1's runner leaks
@@ -231,40 +235,11 @@ static int expected_answers(const char *fam, const Chat *c, char want[][64], cha
     return sprintf(why, "%d words do not make a %s question: \"%s\"", ws.k, fam, q[0]), -1;
 }
 
-/* ---- sets of strings (open addressing: training has thousands of lists) ---- */
+/* ---- sets of strings (common/hashmap.h: training has thousands of lists) ---- */
 
-typedef struct StrSet {
-    char (*s)[160];
-    int n, cap;
-} StrSet;
-static uint32_t str_hash(const char *s) {       /* FNV-1a, as chatgen.h's rules use */
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-static int set_slot(const StrSet *st, const char *s) {
-    int i = (int)(str_hash(s) & (uint32_t)(st->cap - 1));
-    while (st->s[i][0] && strcmp(st->s[i], s))
-        i = (i + 1) & (st->cap - 1);
-    return i;
-}
-static int set_has(const StrSet *st, const char *s) { return st->cap && st->s[set_slot(st, s)][0]; }
-static void set_add(StrSet *st, const char *s) {
-    if (2 * (st->n + 1) > st->cap) {            /* grow to keep it at most half full */
-        StrSet big = {calloc((size_t)(st->cap ? 2 * st->cap : 1024), sizeof *st->s), 0,
-                      st->cap ? 2 * st->cap : 1024};
-        cr_assert_not_null(big.s);
-        for (int i = 0; i < st->cap; i++)
-            if (st->s[i][0])
-                set_add(&big, st->s[i]);
-        free(st->s);
-        *st = big;
-    }
-    int i = set_slot(st, s);
-    if (!st->s[i][0])
-        snprintf(st->s[i], sizeof st->s[0], "%s", s), st->n++;
-}
+static uint32_t str_hash(const char *s) { return hash_fnv1a32(s, strlen(s)); }   /* as chatgen.h's rules */
+static int set_has(const HashMap *st, const char *s) { return hashmap_get(st, s, strlen(s), NULL); }
+static void set_add(HashMap *st, const char *s) { hashmap_upsert(st, s, strlen(s), NULL); }
 
 /* The phrasing of a whole dialogue: the skeletons of its user turns. */
 static void dialogue_skeleton(const Chat *c, char *out, size_t cap) {
@@ -377,7 +352,7 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
     Rng rng;
     Chat c;
     chat_init(&c);
-    StrSet train_sk = {0}, train_words = {0}, train_lists = {0}, new_sk = {0};
+    HashMap train_sk = {0}, train_words = {0}, train_lists = {0}, new_sk = {0};
     char sk[480], want[2][64], why[400], key[600];
     int nf = chatgen_n_families();
     rng_init(&rng, 1);
@@ -412,7 +387,7 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
     }
     /* Made-up words make the training vocabulary large: far more than the
      * 100 real training words. */
-    cr_assert(train_words.n > 5000, "training data: expected thousands of distinct words, got %d", train_words.n);
+    cr_assert(train_words.n > 5000, "training data: expected thousands of distinct words, got %zu", train_words.n);
 
     for (int split = CHATGEN_EVAL; split <= CHATGEN_NEW_WORDS; split++) {
         int n_eval = 7000, n_new[16] = {0}, n_fam[16] = {0};
@@ -472,7 +447,7 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
                       split, chatgen_family_name(f), n_new[f], n_fam[f]);
     }
     cr_assert(new_sk.n > 0);
-    free(train_sk.s), free(train_words.s), free(train_lists.s), free(new_sk.s);
+    hashmap_free(&train_sk), hashmap_free(&train_words), hashmap_free(&train_lists), hashmap_free(&new_sk);
     chat_free(&c);
     EXPECT_NO_LEAKS();
 }
