@@ -24,6 +24,13 @@ BUILD   ?= build
 OPENMP  ?= 1
 # MINE=1: link your own earlier lessons too, not the reference's.
 MINE    ?= 0
+# Idle OpenMP threads poll for work 1,000 times, then sleep: libgomp's
+# default of 300,000 polls holds a core that a busy machine needs, and a
+# training step ran 8x slower on two threads than on one (common/parallel.h).
+# Your own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins. ./llmlab does the same.
+ifeq ($(origin OMP_WAIT_POLICY)$(origin GOMP_SPINCOUNT),undefinedundefined)
+  export GOMP_SPINCOUNT := 1000
+endif
 
 LESSONS      := $(shell awk -F'\t' '!/^\#/ && NF >= 3 { print $$2 }' tools/lessons.tsv)
 LESSON_DIRS  := $(foreach l,$(LESSONS),$(wildcard $(l)))
