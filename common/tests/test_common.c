@@ -391,6 +391,75 @@ Test(cli, bad_seed_exits_2, .exit_code = 2, .init = cr_redirect_stderr) {
     cli_parse_demo(3, argv, "about", &args);
 }
 
+Test(cli, seed_takes_every_64_bit_value_and_no_sign, .init = cr_redirect_stderr) {
+    char *argv[] = {"demo", "--seed", "18446744073709551615", NULL};
+    DemoArgs args = {.runs = "runs"};
+    cli_parse_demo(3, argv, "about", &args);
+    cr_assert(args.seed == UINT64_MAX, "--seed 2^64-1 gave %llu", (unsigned long long)args.seed);
+    uint64_t seed = 5;
+    const Flag flags[] = {{"seed", FLAG_U64, &seed, 0, 9e18, "seed", NULL}};
+    const CliCommand c = {"test", "usage", flags, CLI_COUNT(flags), NULL, 0, NULL};
+    char *minus[] = {"test", "--seed", "-1", NULL}, *over[] = {"test", "--seed", "9000000000000000001", NULL};
+    cr_assert_eq(cli_parse(&c, 3, minus), CLI_EXIT_USAGE, "--seed -1 must be refused, not read as 2^64-1");
+    cr_assert_eq(cli_parse(&c, 3, over), CLI_EXIT_USAGE, "--seed above its range must be refused");
+    cr_assert_eq(seed, 5, "a refused value must leave the default");
+}
+
+Test(cli, table_flags_aliases_lists_and_arguments, .init = cr_redirect_stderr) {
+    int n = 3, on = 0;
+    float x = 0.5f;
+    const char *name = NULL, *items[2];
+    CliList list = {items, 0, 2};
+    char *args[2];
+    int n_args = 0;
+    const Flag flags[] = {
+        {"n", FLAG_INT, &n, 1, 10, "n", NULL},         {"x", FLAG_FLOAT, &x, 0, 1, "x", NULL},
+        {"on", FLAG_BOOL, &on, 0, 0, "on", NULL},      {"name", FLAG_STRING, &name, 0, 0, "name", "-N"},
+        {"item", FLAG_LIST, &list, 0, 0, "item", NULL},
+    };
+    const CliCommand c = {"test", "usage", flags, CLI_COUNT(flags), args, 2, &n_args};
+    char *argv[] = {"test", "a", "--n", "7", "-N", "bob", "--item", "p", "--on", "-", "--item", "q", "--x", "0.25",
+                    NULL};
+    cr_assert_eq(cli_parse(&c, 14, argv), 0);
+    cr_assert(n == 7 && x == 0.25f && on == 1 && name && !strcmp(name, "bob"), "n=%d x=%g on=%d", n, (double)x, on);
+    cr_assert(list.n == 2 && !strcmp(items[0], "p") && !strcmp(items[1], "q"), "--item twice: %d values", list.n);
+    cr_assert(n_args == 2 && !strcmp(args[0], "a") && !strcmp(args[1], "-"), "plain arguments: %d", n_args);
+    char *third[] = {"test", "--item", "r", NULL};
+    cr_assert_eq(cli_parse(&c, 3, third), CLI_EXIT_USAGE, "a third --item has no room");
+    char *bad[][3] = {{"test", "--n", "11"}, {"test", "--n", "1.5"}, {"test", "--x", "nan"}, {"test", "--nn", "3"}};
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(cli_parse(&c, 3, bad[i]), CLI_EXIT_USAGE, "%s %s must be refused", bad[i][1], bad[i][2]);
+    char *more[] = {"test", "a", "b", "c", NULL};
+    cr_assert_eq(cli_parse(&c, 4, more), CLI_EXIT_USAGE, "three arguments where two fit");
+    char *missing[] = {"test", "--n", NULL};
+    cr_assert_eq(cli_parse(&c, 2, missing), CLI_EXIT_USAGE, "a flag without its value");
+}
+
+Test(cli, messages_name_the_program_and_suggest_a_flag) {
+    int steps = 3;
+    const Flag flags[] = {{"steps", FLAG_INT, &steps, 1, 1000000000, "steps", NULL}};
+    const CliCommand c = {"llmlab train", "usage", flags, CLI_COUNT(flags), NULL, 0, NULL};
+    char path[] = "/tmp/llmlab_cli_msg_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *saved = stderr;
+    stderr = fdopen(fd, "w+");
+    char *typo[] = {"x", "--stesp", "5", NULL}, *range[] = {"x", "--steps", "0", NULL};
+    cli_parse(&c, 3, typo);
+    cli_parse(&c, 3, range);
+    fflush(stderr);
+    char text[512] = {0};
+    rewind(stderr);
+    size_t got = fread(text, 1, sizeof text - 1, stderr);
+    text[got] = '\0';
+    fclose(stderr);
+    stderr = saved;
+    remove(path);
+    cr_assert(strstr(text, "llmlab train: unknown option '--stesp'; did you mean --steps?"), "got:\n%s", text);
+    cr_assert(strstr(text, "llmlab train: --steps wants a whole number from 1 to 1000000000, got '0'"), "got:\n%s",
+              text);
+}
+
 /* ---- plot ---- */
 
 /* A folder name with what a shell or gnuplot could read as code: quotes, $, ;, backquotes, @. */

@@ -89,18 +89,20 @@ static int write_safetensors(const Gpt *m, const char *dir) {
 int cmd_export(int argc, char **argv) {
     const char *ckpt = "runs/gpt/ckpt.bin", *out = NULL;
     const Flag flags[] = {
-        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "checkpoint of llmlab train"},
-        {"out", FLAG_STRING, &out, 0, 0, "folder to write (created if needed)"},
+        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "checkpoint of llmlab train", NULL},
+        {"out", FLAG_STRING, &out, 0, 0, "folder to write (created if needed)", NULL},
     };
-    int rc = cli_parse_flags(argc, argv, flags, 2,
-                             "usage: llmlab export --ckpt FILE --out DIR\n"
-                             "Write model.safetensors, config.json, tokenizer.bpe and check.json for PyTorch\n"
-                             "(tools/check_export.py DIR compares the twin's logits with ours).\n");
+    const CliCommand cmd = {"llmlab export",
+                            "usage: llmlab export --ckpt FILE --out DIR\n"
+                            "Write model.safetensors, config.json, tokenizer.bpe and check.json for PyTorch\n"
+                            "(tools/check_export.py DIR compares the twin's logits with ours).",
+                            flags, CLI_COUNT(flags), NULL, 0, NULL};
+    int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0)
         return rc;
     if (!out) {
         fprintf(stderr, "llmlab export: name the output folder with --out DIR\n");
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     Gpt m;
     Tokenizer tok;

@@ -81,7 +81,7 @@ class TokenizerBadInput(LlmlabCase):
         cases = [
             ([], None), (["frobnicate"], "unknown command"), (["tokenizer"], "usage"),
             (["tokenizer", "frob"], "unknown subcommand"), (["tokenizer", "train", "--frob"], "unknown"),
-            (["tokenizer", "train", "--vocab"], "incomplete"),
+            (["tokenizer", "train", "--vocab"], "needs a value"),
             (["tokenizer", "train", "--vocab", "100", "-o", "x", self.text], "256"),
             (["tokenizer", "train", "--vocab", "70000", "-o", "x", self.text], "65536"),
             (["tokenizer", "train", "--vocab", "12abc", "-o", "x", self.text], "whole number"),
