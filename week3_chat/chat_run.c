@@ -120,6 +120,9 @@ static void load_set_or_die(ChatSet *set, const char *path) {
     if (chatset_load(set, path, err, sizeof err) != 0)
         LLMLAB_DIE("write the conversations with: ./llmlab chatgen (--split eval for the held-out ones)", "%s",
                    err);
+    if (set->n == 0)
+        LLMLAB_DIE("write the conversations with: ./llmlab chatgen (--split eval for the held-out ones)",
+                   "%s holds no conversations: nothing to fine-tune on", path);
 }
 
 TrainResult chat_tune(const ChatTuneOptions *o) {

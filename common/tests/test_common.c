@@ -1,6 +1,7 @@
 /* Tests of common/: the code every lesson uses but no learner writes. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,6 +190,73 @@ Test(check, short_read_is_truncation, .exit_code = LLMLAB_EXIT_ERROR, .init = cr
     rewind(f);
     char buf[8];
     XFREAD(buf, 1, 8, f, "header");
+}
+
+/* How many names in folder dir hold ".tmp" (temporary files left behind). */
+static int temp_files_in(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        n += strstr(e->d_name, ".tmp") != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+Test(check, atomic_write_replaces_whole_or_not_at_all) {
+    testing_dir_make("atomic");
+    const char *path = testing_dir_path("out.txt");
+    testing_write_file(path, "old", 3);
+    char tmp[LLMLAB_TMP_SIZE], tmp2[LLMLAB_TMP_SIZE], err[LLMLAB_ERR_SIZE];
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err);
+    FILE *g = llmlab_open_temp(path, tmp2, sizeof tmp2, err, sizeof err);
+    cr_assert(f && g, "llmlab_open_temp: %s", err);
+    cr_assert(strcmp(tmp, tmp2) != 0 && strstr(tmp, "out.txt.tmp-"), "two writers get two names: %s, %s", tmp, tmp2);
+    fputs("new", f);
+    cr_assert(llmlab_commit_file(f, 0, tmp, path, err, sizeof err) == -1, "a failed write must not be committed");
+    llmlab_abort_file(g, tmp2);
+    FILE *r = fopen(path, "rb");
+    char got[8] = "";
+    cr_assert(r && fread(got, 1, sizeof got - 1, r) == 3 && !strcmp(got, "old"), "the old file must stay: '%s'", got);
+    fclose(r);
+    cr_assert_eq(temp_files_in(testing_dir()), 0, "no temporary file may be left");
+    f = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err);
+    fputs("new", f);
+    cr_assert(llmlab_commit_file(f, 1, tmp, path, err, sizeof err) == 0, "%s", err);
+    r = fopen(path, "rb");
+    memset(got, 0, sizeof got);
+    cr_assert(r && fread(got, 1, sizeof got - 1, r) == 3 && !strcmp(got, "new"), "committed: '%s'", got);
+    fclose(r);
+    cr_assert_eq(temp_files_in(testing_dir()), 0);
+}
+
+Test(check, outputs_that_are_not_regular_files_are_refused) {
+    testing_dir_make("odd");
+    char err[LLMLAB_ERR_SIZE], tmp[LLMLAB_TMP_SIZE];
+    const char *fifo = testing_dir_path("fifo"), *link = testing_dir_path("link"), *dir = testing_dir_path("dir");
+    cr_assert(mkfifo(fifo, 0600) == 0 && symlink("target", link) == 0 && mkdir(dir, 0700) == 0);
+    const char *odd[] = {fifo, link, dir};
+    const char *kind[] = {"a FIFO", "a symbolic link", "a folder"};
+    for (int i = 0; i < 3; i++) {
+        cr_assert(llmlab_check_output(odd[i], err, sizeof err) == -1 && strstr(err, kind[i]),
+                  "%s must be refused as %s: '%s'", odd[i], kind[i], err);
+        cr_assert_null(llmlab_open_temp(odd[i], tmp, sizeof tmp, err, sizeof err), "%s must be refused", odd[i]);
+    }
+    char *long_path = malloc(LLMLAB_PATH_MAX + 10);
+    memset(long_path, 'a', LLMLAB_PATH_MAX + 9);
+    long_path[LLMLAB_PATH_MAX + 9] = '\0';
+    cr_assert(llmlab_check_output(long_path, err, sizeof err) == -1 && strstr(err, "long"),
+              "a path too long is an error, never cut short: '%s'", err);
+    free(long_path);
+    cr_assert_eq(temp_files_in(testing_dir()), 0);
+}
+
+Test(check, a_folder_to_read_says_so) {
+    char err[LLMLAB_ERR_SIZE];
+    cr_assert_null(llmlab_open_read("/tmp", "checkpoint", err, sizeof err));
+    cr_assert(strstr(err, "checkpoint /tmp is a folder"), "got '%s'", err);
+    cr_assert_null(llmlab_open_read("/nonexistent/x", "", err, sizeof err));
+    cr_assert(strstr(err, "cannot open /nonexistent/x: "), "got '%s'", err);
 }
 
 Test(check, mkdir_p_nested) {

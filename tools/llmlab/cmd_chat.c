@@ -79,11 +79,26 @@ static int command(ChatBot *b, char *line) {
     return 0;
 }
 
+/* The tokens @p text takes as a user turn of the template (its marker, the text, the end marker). */
+static int turn_tokens(ChatBot *b, const char *text) {
+    Chat one;
+    chat_init(&one);
+    chat_add(&one, CHAT_USER, text);
+    int cap = 3 + (int)strlen(text) + 1;        /* at most a token per byte, and the markers */
+    int32_t *ids = XMALLOC((size_t)cap * sizeof *ids);
+    int n = chat_encode(&b->tok, &b->ct, &one, 0, ids, cap, NULL);
+    free(ids);
+    chat_free(&one);
+    return n;
+}
+
 /* On a terminal the reply streams as it is sampled (after "bot>", its
  * leading space is the template's); otherwise it is printed whole, so a
  * script reads exactly the reply. */
 static void reply(ChatBot *b, const char *text, int tty) {
     int dropped = 0;
+    /* chat_prompt keeps only the end of a message that alone does not fit (with room for the reply) */
+    int need = turn_tokens(b, text), room = b->m.cfg.ctx - b->max_reply - 1;
     if (tty) {
         fputs("bot>", stdout);
         fflush(stdout);
@@ -93,6 +108,9 @@ static void reply(ChatBot *b, const char *text, int tty) {
     }
     fputc('\n', stdout);
     fflush(stdout);
+    if (need > room)
+        fprintf(stderr, "(your message is %d tokens; only its last %d fit the context of %d tokens with room for "
+                "a reply of %d, so its start was cut)\n", need, room, b->m.cfg.ctx, b->max_reply);
     if (dropped > 0)
         fprintf(stderr, "(the %d oldest turn%s no longer fit the context of %d tokens)\n", dropped,
                 dropped == 1 ? "" : "s", b->m.cfg.ctx);
@@ -180,6 +198,8 @@ int cmd_chat(int argc, char **argv) {
             continue;
         }
         reply(&b, line, tty);
+        if (ferror(stdout))
+            break;                              /* main() says why */
     }
     if (tty)
         putchar('\n');

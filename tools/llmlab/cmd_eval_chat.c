@@ -52,6 +52,13 @@ int cmd_eval_chat(int argc, char **argv) {
         gpt_free(&m), tokenizer_free(&tok);
         return 1;
     }
+    if (set.n == 0) {
+        fprintf(stderr, "llmlab eval-chat: %s holds no conversations, so there is nothing to score "
+                "(write them with ./llmlab chatgen --split eval)\n", data);
+        chatset_free(&set), chatset_free(&ex);
+        gpt_free(&m), tokenizer_free(&tok);
+        return 1;
+    }
     ChatEvalOptions o = {.plain = plain, .shots = shots, .examples = &ex, .seed = seed, .limit = limit, .sampler = s,
                          .show = show ? stdout : NULL};
     ChatScore score;

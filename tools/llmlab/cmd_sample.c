@@ -69,7 +69,7 @@ int cmd_sample(int argc, char **argv) {
     rng_init(&rng, seed);
     double t0 = timer_now();
     long made = 0;
-    for (int c = 0; c < count; c++) {
+    for (int c = 0; c < count && !ferror(stdout); c++) {      /* main() reports a failed write */
         if (prompt)
             fputs(prompt, stdout);
         made += gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, stdout, !no_cache, NULL);

@@ -23,6 +23,10 @@ static const char *usage_text =
     "  encode   print the token ids of FILE (or standard input), or write a token file with --out\n"
     "  decode   read token ids (whitespace-separated) and write the text they stand for\n"
     "  show     print the text with every token's boundaries coloured\n"
+    "\n"
+    "decode writes the text's bytes as they are, except to a terminal: there, control characters\n"
+    "(escape sequences among them) and bytes that are not UTF-8 are shown as \\xNN, so that a\n"
+    "token file cannot drive the terminal.\n"
     "\n";
 
 typedef struct Opts {
@@ -120,6 +124,11 @@ static int train(const Opts *o) {
                 o->n_special, 256 + o->n_special);
         return CLI_EXIT_USAGE;
     }
+    char err[LLMLAB_ERR_SIZE];
+    if (llmlab_check_output(o->out, err, sizeof err) != 0) {    /* before the training, not after */
+        fprintf(stderr, "llmlab tokenizer train: %s\n", err);
+        return 1;
+    }
     size_t total = 0;
     uint8_t *all = NULL;
     for (int i = 0; i < o->n_files; i++) {
@@ -142,7 +151,12 @@ static int train(const Opts *o) {
     }
     Tokenizer t;
     tokenizer_train(&t, all, total, o->vocab, !o->bytes, o->special, o->n_special);
-    tokenizer_save(&t, o->out);
+    if (tokenizer_write(&t, o->out, err, sizeof err) != 0) {
+        fprintf(stderr, "llmlab tokenizer train: %s\n", err);
+        free(all);
+        tokenizer_free(&t);
+        return 1;
+    }
     int32_t *ids = malloc((total + 1) * sizeof *ids);
     size_t n = ids ? tokenizer_encode(&t, all, total, 1, ids) : 0;
     fprintf(stderr, "wrote %s: %d tokens (%d merges, %d special); %zu bytes become %zu tokens (%.2f bytes/token)\n",
@@ -168,6 +182,11 @@ static int load_and_encode(const Opts *o, Encoded *e) {
     memset(e, 0, sizeof *e);
     if (one_input(o) != 0)
         return CLI_EXIT_USAGE;
+    char err[LLMLAB_ERR_SIZE];
+    if (o->out && llmlab_check_output(o->out, err, sizeof err) != 0) {
+        fprintf(stderr, "llmlab tokenizer: %s\n", err);
+        return 1;
+    }
     if (load(o, &e->tok) != 0)
         return 1;
     e->text = read_text(o, o->n_files ? o->files[0] : NULL, &e->len);
@@ -202,11 +221,27 @@ static int encode(const Opts *o) {
             fprintf(stderr, "wrote %s: %zu tokens\n", o->out, e.n);
         }
     } else {
-        for (size_t i = 0; i < e.n; i++)
+        for (size_t i = 0; i < e.n && !ferror(stdout); i++)   /* main() reports a failed write */
             printf("%d%c", e.ids[i], i + 1 == e.n ? '\n' : ' ');
     }
     encoded_free(&e);
     return rc;
+}
+
+/* Write decoded text to a terminal: bytes that would drive it (ESC and the other control
+ * characters but newline and tab, DEL, the C1 controls U+0080..U+009F) and bytes that are not
+ * UTF-8 are shown as \xNN, so a token file cannot move the cursor, retitle the window or worse. */
+static void put_safe(const uint8_t *s, size_t n, FILE *out) {
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        int len = utf8_char(s + i, n - i, &cp);
+        if (cp < 0 || (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F))
+            for (int k = 0; k < (cp < 0 ? 1 : len); k++)
+                fprintf(out, "\\x%02X", s[i + (size_t)k]);
+        else
+            fwrite(s + i, 1, (size_t)len, out);
+        i += (size_t)(cp < 0 ? 1 : len);
+    }
 }
 
 static int decode(const Opts *o) {
@@ -221,9 +256,14 @@ static int decode(const Opts *o) {
         tokenizer_free(&t);
         return 1;
     }
+    /* a terminal gets the text made safe (put_safe), whole, since a character may span tokens;
+     * a file or a pipe gets the bytes as they are */
+    int tty = isatty(STDOUT_FILENO);
+    size_t cap = 1 << 12, n_out = 0;
+    uint8_t *shown = tty ? XMALLOC(cap) : NULL;
     int rc = 0;
     size_t count = 0;
-    for (char *p = text; rc == 0;) {
+    for (char *p = text; rc == 0 && !ferror(stdout);) {
         while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
             p++;
         if (*p == '\0')
@@ -232,18 +272,28 @@ static int decode(const Opts *o) {
         long id = strtol(p, &end, 10);
         if (end == p || (*end && *end != ' ' && *end != '\n' && *end != '\t' && *end != '\r') || id < 0 ||
             id >= t.vocab_size) {
-            int shown = (int)strcspn(p, " \t\r\n");
+            int shown_len = (int)strcspn(p, " \t\r\n");
             fprintf(stderr, "llmlab: token %zu ('%.*s') is not an id from 0 to %d\n", count + 1,
-                    shown < 20 ? shown : 20, p, t.vocab_size - 1);
+                    shown_len < 20 ? shown_len : 20, p, t.vocab_size - 1);
             rc = 1;
             break;
         }
         size_t n;
         const uint8_t *b = tokenizer_token_bytes(&t, (int32_t)id, &n);
-        fwrite(b, 1, n, stdout);
+        if (!tty) {
+            fwrite(b, 1, n, stdout);
+        } else {
+            while (n_out + n > cap)
+                shown = XREALLOC(shown, cap *= 2);
+            memcpy(shown + n_out, b, n);
+            n_out += n;
+        }
         count++;
         p = end;
     }
+    if (tty)
+        put_safe(shown, n_out, stdout);
+    free(shown);
     free(text);
     tokenizer_free(&t);
     return rc;
@@ -273,7 +323,7 @@ static int show(const Opts *o) {
         return rc;
     int colour = !o->plain && isatty(STDOUT_FILENO);
     static const char *bg[] = {"\033[48;5;153m", "\033[48;5;222m", "\033[48;5;157m", "\033[48;5;218m"};
-    for (size_t i = 0; i < e.n; i++) {
+    for (size_t i = 0; i < e.n && !ferror(stdout); i++) {
         size_t bl;
         const uint8_t *b = tokenizer_token_bytes(&e.tok, e.ids[i], &bl);
         if (colour)

@@ -4,14 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "commands.h"
 #include "trainloop.h"
 
 uint8_t *cli_read_input(const char *path, size_t *len) {
     int from_stdin = path == NULL || strcmp(path, "-") == 0;
-    FILE *f = from_stdin ? stdin : fopen(path, "rb");
+    char err[LLMLAB_ERR_SIZE];
+    FILE *f = from_stdin ? stdin : llmlab_open_read(path, "", err, sizeof err);
     if (!f) {
-        fprintf(stderr, "llmlab: cannot open %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "llmlab: %s\n", err);
         return NULL;
     }
     size_t cap = 1 << 16, n = 0, got;
