@@ -560,6 +560,11 @@ class MarkdownFile:
                     full = readme
                 else:
                     return self._checkout_link(full, anchor)
+            if not os.path.exists(full) and full.endswith(".ko.md") and os.path.isfile(full[:-6] + ".md"):
+                full = full[:-6] + ".md"                   # no Korean twin yet: the English page
+            elif self.path.endswith(".ko.md") and full.endswith(".md") and not full.endswith(".ko.md") \
+                    and not anchor and os.path.isfile(full[:-3] + ".ko.md"):
+                full = full[:-3] + ".ko.md"                # from a Korean page: its Korean twin
             if not os.path.exists(full):
                 self.warn(lineno, "link to '%s': no such file" % dest)
                 return None
