@@ -563,7 +563,8 @@ class MarkdownFile:
             if not os.path.exists(full) and full.endswith(".ko.md") and os.path.isfile(full[:-6] + ".md"):
                 full = full[:-6] + ".md"                   # no Korean twin yet: the English page
             elif self.path.endswith(".ko.md") and full.endswith(".md") and not full.endswith(".ko.md") \
-                    and not anchor and os.path.isfile(full[:-3] + ".ko.md"):
+                    and not anchor and os.path.isfile(full[:-3] + ".ko.md") \
+                    and os.path.realpath(full) != self.path[:-6] + ".md":
                 full = full[:-3] + ".ko.md"                # from a Korean page: its Korean twin
             if not os.path.exists(full):
                 self.warn(lineno, "link to '%s': no such file" % dest)
@@ -970,8 +971,9 @@ class Course:
                 prev = lesson_folders[i - 1]
                 links.append("← %s: [%s](../%s/%s)" % (words["prev"], self.lesson_title(prev, korean),
                                                        prev, os.path.basename(rel)))
-            links.append("↑ [%s](../%s)" % ("과정 전체" if korean else "The course",
-                                            "README.ko.md" if korean else "README.md"))
+            if self.exists("README.md"):
+                links.append("↑ [%s](../%s)" % ("과정 전체" if korean else "The course",
+                                                "README.ko.md" if korean else "README.md"))
             if i + 1 < len(lesson_folders):
                 nxt = lesson_folders[i + 1]
                 links.append("%s: [%s](../%s/%s) →" % (words["next"], self.lesson_title(nxt, korean),
