@@ -25,6 +25,25 @@ GitHub renders into Markdown that Doxygen 1.9 renders the same way:
   any other file of the repository (a skeleton .c, a solution) points at the
   file in the checkout, relative to the site folder build/docs/html.
 
+* Headings. Doxygen shows a heading as plain text: code spans and bold marks
+  are dropped from it (a code span of symbols only gets quotes, “+=”).
+* Bold. ``**x**`` becomes ``<b>x</b>``: Doxygen 1.9 leaves the asterisks when a
+  code span follows them.
+* Plain words. A word naming a struct of the headers ("an MLP", "a Value")
+  gets Doxygen's ``%``, so only a code span (`` `MLP` ``) links to the API page.
+* ``<details>`` and ``</details>`` lines pass through as raw HTML (Doxygen 1.9
+  cuts such a block at its first paragraph otherwise).
+* Navigation (class Course). A hand-written ``[한국어](X.ko.md)`` or
+  ``[English](X.md)`` line near the top is replaced by a link under the title;
+  each study note ends with previous/next links and one back to its lesson (or
+  to the course notes), each lesson README with the previous and next lessons
+  (Korean titles from the fourth column of tools/lessons.tsv); and a lesson's
+  README (and study_notes/README.md) ends with hidden ``@subpage`` lines that
+  nest its Korean twin and its notes under it in the sidebar. A link from a
+  Korean page to ``X.md`` goes to ``X.ko.md`` when that exists; a link to an
+  ``X.ko.md`` not written yet goes to ``X.md``.
+  ``doxygen_md_filter.py --inputs`` prints what Doxygen reads, in sidebar order.
+
 Every output line comes from the input line with the same number, so
 Doxygen's warnings name the right line. Problems the filter itself finds (an
 unclosed ``$$`` block, a link to a heading that does not exist) are printed
@@ -990,8 +1009,6 @@ class Course:
         elif folder == "study_notes" and "/" not in name:
             seq_links(self.course_notes(), "study_notes/README.md",
                       "과정 노트" if korean else "Course notes")
-            if english in self.first_notes():
-                pass
         if english == "study_notes/README.md" and not korean:
             children = [r for r in self.with_twins([english])[1:] +
                         self.with_twins([n for n in self.course_notes() if n not in self.first_notes()])]
