@@ -12,7 +12,9 @@ these, so a page can look broken with a clean log; each is caught here:
   "\\f[" or "\\f]" in the text), a Markdown link left as text ("](");
 * a <details> block that Doxygen cut at its first paragraph (an empty one);
 * a plain word of a Markdown page linked to an API page ("an MLP" linked to
-  struct MLP): only a code span (`MLP`) may link there.
+  struct MLP): only a code span (`MLP`) may link there; a file name linked to
+  the empty file page of a Markdown file; a '%' (the filter's no-link mark)
+  left in the text.
 
 Code (pre, code, fragments) is not looked at. Exit 1 and a list on any find.
 Python 3 standard library only.
@@ -57,6 +59,10 @@ class Page(html.parser.HTMLParser):
         if tag in ("br", "img", "hr", "input", "meta", "link", "area", "col", "wbr"):
             return                # void elements: nothing inside them
         if tag == "a" and self.markdown_page and "el" in cls and \
+                re.match(r"[^#]*_8md\.html", a.get("href") or ""):
+            self.finds.append("a link to the empty file page of a Markdown file: %s "
+                              "(link the .md file itself)" % a.get("href"))
+        if tag == "a" and self.markdown_page and "el" in cls and \
                 (a.get("href") or "").startswith(("struct", "union", "enum")) and not self._in(1):
             self.finds.append("a plain word linked to an API page: %s (write it as `code`, "
                               "or the filter escapes it)" % a.get("href"))
@@ -86,6 +92,10 @@ class Page(html.parser.HTMLParser):
             if mark in data:
                 k = data.index(mark)
                 self.finds.append("%s: %r" % (what, data[max(0, k - 40):k + 40].strip()))
+        m = re.search(r"(?<![\w%])%[A-Za-z_]", data)
+        if m:
+            self.finds.append("a '%%' Doxygen did not take as its no-link mark: %r"
+                              % data[max(0, m.start() - 40):m.start() + 40].strip())
 
 
 def check_file(path):

@@ -53,7 +53,7 @@ like on Doxygen's own warnings.
 Environment (set by tools/build_docs.sh; the defaults suit a normal build):
   LLMLAB_DOCS_ROOT      the repository root (default: this file's ../)
   LLMLAB_DOCS_INPUT     the top-level entries Doxygen reads, space-separated
-                        (default: README.md common day* week* study_notes docs)
+                        (default: what --inputs prints, as build_docs.sh)
   LLMLAB_DOCS_HTML_DIR  where the site is written (default: ROOT/build/docs/html)
 
 Python 3 standard library only.
@@ -68,8 +68,6 @@ import urllib.parse
 # Folders whose files are never part of the site. Keep in sync with
 # EXCLUDE_PATTERNS in docs/Doxyfile.
 EXCLUDED_DIRS = {"tests", "test", "solutions", "build", "runs", "data", "tools"}
-# Top-level entries read when LLMLAB_DOCS_INPUT is not set (as build_docs.sh finds them).
-DEFAULT_INPUT_GLOBS = ("README.md", "common", "day*", "week*", "study_notes", "docs")
 # Doxygen labels headings up to this level; a {#label} on a level-6 heading is an error.
 MAX_LABEL_LEVEL = 5
 
@@ -107,12 +105,7 @@ def _input_entries(root):
     env = os.environ.get("LLMLAB_DOCS_INPUT")
     if env is not None and env.strip():
         return [e.strip("/") for e in env.split()]
-    import glob
-    entries = []
-    for pattern in DEFAULT_INPUT_GLOBS:
-        for p in sorted(glob.glob(os.path.join(root, pattern))):
-            entries.append(os.path.relpath(p, root))
-    return entries
+    return Course(root).inputs()
 
 
 def github_slug(text):
@@ -392,16 +385,16 @@ class MarkdownFile:
         m = _TITLE_ID_RE.search(text)
         if m:                                     # the author chose a label: keep it
             self._add_anchor(github_slug(text[:m.start()]), m.group(1), level)
-            return _plain_heading(line, self.site.autolink_words())
+            return _plain_heading(line)
         if is_title:                              # the page title: a link to it is a link to the page
             self._add_anchor(github_slug(text), None, None)
             return _plain_heading(_escape_title_math(line), self.site.autolink_words())
         label = self._add_anchor(github_slug(text), None, level)
         if label is None:
-            return _plain_heading(line, self.site.autolink_words())
+            return _plain_heading(line)
         if atx:                                   # "## Text ##" -> "## Text {#label}"
-            return atx.group(1) + atx.group(2) + " " + _plain_heading(text, self.site.autolink_words()) + " {#" + label + "}"
-        return _plain_heading(line.rstrip(), self.site.autolink_words()) + " {#" + label + "}"
+            return atx.group(1) + atx.group(2) + " " + _plain_heading(text) + " {#" + label + "}"
+        return _plain_heading(line.rstrip()) + " {#" + label + "}"
 
     # ------------------------------------------------------------ inline text
     def _inline(self, line, lineno, in_table, may_open_display=False, escape_quotes=False):
@@ -425,9 +418,16 @@ class MarkdownFile:
                 continue
             if (c.isalpha() or c == "_") and (i == 0 or not (line[i - 1].isalnum()
                                                             or line[i - 1] in "_%#:.\\@-/&")):
+                m = _MD_NAME_RE.match(line, i)
+                if m and self.rewrite_links:
+                    # "see BENCHMARKS.md": Doxygen links it to an empty file page; link the page
+                    out.append(self._md_name(m.group(0), bool(brackets)))
+                    i = m.end()
+                    continue
                 word = _WORD_RE.match(line, i).group(0)
                 # a plain word that names a struct: Doxygen would link it to the API page
-                out.append(("%" if word in no_link else "") + word)
+                # (not in a link's text, which Doxygen neither links nor strips of a '%')
+                out.append(("%" if word in no_link and not brackets else "") + word)
                 i += len(word)
                 continue
             if c in "\\@":
@@ -548,6 +548,17 @@ class MarkdownFile:
             i += 1
         return "".join(out), None
 
+    def _md_name(self, name, in_link):
+        """A Markdown file named in the prose: a link to its page, or the name
+        escaped so that Doxygen does not link it to the file's empty page."""
+        for base in (os.path.dirname(self.path), self.site.root):
+            full = os.path.realpath(os.path.join(base, name))
+            if os.path.isfile(full):
+                if not in_link and full != self.path and self.site.in_site(full):
+                    return "[%s](%s)" % (name, full)
+                break
+        return name if in_link else "%" + name
+
     @staticmethod
     def _verbatim_cmd(line, i):
         rest = line[i + 1:i + 3]
@@ -622,7 +633,9 @@ class MarkdownFile:
 def _plain_heading(line, no_link=()):
     """A heading as Doxygen can show it: Doxygen prints a heading as plain text,
     so a code span would show as "<tt>x</tt>" and bold as "**x**": keep the words.
-    A word of `no_link` gets a '%', or Doxygen links it to an API page."""
+    A word of `no_link` gets a '%', or Doxygen links it to an API page (only the
+    page title needs it: Doxygen neither links the words of a section heading
+    nor takes a '%' out of it)."""
     out = []
     i = 0
     while i < len(line):
@@ -690,6 +703,7 @@ def _bold_marks(line):
 
 
 _WORD_RE = re.compile(r"\w+")
+_MD_NAME_RE = re.compile(r"[A-Za-z0-9_][\w./-]*\.md(?![\w/-])")
 _DETAILS_OPEN_RE = re.compile(r"^(\s*)(<details>\s*(?:<summary>.*</summary>)?|<summary>.*</summary>)\s*$")
 _DETAILS_CLOSE_RE = re.compile(r"^(\s*)</details>\s*$")
 
@@ -977,7 +991,7 @@ class Course:
                 link = self.link(back, korean, rel)
                 if back_title:
                     link = "[%s](%s)" % (back_title, link.rsplit("](", 1)[1][:-1])
-                links.append("↑ %s: %s" % (back_text, link))
+                links.append("↑ %s: %s" % (back_text, link) if back_text else "↑ " + link)
             if i + 1 < len(seq):
                 links.append("%s: %s →" % (words["next"], self.link(seq[i + 1], korean, rel)))
 
@@ -1007,8 +1021,7 @@ class Course:
             seq_links([english] + self.course_notes(), "README.md",
                       "과정 전체" if korean else "The course")
         elif folder == "study_notes" and "/" not in name:
-            seq_links(self.course_notes(), "study_notes/README.md",
-                      "과정 노트" if korean else "Course notes")
+            seq_links(self.course_notes(), "study_notes/README.md", None)
         if english == "study_notes/README.md" and not korean:
             children = [r for r in self.with_twins([english])[1:] +
                         self.with_twins([n for n in self.course_notes() if n not in self.first_notes()])]
