@@ -459,7 +459,14 @@ class MarkdownFile:
                     out.append(line[i:i + run])
                     i += run
                 else:
-                    out.append(line[i:k + run])
+                    span = line[i:k + run]
+                    name = line[i + run:k].strip()
+                    if self.rewrite_links and not brackets and _MD_NAME_RE.fullmatch(name):
+                        # `BENCHMARKS.md`: Doxygen links it to the file's empty page; link the page
+                        linked = self._md_name(name, False)
+                        if linked.startswith("["):
+                            span = "[" + span + linked[linked.index("]"):]
+                    out.append(span)
                     i = k + run
                 continue
             if c == "<":

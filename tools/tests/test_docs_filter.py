@@ -86,7 +86,7 @@ class Course_(unittest.TestCase):
         "day01_x/study_notes/README.md": "# Notes\n\nIndex.\n",
         "day01_x/study_notes/01_a.md": "[한국어](01_a.ko.md)\n\n# Note `A`\n\nText.\n",
         "day01_x/study_notes/01_a.ko.md": "[English](01_a.md)\n\n# 노트 A\n\n본문은 [B](02_b.md)로.\n",
-        "day01_x/study_notes/02_b.md": "# Note B\n\nText.\n",
+        "day01_x/study_notes/02_b.md": "# Note B\n\nSee 01_a.md, `01_a.md` and hints.md.\n",
         "day02_y/README.md": "# Day 2 · Y\n\nText.\n",
     }
 
@@ -135,6 +135,11 @@ class Course_(unittest.TestCase):
     def test_a_plain_struct_name_is_not_linked(self):
         out = self.filtered("day01_x/README.md")
         self.assertIn("An %MLP and a `MLP`.", out)
+
+    def test_a_markdown_file_named_in_the_prose_links_its_page(self):
+        out = self.filtered("day01_x/study_notes/02_b.md")
+        target = os.path.realpath(os.path.join(self.root, "day01_x/study_notes/01_a.md"))
+        self.assertIn("See [01_a.md](%s), [`01_a.md`](%s) and %%hints.md." % (target, target), out)
 
     def test_the_site_order(self):
         course = Course(self.root)
