@@ -416,7 +416,7 @@ class MarkdownFile:
                 out.append(bold[i])
                 i += 2
                 continue
-            if (c.isalpha() or c == "_") and (i == 0 or not (line[i - 1].isalnum()
+            if (c.isalnum() or c == "_") and (i == 0 or not (line[i - 1].isalnum()
                                                             or line[i - 1] in "_%#:.\\@-/&")):
                 m = _MD_NAME_RE.match(line, i)
                 if m and self.rewrite_links:
@@ -425,6 +425,10 @@ class MarkdownFile:
                     i = m.end()
                     continue
                 word = _WORD_RE.match(line, i).group(0)
+                if c.isdigit():                   # a number (or "2D"): no struct name
+                    out.append(word)
+                    i += len(word)
+                    continue
                 # a plain word that names a struct: Doxygen would link it to the API page
                 # (not in a link's text, which Doxygen neither links nor strips of a '%')
                 out.append(("%" if word in no_link and not brackets else "") + word)
