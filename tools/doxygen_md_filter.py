@@ -68,6 +68,8 @@ import urllib.parse
 # Folders whose files are never part of the site. Keep in sync with
 # EXCLUDE_PATTERNS in docs/Doxyfile.
 EXCLUDED_DIRS = {"tests", "test", "solutions", "build", "runs", "data", "tools"}
+# Files never part of the site (the hints are revealed one tier at a time by make hint-dayN).
+EXCLUDED_FILES = {"hints.md", "hints.ko.md"}
 # Doxygen labels headings up to this level; a {#label} on a level-6 heading is an error.
 MAX_LABEL_LEVEL = 5
 
@@ -173,7 +175,7 @@ class Site:
         parts = rel.split("/")
         if parts[0] == ".." or any(p.startswith(".") for p in parts):
             return False
-        if any(p in EXCLUDED_DIRS for p in parts[:-1]):
+        if any(p in EXCLUDED_DIRS for p in parts[:-1]) or parts[-1] in EXCLUDED_FILES:
             return False
         return any(rel == e or rel.startswith(e + "/") for e in self.inputs)
 
