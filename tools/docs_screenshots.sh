@@ -39,10 +39,16 @@ for p in "${pages[@]}"; do
     for w in "${widths[@]}"; do
         png="$out/${p%.html}_$w.png"
         rm -f "$png"
-        timeout 120 "$browser" --headless=new --no-sandbox --disable-gpu --hide-scrollbars \
-            --window-size="$w,1600" --virtual-time-budget=8000 \
-            --screenshot="$root/$png" "file://$root/$html/$p" >/dev/null 2>&1 || true
+        # Chromium's headless window is at least 500 px wide: a narrower page is
+        # shot inside an iframe of that width (at the left of the picture).
+        win=$(( w < 500 ? 500 : w ))
+        printf '<!DOCTYPE html><html><body style="margin:0"><iframe src="%s" width="%d" height="1600" style="border:0"></iframe></body></html>\n' \
+            "file://$root/$html/$p" "$w" > "$out/frame.html"
+        timeout 120 "$browser" --headless=new --no-sandbox --disable-gpu \
+            --window-size="$win,1600" --virtual-time-budget=8000 \
+            --screenshot="$root/$png" "file://$root/$out/frame.html" >/dev/null 2>&1 || true
         if [ -s "$png" ]; then echo "docs_screenshots: $png"; else echo "docs_screenshots: could not shoot $p at $w px" >&2; status=1; fi
     done
 done
+rm -f "$out/frame.html"
 exit $status
