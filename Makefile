@@ -90,7 +90,7 @@ GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
 .PHONY: all llmlab valgrind help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
-        progress plot docs skeletons mutants check-warnings test-learner-path test-variants valgrind-run fixtures solution-branch compdb clean \
+        progress plot docs docs-shots skeletons mutants check-warnings test-learner-path test-variants valgrind-run fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo domain
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -302,6 +302,9 @@ data: llmlab  ## prepare data/: Fashion-MNIST from Debian, tinyshakespeare (chec
 
 docs:  ## the Doxygen site in build/docs/html (fails on any warning)
 	@bash tools/build_docs.sh
+
+docs-shots:  ## screenshots of the site in headless Chromium, in build/docs/shots (after make docs)
+	@bash tools/docs_screenshots.sh
 
 # ---- for course developers ----
 skeletons:  ## derive lesson skeletons from solutions/ (never overwrites your edits)
