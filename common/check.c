@@ -122,13 +122,16 @@ void llmlab_mkdir_p(const char *path) {
 }
 
 int llmlab_commit_file(FILE *f, int ok, const char *tmp, const char *path, char *err, size_t err_size) {
-    errno = 0;
-    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int saved_errno = errno;
-    ok = (fclose(f) == 0) && ok;
+    int why = ok ? 0 : errno;           /* a caller's failed write left its reason in errno */
+    if (ok) {
+        errno = 0;
+        if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+            ok = 0, why = errno;
+    }
+    if (fclose(f) != 0 && ok)
+        ok = 0, why = errno;
     if (!ok) {
-        snprintf(err, err_size, "could not write %s: %s", tmp,
-                 saved_errno ? strerror(saved_errno) : errno ? strerror(errno) : "a write failed (a full disk?)");
+        snprintf(err, err_size, "could not write %s: %s", tmp, why ? strerror(why) : "a write failed (a full disk?)");
         remove(tmp);
         return -1;
     }

@@ -23,6 +23,13 @@
 #define LLMLAB_EXIT_ERROR 1
 
 /**
+ * Exit status of a training run that a signal (Ctrl-C, SIGTERM, SIGHUP,
+ * SIGQUIT) stopped after saving its checkpoint: 130, as a shell reports a
+ * program Ctrl-C ended, so a script can tell it from a finished run (0).
+ */
+#define LLMLAB_EXIT_INTERRUPTED 130
+
+/**
  * @name The course's two ways to fail
  * - A programming error, or a failure nothing can recover from (memory, a
  *   disk that will not take a write): LLMLAB_DIE / LLMLAB_CHECK, which
@@ -102,7 +109,8 @@ int llmlab_make_dirs(const char *path, char *err, size_t err_size);
 
 /**
  * Finish an atomic write: @p f holds the new contents of @p path in the
- * temporary file @p tmp, and @p ok says whether every write succeeded.
+ * temporary file @p tmp, and @p ok says whether every write succeeded (when
+ * it is 0, errno still holds the failed write's reason, which the message gives).
  * Flush, fsync and close @p f, then rename @p tmp over @p path; on any
  * failure remove @p tmp (the old @p path stays as it was) and write the
  * reason into @p err. Returns 0 or -1.

@@ -40,11 +40,12 @@ int cmd_train(int argc, char **argv) {
         {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed"},
         {"run", FLAG_STRING, &run, 0, 0, "run folder (log.csv, ckpt.bin)"},
         {"resume", FLAG_BOOL, &t->resume, 0, 0, "continue from the run folder's checkpoint"},
+        {"force", FLAG_BOOL, &t->force, 0, 0, "start afresh in a run folder that holds a run (replacing it)"},
         {"quiet", FLAG_BOOL, &t->quiet, 0, 0, "no progress bar"},
     };
     int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
                              "usage: llmlab train [--data NAME] [--vocab N] [--layers N] ... [--run DIR] [--resume]\n"
-                             "Train the Week 2 GPT. Ctrl-C saves a checkpoint; --resume continues it.\n");
+                             "Train the Week 2 GPT. Ctrl-C saves a checkpoint and exits with status 130; --resume continues it.\n");
     if (rc != 0)
         return rc;
     t->max_steps = steps, t->warmup = warmup, t->eval_every = eval_every, t->ckpt_every = ckpt_every;
@@ -58,7 +59,10 @@ int cmd_train(int argc, char **argv) {
         return EXIT_USAGE;
     }
     TrainResult r = gpt_run_train(&o);
-    fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f, %.0f tokens/s; checkpoint %s/ckpt.bin\n",
-            r.steps, r.train_loss, r.val_loss, r.tokens_per_s, run);
-    return r.status == TRAIN_FINISHED || r.status == TRAIN_INTERRUPTED ? 0 : 1;
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
+        return 1;                               /* the loop said why, and what was kept */
+    if (r.steps > r.first_step)
+        fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f, %.0f tokens/s; checkpoint %s/ckpt.bin\n",
+                r.steps, r.train_loss, r.val_loss, r.tokens_per_s, run);
+    return r.status == TRAIN_INTERRUPTED ? LLMLAB_EXIT_INTERRUPTED : 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "chat_run.h"
+#include "check.h"
 #include "commands.h"
 
 int cmd_tune(int argc, char **argv) {
@@ -29,6 +30,7 @@ int cmd_tune(int argc, char **argv) {
         {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed"},
         {"run", FLAG_STRING, &t->run_dir, 0, 0, "run folder (log.csv, ckpt.bin)"},
         {"resume", FLAG_BOOL, &t->resume, 0, 0, "continue from the run folder's checkpoint"},
+        {"force", FLAG_BOOL, &t->force, 0, 0, "start afresh in a run folder that holds a run (replacing it)"},
         {"quiet", FLAG_BOOL, &t->quiet, 0, 0, "no progress bar"},
     };
     int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
@@ -43,7 +45,10 @@ int cmd_tune(int argc, char **argv) {
         return EXIT_USAGE;
     }
     TrainResult r = chat_tune(&o);
-    fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f; checkpoint %s/ckpt.bin\n", r.steps,
-            r.train_loss, r.val_loss, t->run_dir);
-    return r.status == TRAIN_FINISHED || r.status == TRAIN_INTERRUPTED ? 0 : 1;
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
+        return 1;                               /* the loop said why, and what was kept */
+    if (r.steps > r.first_step)
+        fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f; checkpoint %s/ckpt.bin\n", r.steps,
+                r.train_loss, r.val_loss, t->run_dir);
+    return r.status == TRAIN_INTERRUPTED ? LLMLAB_EXIT_INTERRUPTED : 0;
 }
