@@ -177,11 +177,8 @@ static int lock_run_dir(const char *run_dir, int create, char *err, size_t err_s
                                 "folder (--run)", run_dir, who);
         return -2;
     }
-    if (create && (ftruncate(fd, 0) != 0 || dprintf(fd, "%ld\n", (long)getpid()) < 0)) {
-        snprintf(err, err_size, "cannot write the lock file %s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
+    if (create && ftruncate(fd, 0) == 0)        /* who holds it, for the message of a second run; */
+        (void)dprintf(fd, "%ld\n", (long)getpid());   /* the lock works without it (a full disk) */
     return fd;
 }
 

@@ -183,14 +183,19 @@ class RunSafety(unittest.TestCase):
     def test_a_full_disk_says_why_and_never_claims_a_save(self):
         self.expect(self.train("warm"), 0)                    # token files and tokenizer made beforehand
 
-        def small_disk():                                     # files may not grow past 16 KB (EFBIG)
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))
+        def disk_of(size):                                    # files may not grow past `size` bytes (EFBIG)
+            def limit():
+                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+                resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+            return limit
 
         r = subprocess.run([BIN, "train", "--data", "tiny", *TINY, "--steps", "3", "--run", "full"],
-                           capture_output=True, timeout=60, cwd=self.dir, preexec_fn=small_disk)
+                           capture_output=True, timeout=60, cwd=self.dir, preexec_fn=disk_of(16384))
         self.expect(r, 1, "File too large", "nothing was saved", absent=("checkpoint full/ckpt.bin",))
         self.assertEqual(sorted(os.listdir(self.p("full"))), [".lock", "log.csv"], "no checkpoint, no .tmp left")
+        r = subprocess.run([BIN, "train", "--data", "tiny", *TINY, "--steps", "3", "--run", "tiny-log"],
+                           capture_output=True, timeout=60, cwd=self.dir, preexec_fn=disk_of(100))
+        self.expect(r, 1, "tiny-log/log.csv: File too large", absent=("checkpoint tiny-log/ckpt.bin",))
 
     # ---- caches and corpora ----
 
