@@ -23,6 +23,13 @@
 #define LLMLAB_EXIT_ERROR 1
 
 /**
+ * Exit status of a training run that a signal (Ctrl-C, SIGTERM, SIGHUP,
+ * SIGQUIT) stopped after saving its checkpoint: 130, as a shell reports a
+ * program Ctrl-C ended, so a script can tell it from a finished run (0).
+ */
+#define LLMLAB_EXIT_INTERRUPTED 130
+
+/**
  * @name The course's two ways to fail
  * - A programming error, or a failure nothing can recover from (memory, a
  *   disk that will not take a write): LLMLAB_DIE / LLMLAB_CHECK, which

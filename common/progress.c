@@ -22,6 +22,13 @@ void progress_init(ProgressBar *bar, FILE *out, const char *label, long total) {
     bar->last_draw = -1.0;
     bar->is_tty = isatty(fileno(out));
     bar->last_decile = -1;
+    bar->show_at = 0;
+    bar->shown = 0;
+}
+
+void progress_init_after(ProgressBar *bar, FILE *out, const char *label, long total, double show_at) {
+    progress_init(bar, out, label, total);
+    bar->show_at = show_at;
 }
 
 void progress_format_duration(double s, char *buf, size_t size) {
@@ -39,6 +46,7 @@ void progress_format_duration(double s, char *buf, size_t size) {
 }
 
 static void draw(ProgressBar *bar, const char *suffix) {
+    bar->shown = 1;
     double elapsed = timer_now() - bar->start;
     double frac = (double)bar->done / (double)bar->total;
     if (frac > 1.0) frac = 1.0;
@@ -71,6 +79,7 @@ void progress_update(ProgressBar *bar, long done, const char *fmt, ...) {
         vsnprintf(suffix, sizeof suffix, fmt, ap);
         va_end(ap);
     }
+    if (bar->show_at > 0 && !bar->shown && timer_now() < bar->show_at) return;  /* quick work stays silent */
     if (bar->is_tty) {
         double now = timer_now();
         if (now - bar->last_draw < 0.1 && done < bar->total) return;
@@ -85,6 +94,7 @@ void progress_update(ProgressBar *bar, long done, const char *fmt, ...) {
 }
 
 void progress_finish(ProgressBar *bar) {
+    if (bar->show_at > 0 && !bar->shown) return;
     bar->done = bar->total;
     draw(bar, "done");
     if (bar->is_tty) fputc('\n', bar->out);
@@ -92,6 +102,7 @@ void progress_finish(ProgressBar *bar) {
 }
 
 void progress_stop(ProgressBar *bar, const char *why) {
+    if (bar->show_at > 0 && !bar->shown) return;
     draw(bar, why);
     if (bar->is_tty) fputc('\n', bar->out);
     fflush(bar->out);

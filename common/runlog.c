@@ -1,5 +1,6 @@
 #include "runlog.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -48,7 +49,8 @@ void runlog_row(RunLog *log, const double *values) {
             fprintf(log->file, "%.9g", v);
     }
     fputc('\n', log->file);
-    LLMLAB_CHECK(fflush(log->file) == 0, "is the disk full?", "could not write to %s", log->path);
+    LLMLAB_CHECK(fflush(log->file) == 0, "is the disk full?", "could not write to %s: %s", log->path,
+                 strerror(errno));
 }
 
 void runlog_close(RunLog *log) {

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "progress.h"
 #include "tokenizer.h"
 
 typedef struct Pair {
@@ -139,7 +140,9 @@ static int by_position(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
-int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out) {
+int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out) { return bpe_train_fast_progress(w, n_merges, out, NULL); }
+
+int bpe_train_fast_progress(BpeWords *w, int n_merges, BpeMerge *out, ProgressBar *bar) {
     int64_t total = w->n ? w->start[w->n - 1] + w->len[w->n - 1] : 0;
     LLMLAB_CHECK(total < INT32_MAX, "train on less text", "%lld tokens are too many for bpe_train_fast",
                  (long long)total);
@@ -212,6 +215,8 @@ int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out) {
                 change(&tr, x, tr.ids[after], c, p, m);
         }
         free(where);
+        if (bar && (m & 15) == 15)
+            progress_update(bar, m + 1, NULL);
         /* push the new counts of every pair this merge changed */
         Pair *touched = &tr.pairs[0];
         for (int32_t i = 0; i < touched->n_where; i++)
@@ -235,4 +240,100 @@ int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out) {
     free(tr.pairs), free(tr.heap);
     free(tr.next), free(tr.prev), free(tr.word);
     return made;
+}
+
+/* ---- encoding a long chunk ----
+ *
+ * bpe_encode_chunk() scans the whole chunk once per merge it applies: fine
+ * for a word, quadratic for a 3 MB run of text without a space. This twin
+ * keeps the chunk as a linked list and every adjacent pair that is a merge
+ * in a min-heap ordered by (merge index, position). Popping the heap visits
+ * the lowest merge index first and, among its places, the leftmost first,
+ * which is exactly the plain version's left-to-right pass; a merge can only
+ * create pairs with a higher index (merge i uses tokens below 256 + i), so
+ * no place of the current merge appears behind the pass. An entry whose
+ * tokens have changed since it was pushed is stale and skipped.
+ */
+
+/* (merge index << 32) | position: one comparison orders both */
+typedef struct KeyHeap {
+    uint64_t *keys;
+    size_t n, cap;
+} KeyHeap;
+
+static void key_push(KeyHeap *h, uint64_t key) {
+    if (h->n == h->cap)
+        h->keys = XREALLOC(h->keys, (h->cap *= 2) * sizeof *h->keys);
+    uint64_t *heap = h->keys;
+    size_t i = h->n++;
+    while (i > 0 && key < heap[(i - 1) / 2]) {
+        heap[i] = heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    heap[i] = key;
+}
+
+static uint64_t key_pop(KeyHeap *h) {
+    uint64_t *heap = h->keys, top = heap[0], last = heap[--h->n];
+    size_t i = 0, n = h->n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && heap[c + 1] < heap[c])
+            c++;
+        if (heap[c] >= last)
+            break;
+        heap[i] = heap[c];
+        i = c;
+    }
+    if (n > 0)
+        heap[i] = last;
+    return top;
+}
+
+/* Push the pair starting at p (p and its next token) if it is a merge. */
+static void push_pair(const Tokenizer *t, const int32_t *ids, const int32_t *next, int32_t p, KeyHeap *h) {
+    if (p < 0 || next[p] < 0)
+        return;
+    int r = tokenizer_merge_rank(t, ids[p], ids[next[p]]);
+    if (r >= 0)
+        key_push(h, (uint64_t)r << 32 | (uint32_t)p);
+}
+
+int bpe_encode_chunk_fast(const Tokenizer *t, const uint8_t *s, int n, int32_t *out) {
+    if (n <= 1) {
+        if (n == 1)
+            out[0] = s[0];
+        return n;
+    }
+    int32_t *ids = out;                         /* tokens live in place; -1 once merged away */
+    int32_t *next = XMALLOC((size_t)n * sizeof *next), *prev = XMALLOC((size_t)n * sizeof *prev);
+    KeyHeap heap = {XMALLOC((size_t)n * sizeof(uint64_t)), 0, (size_t)n};  /* grows: stale entries stay */
+    for (int32_t i = 0; i < n; i++) {
+        ids[i] = s[i];
+        next[i] = i + 1 < n ? i + 1 : -1;
+        prev[i] = i - 1;
+    }
+    for (int32_t i = 0; i + 1 < n; i++)
+        push_pair(t, ids, next, i, &heap);
+    while (heap.n > 0) {
+        uint64_t key = key_pop(&heap);
+        int r = (int)(key >> 32);
+        int32_t p = (int32_t)(uint32_t)key, q = next[p];
+        if (ids[p] != t->merges[r].left || q < 0 || ids[q] != t->merges[r].right)
+            continue;                           /* stale: one of its tokens has changed */
+        ids[p] = 256 + r;                       /* p holds the new token; q leaves the list */
+        ids[q] = -1;
+        next[p] = next[q];
+        if (next[q] >= 0)
+            prev[next[q]] = p;
+        push_pair(t, ids, next, prev[p], &heap);
+        push_pair(t, ids, next, p, &heap);
+    }
+    int len = 0;                                /* compact, left to right */
+    for (int32_t p = 0; p >= 0; p = next[p])
+        ids[len++] = ids[p];
+    free(next), free(prev), free(heap.keys);
+    return len;
 }

@@ -9,9 +9,11 @@
  *   | u32 CRC-32 of every byte before it
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -57,7 +59,30 @@ static void put_u64(Writer *w, uint64_t v) {
     put(w, b, 8);
 }
 
+/* "" when every value of the arrays is finite; else which one is not, and why that matters. */
+static int nonfinite_value(const Checkpoint *c, char *err, size_t err_size) {
+    const float *arrays[3] = {c->params, c->m, c->v};
+    static const char *names[3] = {"parameter", "AdamW's mean gradient of parameter",
+                                   "AdamW's mean squared gradient of parameter"};
+    for (int a = 0; a < 3; a++) {
+        for (size_t i = 0; arrays[a] && i < c->n_params; i++) {
+            float x = arrays[a][i];
+            if (!isfinite(x)) {
+                snprintf(err, err_size, "%s %zu is %s (the run diverged)", names[a], i,
+                         isnan(x) ? "NaN" : "infinite");
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 int checkpoint_save(const char *path, const Checkpoint *c, char *err, size_t err_size) {
+    char why[200];
+    if (nonfinite_value(c, why, sizeof why)) {
+        snprintf(err, err_size, "not saving %s: %s; a checkpoint only holds finite numbers", path, why);
+        return -1;
+    }
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     Writer w = {fopen(tmp, "wb"), crc32(0, NULL, 0), 1};
@@ -191,6 +216,9 @@ int checkpoint_load(const char *path, Checkpoint *c, char *err, size_t err_size)
         memcpy(c->m, take(&r, n_params * 4), n_params * 4);
         memcpy(c->v, take(&r, n_params * 4), n_params * 4);
     }
+    char why[200];
+    if (nonfinite_value(c, why, sizeof why))          /* a whole file, but of a run that went wrong */
+        FAIL("%s: %s; a checkpoint must hold finite numbers only", path, why);
     free(buf);
     return 0;
 fail:

@@ -72,6 +72,7 @@ int main(int argc, char **argv) {
     tc.ckpt_every = args.quick ? 6 : 250;
     tc.seed = args.seed;
     tc.resume = args.resume;
+    tc.force = 1;                   /* a demo starts afresh every time, unless --resume */
     printf("a model that knows nothing scores ln(%d) = %.2f; training %ld steps of %d x %d tokens\n",
            tok->vocab_size, log((double)tok->vocab_size), tc.max_steps, tc.batch, tc.block);
 

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "progress.h"
+#include "timer.h"
 #include "tokenizer.h"
 
 CharClass char_class(int32_t cp) {
@@ -45,7 +47,11 @@ static size_t chunk_end(const uint8_t *text, size_t n, size_t pos, int pretokeni
     return nl ? (size_t)(nl - text) + 1 : n;
 }
 
-static void count_chunks(HashMap *m, const uint8_t *text, size_t n, int pretokenize) {
+/* Count the chunks of text[0 .. n); with a bar, report the bytes done
+ * (offset: where this piece starts in the whole text) now and then. */
+static void count_chunks_progress(HashMap *m, const uint8_t *text, size_t n, int pretokenize, ProgressBar *bar,
+                                  size_t offset) {
+    size_t reported = 0;
     for (size_t pos = 0; pos < n;) {
         size_t end = chunk_end(text, n, pos, pretokenize);
         LLMLAB_CHECK(end > pos && end <= n, "pretok_next must return a position after pos",
@@ -54,7 +60,15 @@ static void count_chunks(HashMap *m, const uint8_t *text, size_t n, int pretoken
                      "a chunk of %zu bytes is too long", end - pos);
         *hashmap_upsert(m, text + pos, end - pos, NULL) += 1;
         pos = end;
+        if (bar && pos - reported >= (1u << 16)) {
+            reported = pos;
+            progress_update(bar, (long)(offset + pos), NULL);
+        }
     }
+}
+
+static void count_chunks(HashMap *m, const uint8_t *text, size_t n, int pretokenize) {
+    count_chunks_progress(m, text, n, pretokenize, NULL, 0);
 }
 
 /* The words in the order their text was first seen (the map keeps that
@@ -230,11 +244,12 @@ int tokenizer_special_id(const Tokenizer *t, const char *text) {
 
 /* ---- encoding ---- */
 
-/* One chunk, through the cache when it is short. */
+/* One chunk: a short one through the cache and bpe_encode_chunk (yours), a
+ * long one with the fast twin, which stays O(n log n) on a chunk of megabytes. */
 static size_t encode_chunk_cached(Tokenizer *t, const uint8_t *s, size_t n, int32_t *out) {
     EncodeCache *c = t->cache;
     if (n > CACHE_MAX_CHUNK)
-        return (size_t)bpe_encode_chunk(t, s, (int)n, out);
+        return (size_t)bpe_encode_chunk_fast(t, s, (int)n, out);
     int64_t hit;
     if (hashmap_get(&c->map, s, n, &hit)) {
         size_t off = (size_t)(hit >> 8), cnt = (size_t)(hit & 0xFF);
@@ -299,25 +314,38 @@ void tokenizer_train(Tokenizer *t, const uint8_t *text, size_t n, int vocab_size
     LLMLAB_CHECK(vocab_size >= 256 + n_special && vocab_size <= TOKENIZER_MAX_VOCAB,
                  "the 256 bytes and the special tokens are always in the vocabulary",
                  "a vocabulary of %d tokens is not in %d..%d", vocab_size, 256 + n_special, TOKENIZER_MAX_VOCAB);
+    /* Progress bars on stderr, only once the work has taken a second. */
+    double show_at = timer_now() + 1.0;
+    ProgressBar bar;
     /* count chunks, skipping the text of special tokens */
     Tokenizer tmp;
     tokenizer_init(&tmp, NULL, 0, pretokenize, special, n_special);
     HashMap m;
     hashmap_init(&m);
+    if (n > 0)
+        progress_init_after(&bar, stderr, "tokenizer: counting words (bytes)", (long)n, show_at);
     for (size_t pos = 0; pos < n;) {
         int which = -1;
         size_t at = find_special(&tmp, text, n, pos, &which);
-        count_chunks(&m, text + pos, at - pos, pretokenize);
+        count_chunks_progress(&m, text + pos, at - pos, pretokenize, &bar, pos);
         if (at == n)
             break;
         pos = at + strlen(tmp.special[which]);
     }
+    if (n > 0)
+        progress_finish(&bar);
     tokenizer_free(&tmp);
     BpeWords w = words_from_map(&m);
     hashmap_free(&m);
     int want = vocab_size - 256 - n_special;
     BpeMerge *merges = XMALLOC((size_t)(want ? want : 1) * sizeof *merges);
-    int made = bpe_train_fast(&w, want, merges);
+    if (want > 0)
+        progress_init_after(&bar, stderr, "tokenizer: merges", want, show_at);
+    int made = bpe_train_fast_progress(&w, want, merges, want > 0 ? &bar : NULL);
+    if (want > 0 && made == want)
+        progress_finish(&bar);
+    else if (want > 0)
+        progress_stop(&bar, "no pair left");
     bpe_words_free(&w);
     tokenizer_init(t, merges, made, pretokenize, special, n_special);
     free(merges);

@@ -144,6 +144,10 @@ int bpe_train_simple(BpeWords *w, int n_merges, BpeMerge *out);
  * the places that changed, and a priority queue yields the best pair.
  */
 int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out);
+
+struct ProgressBar;
+/** bpe_train_fast() that reports the merges made so far on @p bar (of n_merges units; NULL: none). */
+int bpe_train_fast_progress(BpeWords *w, int n_merges, BpeMerge *out, struct ProgressBar *bar);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -154,7 +158,7 @@ int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out);
 #define TOKENIZER_MAX_SPECIAL 16
 #define TOKENIZER_MAX_SPECIAL_LEN 64
 #define TOKENIZER_EOT "<|endoftext|>"
-#define TOKENIZER_FILE_VERSION 1
+#define TOKENIZER_FILE_VERSION 2   /**< 2 adds the checksum line; version 1 is read inside checkpoints only */
 
 typedef struct Tokenizer {
     int pretokenize;        /**< 1: chunks from pretok_next(); 0: lines (plain byte mode) */
@@ -198,6 +202,14 @@ int tokenizer_merge_rank(const Tokenizer *t, int32_t left, int32_t right);
 int bpe_encode_chunk(const Tokenizer *t, const uint8_t *s, int n, int32_t *out);
 
 /**
+ * The fast twin of bpe_encode_chunk() (bpe_fast.c, given): the same
+ * contract and the same ids, in O(n log n) instead of a pass over the chunk
+ * per merge applied. tokenizer_encode() uses it for chunks longer than 64
+ * bytes (a long URL, a text without spaces), yours for the rest.
+ */
+int bpe_encode_chunk_fast(const Tokenizer *t, const uint8_t *s, int n, int32_t *out);
+
+/**
  * Encode @p n bytes of text into @p out (room for n ids; no token is shorter
  * than a byte). With @p allow_special, the text of a special token becomes
  * its id; otherwise it is encoded as ordinary text. Returns the number of ids.
@@ -231,25 +243,32 @@ static inline int tokenizer_is_special(const Tokenizer *t, int32_t id) { return 
 
 /* ------------------------------------------------------------------------- */
 /** @name Files
- *  Given (tokenizer_file.c). A tokenizer file is text, one fact per line, readable in an editor:
+ *  Given (tokenizer_file.c). A tokenizer file is text, one fact per line, readable in an editor;
+ *  the last line is the CRC-32 of every byte before it (in hex), so a file cut short or
+ *  changed anywhere is refused rather than read as another tokenizer:
  *  @code
- *  llmlab-bpe 1
+ *  llmlab-bpe 2
  *  mode words
  *  special <|endoftext|>
  *  merges 3
  *  32 116
  *  104 101
- *  256 258
+ *  256 257
+ *  crc32 23d0bd84
  *  @endcode
+ *  Version 1 was the same without the checksum line. Checkpoints store this
+ *  text too (under their own checksum), and those of version 1 still load.
  *  @{ */
 
-/** Serialise to a malloc'd NUL-terminated string (stored inside checkpoints too). */
+/** Serialise to a malloc'd NUL-terminated string, checksum line included (stored inside checkpoints too). */
 char *tokenizer_to_text(const Tokenizer *t, size_t *len);
 
 /**
- * Parse a tokenizer from @p len bytes of @p text. Returns 0 on success; on
- * failure returns -1 and writes one line saying what is wrong and on which
- * line into @p err (of @p err_size bytes). Never dies: any bytes are safe.
+ * Parse a tokenizer from @p len bytes of @p text, of version 2 (checksum
+ * verified) or 1 (no checksum: what older checkpoints hold). Returns 0 on
+ * success; on failure returns -1 and writes one line saying what is wrong
+ * and on which line into @p err (of @p err_size bytes). Never dies: any
+ * bytes are safe.
  */
 int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, size_t err_size);
 
@@ -261,7 +280,10 @@ int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, s
 int tokenizer_write(const Tokenizer *t, const char *path, char *err, size_t err_size);
 /** tokenizer_write() that dies with the message on failure. */
 void tokenizer_save(const Tokenizer *t, const char *path);
-/** Load @p path; on failure writes why into @p err and returns -1. */
+/**
+ * Load the tokenizer file @p path, which must be of version 2 (a file
+ * carries its own checksum); on failure writes why into @p err and returns -1.
+ */
 int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size);
 /** @} */
 

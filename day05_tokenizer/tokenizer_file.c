@@ -1,16 +1,22 @@
 /*
  * Day 5, given code: the tokenizer file (`.bpe`, the format in tokenizer.h).
  * Text, one fact per line, so you can read a tokenizer in an editor; the
- * same text is stored inside checkpoints. The parser takes any bytes
- * without crashing and says which line is wrong and why.
+ * same text is stored inside checkpoints. Its last line is a CRC-32 of
+ * every byte before it, so a file cut short or changed by a single byte is
+ * refused instead of loading as another tokenizer. The parser takes any
+ * bytes without crashing and says which line is wrong and why.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "check.h"
 #include "tokenizer.h"
+
+#define CRC_LINE "crc32 "
+#define CRC_LINE_LEN (6 + 8 + 1)            /* "crc32 " + 8 hex digits + newline */
 
 char *tokenizer_to_text(const Tokenizer *t, size_t *len) {
     size_t cap = 128 + (size_t)t->n_special * (TOKENIZER_MAX_SPECIAL_LEN + 16) + (size_t)t->n_merges * 16;
@@ -23,9 +29,45 @@ char *tokenizer_to_text(const Tokenizer *t, size_t *len) {
     n += (size_t)snprintf(s + n, cap - n, "merges %d\n", t->n_merges);
     for (int i = 0; i < t->n_merges; i++)
         n += (size_t)snprintf(s + n, cap - n, "%d %d\n", t->merges[i].left, t->merges[i].right);
+    uLong crc = crc32(crc32(0, NULL, 0), (const Bytef *)s, (uInt)n);
+    n += (size_t)snprintf(s + n, cap - n, CRC_LINE "%08lx\n", (unsigned long)crc);
     if (len)
         *len = n;
     return s;
+}
+
+/* Version 2's last line, "crc32 XXXXXXXX", must hold the CRC-32 of every
+ * byte before it. Returns the length of the text it covers (the text to
+ * parse), or -1 with the reason in err. */
+static long check_crc(const char *text, size_t len, char *err, size_t err_size) {
+    size_t end = len;
+    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r'))
+        end--;                                     /* the last line, without its line end */
+    size_t start = end;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    if (end - start != CRC_LINE_LEN - 1 || memcmp(text + start, CRC_LINE, 6) != 0) {
+        snprintf(err, err_size, "its last line should be \"crc32\" and a checksum: the file is cut short or "
+                                "was changed (make it again with llmlab tokenizer train)");
+        return -1;
+    }
+    unsigned long want = 0;
+    for (size_t i = start + 6; i < end; i++) {
+        char c = text[i];
+        int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (digit < 0) {
+            snprintf(err, err_size, "the checksum on its last line is not 8 hex digits");
+            return -1;
+        }
+        want = want << 4 | (unsigned long)digit;
+    }
+    uLong got = crc32(crc32(0, NULL, 0), (const Bytef *)text, (uInt)start);
+    if ((unsigned long)got != want) {
+        snprintf(err, err_size, "checksum mismatch (crc32 %08lx, the file says %08lx): the file is corrupted or "
+                                "was edited; make it again with llmlab tokenizer train", (unsigned long)got, want);
+        return -1;
+    }
+    return (long)start;
 }
 
 /* A line reader over a byte buffer that may hold anything. */
@@ -92,8 +134,15 @@ int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, s
     long version = parse_int(l.line + 11, &end);
     if (version < 0 || *end)
         FAIL("line 1: bad version \"%s\"", l.line + 11);
-    if (version != TOKENIZER_FILE_VERSION)
-        FAIL("tokenizer file version %ld; this program reads version %d", version, TOKENIZER_FILE_VERSION);
+    if (version != TOKENIZER_FILE_VERSION && version != 1)
+        FAIL("tokenizer file version %ld; this program reads versions 1 and %d", version, TOKENIZER_FILE_VERSION);
+    if (version == TOKENIZER_FILE_VERSION) {       /* version 1 had no checksum line */
+        char why[200];
+        long covered = check_crc(text, len, why, sizeof why);
+        if (covered < 0)
+            FAIL("%s", why);
+        l.len = (size_t)covered;                   /* parse up to the checksum line */
+    }
     if ((r = next_line(&l)) < 0)
         FAIL("line %d: too long or not text", l.number);
     if (r == 0 || strncmp(l.line, "mode ", 5) != 0)
@@ -200,7 +249,13 @@ int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size) {
         free(buf);
         return -1;
     }
-    char inner[200];
+    char inner[300];
+    if (len >= 13 && memcmp(buf, "llmlab-bpe 1", 12) == 0 && (buf[12] == '\n' || buf[12] == '\r')) {
+        snprintf(err, err_size, "%s: a tokenizer file of version 1, which has no checksum, so it cannot be "
+                                "trusted; make it again with llmlab tokenizer train", path);
+        free(buf);
+        return -1;
+    }
     int rc = tokenizer_from_text(t, buf, len, inner, sizeof inner);
     free(buf);
     if (rc != 0)

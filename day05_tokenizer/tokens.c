@@ -13,12 +13,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "corpus.h"
 #include "hash.h"
 #include "le.h"
 #include "tokens.h"
 
-#define TOKEN_MAGIC "LLMTOKS1"
-#define TOKEN_HEADER 32             /* magic 8, vocab 4, reserved 4, n 8, tokenizer hash 8 */
+#define TOKEN_MAGIC "LLMTOKS2"
+#define TOKEN_HEADER 40             /* magic 8, vocab 4, reserved 4, n 8, tokenizer hash 8, source hash 8 */
 
 uint64_t tokenizer_hash(const Tokenizer *t) {
     size_t len;
@@ -51,6 +52,11 @@ static uint64_t get_u64(const uint8_t *p) {
 
 int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_size, uint64_t tok_hash,
                      char *err, size_t err_size) {
+    return token_file_write_from(path, ids, n, vocab_size, tok_hash, 0, err, err_size);
+}
+
+int token_file_write_from(const char *path, const int32_t *ids, size_t n, int vocab_size, uint64_t tok_hash,
+                          uint64_t source_hash, char *err, size_t err_size) {
     if (vocab_size < 1 || vocab_size > 65536) {
         snprintf(err, err_size, "a token file holds vocabularies of up to 65536 tokens, not %d", vocab_size);
         return -1;
@@ -64,6 +70,7 @@ int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_s
     put_u32(header + 8, (uint32_t)vocab_size);
     put_u64(header + 16, n);
     put_u64(header + 24, tok_hash);
+    put_u64(header + 32, source_hash);
     int ok = fwrite(header, 1, sizeof header, f) == sizeof header;
     uint8_t buf[8192];
     for (size_t i = 0; ok && i < n;) {
@@ -135,6 +142,7 @@ int token_file_open(TokenFile *tf, const char *path, char *err, size_t err_size)
     tf->n = (size_t)n;
     tf->vocab_size = (int)vocab;
     tf->tokenizer_hash = get_u64(p + 24);
+    tf->source_hash = get_u64(p + 32);
     tf->map = map;
     tf->map_len = size;
     return 0;
@@ -149,22 +157,19 @@ void token_file_close(TokenFile *tf) {
 void token_file_prepare(TokenFile *tf, const char *text_path, const char *tok_path, Tokenizer *tok) {
     char err[LLMLAB_ERR_SIZE];
     uint64_t h = tokenizer_hash(tok);
+    size_t len;
+    uint8_t *text = corpus_read_text(text_path, &len);    /* read every time: the cache is keyed on it */
+    uint64_t source = hash_fnv1a64(text, len);
     if (token_file_open(tf, tok_path, err, sizeof err) == 0) {
-        if (tf->tokenizer_hash == h && tf->vocab_size == tok->vocab_size)
+        if (tf->tokenizer_hash == h && tf->vocab_size == tok->vocab_size && tf->source_hash == source) {
+            free(text);
             return;
-        token_file_close(tf);                            /* made by another tokenizer: redo */
+        }
+        token_file_close(tf);                            /* another tokenizer or another text: redo */
     }
-    FILE *f = XFOPEN(text_path, "rb", "run `make data` first");
-    if (fseek(f, 0, SEEK_END) != 0)
-        LLMLAB_DIE("", "cannot seek in %s", text_path);
-    long len = ftell(f);
-    rewind(f);
-    uint8_t *text = XMALLOC((size_t)len + 1);
-    XFREAD(text, 1, (size_t)len, f, text_path);
-    XFCLOSE(f, text_path);
-    int32_t *ids = XMALLOC(((size_t)len + 1) * sizeof *ids);
-    size_t n = tokenizer_encode(tok, text, (size_t)len, 1, ids);
-    if (token_file_write(tok_path, ids, n, tok->vocab_size, h, err, sizeof err) != 0)
+    int32_t *ids = XMALLOC((len + 1) * sizeof *ids);
+    size_t n = tokenizer_encode(tok, text, len, 1, ids);
+    if (token_file_write_from(tok_path, ids, n, tok->vocab_size, h, source, err, sizeof err) != 0)
         LLMLAB_DIE("is the disk full, or the folder read-only?", "%s", err);
     free(text), free(ids);
     if (token_file_open(tf, tok_path, err, sizeof err) != 0)

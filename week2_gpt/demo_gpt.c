@@ -27,6 +27,7 @@ int main(int argc, char **argv) {
     o.train.run_dir = run_dir;
     o.train.seed = args.seed;
     o.train.resume = args.resume;
+    o.train.force = 1;              /* a demo starts afresh every time, unless --resume */
     o.train.max_steps = args.quick ? 12 : 1500;
     if (args.quick) {
         o.model = (GptConfig){.ctx = 32, .n_layer = 2, .n_head = 2, .n_embd = 32};

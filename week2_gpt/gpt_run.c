@@ -44,9 +44,12 @@ void gpt_run_defaults(GptRunOptions *o) {
 TrainResult gpt_run_train(GptRunOptions *o) {
     Corpus corpus;
     Gpt m;
+    char err[LLMLAB_ERR_SIZE];
+    o->train.init_path = o->init;
+    if (train_check_run_dir(&o->train, err, sizeof err) != 0)  /* before the corpus: that may take a while */
+        LLMLAB_DIE(NULL, "%s", err);
     if (o->init) {                              /* fine-tune: the checkpoint's model and tokenizer */
         Tokenizer tok;
-        char err[LLMLAB_ERR_SIZE];
         if (gpt_load(o->init, &m, &tok, o->train.batch, o->train.block, err, sizeof err) != 0)
             LLMLAB_DIE("give a checkpoint of llmlab train", "%s", err);
         corpus_open_with(&corpus, o->corpus, &tok);

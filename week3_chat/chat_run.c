@@ -130,6 +130,9 @@ TrainResult chat_tune(const ChatTuneOptions *o) {
     Gpt m;
     Tokenizer tok;
     char err[LLMLAB_ERR_SIZE];
+    tc.init_path = o->base;
+    if (train_check_run_dir(&tc, err, sizeof err) != 0)
+        LLMLAB_DIE(NULL, "%s", err);
     if (gpt_load(o->base, &m, &tok, tc.batch, tc.block, err, sizeof err) != 0)
         LLMLAB_DIE("train a base model first: make demo, or ./llmlab train", "%s", err);
     if (tc.block > m.cfg.ctx)

@@ -61,6 +61,7 @@ int main(int argc, char **argv) {
         XSNPRINTF(gpt_run, sizeof gpt_run, "%s/gpt%s", args.runs, suffix);
         g.train.run_dir = gpt_run;
         g.train.seed = args.seed;
+        g.train.force = 1;          /* a demo starts afresh every time */
         g.train.max_steps = 1500;
         if (args.quick) {
             g.model = (GptConfig){.ctx = 64, .n_layer = 1, .n_head = 2, .n_embd = 32};
@@ -91,6 +92,7 @@ int main(int argc, char **argv) {
     chat_tune_defaults(&o);
     o.base = base, o.train_data = train_path, o.eval_data = val_path;
     o.train.run_dir = run, o.train.seed = args.seed, o.train.resume = args.resume;
+    o.train.force = 1;              /* a demo starts afresh every time, unless --resume */
     if (args.quick)
         o.train.max_steps = 8, o.train.batch = 4, o.train.warmup = 2, o.train.eval_every = 4, o.train.eval_batches = 1;
     TrainResult r = chat_tune(&o);

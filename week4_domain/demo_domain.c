@@ -49,7 +49,12 @@ static TrainResult train(const char *corpus, const char *init, const char *run, 
     g.corpus = corpus, g.init = init, g.train.run_dir = run, g.train.seed = args->seed;
     if (init)           /* fine-tuning: a gentler learning rate, so less of the general text is forgotten */
         g.train.lr_max = 5e-4f, g.train.lr_min = 5e-5f;
-    g.train.resume = args->resume, g.train.max_steps = steps;
+    /* --resume continues the models that have a checkpoint and starts the
+     * others (a run stopped during the first has none for the next two);
+     * without it, a demo starts afresh every time. */
+    char ckpt[600];
+    XSNPRINTF(ckpt, sizeof ckpt, "%s/ckpt.bin", run);
+    g.train.resume = args->resume && access(ckpt, F_OK) == 0, g.train.force = 1, g.train.max_steps = steps;
     g.train.eval_every = steps / 10 > 0 ? steps / 10 : 1;
     if (args->quick) {
         g.vocab = 300;

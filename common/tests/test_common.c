@@ -344,6 +344,25 @@ Test(progress, plain_lines_when_not_a_terminal) {
     cr_assert(last_done, "the last line shows 100/100 done");
 }
 
+Test(progress, a_bar_shown_only_after_a_while) {
+    FILE *f = tmpfile();
+    ProgressBar bar;
+    progress_init_after(&bar, f, "quick", 10, timer_now() + 100);   /* quick work: never shown */
+    for (long i = 1; i <= 10; i++) progress_update(&bar, i, NULL);
+    progress_finish(&bar);
+    cr_assert(ftell(f) == 0, "work that ends before show_at prints nothing, not even its end");
+    progress_init_after(&bar, f, "slow", 10, timer_now() - 1);      /* already past: shown */
+    for (long i = 1; i <= 10; i++) progress_update(&bar, i, NULL);
+    progress_finish(&bar);
+    rewind(f);
+    char line[256] = "";
+    int lines = 0;
+    while (fgets(line, sizeof line, f)) lines++;
+    fclose(f);
+    cr_assert(lines >= 2 && strstr(line, "slow") && strstr(line, "10/10"), "past show_at the bar is drawn: %d lines, "
+              "last \"%s\"", lines, line);
+}
+
 /* ---- timer ---- */
 
 Test(timer, monotonic_and_in_seconds) {

@@ -80,12 +80,16 @@ static uint8_t *read_text(const Opts *o, const char *path, size_t *len) {
     if (!text)
         return NULL;
     size_t bad = o->raw ? *len : utf8_first_invalid(text, *len);
+    const uint8_t *nul = o->raw ? NULL : memchr(text, 0, bad);      /* valid UTF-8, but a binary file */
+    if (nul)
+        bad = (size_t)(nul - text);
     if (bad != *len) {
         size_t line = 1;
         for (size_t i = 0; i < bad; i++)
             line += text[i] == '\n';
-        fprintf(stderr, "llmlab: %s is not valid UTF-8 (byte %zu, line %zu); pass --raw to tokenize its bytes anyway\n",
-                path && strcmp(path, "-") ? path : "standard input", bad, line);
+        fprintf(stderr, "llmlab: %s %s (byte %zu, line %zu); pass --raw to tokenize its bytes anyway\n",
+                path && strcmp(path, "-") ? path : "standard input",
+                nul ? "holds a NUL byte, so it is a binary file, not text" : "is not valid UTF-8", bad, line);
         free(text);
         return NULL;
     }

@@ -26,7 +26,7 @@ int cmd_train(int argc, char **argv) {
     };
     const CliCommand cmd = {"llmlab train",
                             "usage: llmlab train [--data NAME] [--vocab N] [--layers N] ... [--run DIR] [--resume]\n"
-                            "Train the Week 2 GPT. Ctrl-C saves a checkpoint; --resume continues it.",
+                            "Train the Week 2 GPT. Ctrl-C saves a checkpoint and exits with status 130; --resume continues it.",
                             flags, CLI_COUNT(flags), NULL, 0, NULL};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc == 0)
@@ -39,7 +39,10 @@ int cmd_train(int argc, char **argv) {
         return CLI_EXIT_USAGE;
     }
     TrainResult r = gpt_run_train(&o);
-    fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f, %.0f tokens/s; checkpoint %s/ckpt.bin\n",
-            r.steps, r.train_loss, r.val_loss, r.tokens_per_s, t->run_dir);
-    return r.status == TRAIN_FINISHED || r.status == TRAIN_INTERRUPTED ? 0 : 1;
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
+        return 1;                               /* the loop said why, and what was kept */
+    if (r.steps > r.first_step)
+        fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f, %.0f tokens/s; checkpoint %s/ckpt.bin\n",
+                r.steps, r.train_loss, r.val_loss, r.tokens_per_s, t->run_dir);
+    return r.status == TRAIN_INTERRUPTED ? LLMLAB_EXIT_INTERRUPTED : 0;
 }

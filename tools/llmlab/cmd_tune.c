@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "chat_run.h"
+#include "check.h"
 #include "commands.h"
 
 int cmd_tune(int argc, char **argv) {
@@ -29,7 +30,10 @@ int cmd_tune(int argc, char **argv) {
     if (rc != 0)
         return rc;
     TrainResult r = chat_tune(&o);
-    fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f; checkpoint %s/ckpt.bin\n", r.steps,
-            r.train_loss, r.val_loss, t->run_dir);
-    return r.status == TRAIN_FINISHED || r.status == TRAIN_INTERRUPTED ? 0 : 1;
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
+        return 1;                               /* the loop said why, and what was kept */
+    if (r.steps > r.first_step)
+        fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f; checkpoint %s/ckpt.bin\n", r.steps,
+                r.train_loss, r.val_loss, t->run_dir);
+    return r.status == TRAIN_INTERRUPTED ? LLMLAB_EXIT_INTERRUPTED : 0;
 }

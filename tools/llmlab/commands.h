@@ -60,6 +60,7 @@ uint8_t *cli_read_input(const char *path, size_t *len);
     {"seed", FLAG_U64, &(t)->seed, 0, 9e18, "random seed", NULL},                                               \
     {"run", FLAG_STRING, &(t)->run_dir, 0, 0, "run folder (log.csv, ckpt.bin)", NULL},                          \
     {"resume", FLAG_BOOL, &(t)->resume, 0, 0, "continue from the run folder's checkpoint", NULL},               \
+    {"force", FLAG_BOOL, &(t)->force, 0, 0, "start afresh in a run folder that holds a run (replacing it)", NULL}, \
     {"quiet", FLAG_BOOL, &(t)->quiet, 0, 0, "no progress bar", NULL}
 
 struct TrainConfig;
