@@ -24,6 +24,13 @@ BUILD   ?= build
 OPENMP  ?= 1
 # MINE=1: link your own earlier lessons too, not the reference's.
 MINE    ?= 0
+# Idle OpenMP threads poll for work 1,000 times, then sleep: libgomp's
+# default of 300,000 polls holds a core that a busy machine needs, and a
+# training step ran 8x slower on two threads than on one (common/parallel.h).
+# Your own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins. ./llmlab does the same.
+ifeq ($(origin OMP_WAIT_POLICY)$(origin GOMP_SPINCOUNT),undefinedundefined)
+  export GOMP_SPINCOUNT := 1000
+endif
 
 LESSONS      := $(shell awk -F'\t' '!/^\#/ && NF >= 3 { print $$2 }' tools/lessons.tsv)
 LESSON_DIRS  := $(foreach l,$(LESSONS),$(wildcard $(l)))
@@ -83,7 +90,7 @@ GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
 .PHONY: all llmlab valgrind help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
-        progress plot docs skeletons mutants check-warnings test-learner-path test-variants valgrind-run fixtures solution-branch compdb clean \
+        progress plot docs docs-shots skeletons mutants check-warnings test-learner-path test-variants valgrind-run fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo domain
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -295,6 +302,9 @@ data: llmlab  ## prepare data/: Fashion-MNIST from Debian, tinyshakespeare (chec
 
 docs:  ## the Doxygen site in build/docs/html (fails on any warning)
 	@bash tools/build_docs.sh
+
+docs-shots:  ## screenshots of the site in headless Chromium, in build/docs/shots (after make docs)
+	@bash tools/docs_screenshots.sh
 
 # ---- for course developers ----
 skeletons:  ## derive lesson skeletons from solutions/ (never overwrites your edits)

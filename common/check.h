@@ -101,12 +101,73 @@ void llmlab_mkdir_p(const char *path);
 int llmlab_make_dirs(const char *path, char *err, size_t err_size);
 
 /**
+ * @name Files written whole or not at all
+ * An output is written under a unique temporary name in its own folder
+ * (llmlab_open_temp), flushed to the disk and renamed over its real name
+ * (llmlab_commit_file), then the folder itself is flushed: a reader sees the
+ * old file or the new one, never half of one, and a failure (a full disk,
+ * Ctrl-C) leaves the old file as it was and no temporary file behind.
+ * @{
+ */
+/** The longest path an output may have (PATH_MAX on Linux): a longer one is an error, never cut short. */
+#define LLMLAB_PATH_MAX 4096
+/** Room for the temporary name that llmlab_open_temp() makes from a path. */
+#define LLMLAB_TMP_SIZE (LLMLAB_PATH_MAX + 64)
+
+/**
+ * Whether @p path may be written as an output: not longer than
+ * #LLMLAB_PATH_MAX, and either missing or a regular file (a folder, a
+ * symbolic link, a FIFO, a device or a socket in its place is refused, since
+ * the rename would replace it with a file). Call it before long work, so a
+ * bad path fails at once. Returns 0, or -1 with the reason in @p err.
+ */
+int llmlab_check_output(const char *path, char *err, size_t err_size);
+
+/**
+ * Start an atomic write of @p path: llmlab_check_output(), then create a new
+ * file with a unique name in the same folder (`NAME.tmp-XXXXXX`, made with
+ * O_EXCL), its name in @p tmp (room for #LLMLAB_TMP_SIZE). Returns the file
+ * open for writing, or NULL with the reason in @p err.
+ */
+FILE *llmlab_open_temp(const char *path, char *tmp, size_t tmp_size, char *err, size_t err_size);
+
+/**
  * Finish an atomic write: @p f holds the new contents of @p path in the
  * temporary file @p tmp, and @p ok says whether every write succeeded.
- * Flush, fsync and close @p f, then rename @p tmp over @p path; on any
- * failure remove @p tmp (the old @p path stays as it was) and write the
- * reason into @p err. Returns 0 or -1.
+ * Flush, fsync and close @p f, then rename @p tmp over @p path and fsync
+ * the folder; on any failure remove @p tmp (the old @p path stays as it
+ * was) and write the reason, with strerror(), into @p err. Returns 0 or -1.
  */
 int llmlab_commit_file(FILE *f, int ok, const char *tmp, const char *path, char *err, size_t err_size);
+
+/**
+ * Flush @p f (whose writes went well when @p ok) to the disk, fsync and
+ * close it. Returns 0, or -1 with "could not write NAME: <strerror>" in
+ * @p err: the reason of the write that failed (No space left on device,
+ * File too large), found from errno after it or from the flush.
+ */
+int llmlab_close_synced(FILE *f, int ok, const char *name, char *err, size_t err_size);
+
+/** Give up an atomic write started by llmlab_open_temp(): close @p f and remove @p tmp. */
+void llmlab_abort_file(FILE *f, const char *tmp);
+
+/**
+ * Make a new, empty folder with a unique name next to @p path
+ * (`NAME.tmp-XXXXXX`, for output that is a whole folder), its name in
+ * @p tmp (room for #LLMLAB_TMP_SIZE). Returns 0, or -1 with the reason in @p err.
+ */
+int llmlab_make_temp_dir(const char *path, char *tmp, size_t tmp_size, char *err, size_t err_size);
+
+/** fsync() the folder that holds @p path, so that a rename in it survives a power cut. Returns 0 or -1. */
+int llmlab_sync_parent(const char *path);
+
+/**
+ * Open @p path for reading, or NULL with the reason in @p err: "cannot open
+ * WHAT PATH: No such file or directory", or "WHAT PATH is a folder, not a
+ * file" (a folder opens, but reading it fails in confusing ways). @p what
+ * ("checkpoint", "tokenizer") may be "" .
+ */
+FILE *llmlab_open_read(const char *path, const char *what, char *err, size_t err_size);
+/** @} */
 
 #endif

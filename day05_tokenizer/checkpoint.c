@@ -116,11 +116,9 @@ static uint64_t u64_at(const uint8_t *p) { return le_u64(p); }
 int checkpoint_load(const char *path, Checkpoint *c, char *err, size_t err_size) {
     memset(c, 0, sizeof *c);
     uint8_t *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "cannot open checkpoint %s: %s", path, strerror(errno));
+    FILE *f = llmlab_open_read(path, "checkpoint", err, err_size);
+    if (!f)
         return -1;
-    }
     long size = (fseek(f, 0, SEEK_END) == 0) ? ftell(f) : -1;
     if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);

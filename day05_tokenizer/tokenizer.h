@@ -253,7 +253,13 @@ char *tokenizer_to_text(const Tokenizer *t, size_t *len);
  */
 int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, size_t err_size);
 
-/** Save atomically (a temporary file, then rename). Dies with a message on failure. */
+/**
+ * Write @p path atomically (llmlab_open_temp() and llmlab_commit_file():
+ * a unique temporary file, then a rename). Returns 0, or -1 with the reason
+ * in @p err; the old file, if any, is then as it was.
+ */
+int tokenizer_write(const Tokenizer *t, const char *path, char *err, size_t err_size);
+/** tokenizer_write() that dies with the message on failure. */
 void tokenizer_save(const Tokenizer *t, const char *path);
 /** Load @p path; on failure writes why into @p err and returns -1. */
 int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size);

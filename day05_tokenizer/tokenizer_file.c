@@ -157,25 +157,28 @@ fail:
     return -1;
 }
 
-void tokenizer_save(const Tokenizer *t, const char *path) {
+int tokenizer_write(const Tokenizer *t, const char *path, char *err, size_t err_size) {
+    char tmp[LLMLAB_TMP_SIZE];
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, err_size);
+    if (!f)
+        return -1;
     size_t len;
     char *text = tokenizer_to_text(t, &len);
-    char tmp[1100];
-    XSNPRINTF(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = XFOPEN(tmp, "wb", "is the folder there and writable?");
-    XFWRITE(text, 1, len, f, "a tokenizer");
-    XFCLOSE(f, "a tokenizer");
+    int ok = fwrite(text, 1, len, f) == len;
     free(text);
-    if (rename(tmp, path) != 0)
-        LLMLAB_DIE("is the folder writable?", "could not rename %s to %s: %s", tmp, path, strerror(errno));
+    return llmlab_commit_file(f, ok, tmp, path, err, err_size);
+}
+
+void tokenizer_save(const Tokenizer *t, const char *path) {
+    char err[LLMLAB_ERR_SIZE];
+    if (tokenizer_write(t, path, err, sizeof err) != 0)
+        LLMLAB_DIE("is the folder there and writable, with room on the disk?", "%s", err);
 }
 
 int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "cannot open tokenizer %s: %s", path, strerror(errno));
+    FILE *f = llmlab_open_read(path, "tokenizer", err, err_size);
+    if (!f)
         return -1;
-    }
     size_t cap = 1 << 16, len = 0;
     char *buf = XMALLOC(cap);
     size_t got;

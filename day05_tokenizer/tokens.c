@@ -55,13 +55,10 @@ int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_s
         snprintf(err, err_size, "a token file holds vocabularies of up to 65536 tokens, not %d", vocab_size);
         return -1;
     }
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
+    char tmp[LLMLAB_TMP_SIZE];
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, err_size);
+    if (!f)
         return -1;
-    }
     uint8_t header[TOKEN_HEADER] = {0};
     memcpy(header, TOKEN_MAGIC, 8);
     put_u32(header + 8, (uint32_t)vocab_size);
@@ -74,7 +71,7 @@ int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_s
         for (; k < sizeof buf / 2 && i < n; k++, i++) {
             if (ids[i] < 0 || ids[i] >= vocab_size) {
                 snprintf(err, err_size, "token %zu is %d, outside the vocabulary of %d", i, ids[i], vocab_size);
-                fclose(f), remove(tmp);
+                llmlab_abort_file(f, tmp);
                 return -1;
             }
             buf[2 * k] = (uint8_t)ids[i];

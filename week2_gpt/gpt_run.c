@@ -33,17 +33,12 @@ void gpt_run_defaults(GptRunOptions *o) {
     o->corpus = "fortunes";
     o->vocab = 1024;
     o->model = (GptConfig){.vocab = 0, .ctx = 64, .n_layer = 4, .n_head = 4, .n_embd = 128};
-    train_config_defaults(&o->train);
+    train_config_defaults(&o->train);   /* Day 5's loop: AdamW, lr 1e-3 to 1e-4, warmup 100, ... except: */
     o->train.run_dir = "runs/gpt";
     o->train.batch = 12;
-    o->train.block = 64;
+    o->train.block = o->model.ctx;
     o->train.max_steps = 2000;
-    o->train.lr_max = 1e-3f;
-    o->train.lr_min = 1e-4f;
-    o->train.warmup = 100;
-    o->train.eval_every = 100;
     o->train.eval_batches = 10;
-    o->train.ckpt_every = 250;
 }
 
 TrainResult gpt_run_train(GptRunOptions *o) {

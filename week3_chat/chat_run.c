@@ -106,16 +106,12 @@ void chat_tune_defaults(ChatTuneOptions *o) {
     o->base = "runs/gpt/ckpt.bin";
     o->train_data = "data/chat/train.txt";
     o->eval_data = "data/chat/val.txt";
-    train_config_defaults(&o->train);
+    GptRunOptions week2;                /* the loop's settings are Week 2's (gpt_run_defaults), except: */
+    gpt_run_defaults(&week2);
+    o->train = week2.train;
     o->train.run_dir = "runs/chat";
     o->train.max_steps = 4000;
-    o->train.batch = 12;
-    o->train.block = 64;
-    o->train.lr_max = 1e-3f;
-    o->train.lr_min = 1e-4f;
-    o->train.warmup = 100;
     o->train.eval_every = 200;
-    o->train.eval_batches = 10;
     o->train.ckpt_every = 200;
 }
 
@@ -124,6 +120,9 @@ static void load_set_or_die(ChatSet *set, const char *path) {
     if (chatset_load(set, path, err, sizeof err) != 0)
         LLMLAB_DIE("write the conversations with: ./llmlab chatgen (--split eval for the held-out ones)", "%s",
                    err);
+    if (set->n == 0)
+        LLMLAB_DIE("write the conversations with: ./llmlab chatgen (--split eval for the held-out ones)",
+                   "%s holds no conversations: nothing to fine-tune on", path);
 }
 
 TrainResult chat_tune(const ChatTuneOptions *o) {

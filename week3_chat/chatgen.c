@@ -433,16 +433,10 @@ int chatgen_write(const char *path, long n, int split, uint64_t seed, char *err,
         snprintf(err, err_size, "the number of dialogues must be 0 or more, not %ld", n);
         return -1;
     }
-    char tmp[1100];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
-        snprintf(err, err_size, "the path is too long: %.60s...", path);
+    char tmp[LLMLAB_TMP_SIZE];
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, err_size);
+    if (!f)
         return -1;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
-        return -1;
-    }
     Rng rng;
     rng_init(&rng, seed);
     ChatExample e;

@@ -86,11 +86,9 @@ static int parse_line(ChatExample *e, const char *p, size_t n, char *err, size_t
 int chatset_load(ChatSet *s, const char *path, char *err, size_t err_size) {
     s->ex = NULL;
     s->n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
+    FILE *f = llmlab_open_read(path, "", err, err_size);
+    if (!f)
         return -1;
-    }
     size_t cap = 1 << 16, len = 0, got;
     char *buf = malloc(cap);
     while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {

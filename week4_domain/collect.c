@@ -325,12 +325,6 @@ static int make_dirs(const char *path, char *err, size_t err_size) {
     return 0;
 }
 
-/* fclose() that also reports an earlier failed write: 1 when all went well. */
-static int close_ok(FILE *f) {
-    int bad = ferror(f);
-    return fclose(f) == 0 && !bad;
-}
-
 int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const CollectOptions *o,
                 CollectStats *st, char *err, size_t err_size) {
     memset(st, 0, sizeof *st);
@@ -354,13 +348,23 @@ int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const 
     Walk *w = XCALLOC(1, sizeof *w);            /* on the heap: it holds a 4 KiB path */
     w->o = o, w->st = st;
     stat(out_dir, &w->out_dir);
-    char tmp[5][PATH_CAP + 32], final[PATH_CAP + 32];
+    /* Each output is written under a unique temporary name (llmlab_open_temp) and, once all five
+     * are whole and on the disk, renamed over the old ones: a failure leaves the old corpus. */
+    char (*tmp)[LLMLAB_TMP_SIZE] = XCALLOC(5, LLMLAB_TMP_SIZE), (*final)[LLMLAB_PATH_MAX] = XCALLOC(5, LLMLAB_PATH_MAX);
+    FILE *summary = NULL;
     int rc = 0;
-    for (int k = 0; k < 5; k++)
-        snprintf(tmp[k], sizeof tmp[k], "%s/%s.tmp", out_dir, out_name[k]);
-    for (int k = 0; k < 4 && rc == 0; k++)
-        if (!(w->out[k] = fopen(tmp[k], "wb")))
-            rc = fail(err, err_size, "cannot write %s: %s", tmp[k], strerror(errno));
+    for (int k = 0; k < 5 && rc == 0; k++)
+        if ((size_t)snprintf(final[k], LLMLAB_PATH_MAX, "%s/%s", out_dir, out_name[k]) >= LLMLAB_PATH_MAX)
+            rc = fail(err, err_size, "the folder name %.60s... is too long", out_dir);
+    for (int k = 0; k < 5 && rc == 0; k++) {
+        FILE *f = llmlab_open_temp(final[k], tmp[k], LLMLAB_TMP_SIZE, err, err_size);
+        if (!f)
+            rc = -1;
+        else if (k < 4)
+            w->out[k] = f;
+        else
+            summary = f;
+    }
     for (int i = 0; i < n_dirs && rc == 0; i++) {
         strcpy(w->path, dirs[i]);
         w->len = strlen(w->path);
@@ -368,26 +372,26 @@ int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const 
             w->path[--w->len] = '\0';           /* "dir/" names its files "dir/x", not "dir//x" */
         visit(w, 0);
     }
-    for (int k = 0; k < 4; k++)
-        if (w->out[k] && !close_ok(w->out[k]) && rc == 0)
-            rc = fail(err, err_size, "cannot write %s (is the disk full?)", tmp[k]);
     long kept = st->files[0] + st->files[1] + st->files[2];
     if (rc == 0 && kept == 0)
         rc = fail(err, err_size, "nothing kept: every file was skipped (see the summary)");
-    if (rc == 0) {
-        FILE *f = fopen(tmp[4], "wb");
-        if (f)
-            collect_print_summary(f, st);
-        if (!f || !close_ok(f))
-            rc = fail(err, err_size, "cannot write %s", tmp[4]);
+    if (summary && rc == 0)
+        collect_print_summary(summary, st);
+    for (int k = 0; k < 5; k++) {
+        FILE **f = k < 4 ? &w->out[k] : &summary;
+        if (*f && llmlab_close_synced(*f, 1, final[k], rc == 0 ? err : NULL, rc == 0 ? err_size : 0) != 0 && rc == 0)
+            rc = -1;
+        *f = NULL;
     }
     for (int k = 0; k < 5; k++) {               /* each replaced whole; after a failure, the rest removed */
-        snprintf(final, sizeof final, "%s/%s", out_dir, out_name[k]);
-        if (rc == 0 && rename(tmp[k], final) != 0)
-            rc = fail(err, err_size, "cannot rename %s to %s: %s", tmp[k], final, strerror(errno));
-        if (rc != 0)
+        if (rc == 0 && rename(tmp[k], final[k]) != 0)
+            rc = fail(err, err_size, "cannot rename %s to %s: %s", tmp[k], final[k], strerror(errno));
+        if (rc != 0 && tmp[k][0])
             remove(tmp[k]);
     }
+    if (rc == 0)
+        llmlab_sync_parent(final[0]);
+    free(tmp), free(final);
     hashmap_free(&w->dirs);
     hashmap_free(&w->texts);
     free(w);

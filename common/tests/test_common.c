@@ -1,6 +1,7 @@
 /* Tests of common/: the code every lesson uses but no learner writes. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,6 +190,73 @@ Test(check, short_read_is_truncation, .exit_code = LLMLAB_EXIT_ERROR, .init = cr
     rewind(f);
     char buf[8];
     XFREAD(buf, 1, 8, f, "header");
+}
+
+/* How many names in folder dir hold ".tmp" (temporary files left behind). */
+static int temp_files_in(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        n += strstr(e->d_name, ".tmp") != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+Test(check, atomic_write_replaces_whole_or_not_at_all) {
+    testing_dir_make("atomic");
+    const char *path = testing_dir_path("out.txt");
+    testing_write_file(path, "old", 3);
+    char tmp[LLMLAB_TMP_SIZE], tmp2[LLMLAB_TMP_SIZE], err[LLMLAB_ERR_SIZE];
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err);
+    FILE *g = llmlab_open_temp(path, tmp2, sizeof tmp2, err, sizeof err);
+    cr_assert(f && g, "llmlab_open_temp: %s", err);
+    cr_assert(strcmp(tmp, tmp2) != 0 && strstr(tmp, "out.txt.tmp-"), "two writers get two names: %s, %s", tmp, tmp2);
+    fputs("new", f);
+    cr_assert(llmlab_commit_file(f, 0, tmp, path, err, sizeof err) == -1, "a failed write must not be committed");
+    llmlab_abort_file(g, tmp2);
+    FILE *r = fopen(path, "rb");
+    char got[8] = "";
+    cr_assert(r && fread(got, 1, sizeof got - 1, r) == 3 && !strcmp(got, "old"), "the old file must stay: '%s'", got);
+    fclose(r);
+    cr_assert_eq(temp_files_in(testing_dir()), 0, "no temporary file may be left");
+    f = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err);
+    fputs("new", f);
+    cr_assert(llmlab_commit_file(f, 1, tmp, path, err, sizeof err) == 0, "%s", err);
+    r = fopen(path, "rb");
+    memset(got, 0, sizeof got);
+    cr_assert(r && fread(got, 1, sizeof got - 1, r) == 3 && !strcmp(got, "new"), "committed: '%s'", got);
+    fclose(r);
+    cr_assert_eq(temp_files_in(testing_dir()), 0);
+}
+
+Test(check, outputs_that_are_not_regular_files_are_refused) {
+    testing_dir_make("odd");
+    char err[LLMLAB_ERR_SIZE], tmp[LLMLAB_TMP_SIZE];
+    const char *fifo = testing_dir_path("fifo"), *link = testing_dir_path("link"), *dir = testing_dir_path("dir");
+    cr_assert(mkfifo(fifo, 0600) == 0 && symlink("target", link) == 0 && mkdir(dir, 0700) == 0);
+    const char *odd[] = {fifo, link, dir};
+    const char *kind[] = {"a FIFO", "a symbolic link", "a folder"};
+    for (int i = 0; i < 3; i++) {
+        cr_assert(llmlab_check_output(odd[i], err, sizeof err) == -1 && strstr(err, kind[i]),
+                  "%s must be refused as %s: '%s'", odd[i], kind[i], err);
+        cr_assert_null(llmlab_open_temp(odd[i], tmp, sizeof tmp, err, sizeof err), "%s must be refused", odd[i]);
+    }
+    char *long_path = malloc(LLMLAB_PATH_MAX + 10);
+    memset(long_path, 'a', LLMLAB_PATH_MAX + 9);
+    long_path[LLMLAB_PATH_MAX + 9] = '\0';
+    cr_assert(llmlab_check_output(long_path, err, sizeof err) == -1 && strstr(err, "long"),
+              "a path too long is an error, never cut short: '%s'", err);
+    free(long_path);
+    cr_assert_eq(temp_files_in(testing_dir()), 0);
+}
+
+Test(check, a_folder_to_read_says_so) {
+    char err[LLMLAB_ERR_SIZE];
+    cr_assert_null(llmlab_open_read("/tmp", "checkpoint", err, sizeof err));
+    cr_assert(strstr(err, "checkpoint /tmp is a folder"), "got '%s'", err);
+    cr_assert_null(llmlab_open_read("/nonexistent/x", "", err, sizeof err));
+    cr_assert(strstr(err, "cannot open /nonexistent/x: "), "got '%s'", err);
 }
 
 Test(check, mkdir_p_nested) {
@@ -389,6 +457,75 @@ Test(cli, bad_seed_exits_2, .exit_code = 2, .init = cr_redirect_stderr) {
     char *argv[] = {"demo", "--seed", "12abc", NULL};
     DemoArgs args = {.runs = "runs"};
     cli_parse_demo(3, argv, "about", &args);
+}
+
+Test(cli, seed_takes_every_64_bit_value_and_no_sign, .init = cr_redirect_stderr) {
+    char *argv[] = {"demo", "--seed", "18446744073709551615", NULL};
+    DemoArgs args = {.runs = "runs"};
+    cli_parse_demo(3, argv, "about", &args);
+    cr_assert(args.seed == UINT64_MAX, "--seed 2^64-1 gave %llu", (unsigned long long)args.seed);
+    uint64_t seed = 5;
+    const Flag flags[] = {{"seed", FLAG_U64, &seed, 0, 9e18, "seed", NULL}};
+    const CliCommand c = {"test", "usage", flags, CLI_COUNT(flags), NULL, 0, NULL};
+    char *minus[] = {"test", "--seed", "-1", NULL}, *over[] = {"test", "--seed", "9000000000000000001", NULL};
+    cr_assert_eq(cli_parse(&c, 3, minus), CLI_EXIT_USAGE, "--seed -1 must be refused, not read as 2^64-1");
+    cr_assert_eq(cli_parse(&c, 3, over), CLI_EXIT_USAGE, "--seed above its range must be refused");
+    cr_assert_eq(seed, 5, "a refused value must leave the default");
+}
+
+Test(cli, table_flags_aliases_lists_and_arguments, .init = cr_redirect_stderr) {
+    int n = 3, on = 0;
+    float x = 0.5f;
+    const char *name = NULL, *items[2];
+    CliList list = {items, 0, 2};
+    char *args[2];
+    int n_args = 0;
+    const Flag flags[] = {
+        {"n", FLAG_INT, &n, 1, 10, "n", NULL},         {"x", FLAG_FLOAT, &x, 0, 1, "x", NULL},
+        {"on", FLAG_BOOL, &on, 0, 0, "on", NULL},      {"name", FLAG_STRING, &name, 0, 0, "name", "-N"},
+        {"item", FLAG_LIST, &list, 0, 0, "item", NULL},
+    };
+    const CliCommand c = {"test", "usage", flags, CLI_COUNT(flags), args, 2, &n_args};
+    char *argv[] = {"test", "a", "--n", "7", "-N", "bob", "--item", "p", "--on", "-", "--item", "q", "--x", "0.25",
+                    NULL};
+    cr_assert_eq(cli_parse(&c, 14, argv), 0);
+    cr_assert(n == 7 && x == 0.25f && on == 1 && name && !strcmp(name, "bob"), "n=%d x=%g on=%d", n, (double)x, on);
+    cr_assert(list.n == 2 && !strcmp(items[0], "p") && !strcmp(items[1], "q"), "--item twice: %d values", list.n);
+    cr_assert(n_args == 2 && !strcmp(args[0], "a") && !strcmp(args[1], "-"), "plain arguments: %d", n_args);
+    char *third[] = {"test", "--item", "r", NULL};
+    cr_assert_eq(cli_parse(&c, 3, third), CLI_EXIT_USAGE, "a third --item has no room");
+    char *bad[][3] = {{"test", "--n", "11"}, {"test", "--n", "1.5"}, {"test", "--x", "nan"}, {"test", "--nn", "3"}};
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(cli_parse(&c, 3, bad[i]), CLI_EXIT_USAGE, "%s %s must be refused", bad[i][1], bad[i][2]);
+    char *more[] = {"test", "a", "b", "c", NULL};
+    cr_assert_eq(cli_parse(&c, 4, more), CLI_EXIT_USAGE, "three arguments where two fit");
+    char *missing[] = {"test", "--n", NULL};
+    cr_assert_eq(cli_parse(&c, 2, missing), CLI_EXIT_USAGE, "a flag without its value");
+}
+
+Test(cli, messages_name_the_program_and_suggest_a_flag) {
+    int steps = 3;
+    const Flag flags[] = {{"steps", FLAG_INT, &steps, 1, 1000000000, "steps", NULL}};
+    const CliCommand c = {"llmlab train", "usage", flags, CLI_COUNT(flags), NULL, 0, NULL};
+    char path[] = "/tmp/llmlab_cli_msg_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *saved = stderr;
+    stderr = fdopen(fd, "w+");
+    char *typo[] = {"x", "--stesp", "5", NULL}, *range[] = {"x", "--steps", "0", NULL};
+    cli_parse(&c, 3, typo);
+    cli_parse(&c, 3, range);
+    fflush(stderr);
+    char text[512] = {0};
+    rewind(stderr);
+    size_t got = fread(text, 1, sizeof text - 1, stderr);
+    text[got] = '\0';
+    fclose(stderr);
+    stderr = saved;
+    remove(path);
+    cr_assert(strstr(text, "llmlab train: unknown option '--stesp'; did you mean --steps?"), "got:\n%s", text);
+    cr_assert(strstr(text, "llmlab train: --steps wants a whole number from 1 to 1000000000, got '0'"), "got:\n%s",
+              text);
 }
 
 /* ---- plot ---- */

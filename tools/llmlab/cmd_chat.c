@@ -79,11 +79,26 @@ static int command(ChatBot *b, char *line) {
     return 0;
 }
 
+/* The tokens @p text takes as a user turn of the template (its marker, the text, the end marker). */
+static int turn_tokens(ChatBot *b, const char *text) {
+    Chat one;
+    chat_init(&one);
+    chat_add(&one, CHAT_USER, text);
+    int cap = 3 + (int)strlen(text) + 1;        /* at most a token per byte, and the markers */
+    int32_t *ids = XMALLOC((size_t)cap * sizeof *ids);
+    int n = chat_encode(&b->tok, &b->ct, &one, 0, ids, cap, NULL);
+    free(ids);
+    chat_free(&one);
+    return n;
+}
+
 /* On a terminal the reply streams as it is sampled (after "bot>", its
  * leading space is the template's); otherwise it is printed whole, so a
  * script reads exactly the reply. */
 static void reply(ChatBot *b, const char *text, int tty) {
     int dropped = 0;
+    /* chat_prompt keeps only the end of a message that alone does not fit (with room for the reply) */
+    int need = turn_tokens(b, text), room = b->m.cfg.ctx - b->max_reply - 1;
     if (tty) {
         fputs("bot>", stdout);
         fflush(stdout);
@@ -93,6 +108,9 @@ static void reply(ChatBot *b, const char *text, int tty) {
     }
     fputc('\n', stdout);
     fflush(stdout);
+    if (need > room)
+        fprintf(stderr, "(your message is %d tokens; only its last %d fit the context of %d tokens with room for "
+                "a reply of %d, so its start was cut)\n", need, room, b->m.cfg.ctx, b->max_reply);
     if (dropped > 0)
         fprintf(stderr, "(the %d oldest turn%s no longer fit the context of %d tokens)\n", dropped,
                 dropped == 1 ? "" : "s", b->m.cfg.ctx);
@@ -100,22 +118,21 @@ static void reply(ChatBot *b, const char *text, int tty) {
 
 int cmd_chat(int argc, char **argv) {
     const char *ckpt = "runs/chat/ckpt.bin", *system_prompt = NULL;
-    float temperature = 0.0f, top_p = 1.0f;
-    int top_k = 0, once = 0, max_reply = 0;
-    long seed = 1337;
+    int once = 0, max_reply = 0;
+    SamplerConfig s = {.temperature = 0.0f, .top_k = 0, .top_p = 1.0f};
+    uint64_t seed = 1337;
     const Flag flags[] = {
-        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "a fine-tuned checkpoint (llmlab tune)"},
-        {"system", FLAG_STRING, &system_prompt, 0, 0, "a system prompt to start with"},
-        {"temperature", FLAG_FLOAT, &temperature, 0, 100, "0 = greedy"},
-        {"top-k", FLAG_INT, &top_k, 0, 1000000, "keep the k most likely tokens (0: off)"},
-        {"top-p", FLAG_FLOAT, &top_p, 1e-6, 1, "keep the most likely tokens up to this mass (1: off)"},
-        {"max-reply", FLAG_INT, &max_reply, 0, 4096, "the most tokens in a reply (0: a third of the context)"},
-        {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed"},
-        {"once", FLAG_BOOL, &once, 0, 0, "read one message from standard input, reply, and exit"},
+        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "a fine-tuned checkpoint (llmlab tune)", NULL},
+        {"system", FLAG_STRING, &system_prompt, 0, 0, "a system prompt to start with", NULL},
+        SAMPLER_FLAGS(&s, &seed),
+        {"max-reply", FLAG_INT, &max_reply, 0, 4096, "the most tokens in a reply (0: a third of the context)", NULL},
+        {"once", FLAG_BOOL, &once, 0, 0, "read one message from standard input, reply, and exit", NULL},
     };
-    int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
-                             "usage: llmlab chat [--ckpt FILE] [--system TEXT] [--temperature T] [--once]\n"
-                             "Talk to a fine-tuned GPT; type /help in the chat for its commands.\n");
+    const CliCommand cmd = {"llmlab chat",
+                            "usage: llmlab chat [--ckpt FILE] [--system TEXT] [--temperature T] [--once]\n"
+                            "Talk to a fine-tuned GPT; type /help in the chat for its commands.",
+                            flags, CLI_COUNT(flags), NULL, 0, NULL};
+    int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0)
         return rc;
     if (system_prompt && !utf8_valid((const uint8_t *)system_prompt, strlen(system_prompt))) {
@@ -124,11 +141,11 @@ int cmd_chat(int argc, char **argv) {
     }
     ChatBot b;
     char err[LLMLAB_ERR_SIZE];
-    if (chatbot_load(&b, ckpt, (uint64_t)seed, err, sizeof err) != 0) {
+    if (chatbot_load(&b, ckpt, seed, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab: %s\n", err);
         return 1;
     }
-    b.sampler = (SamplerConfig){.temperature = temperature, .top_k = top_k, .top_p = top_p};
+    b.sampler = s;
     if (max_reply > 0)
         b.max_reply = max_reply < b.m.cfg.ctx - 2 ? max_reply : b.m.cfg.ctx - 2;
     if (system_prompt)
@@ -181,6 +198,8 @@ int cmd_chat(int argc, char **argv) {
             continue;
         }
         reply(&b, line, tty);
+        if (ferror(stdout))
+            break;                              /* main() says why */
     }
     if (tty)
         putchar('\n');

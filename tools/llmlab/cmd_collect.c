@@ -61,28 +61,29 @@ int cmd_collect(int argc, char **argv) {
     const char *out = "data/domain", *ext = NULL;
     int max_file_kb = 1024, max_total_mb = 64, val = 10, test = 10;
     const Flag flags[] = {
-        {"out", FLAG_STRING, &out, 0, 0, "folder for train.txt, val.txt, test.txt, manifest.tsv, summary.txt"},
+        {"out", FLAG_STRING, &out, 0, 0, "folder for train.txt, val.txt, test.txt, manifest.tsv, summary.txt", NULL},
         {"ext", FLAG_STRING, &ext, 0, 0,
-         "endings to keep: .c,.h,.md ('*': any text; unset: .c,.h without DIR, any text with DIRs)"},
-        {"max-file-kb", FLAG_INT, &max_file_kb, 1, 1 << 20, "skip files larger than this many KiB"},
-        {"max-total-mb", FLAG_INT, &max_total_mb, 1, 1 << 20, "keep at most this many MiB of text in all"},
-        {"val-percent", FLAG_INT, &val, 0, 100, "share of the files for validation"},
-        {"test-percent", FLAG_INT, &test, 0, 100, "share of the files for the test split"},
+         "endings to keep: .c,.h,.md ('*': any text; unset: .c,.h without DIR, any text with DIRs)", NULL},
+        {"max-file-kb", FLAG_INT, &max_file_kb, 1, 1 << 20, "skip files larger than this many KiB", NULL},
+        {"max-total-mb", FLAG_INT, &max_total_mb, 1, 1 << 20, "keep at most this many MiB of text in all", NULL},
+        {"val-percent", FLAG_INT, &val, 0, 100, "share of the files for validation", NULL},
+        {"test-percent", FLAG_INT, &test, 0, 100, "share of the files for the test split", NULL},
     };
     char *dirs[MAX_DIRS];
     int n_dirs = 0;
-    int rc = cli_parse_args(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
+    const CliCommand cmd = {"llmlab collect",
                             "usage: llmlab collect [--out DIR] [--ext LIST] ... [DIR...]\n"
                             "Gather the text files under DIR... (default: /usr/include, C sources and headers)\n"
                             "into train/val/test files that `llmlab train --data NAME` reads from data/NAME.\n"
                             "Skips binaries, duplicates, empty and huge files, and says why in the summary.",
-                            dirs, MAX_DIRS, &n_dirs);
+                            flags, CLI_COUNT(flags), dirs, MAX_DIRS, &n_dirs};
+    int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0)
         return rc;
     if (val + test > 100) {
         fprintf(stderr, "llmlab collect: --val-percent %d and --test-percent %d add up to more than 100\n", val,
                 test);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     if (n_dirs == 0) {
         dirs[n_dirs++] = "/usr/include";
@@ -94,7 +95,7 @@ int cmd_collect(int argc, char **argv) {
     CollectOptions o;
     collect_defaults(&o);
     if (ext && parse_exts(ext, store, exts, &o.n_exts) != 0)
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     o.exts = exts;
     o.max_file_bytes = (size_t)max_file_kb << 10;
     o.max_total_bytes = (size_t)max_total_mb << 20;

@@ -23,19 +23,22 @@ int cmd_report(int argc, char **argv) {
     const char *prompts = "#include <|static int |struct ";
     int max_kb = 256;
     const Flag flags[] = {
-        {"general", FLAG_STRING, &o.models[0].ckpt, 0, 0, "the general model (Week 2)"},
-        {"tuned", FLAG_STRING, &o.models[1].ckpt, 0, 0, "the general model fine-tuned on the domain"},
-        {"scratch", FLAG_STRING, &o.models[2].ckpt, 0, 0, "the model trained on the domain from scratch"},
-        {"domain-test", FLAG_STRING, &o.domain_test, 0, 0, "held-out domain text (llmlab collect's test split)"},
-        {"general-text", FLAG_STRING, &o.general_text, 0, 0, "general text, to see what fine-tuning forgot"},
-        {"max-kb", FLAG_INT, &max_kb, 1, 1 << 20, "measure on at most this many KiB of each text"},
-        {"stride", FLAG_INT, &o.stride, 0, 1 << 20, "step of the evaluation window (0: half the context)"},
-        {"prompts", FLAG_STRING, &prompts, 0, 0, "up to 4 prompts for samples, separated by |"},
-        {"out", FLAG_STRING, &o.out_dir, 0, 0, "folder for report.md, bpb.png and loss.png"},
+        {"general", FLAG_STRING, &o.models[0].ckpt, 0, 0, "the general model (Week 2)", NULL},
+        {"tuned", FLAG_STRING, &o.models[1].ckpt, 0, 0, "the general model fine-tuned on the domain", NULL},
+        {"scratch", FLAG_STRING, &o.models[2].ckpt, 0, 0, "the model trained on the domain from scratch", NULL},
+        {"domain-test", FLAG_STRING, &o.domain_test, 0, 0, "held-out domain text (llmlab collect's test split)",
+         NULL},
+        {"general-text", FLAG_STRING, &o.general_text, 0, 0, "general text, to see what fine-tuning forgot", NULL},
+        {"max-kb", FLAG_INT, &max_kb, 1, 1 << 20, "measure on at most this many KiB of each text", NULL},
+        {"stride", FLAG_INT, &o.stride, 0, 1 << 20, "step of the evaluation window (0: half the context)", NULL},
+        {"prompts", FLAG_STRING, &prompts, 0, 0, "up to 4 prompts for samples, separated by |", NULL},
+        {"out", FLAG_STRING, &o.out_dir, 0, 0, "folder for report.md, bpb.png and loss.png", NULL},
     };
-    int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
-                             "usage: llmlab report [--general CKPT] [--tuned CKPT] [--scratch CKPT] [--out DIR]\n"
-                             "Compare a general, a fine-tuned and a from-scratch model on a domain (Week 4).\n");
+    const CliCommand cmd = {"llmlab report",
+                            "usage: llmlab report [--general CKPT] [--tuned CKPT] [--scratch CKPT] [--out DIR]\n"
+                            "Compare a general, a fine-tuned and a from-scratch model on a domain (Week 4).",
+                            flags, CLI_COUNT(flags), NULL, 0, NULL};
+    int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0)
         return rc;
     for (int i = 0; i < 3; i++) {   /* a model's run folder is its checkpoint's folder */

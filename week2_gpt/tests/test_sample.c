@@ -89,12 +89,16 @@ Test(top_p_filter, keeps_the_smallest_set_that_reaches_p) {
     float p[5] = {0.1f, 0.4f, 0.05f, 0.3f, 0.15f};
     int kept = top_p_filter(p, 5, 0.7f, scratch);
     cr_assert(kept == 2 && p[1] > 0 && p[3] > 0 && p[4] == 0,
-              "top_p_filter: p = 0.7 over {0.4, 0.3, 0.15, 0.1, 0.05}: 0.4 + 0.3 reaches 0.7, keep 2 tokens; "
-              "kept %d\n  hint: keep adding while the sum is below p", kept);
+              "top_p_filter: probs = {0.1, 0.4, 0.05, 0.3, 0.15} (ids 0-4), p = 0.7: sorted they are 0.4 (id 1), "
+              "0.3 (id 3), 0.15 (id 4), ...; 0.4 + 0.3 reaches 0.7, so keep ids 1 and 3; kept %d (probs now %s)\n"
+              "  hint: sort a copy by probability (scratch), keep adding while the sum is below p, and zero the "
+              "rest by their original ids", kept, shown(p, 5));
     float q[5] = {0.1f, 0.4f, 0.05f, 0.3f, 0.15f};
     kept = top_p_filter(q, 5, 0.75f, scratch);
-    cr_assert(kept == 3 && q[4] > 0, "top_p_filter: p = 0.75: 0.4 + 0.3 = 0.7 is not enough, the next (0.15) is "
-                                     "kept too: expected 3, kept %d", kept);
+    cr_assert(kept == 3 && q[1] > 0 && q[3] > 0 && q[4] > 0,
+              "top_p_filter: probs = {0.1, 0.4, 0.05, 0.3, 0.15}, p = 0.75: 0.4 + 0.3 = 0.7 is not enough, the "
+              "next largest (0.15, id 4) is kept too: expected ids 1, 3 and 4, kept %d (probs now %s)", kept,
+              shown(q, 5));
     EXPECT_NEAR(q[1] + q[3] + q[4], 1.0, 1e-6, "top_p_filter: the kept probabilities", "renormalise to sum 1");
     /* Powers of two add up exactly: the sum reaches p exactly. */
     float e[4] = {0.125f, 0.5f, 0.125f, 0.25f};
@@ -158,6 +162,16 @@ Test(sample_next, greedy_top_k_and_frequencies) {
                                     "0.04 0.45 0.003}, so only 1 and 3 may come\n  hint: the four steps of sample.h: "
                                     "temperature, top_k_filter, top_p_filter, then one draw", t);
     }
+    /* top-k comes before top-p: over {0.5, 0.3, 0.2}, top-k 2 leaves {0.625, 0.375}, and top-p 0.6 then keeps
+     * token 0 alone; top-p first would keep 0 and 1 (0.5 < 0.6), and top-k would leave both. */
+    float l_order[3] = {logf(0.5f), logf(0.3f), logf(0.2f)};
+    SamplerConfig both = {.temperature = 1, .top_k = 2, .top_p = 0.6f};
+    for (int i = 0; i < 200; i++) {
+        int t = sample_next(l_order, 3, &both, &rng, probs, scratch);
+        cr_assert(t == 0, "sample_next with top-k 2 and top-p 0.6 over probs {0.5, 0.3, 0.2} drew token %d: top-k "
+                          "first gives {0.625, 0.375, 0}, then top-p 0.6 keeps token 0 alone\n  hint: the order "
+                          "of sample.h: probs_with_temperature, top_k_filter, then top_p_filter, then the draw", t);
+    }
     /* one rng_uniform per token: replay the draws */
     Rng replay = rng;
     SamplerConfig plain = {.temperature = 1, .top_k = 0, .top_p = 1};
@@ -180,6 +194,7 @@ Test(sample_next, greedy_top_k_and_frequencies) {
     }
     cr_assert(chi2 < 18.47, "sample_next: sampled frequencies %d %d %d %d %d do not follow softmax(logits): "
                             "chi-square %.1f above 18.47 (p = 0.001, 4 degrees of freedom)\n  hint: one rng_uniform "
-                            "per draw, and sample_index over the final probs", count[0], count[1], count[2],
+                            "per draw, and sample_index over the final probs; if probs_with_temperature or sample_index fails "
+                            "too, fix it first", count[0], count[1], count[2],
               count[3], count[4], chi2);
 }
