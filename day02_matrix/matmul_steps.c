@@ -327,6 +327,59 @@ static void pack_buffers_done(float *buf, int kept) {
         free(buf);
 }
 
+/* Rows i0..i0+mc of C, columns 0..nc of the block of B packed at bpack, for
+ * the block of k at k0 (kc): pack these rows of A unless the kernel reads
+ * them in place, then one kernel call per tile, B's panels outside (each
+ * stays in L1 while the row panels of A go past it). C points at column 0 of
+ * the block; the first block of k of a product that does not accumulate is
+ * stored, not added. */
+static void multiply_block(KernelFn *kernel, const float *A, int rsa, int csa, int M, float *apack,
+                           const float *bpack, int i0, int mc, int k0, int kc, int nc, float *C, int ldc, int add) {
+    int direct = csa == 1;   /* row-major A: the kernel reads its rows where they are, no packing */
+    if (!direct)
+        pack_a(apack, A, rsa, csa, i0, mc, k0, kc, M);
+    for (int q = 0; q < nc; q += NR)
+        for (int p = 0; p < mc; p += MR) {
+            const float *a = direct ? A + (size_t)(i0 + p) * rsa + k0 : apack + (size_t)p * kc;
+            kernel(kc, a, direct ? rsa : 1, direct ? 1 : MR, bpack + (size_t)q * kc, C + (size_t)(i0 + p) * ldc + q, ldc,
+                   mc - p < MR ? mc - p : MR, nc - q < NR ? nc - q : NR, add);
+        }
+}
+
+/* The threads split the columns of C: each packs its own panels of B and
+ * runs them against every row of A, read in place. Nothing is shared, so no
+ * thread ever waits for another until the end. Only for a row-major A (any
+ * other would be packed by every thread) and enough columns for each. */
+static void gemm_by_columns(KernelFn *kernel, int M, int N, int K, const float *A, int rsa, const float *B, int rsb,
+                            int csb, float *C, int ldc, int accumulate, int threads) {
+    int panels = (N + NR - 1) / NR, most = (panels + threads - 1) / threads * NR;   /* columns of a thread */
+    int step = most < NC ? most : NC;   /* the columns of one packed block of B */
+    size_t b_size = (size_t)(K < KC ? K : KC) * step;
+    int kept;
+    float *buffers = pack_buffers((size_t)threads * b_size, &kept);
+#pragma omp parallel num_threads(threads)
+    {
+        int me = 0, team = 1;
+#ifdef _OPENMP
+        me = omp_get_thread_num(), team = omp_get_num_threads();
+#endif
+        float *bpack = buffers + (size_t)me * b_size;
+        int c0 = panels * me / team * NR, c1 = panels * (me + 1) / team * NR;   /* this thread's columns */
+        c1 = c1 < N ? c1 : N;
+        for (int j0 = c0; j0 < c1; j0 += step) {   /* (a smaller team than asked for: more steps) */
+            int nc = c1 - j0 < step ? c1 - j0 : step;
+            for (int k0 = 0; k0 < K; k0 += KC) {
+                int kc = K - k0 < KC ? K - k0 : KC;
+                pack_b(bpack, B, rsb, csb, k0, kc, j0, nc);
+                for (int i0 = 0; i0 < M; i0 += MC)
+                    multiply_block(kernel, A, rsa, 1, M, NULL, bpack, i0, M - i0 < MC ? M - i0 : MC, k0, kc, nc,
+                                   C + j0, ldc, accumulate || k0 > 0);
+            }
+        }
+    }
+    pack_buffers_done(buffers, kept);
+}
+
 void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
                int csb, float *C, int ldc, int accumulate) {
     if ((double)M * N * K < 32.0 * 32 * 32) {  /* tiny: packing costs more than it saves */
@@ -334,22 +387,26 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
         return;
     }
     KernelFn *kernel = pick_kernel();
-    /* Both threads pack a block of B together, then each takes its own
-     * blocks of rows of A, packs them into its own buffer and multiplies
-     * them by the shared block: two barriers per block of B, none per block
-     * of A. Blocks of rows are at most MC, and as many as a multiple of the
-     * number of threads, so that each thread gets the same share. */
     int threads = 1;
 #ifdef _OPENMP
     int parallel = (double)M * N * K >= 2.0 * (1 << 20);   /* small: one thread beats the barriers */
     threads = parallel ? omp_get_max_threads() : 1;
 #endif
+    if (threads > 1 && csa == 1 && N >= 4 * NR * threads) {   /* at least 4 panels of B per thread */
+        gemm_by_columns(kernel, M, N, K, A, rsa, B, rsb, csb, C, ldc, accumulate, threads);
+        return;
+    }
+    /* Otherwise the threads split the rows: all pack a block of B together,
+     * then each takes its own blocks of rows of A, packs them into its own
+     * buffer and multiplies them by the shared block: two barriers per block
+     * of B, none per block of A. Blocks of rows are at most MC, and as many
+     * as a multiple of the number of threads, so that each thread gets the
+     * same share. */
     int per_thread = (M + threads * MC - 1) / (threads * MC);           /* blocks of rows */
     int rows = (M + threads * per_thread - 1) / (threads * per_thread);
     rows = (rows + MR - 1) / MR * MR;                                   /* at most MC */
     int kc_max = K < KC ? K : KC, nc_max = N < NC ? N : NC;
     size_t b_size = (size_t)kc_max * ((nc_max + NR - 1) / NR * NR), a_size = (size_t)kc_max * (rows + MR);
-    int direct = csa == 1;   /* row-major A: the kernel reads its rows where they are, no packing */
     int kept;
     float *bpack = pack_buffers(b_size + (size_t)threads * a_size, &kept);
 #pragma omp parallel if (parallel)
@@ -370,18 +427,9 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
                     pack_b(bpack + (size_t)q0 * kc, B, rsb, csb, k0, kc, j0 + q0, q1 - q0);
 #pragma omp barrier
 #pragma omp for schedule(static)
-                for (int i0 = 0; i0 < M; i0 += rows) {
-                    int mc = M - i0 < rows ? M - i0 : rows;
-                    if (!direct)
-                        pack_a(apack, A, rsa, csa, i0, mc, k0, kc, M);
-                    for (int q = 0; q < nc; q += NR)
-                        for (int p = 0; p < mc; p += MR) {
-                            const float *a = direct ? A + (size_t)(i0 + p) * rsa + k0 : apack + (size_t)p * kc;
-                            kernel(kc, a, direct ? rsa : 1, direct ? 1 : MR, bpack + (size_t)q * kc,
-                                   C + (size_t)(i0 + p) * ldc + j0 + q, ldc, mc - p < MR ? mc - p : MR,
-                                   nc - q < NR ? nc - q : NR, accumulate || k0 > 0);
-                        }
-                }
+                for (int i0 = 0; i0 < M; i0 += rows)
+                    multiply_block(kernel, A, rsa, csa, M, apack, bpack, i0, M - i0 < rows ? M - i0 : rows, k0, kc,
+                                   nc, C + j0, ldc, accumulate || k0 > 0);
             }
         }
     }

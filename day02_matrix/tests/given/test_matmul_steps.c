@@ -280,19 +280,26 @@ Test(given_matmul_steps, fast_with_the_portable_kernel_matches_naive) {
 
 Test(given_matmul_steps, fast_gives_the_same_bits_on_one_and_two_threads) {
 #ifdef _OPENMP
-    /* The training runs rely on it: a checkpoint must not depend on the thread count. */
-    int M = 300, N = 200, K = 600;
+    /* The training runs rely on it: a checkpoint must not depend on the thread count. Two threads split
+     * the rows of C for a transposed A, and the columns for a row-major A with enough columns (N = 300). */
+    int M = 300, N = 300, K = 600;
     Rng rng;
     rng_init(&rng, 5);
     float *A = random_floats(&rng, (size_t)M * K), *B = random_floats(&rng, (size_t)K * N);
     float *C1 = calloc((size_t)M * N, sizeof *C1), *C2 = calloc((size_t)M * N, sizeof *C2);
     cr_assert(C1 != NULL && C2 != NULL);
-    omp_set_num_threads(1);
-    gemm_fast(M, N, K, A, 1, M, B, N, 1, C1, N, 0);
-    omp_set_num_threads(2);
-    gemm_fast(M, N, K, A, 1, M, B, N, 1, C2, N, 0);
-    for (size_t i = 0; i < (size_t)M * N; i++)
-        cr_assert(C1[i] == C2[i], "C[%zu]: %.9g on one thread, %.9g on two", i, (double)C1[i], (double)C2[i]);
+    for (int transposed = 1; transposed >= 0; transposed--) {
+        int rsa = transposed ? 1 : K, csa = transposed ? M : 1;
+        const char *split = transposed ? "A transposed: two threads split the rows of C"
+                                       : "A row-major: two threads split the columns of C";
+        omp_set_num_threads(1);
+        gemm_fast(M, N, K, A, rsa, csa, B, N, 1, C1, N, 0);
+        omp_set_num_threads(2);
+        gemm_fast(M, N, K, A, rsa, csa, B, N, 1, C2, N, 0);
+        for (size_t i = 0; i < (size_t)M * N; i++)
+            cr_assert(C1[i] == C2[i], "gemm_fast, %s: C[%zu] is %.9g on one thread, %.9g on two", split, i,
+                      (double)C1[i], (double)C2[i]);
+    }
     free(A), free(B), free(C1), free(C2);
 #endif
 }
