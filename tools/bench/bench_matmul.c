@@ -224,6 +224,11 @@ static int load_openblas(void) {
         return 0;
     }
     printf("OpenBLAS: %s; kernels for %s.\n", config ? config() : "(version unknown)", core ? core() : "(unknown)");
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX512F__)
+    if (__builtin_cpu_supports("avx512f") && getenv("OPENBLAS_CORETYPE") == NULL)
+        printf("  This processor has AVX-512 and OpenBLAS uses it, but this build does not (so OpenBLAS / peak can pass "
+               "100%%): for an AVX2 machine's comparison, run with OPENBLAS_CORETYPE=Haswell.\n");
+#endif
     const char *pinned = getenv("OPENBLAS_CORETYPE");
     if (pinned != NULL)
         printf("  OPENBLAS_CORETYPE=%s is set: OpenBLAS runs that processor's kernels, which may not be its best "
