@@ -93,26 +93,29 @@ static float fma_chains(long iters, float x) {
     return lanes[0];
 }
 
+enum { MAX_T = 256 };   /* threads the peak is measured for, at most */
+
 /* GFLOP/s of the FMA loop on `threads` threads at once: the best of
  * `bursts` bursts of 240,000 FMAs each (40 microseconds at 3 GHz), short
  * enough that some of them run while no other program holds a core. The
  * threads stay in one parallel region and start each burst together after a
- * barrier (waking them is not timed); a burst counts from before the first
- * thread starts to after the last one ends. Each thread is held on its own
- * processor meanwhile: on a busy machine the system sometimes runs two
- * threads of a program on one processor, and the peak is what the hardware
- * can do, not where the threads happened to land. */
+ * barrier; a burst counts from the first thread's start to the last one's
+ * end, each read by the thread itself (barriers cost a microsecond or so,
+ * and are not timed). Each thread is held on its own processor meanwhile:
+ * on a busy machine the system sometimes runs two threads of a program on
+ * one processor, and the peak is what the hardware can do, not where the
+ * threads happened to land. */
 static double fma_peak(int threads, int bursts) {
     const long iters = 20000;
-    double best = INFINITY, t0 = 0;
+    double best = INFINITY, start[MAX_T], end[MAX_T];
     volatile float sink = 0;
     cpu_set_t allowed;
     int pin = sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= threads;
 #pragma omp parallel num_threads(threads)
     {
-        int me = 0;
+        int me = 0, team = 1;
 #ifdef _OPENMP
-        me = omp_get_thread_num();
+        me = omp_get_thread_num(), team = omp_get_num_threads();
 #endif
         cpu_set_t one;   /* this thread alone on the me-th processor it may use */
         CPU_ZERO(&one);
@@ -121,17 +124,20 @@ static double fma_peak(int threads, int bursts) {
         int pinned = pin && sched_setaffinity(0, sizeof one, &one) == 0;
         for (int rep = 0; rep < bursts; rep++) {
 #pragma omp barrier
-#pragma omp master
-            t0 = timer_now();
-#pragma omp barrier
+            start[me] = timer_now();
             float s = fma_chains(iters, 1.0f + (float)rep * 1e-7f);
+            end[me] = timer_now();
 #pragma omp atomic
             sink += s;
 #pragma omp barrier
 #pragma omp master
             {
-                double dt = timer_now() - t0;   /* from before the first start to after the last end */
-                if (dt < best) best = dt;
+                double first = start[0], last = end[0];
+                for (int t = 1; t < team; t++) {
+                    first = start[t] < first ? start[t] : first;
+                    last = end[t] > last ? end[t] : last;
+                }
+                if (last - first < best) best = last - first;
             }
         }
         if (pinned) sched_setaffinity(0, sizeof allowed, &allowed);
@@ -145,7 +151,6 @@ static double fma_peak(int threads, int bursts) {
  * whether its two processors are two cores), so the peak is measured again
  * beside every row of the tables, in the same moments as the products it is
  * compared with: a ratio to it stays below 100%. */
-enum { MAX_T = 256 };
 static double peak_seen[MAX_T + 1];
 
 static double peak(int threads, int bursts) {
@@ -365,8 +370,8 @@ int main(int argc, char **argv) {
     if (threads > 2) printf(", %.1f on %d", all, threads);   /* (all: more threads than the tables use) */
     printf(".\n");
     if (!isnan(ghz))
-        printf("Clock, measured (dependent integer additions, one per cycle): %.2f GHz, so %.1f FLOPs per cycle "
-               "and core (%d would be two FMA pipes of %d floats).\n",
+        printf("Clock, measured (dependent integer additions, one per cycle): %.2f GHz, so about %.0f FLOPs per "
+               "cycle and core (%d would be two FMA pipes of %d floats; the clock moves by a few percent).\n",
                ghz, one / ghz, 4 * LANES, LANES);
     printf("\n");
     steps_table(quick, threads);
