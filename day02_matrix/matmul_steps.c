@@ -171,14 +171,21 @@ static void add_tile(float *c, int ldc, const float *acc, int rows, int cols, in
  * or = when `add` is 0 (the first block of k of a product that does not
  * accumulate: C is then never read). A(r, k) is a[r * ars + k * acs]: a
  * packed panel (ars 1, acs MR) or rows of A where they are (ars its row
- * stride, acs 1). Portable version. */
+ * stride, acs 1). Portable version: loops of constant length over the
+ * rows and columns of the tile (rows past the edge repeat the last one, as
+ * in the vector kernels), which the compiler unrolls and vectorises; with
+ * `r < rows` as the bound it did neither, and ran 8 times slower. */
 static void kernel_generic(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc,
                            int rows, int cols, int add) {
-    float acc[MR * NR] = {0};
-    for (int k = 0; k < kc; k++, b += NR)
-        for (int r = 0; r < rows; r++)
-            for (int s = 0; s < NR; s++) acc[r * NR + s] += a[(size_t)r * ars + (size_t)k * acs] * b[s];
-    add_tile(c, ldc, acc, rows, cols, add);
+    const float *ar[MR];
+    for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(r < rows ? r : rows - 1) * ars;
+    float acc[MR][NR] = {{0}};
+    for (size_t k = 0, ka = 0; k < (size_t)kc; k++, ka += (size_t)acs, b += NR)
+        for (int r = 0; r < MR; r++) {
+            float ak = ar[r][ka];
+            for (int s = 0; s < NR; s++) acc[r][s] += ak * b[s];
+        }
+    add_tile(c, ldc, &acc[0][0], rows, cols, add);
 }
 
 #ifdef HAVE_AVX2_KERNEL

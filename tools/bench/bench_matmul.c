@@ -51,13 +51,15 @@
 /* The build's vector registers, as the compiler was told (-march): what
  * gemm_fast's kernel and the peak loop below use. */
 #if defined(__AVX512F__)
-#define VECTOR_NAME "AVX-512 (16 floats per register, with FMA)"
+#define NO_FMA 0
+#define VECTOR_NAME "AVX-512, 16 floats per register, with FMA (gemm_fast's AVX-512 kernel)"
 enum { LANES = 16 };
 typedef __m512 Vec;
 static inline Vec vec_set(float x) { return _mm512_set1_ps(x); }
 static inline Vec vec_fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
 #elif defined(__AVX2__) && defined(__FMA__)
-#define VECTOR_NAME "AVX2 + FMA (8 floats per register)"
+#define NO_FMA 0
+#define VECTOR_NAME "AVX2 + FMA, 8 floats per register (gemm_fast's AVX2 kernel)"
 enum { LANES = 8 };
 typedef __m256 Vec;
 static inline Vec vec_set(float x) { return _mm256_set1_ps(x); }
@@ -66,7 +68,8 @@ static inline Vec vec_fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c)
 /* Anything else (plain x86-64 is SSE2, 4 floats; ARM has NEON): what the
  * compiler makes of 4-float vectors, a multiply and an add, 2 FLOPs per lane
  * as one FMA would be. gemm_fast runs its portable kernel. */
-#define VECTOR_NAME "neither AVX2 nor AVX-512 (e.g. PORTABLE=1): 4-float vectors, and gemm_fast's portable kernel"
+#define VECTOR_NAME "neither AVX2 nor AVX-512 (e.g. PORTABLE=1): 4-float vectors (gemm_fast's portable kernel)"
+#define NO_FMA 1   /* a multiply and an add */
 enum { LANES = 4 };
 typedef float Vec __attribute__((vector_size(16)));
 static inline Vec vec_set(float x) { return (Vec){x, x, x, x}; }
@@ -359,20 +362,21 @@ int main(int argc, char **argv) {
     two = 0;
 #endif
     printf("## Matrix multiplication, single precision (tools/bench/bench_matmul.c)\n\n");
-    printf("This build's vectors: %s; gemm_fast uses its kernel for them.\n", VECTOR_NAME);
+    printf("This build's vectors: %s.\n", VECTOR_NAME);
     double one = peak(1, 4000), both = two ? peak(2, 4000) : 0;
     double all = threads > 2 ? peak(threads, 4000) : 0;
     double ghz = measured_ghz();
-    printf("Peak, measured (12 independent chains of %d-float FMAs, each thread on its own processor, the best of "
+    const char *op = NO_FMA ? "multiply-adds" : "FMAs";
+    printf("Peak, measured (12 independent chains of %d-float %s, each thread on its own processor, the best of "
            "4,000 bursts): %.1f GFLOP/s on 1 thread",
-           LANES, one);
+           LANES, op, one);
     if (two) printf(", %.1f on 2 threads at once", both);
     if (threads > 2) printf(", %.1f on %d", all, threads);   /* (all: more threads than the tables use) */
     printf(".\n");
     if (!isnan(ghz))
         printf("Clock, measured (dependent integer additions, one per cycle): %.2f GHz, so about %.0f FLOPs per "
-               "cycle and core (%d would be two FMA pipes of %d floats; the clock moves by a few percent).\n",
-               ghz, one / ghz, 4 * LANES, LANES);
+               "cycle and core (%d would be two %s of %d floats; the clock moves by a few percent).\n",
+               ghz, one / ghz, 4 * LANES, NO_FMA ? "multiply and two add pipes" : "FMA pipes", LANES);
     printf("\n");
     steps_table(quick, threads);
     if (load_openblas()) openblas_table(quick, two);
