@@ -89,7 +89,7 @@ LLMLAB_BIN := $(BUILD)/bin/llmlab
 GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
-.PHONY: all llmlab valgrind help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
+.PHONY: all llmlab valgrind help bench bench-matmul bench-bpe bench-gpt bench-busy data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
         progress plot docs docs-shots skeletons mutants check-warnings test-learner-path test-variants valgrind-run fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo domain
 .DELETE_ON_ERROR:
@@ -256,12 +256,26 @@ valgrind-run: lib llmlab
 # ---- performance (never a timed test: a benchmark, see BENCHMARKS.md) ----
 BENCH_SRC := $(wildcard tools/bench/*.c)
 BENCHES   := $(BENCH_SRC:tools/bench/%.c=$(BUILD)/bench/%)
-bench: $(BENCHES)  ## performance: matmul vs peak, BPE vs sentencepiece, the GPT vs PyTorch, the KV cache
-	@for b in $(BENCHES); do $$b || exit 1; echo; done
+# One part each (ARGS=... passes arguments: make bench-gpt ARGS=A); make bench
+# runs them all, the matrix products first. OpenBLAS and PyTorch are measured
+# with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset: set (as on some shared
+# machines), they pin OpenBLAS to another processor's kernels.
+BENCH_PARTS := matmul bpe gpt busy
+bench:  ## performance: every part below, one after the other (minutes)
+	@for p in $(BENCH_PARTS); do $(MAKE) -s --no-print-directory bench-$$p || exit 1; echo; done
+bench-matmul: $(BUILD)/bench/bench_matmul  ## performance: Day 2's matmul steps vs the measured peak, gemm_fast vs OpenBLAS
+	@env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $< $(ARGS)
+bench-bpe: $(BUILD)/bench/bench_bpe  ## performance: Day 5's BPE training and encoding vs sentencepiece
+	@$< $(ARGS)
+bench-gpt: $(BUILD)/bench/bench_gpt  ## performance: Week 2's GPT training vs PyTorch, sampling with the KV cache
+	@$< $(ARGS)
+bench-busy: $(BUILD)/bench/bench_busy  ## performance: one and two threads on a quiet and on a busy machine
+	@$< $(ARGS)
 
+# -ldl: bench_matmul loads OpenBLAS at run time (part of libc since glibc 2.34)
 $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS) -ldl
 -include $(BENCH_SRC:%.c=$(BUILD)/obj/%.d)
 
 # ---- fuzzing (clang's libFuzzer): every parser of outside input ----

@@ -15,10 +15,13 @@
 #endif
 
 /* The micro-kernel comes in the vector width the build targets (the
- * Makefile builds for this processor: -march=native): with AVX2 and FMA,
- * 8 floats per instruction; otherwise the portable loops, which the
- * compiler vectorises as it can. */
-#if defined(__AVX2__) && defined(__FMA__)
+ * Makefile builds for this processor: -march=native): with AVX-512, 16
+ * floats per instruction; with AVX2 and FMA, 8; otherwise the portable
+ * loops, which the compiler vectorises as it can. */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define HAVE_AVX512_KERNEL 1
+#elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define HAVE_AVX2_KERNEL 1
 #endif
@@ -56,12 +59,18 @@ void gemm_ikj(int M, int N, int K, const float *A, int rsa, int csa, const float
     }
 }
 
-enum { TILE_I = 64, TILE_K = 256, TILE_J = 512 };
+/* A TILE_K x TILE_J tile of B (256 KiB) is reused by TILE_I rows of A before
+ * the loops move on, so it comes from L2, not from L3 or memory. Tiles alone
+ * are not enough where L3 is fast: gemm_ikj is then limited by loading and
+ * storing its row of C for every k, and so would this be. So each pass over a
+ * row of C takes four rows of B (K_STEP) at once and writes C once for the
+ * four: a quarter of the traffic to C. The four products are added one after
+ * the other, in the order of k, as gemm_ikj adds them. */
+enum { TILE_I = 64, TILE_K = 128, TILE_J = 512, K_STEP = 4 };
 
 void gemm_blocked(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
                   int csb, float *C, int ldc, int accumulate) {
     clear_c(M, N, C, ldc, accumulate);
-    /* a TILE_K x TILE_J tile of B (512 KiB) is reused by TILE_I rows of A before moving on */
     for (int j0 = 0; j0 < N; j0 += TILE_J)
         for (int k0 = 0; k0 < K; k0 += TILE_K)
             for (int i0 = 0; i0 < M; i0 += TILE_I) {
@@ -69,13 +78,23 @@ void gemm_blocked(int M, int N, int K, const float *A, int rsa, int csa, const f
                 int j1 = j0 + TILE_J < N ? j0 + TILE_J : N;
                 for (int i = i0; i < i1; i++) {
                     float *restrict c = C + (size_t)i * ldc;
-                    for (int k = k0; k < k1; k++) {
-                        float a = A[(size_t)i * rsa + (size_t)k * csa];
+                    const float *a = A + (size_t)i * rsa;
+                    int k = k0;
+                    if (csb == 1)   /* four rows of B per pass over the row of C */
+                        for (; k + K_STEP <= k1; k += K_STEP) {
+                            float a0 = a[(size_t)k * csa], a1 = a[(size_t)(k + 1) * csa];
+                            float a2 = a[(size_t)(k + 2) * csa], a3 = a[(size_t)(k + 3) * csa];
+                            const float *restrict b0 = B + (size_t)k * rsb, *restrict b1 = b0 + rsb;
+                            const float *restrict b2 = b1 + rsb, *restrict b3 = b2 + rsb;
+                            for (int j = j0; j < j1; j++) c[j] = c[j] + a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+                        }
+                    for (; k < k1; k++) {   /* the last few k, and a B with csb != 1 */
+                        float ak = a[(size_t)k * csa];
                         const float *restrict b = B + (size_t)k * rsb;
                         if (csb == 1)
-                            for (int j = j0; j < j1; j++) c[j] += a * b[j];
+                            for (int j = j0; j < j1; j++) c[j] += ak * b[j];
                         else
-                            for (int j = j0; j < j1; j++) c[j] += a * b[(size_t)j * csb];
+                            for (int j = j0; j < j1; j++) c[j] += ak * b[(size_t)j * csb];
                     }
                 }
             }
@@ -83,10 +102,18 @@ void gemm_blocked(int M, int N, int K, const float *A, int rsa, int csa, const f
 
 /* ---- step 3: packing and a register-blocked micro-kernel ---- */
 
-/* MR x NR is the tile of C one kernel call keeps in registers: 6 rows x 16
- * columns = 12 AVX registers of 8 floats. KC x NR of B (16 KiB) stays in L1,
- * MC x KC of A (96 KiB) in L2, KC x NC of B in L3. */
+/* MR x NR is the tile of C one kernel call keeps in registers. With AVX2:
+ * 6 rows x 16 columns = 12 registers of 8 floats; KC x NR of B (16 KiB)
+ * stays in L1, MC x KC of A (96 KiB) in L2, KC x NC of B in L3. With
+ * AVX-512: 8 rows x 32 columns = 16 registers of 16 floats, so twice the
+ * work per loaded value of A; KC x NR of B is 32 KiB (AVX-512 processors
+ * have an L1 of 32 KiB or more and an L2 of 1 MiB or more), MC x KC of A
+ * 192 KiB. The portable kernel uses the build's sizes. */
+#ifdef HAVE_AVX512_KERNEL
+enum { MR = 8, NR = 32, KC = 256, MC = 192, NC = 2048 };
+#else
 enum { MR = 6, NR = 16, KC = 256, MC = 96, NC = 2048 };
+#endif
 
 /* Copy A[i0.., k0..] (mc x kc) into row panels of MR: panel p holds, for each
  * k, the MR values A(i0+p*MR+r, k) side by side. Rows past M are 0. Only an
@@ -144,14 +171,21 @@ static void add_tile(float *c, int ldc, const float *acc, int rows, int cols, in
  * or = when `add` is 0 (the first block of k of a product that does not
  * accumulate: C is then never read). A(r, k) is a[r * ars + k * acs]: a
  * packed panel (ars 1, acs MR) or rows of A where they are (ars its row
- * stride, acs 1). Portable version. */
+ * stride, acs 1). Portable version: loops of constant length over the
+ * rows and columns of the tile (rows past the edge repeat the last one, as
+ * in the vector kernels), which the compiler unrolls and vectorises; with
+ * `r < rows` as the bound it did neither, and ran 8 times slower. */
 static void kernel_generic(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc,
                            int rows, int cols, int add) {
-    float acc[MR * NR] = {0};
-    for (int k = 0; k < kc; k++, b += NR)
-        for (int r = 0; r < rows; r++)
-            for (int s = 0; s < NR; s++) acc[r * NR + s] += a[(size_t)r * ars + (size_t)k * acs] * b[s];
-    add_tile(c, ldc, acc, rows, cols, add);
+    const float *ar[MR];
+    for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(r < rows ? r : rows - 1) * ars;
+    float acc[MR][NR] = {{0}};
+    for (size_t k = 0, ka = 0; k < (size_t)kc; k++, ka += (size_t)acs, b += NR)
+        for (int r = 0; r < MR; r++) {
+            float ak = ar[r][ka];
+            for (int s = 0; s < NR; s++) acc[r][s] += ak * b[s];
+        }
+    add_tile(c, ldc, &acc[0][0], rows, cols, add);
 }
 
 #ifdef HAVE_AVX2_KERNEL
@@ -202,6 +236,47 @@ static void kernel_avx2(int kc, const float *a, int ars, int acs, const float *b
 }
 #endif
 
+#ifdef HAVE_AVX512_KERNEL
+/* With AVX-512: the same kernel on registers of 16 floats, MR x NR = 8 x 32.
+ * Per k, 2 loads of b, 8 broadcasts of a, 16 FMAs. The accumulators are an
+ * array, acc[r][v] = columns 16v..16v+15 of row r; the loops over r and v
+ * have constant bounds, so the compiler unrolls them and keeps all 16 in
+ * registers (AVX-512 has 32). An edge tile is written through a mask: only
+ * the lanes inside C are loaded and stored. */
+static void kernel_avx512(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows,
+                          int cols, int add) {
+    enum { NV = NR / 16 };   /* vectors per row of the tile */
+    for (int r = 0; r < rows; r++) {   /* a row of the tile spans 2 or 3 cache lines */
+        _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + (size_t)r * ldc + 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
+    }
+    const float *ar[MR];   /* past the last row, the last one again (its results are not stored) */
+    for (int r = 0; r < MR; r++) ar[r] = a + (size_t)(r < rows ? r : rows - 1) * ars;
+    __m512 acc[MR][NV];
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+    for (size_t k = 0, ka = 0; k < (size_t)kc; k++, ka += (size_t)acs, b += NR) {
+        __m512 bv[NV];
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(b + 16 * v);
+        for (int r = 0; r < MR; r++) {
+            __m512 ak = _mm512_set1_ps(ar[r][ka]);
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ak, bv[v], acc[r][v]);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        float *row = c + (size_t)r * ldc;
+        for (int v = 0; v < NV && 16 * v < cols; v++) {
+            int left = cols - 16 * v;
+            __mmask16 inside = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+            __m512 x = acc[r][v];
+            if (add) x = _mm512_add_ps(_mm512_maskz_loadu_ps(inside, row + 16 * v), x);
+            _mm512_mask_storeu_ps(row + 16 * v, inside, x);
+        }
+    }
+}
+#endif
+
 typedef void KernelFn(int kc, const float *a, int ars, int acs, const float *b, float *c, int ldc, int rows, int cols,
                       int add);
 
@@ -217,6 +292,9 @@ static KernelFn *pick_kernel(void) {
         g = env != NULL && strcmp(env, "generic") == 0;
         atomic_store_explicit(&generic, g, memory_order_relaxed);
     }
+#ifdef HAVE_AVX512_KERNEL
+    if (!g) return kernel_avx512;
+#endif
 #ifdef HAVE_AVX2_KERNEL
     if (!g) return kernel_avx2;
 #endif
@@ -256,6 +334,59 @@ static void pack_buffers_done(float *buf, int kept) {
         free(buf);
 }
 
+/* Rows i0..i0+mc of C, columns 0..nc of the block of B packed at bpack, for
+ * the block of k at k0 (kc): pack these rows of A unless the kernel reads
+ * them in place, then one kernel call per tile, B's panels outside (each
+ * stays in L1 while the row panels of A go past it). C points at column 0 of
+ * the block; the first block of k of a product that does not accumulate is
+ * stored, not added. */
+static void multiply_block(KernelFn *kernel, const float *A, int rsa, int csa, int M, float *apack,
+                           const float *bpack, int i0, int mc, int k0, int kc, int nc, float *C, int ldc, int add) {
+    int direct = csa == 1;   /* row-major A: the kernel reads its rows where they are, no packing */
+    if (!direct)
+        pack_a(apack, A, rsa, csa, i0, mc, k0, kc, M);
+    for (int q = 0; q < nc; q += NR)
+        for (int p = 0; p < mc; p += MR) {
+            const float *a = direct ? A + (size_t)(i0 + p) * rsa + k0 : apack + (size_t)p * kc;
+            kernel(kc, a, direct ? rsa : 1, direct ? 1 : MR, bpack + (size_t)q * kc, C + (size_t)(i0 + p) * ldc + q, ldc,
+                   mc - p < MR ? mc - p : MR, nc - q < NR ? nc - q : NR, add);
+        }
+}
+
+/* The threads split the columns of C: each packs its own panels of B and
+ * runs them against every row of A, read in place. Nothing is shared, so no
+ * thread ever waits for another until the end. Only for a row-major A (any
+ * other would be packed by every thread) and enough columns for each. */
+static void gemm_by_columns(KernelFn *kernel, int M, int N, int K, const float *A, int rsa, const float *B, int rsb,
+                            int csb, float *C, int ldc, int accumulate, int threads) {
+    int panels = (N + NR - 1) / NR, most = (panels + threads - 1) / threads * NR;   /* columns of a thread */
+    int step = most < NC ? most : NC;   /* the columns of one packed block of B */
+    size_t b_size = (size_t)(K < KC ? K : KC) * step;
+    int kept;
+    float *buffers = pack_buffers((size_t)threads * b_size, &kept);
+#pragma omp parallel num_threads(threads)
+    {
+        int me = 0, team = 1;
+#ifdef _OPENMP
+        me = omp_get_thread_num(), team = omp_get_num_threads();
+#endif
+        float *bpack = buffers + (size_t)me * b_size;
+        int c0 = panels * me / team * NR, c1 = panels * (me + 1) / team * NR;   /* this thread's columns */
+        c1 = c1 < N ? c1 : N;
+        for (int j0 = c0; j0 < c1; j0 += step) {   /* (a smaller team than asked for: more steps) */
+            int nc = c1 - j0 < step ? c1 - j0 : step;
+            for (int k0 = 0; k0 < K; k0 += KC) {
+                int kc = K - k0 < KC ? K - k0 : KC;
+                pack_b(bpack, B, rsb, csb, k0, kc, j0, nc);
+                for (int i0 = 0; i0 < M; i0 += MC)
+                    multiply_block(kernel, A, rsa, 1, M, NULL, bpack, i0, M - i0 < MC ? M - i0 : MC, k0, kc, nc,
+                                   C + j0, ldc, accumulate || k0 > 0);
+            }
+        }
+    }
+    pack_buffers_done(buffers, kept);
+}
+
 void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
                int csb, float *C, int ldc, int accumulate) {
     if ((double)M * N * K < 32.0 * 32 * 32) {  /* tiny: packing costs more than it saves */
@@ -263,22 +394,26 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
         return;
     }
     KernelFn *kernel = pick_kernel();
-    /* Both threads pack a block of B together, then each takes its own
-     * blocks of rows of A, packs them into its own buffer and multiplies
-     * them by the shared block: two barriers per block of B, none per block
-     * of A. Blocks of rows are at most MC, and as many as a multiple of the
-     * number of threads, so that each thread gets the same share. */
     int threads = 1;
 #ifdef _OPENMP
     int parallel = (double)M * N * K >= 2.0 * (1 << 20);   /* small: one thread beats the barriers */
     threads = parallel ? omp_get_max_threads() : 1;
 #endif
+    if (threads > 1 && csa == 1 && N >= 4 * NR * threads) {   /* at least 4 panels of B per thread */
+        gemm_by_columns(kernel, M, N, K, A, rsa, B, rsb, csb, C, ldc, accumulate, threads);
+        return;
+    }
+    /* Otherwise the threads split the rows: all pack a block of B together,
+     * then each takes its own blocks of rows of A, packs them into its own
+     * buffer and multiplies them by the shared block: two barriers per block
+     * of B, none per block of A. Blocks of rows are at most MC, and as many
+     * as a multiple of the number of threads, so that each thread gets the
+     * same share. */
     int per_thread = (M + threads * MC - 1) / (threads * MC);           /* blocks of rows */
     int rows = (M + threads * per_thread - 1) / (threads * per_thread);
     rows = (rows + MR - 1) / MR * MR;                                   /* at most MC */
     int kc_max = K < KC ? K : KC, nc_max = N < NC ? N : NC;
     size_t b_size = (size_t)kc_max * ((nc_max + NR - 1) / NR * NR), a_size = (size_t)kc_max * (rows + MR);
-    int direct = csa == 1;   /* row-major A: the kernel reads its rows where they are, no packing */
     int kept;
     float *bpack = pack_buffers(b_size + (size_t)threads * a_size, &kept);
 #pragma omp parallel if (parallel)
@@ -299,18 +434,9 @@ void gemm_fast(int M, int N, int K, const float *A, int rsa, int csa, const floa
                     pack_b(bpack + (size_t)q0 * kc, B, rsb, csb, k0, kc, j0 + q0, q1 - q0);
 #pragma omp barrier
 #pragma omp for schedule(static)
-                for (int i0 = 0; i0 < M; i0 += rows) {
-                    int mc = M - i0 < rows ? M - i0 : rows;
-                    if (!direct)
-                        pack_a(apack, A, rsa, csa, i0, mc, k0, kc, M);
-                    for (int q = 0; q < nc; q += NR)
-                        for (int p = 0; p < mc; p += MR) {
-                            const float *a = direct ? A + (size_t)(i0 + p) * rsa + k0 : apack + (size_t)p * kc;
-                            kernel(kc, a, direct ? rsa : 1, direct ? 1 : MR, bpack + (size_t)q * kc,
-                                   C + (size_t)(i0 + p) * ldc + j0 + q, ldc, mc - p < MR ? mc - p : MR,
-                                   nc - q < NR ? nc - q : NR, accumulate || k0 > 0);
-                        }
-                }
+                for (int i0 = 0; i0 < M; i0 += rows)
+                    multiply_block(kernel, A, rsa, csa, M, apack, bpack, i0, M - i0 < rows ? M - i0 : rows, k0, kc,
+                                   nc, C + j0, ldc, accumulate || k0 > 0);
             }
         }
     }

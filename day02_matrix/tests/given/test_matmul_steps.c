@@ -3,9 +3,10 @@
  * products of matmul_steps.c against the plain triple loop (gemm_naive), on
  * the shapes and layouts that take their different paths:
  *
- * - shapes: edges that are not multiples of the 6 x 16 tile, several blocks
- *   of k, of rows and of columns, tiny ones that gemm_fast hands to gemm_ikj,
- *   and ones big enough for two threads;
+ * - shapes: edges that are not multiples of the tile (6 x 16 with AVX2,
+ *   8 x 32 with AVX-512), several blocks of k, of rows and of columns, tiny
+ *   ones that gemm_fast hands to gemm_ikj, and ones big enough for two
+ *   threads;
  * - layouts, through the strides (element A(i,k) is A[i*rsa + k*csa], B(k,j)
  *   is B[k*rsb + j*csb]): row-major, column-major (a transpose read in
  *   place), either one inside a bigger matrix, and every other element
@@ -13,8 +14,8 @@
  *   is read in place, any other is packed; B is packed by row, by column or
  *   element by element;
  * - accumulate 0 (C is not read: it holds NaN) and 1 (C holds numbers);
- * - gemm_fast's AVX2 kernel and its portable one (LLMLAB_GEMM_KERNEL=generic),
- *   on one thread and on two.
+ * - gemm_fast's vector kernel (AVX-512 or AVX2) and its portable one
+ *   (LLMLAB_GEMM_KERNEL=generic), on one thread and on two.
  *
  * The gaps of every buffer (padding, skipped elements) hold NaN, so a read
  * outside the matrix shows; C's row stride is N + 3, and the three floats past
@@ -83,11 +84,12 @@ static const int shapes[][3] = {
     {96, 64, 32},    /* exact tiles */
     {200, 130, 300}, /* two blocks of k, partial tiles, two threads */
     {300, 2100, 9},  /* two blocks of columns (and of gemm_blocked's TILE_J) */
-    {769, 40, 70},   /* one row past a multiple of 6, several blocks of rows */
+    {769, 40, 70},   /* one row past a multiple of 6 (and of 8), several blocks of rows */
 };
 enum { SHAPES = sizeof shapes / sizeof shapes[0] };
 
-/* What a shape exercises in gemm_fast (its constants: MR 6, NR 16, KC 256, NC 2048, tiny below 32^3). */
+/* What a shape exercises in gemm_fast (its constants: MR x NR 6 x 16 with AVX2, 8 x 32 with AVX-512 (the
+ * shapes below have edges in both or in neither), KC 256, NC 2048, tiny below 32^3). */
 static void describe_shape(char *buf, size_t n, int M, int N, int K) {
     if ((double)M * N * K < 32.0 * 32 * 32) {
         snprintf(buf, n, "this shape is tiny: gemm_fast hands it to gemm_ikj");
@@ -257,7 +259,7 @@ Test(given_matmul_steps, ikj_matches_naive) { check_all(gemm_ikj, "gemm_ikj"); }
 
 Test(given_matmul_steps, blocked_matches_naive) { check_all(gemm_blocked, "gemm_blocked"); }
 
-/* The kernel this machine picks (AVX2 + FMA on most x86-64). */
+/* The kernel this machine picks (AVX-512 or AVX2 + FMA on most x86-64). */
 Test(given_matmul_steps, fast_matches_naive_on_one_and_two_threads) {
 #ifdef _OPENMP
     for (int threads = 1; threads <= 2; threads++) {
@@ -278,19 +280,26 @@ Test(given_matmul_steps, fast_with_the_portable_kernel_matches_naive) {
 
 Test(given_matmul_steps, fast_gives_the_same_bits_on_one_and_two_threads) {
 #ifdef _OPENMP
-    /* The training runs rely on it: a checkpoint must not depend on the thread count. */
-    int M = 300, N = 200, K = 600;
+    /* The training runs rely on it: a checkpoint must not depend on the thread count. Two threads split
+     * the rows of C for a transposed A, and the columns for a row-major A with enough columns (N = 300). */
+    int M = 300, N = 300, K = 600;
     Rng rng;
     rng_init(&rng, 5);
     float *A = random_floats(&rng, (size_t)M * K), *B = random_floats(&rng, (size_t)K * N);
     float *C1 = calloc((size_t)M * N, sizeof *C1), *C2 = calloc((size_t)M * N, sizeof *C2);
     cr_assert(C1 != NULL && C2 != NULL);
-    omp_set_num_threads(1);
-    gemm_fast(M, N, K, A, 1, M, B, N, 1, C1, N, 0);
-    omp_set_num_threads(2);
-    gemm_fast(M, N, K, A, 1, M, B, N, 1, C2, N, 0);
-    for (size_t i = 0; i < (size_t)M * N; i++)
-        cr_assert(C1[i] == C2[i], "C[%zu]: %.9g on one thread, %.9g on two", i, (double)C1[i], (double)C2[i]);
+    for (int transposed = 1; transposed >= 0; transposed--) {
+        int rsa = transposed ? 1 : K, csa = transposed ? M : 1;
+        const char *split = transposed ? "A transposed: two threads split the rows of C"
+                                       : "A row-major: two threads split the columns of C";
+        omp_set_num_threads(1);
+        gemm_fast(M, N, K, A, rsa, csa, B, N, 1, C1, N, 0);
+        omp_set_num_threads(2);
+        gemm_fast(M, N, K, A, rsa, csa, B, N, 1, C2, N, 0);
+        for (size_t i = 0; i < (size_t)M * N; i++)
+            cr_assert(C1[i] == C2[i], "gemm_fast, %s: C[%zu] is %.9g on one thread, %.9g on two", split, i,
+                      (double)C1[i], (double)C2[i]);
+    }
     free(A), free(B), free(C1), free(C2);
 #endif
 }
