@@ -194,6 +194,7 @@ test-learner-path: lib
 check-skeletons:  ## committed skeletons equal their derivation from solutions/; includes follow the layers
 	@$(PYTHON) tools/skeletonize.py check
 	@$(PYTHON) tools/check_includes.py
+	@$(PYTHON) tools/format.py
 
 # common/ and the lessons' given code (<lesson>/tests/given/): tested here, not graded
 GIVEN_TEST_SRC := $(foreach l,$(LESSON_DIRS),$(wildcard $(l)/tests/given/test_*.c))

@@ -49,26 +49,24 @@
  * `  hint: <hint>` to stderr, then exit with #LLMLAB_EXIT_ERROR.
  * Use it through #LLMLAB_DIE or #LLMLAB_CHECK.
  */
-_Noreturn void llmlab_die_at(const char *file, int line, const char *hint,
-                             const char *fmt, ...)
+_Noreturn void llmlab_die_at(const char *file, int line, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /** Stop with a message and a hint (may be NULL): `LLMLAB_DIE("use --lr > 0", "bad lr %g", lr)`. */
 #define LLMLAB_DIE(hint, ...) llmlab_die_at(__FILE__, __LINE__, (hint), __VA_ARGS__)
 
 /** Stop unless @p cond holds. The message says what was wrong; the hint how to fix it. */
-#define LLMLAB_CHECK(cond, hint, ...) \
-    do { if (!(cond)) llmlab_die_at(__FILE__, __LINE__, (hint), __VA_ARGS__); } while (0)
+#define LLMLAB_CHECK(cond, hint, ...)                                        \
+    do {                                                                     \
+        if (!(cond)) llmlab_die_at(__FILE__, __LINE__, (hint), __VA_ARGS__); \
+    } while (0)
 
 void *llmlab_xmalloc(size_t size, const char *file, int line);
 void *llmlab_xcalloc(size_t count, size_t size, const char *file, int line);
 void *llmlab_xrealloc(void *ptr, size_t size, const char *file, int line);
-FILE *llmlab_xfopen(const char *path, const char *mode, const char *hint,
-                    const char *file, int line);
-void llmlab_xfread(void *dst, size_t size, size_t count, FILE *f,
-                   const char *what, const char *file, int line);
-void llmlab_xfwrite(const void *src, size_t size, size_t count, FILE *f,
-                    const char *what, const char *file, int line);
+FILE *llmlab_xfopen(const char *path, const char *mode, const char *hint, const char *file, int line);
+void llmlab_xfread(void *dst, size_t size, size_t count, FILE *f, const char *what, const char *file, int line);
+void llmlab_xfwrite(const void *src, size_t size, size_t count, FILE *f, const char *what, const char *file, int line);
 void llmlab_xfclose(FILE *f, const char *what, const char *file, int line);
 
 /** malloc() that never returns NULL (a zero size still gives a valid pointer). */

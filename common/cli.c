@@ -20,12 +20,23 @@ static void put_bound(FILE *out, FlagType t, double v) {
 
 static void put_value(FILE *out, const Flag *f) {
     switch (f->type) {
-    case FLAG_INT: fprintf(out, "%d", *(int *)f->value); break;
-    case FLAG_LONG: fprintf(out, "%ld", *(long *)f->value); break;
-    case FLAG_U64: fprintf(out, "%" PRIu64, *(uint64_t *)f->value); break;
-    case FLAG_FLOAT: fprintf(out, "%g", (double)*(float *)f->value); break;
-    case FLAG_STRING: fputs(*(const char **)f->value, out); break;
-    default: break;
+    case FLAG_INT:
+        fprintf(out, "%d", *(int *)f->value);
+        break;
+    case FLAG_LONG:
+        fprintf(out, "%ld", *(long *)f->value);
+        break;
+    case FLAG_U64:
+        fprintf(out, "%" PRIu64, *(uint64_t *)f->value);
+        break;
+    case FLAG_FLOAT:
+        fprintf(out, "%g", (double)*(float *)f->value);
+        break;
+    case FLAG_STRING:
+        fputs(*(const char **)f->value, out);
+        break;
+    default:
+        break;
     }
 }
 
@@ -53,20 +64,16 @@ void cli_print_help(const CliCommand *c, FILE *out) {
 /* Edit distance of two short strings (for "did you mean"); large when either is long. */
 static int distance(const char *a, const char *b) {
     size_t n = strlen(a), m = strlen(b);
-    if (n > 40 || m > 40)
-        return 99;
+    if (n > 40 || m > 40) return 99;
     int row[41];
-    for (size_t j = 0; j <= m; j++)
-        row[j] = (int)j;
+    for (size_t j = 0; j <= m; j++) row[j] = (int)j;
     for (size_t i = 1; i <= n; i++) {
         int diag = row[0];
         row[0] = (int)i;
         for (size_t j = 1; j <= m; j++) {
             int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
             diag = up;
             row[j] = best;
         }
@@ -76,16 +83,14 @@ static int distance(const char *a, const char *b) {
 
 static void unknown(const CliCommand *c, const char *a) {
     const char *guess = NULL;
-    int best = 3;                               /* suggest only a flag within two edits */
+    int best = 3; /* suggest only a flag within two edits */
     const char *typed = a + strspn(a, "-");
     for (int k = 0; k < c->n_flags; k++) {
         int d = distance(typed, c->flags[k].name);
-        if (d < best)
-            best = d, guess = c->flags[k].name;
+        if (d < best) best = d, guess = c->flags[k].name;
     }
     fprintf(stderr, "%s: unknown option '%s'", c->name, a);
-    if (guess)
-        fprintf(stderr, "; did you mean --%s?", guess);
+    if (guess) fprintf(stderr, "; did you mean --%s?", guess);
     fprintf(stderr, " (%s --help lists the flags)\n", c->name);
 }
 
@@ -149,8 +154,7 @@ static int set_value(const CliCommand *c, const Flag *f, const char *v) {
 }
 
 int cli_parse(const CliCommand *c, int argc, char **argv) {
-    if (c->n_args)
-        *c->n_args = 0;
+    if (c->n_args) *c->n_args = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -160,10 +164,9 @@ int cli_parse(const CliCommand *c, int argc, char **argv) {
         const Flag *f = NULL;
         for (int k = 0; k < c->n_flags && !f; k++) {
             const Flag *g = &c->flags[k];
-            if ((a[0] == '-' && a[1] == '-' && !strcmp(a + 2, g->name)) || (g->alias && !strcmp(a, g->alias)))
-                f = g;
+            if ((a[0] == '-' && a[1] == '-' && !strcmp(a + 2, g->name)) || (g->alias && !strcmp(a, g->alias))) f = g;
         }
-        if (!f && c->args && (a[0] != '-' || a[1] == '\0')) {    /* an argument; "-" is standard input */
+        if (!f && c->args && (a[0] != '-' || a[1] == '\0')) { /* an argument; "-" is standard input */
             if (*c->n_args == c->max_args) {
                 fprintf(stderr, "%s: at most %d argument%s, got more ('%s')\n", c->name, c->max_args,
                         c->max_args == 1 ? "" : "s", a);
@@ -180,8 +183,7 @@ int cli_parse(const CliCommand *c, int argc, char **argv) {
             fprintf(stderr, "%s: --%s needs a value\n", c->name, f->name);
             return CLI_EXIT_USAGE;
         }
-        if (set_value(c, f, f->type == FLAG_BOOL ? NULL : argv[++i]) != 0)
-            return CLI_EXIT_USAGE;
+        if (set_value(c, f, f->type == FLAG_BOOL ? NULL : argv[++i]) != 0) return CLI_EXIT_USAGE;
     }
     return 0;
 }
@@ -197,11 +199,9 @@ void cli_parse_demo(int argc, char **argv, const char *about, DemoArgs *args) {
     };
     size_t size = strlen(about) + strlen(prog) + 64;
     char *usage = malloc(size);
-    if (usage)
-        snprintf(usage, size, "%s\n\nusage: %s [--quick] [--runs DIR] [--seed N] [--resume]", about, prog);
+    if (usage) snprintf(usage, size, "%s\n\nusage: %s [--quick] [--runs DIR] [--seed N] [--resume]", about, prog);
     CliCommand c = {prog, usage ? usage : about, flags, CLI_COUNT(flags), NULL, 0, NULL};
     int rc = cli_parse(&c, argc, argv);
     free(usage);
-    if (rc != 0)
-        exit(rc);
+    if (rc != 0) exit(rc);
 }

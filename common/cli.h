@@ -39,35 +39,35 @@
 
 /** What a flag's value is, and so what its `value` pointer points to. */
 typedef enum FlagType {
-    FLAG_BOOL,      /**< `--name` alone sets an int to 1 */
-    FLAG_INT,       /**< int, a whole number in [lo, hi] */
-    FLAG_LONG,      /**< long, a whole number in [lo, hi] */
-    FLAG_U64,       /**< uint64_t, a whole number in [lo, hi] (seeds; hi up to 2^64 - 1) */
-    FLAG_FLOAT,     /**< float, a number in [lo, hi] */
-    FLAG_STRING,    /**< const char *, any text (the last one given wins) */
-    FLAG_LIST,      /**< CliList: a flag that may be given several times, each value kept */
+    FLAG_BOOL,   /**< `--name` alone sets an int to 1 */
+    FLAG_INT,    /**< int, a whole number in [lo, hi] */
+    FLAG_LONG,   /**< long, a whole number in [lo, hi] */
+    FLAG_U64,    /**< uint64_t, a whole number in [lo, hi] (seeds; hi up to 2^64 - 1) */
+    FLAG_FLOAT,  /**< float, a number in [lo, hi] */
+    FLAG_STRING, /**< const char *, any text (the last one given wins) */
+    FLAG_LIST,   /**< CliList: a flag that may be given several times, each value kept */
 } FlagType;
 
 /** The values of a FLAG_LIST flag, in the order given. */
 typedef struct CliList {
-    const char **items;     /**< room for @p max values */
+    const char **items; /**< room for @p max values */
     int n, max;
 } CliList;
 
 /** One flag: `--name VALUE`, or `--name` alone for FLAG_BOOL. */
 typedef struct Flag {
-    const char *name;       /**< without the dashes */
+    const char *name; /**< without the dashes */
     FlagType type;
-    void *value;            /**< holds the default on entry (see FlagType for its type) */
-    double lo, hi;          /**< the range of a number (ignored for the other types) */
-    const char *help;       /**< one line for --help */
-    const char *alias;      /**< a short form such as "-t", or NULL */
+    void *value;       /**< holds the default on entry (see FlagType for its type) */
+    double lo, hi;     /**< the range of a number (ignored for the other types) */
+    const char *help;  /**< one line for --help */
+    const char *alias; /**< a short form such as "-t", or NULL */
 } Flag;
 
 /** A command line: who parses it, its usage text and its flags. */
 typedef struct CliCommand {
-    const char *name;       /**< starts every message: "llmlab train", or a demo's argv[0] */
-    const char *usage;      /**< --help prints it (a line or a few), then the flags */
+    const char *name;  /**< starts every message: "llmlab train", or a demo's argv[0] */
+    const char *usage; /**< --help prints it (a line or a few), then the flags */
     const Flag *flags;
     int n_flags;
     /**
@@ -93,10 +93,10 @@ void cli_print_help(const CliCommand *c, FILE *out);
 
 /** The flags every demo shares: `--quick`, `--runs DIR`, `--seed N`, `--resume`. */
 typedef struct DemoArgs {
-    int quick;          /**< --quick: a small, fast run (the test suite uses it) */
-    const char *runs;   /**< --runs DIR: where run folders go (default "runs") */
-    uint64_t seed;      /**< --seed N: the random seed (default: the demo's own) */
-    int resume;         /**< --resume: continue a training run from its checkpoint */
+    int quick;        /**< --quick: a small, fast run (the test suite uses it) */
+    const char *runs; /**< --runs DIR: where run folders go (default "runs") */
+    uint64_t seed;    /**< --seed N: the random seed (default: the demo's own) */
+    int resume;       /**< --resume: continue a training run from its checkpoint */
 } DemoArgs;
 
 /**

@@ -22,16 +22,16 @@
 #include <stdio.h>
 
 typedef struct ProgressBar {
-    FILE *out;            /**< where to draw (usually stderr) */
-    const char *label;    /**< shown before the bar; must outlive the bar */
-    long total;           /**< number of units of work (> 0) */
-    long done;            /**< units finished so far */
-    double start;         /**< timer_now() at init */
-    double last_draw;     /**< when the bar was last drawn */
-    int is_tty;           /**< redraw in place (1) or print occasional lines (0) */
-    int last_decile;      /**< last 10% mark printed when not a terminal */
-    double show_at;       /**< nothing is drawn before this timer_now() value (progress_init_after) */
-    int shown;            /**< drawn at least once */
+    FILE *out;         /**< where to draw (usually stderr) */
+    const char *label; /**< shown before the bar; must outlive the bar */
+    long total;        /**< number of units of work (> 0) */
+    long done;         /**< units finished so far */
+    double start;      /**< timer_now() at init */
+    double last_draw;  /**< when the bar was last drawn */
+    int is_tty;        /**< redraw in place (1) or print occasional lines (0) */
+    int last_decile;   /**< last 10% mark printed when not a terminal */
+    double show_at;    /**< nothing is drawn before this timer_now() value (progress_init_after) */
+    int shown;         /**< drawn at least once */
 } ProgressBar;
 
 /** Start a bar for @p total units of work (total must be > 0). */
@@ -50,8 +50,7 @@ void progress_init_after(ProgressBar *bar, FILE *out, const char *label, long to
  * optional printf-style suffix (e.g. the current loss) is shown after the
  * ETA; pass NULL for none.
  */
-void progress_update(ProgressBar *bar, long done, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void progress_update(ProgressBar *bar, long done, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /** Draw the final state and end the line. */
 void progress_finish(ProgressBar *bar);

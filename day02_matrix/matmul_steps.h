@@ -15,8 +15,8 @@
 #define LLMLAB_MATMUL_STEPS_H
 
 /** The signature all four share. */
-typedef void GemmFn(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
-                    int csb, float *C, int ldc, int accumulate);
+typedef void GemmFn(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb, int csb, float *C,
+                    int ldc, int accumulate);
 
 /** Step 0, the textbook: for each (i, j) a dot product over k. Reads B down a column: a new cache line for every k. */
 GemmFn gemm_naive;

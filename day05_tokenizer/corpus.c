@@ -16,11 +16,9 @@ uint8_t *read_file_or_die(const char *path, size_t *len) {
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
         LLMLAB_DIE("give the path of a file", "%s is a folder, not a file", path);
-    if (fseek(f, 0, SEEK_END) != 0)
-        LLMLAB_DIE("give a regular file", "cannot seek in %s", path);
+    if (fseek(f, 0, SEEK_END) != 0) LLMLAB_DIE("give a regular file", "cannot seek in %s", path);
     long n = ftell(f);
-    if (n < 0)
-        LLMLAB_DIE("give a regular file", "cannot tell the size of %s", path);
+    if (n < 0) LLMLAB_DIE("give a regular file", "cannot tell the size of %s", path);
     rewind(f);
     uint8_t *buf = XMALLOC((size_t)n + 1);
     XFREAD(buf, 1, (size_t)n, f, path);
@@ -33,19 +31,17 @@ uint8_t *read_file_or_die(const char *path, size_t *len) {
 int corpus_check_text(const uint8_t *text, size_t n, const char *what, char *err, size_t err_size) {
     size_t bad = utf8_first_invalid(text, n);
     const uint8_t *nul = memchr(text, 0, bad);
-    if (nul)
-        bad = (size_t)(nul - text);
-    if (bad == n)
-        return 0;
+    if (nul) bad = (size_t)(nul - text);
+    if (bad == n) return 0;
     size_t line = 1;
-    for (size_t i = 0; i < bad; i++)
-        line += text[i] == '\n';
+    for (size_t i = 0; i < bad; i++) line += text[i] == '\n';
     if (nul)
-        snprintf(err, err_size, "%s holds a NUL byte at byte %zu (line %zu): a binary file, not text", what, bad,
-                 line);
+        snprintf(err, err_size, "%s holds a NUL byte at byte %zu (line %zu): a binary file, not text", what, bad, line);
     else
-        snprintf(err, err_size, "%s is not UTF-8 text: byte %zu (line %zu) is 0x%02X, which starts no valid "
-                                "character there", what, bad, line, text[bad]);
+        snprintf(err, err_size,
+                 "%s is not UTF-8 text: byte %zu (line %zu) is 0x%02X, which starts no valid "
+                 "character there",
+                 what, bad, line, text[bad]);
     return -1;
 }
 
@@ -60,7 +56,7 @@ uint8_t *corpus_read_text(const char *path, size_t *len) {
 
 static int exists(const char *path) { return access(path, R_OK) == 0; }
 
-#define FORTUNES_DIR "/usr/share/games/fortunes"     /* Debian's package `fortunes` */
+#define FORTUNES_DIR "/usr/share/games/fortunes" /* Debian's package `fortunes` */
 
 /* Name the corpus's files, preparing fortunes on the spot; dies when the text is missing. */
 static void find_text(Corpus *c, const char *name) {
@@ -77,11 +73,10 @@ static void find_text(Corpus *c, const char *name) {
             LLMLAB_DIE("run `make data` and read its messages", "could not prepare data/fortunes: %s", err);
     }
     if (!exists(c->train_txt) || !exists(c->val_txt)) {
-        char here[512];                             /* data/ is read from the current folder: say which */
-        if (!getcwd(here, sizeof here))
-            strcpy(here, "?");
-        LLMLAB_DIE(strcmp(name, "fortunes") == 0   ? "install it with `make setup` (Debian package fortunes), "
-                                                     "then run `make data`"
+        char here[512]; /* data/ is read from the current folder: say which */
+        if (!getcwd(here, sizeof here)) strcpy(here, "?");
+        LLMLAB_DIE(strcmp(name, "fortunes") == 0 ? "install it with `make setup` (Debian package fortunes), "
+                                                   "then run `make data`"
                    : strcmp(name, "domain") == 0 ? "collect it first: ./llmlab collect DIR (Week 4)"
                                                  : "run `make data` in the course's folder, and llmlab from there "
                                                    "(LLMLAB_DATA_MIRROR=DIR copies the files from a folder)",
@@ -99,7 +94,7 @@ void corpus_open(Corpus *c, const char *name, int vocab_size) {
     char err[800];
     int have = exists(tok_path);
     if (!have || tokenizer_load(&c->tok, tok_path, err, sizeof err) != 0) {
-        if (have)                                   /* a cache that cannot be trusted is made again */
+        if (have) /* a cache that cannot be trusted is made again */
             fprintf(stderr, "note: %s; training it again\n", err);
         size_t n;
         uint8_t *text = corpus_read_text(c->train_txt, &n);
@@ -109,8 +104,8 @@ void corpus_open(Corpus *c, const char *name, int vocab_size) {
         tokenizer_save(&c->tok, tok_path);
         free(text);
     }
-    LLMLAB_CHECK(tokenizer_special_id(&c->tok, TOKENIZER_EOT) >= 0, "delete it; it is made again",
-                 "%s has no %s token", tok_path, TOKENIZER_EOT);
+    LLMLAB_CHECK(tokenizer_special_id(&c->tok, TOKENIZER_EOT) >= 0, "delete it; it is made again", "%s has no %s token",
+                 tok_path, TOKENIZER_EOT);
     token_file_prepare(&c->train, c->train_txt, train_tok, &c->tok);
     token_file_prepare(&c->val, c->val_txt, val_tok, &c->tok);
 }

@@ -49,10 +49,10 @@ int utf8_decode(const uint8_t *s, size_t n, int32_t *cp);
 
 /** The character classes the pre-tokeniser groups by. */
 typedef enum CharClass {
-    CC_LETTER,  /**< ASCII letters, and letters of other scripts (Hangul, accents, ...) */
-    CC_DIGIT,   /**< 0-9 */
-    CC_SPACE,   /**< space, tab, newline, carriage return */
-    CC_PUNCT,   /**< everything else: ASCII punctuation, symbols, emoji, invalid bytes */
+    CC_LETTER, /**< ASCII letters, and letters of other scripts (Hangul, accents, ...) */
+    CC_DIGIT,  /**< 0-9 */
+    CC_SPACE,  /**< space, tab, newline, carriage return */
+    CC_PUNCT,  /**< everything else: ASCII punctuation, symbols, emoji, invalid bytes */
 } CharClass;
 
 /** The class of code point @p cp (-1, an invalid byte, is CC_PUNCT). Given. */
@@ -86,11 +86,11 @@ typedef struct BpeMerge {
  * Training rewrites ids and len in place as it merges.
  */
 typedef struct BpeWords {
-    int n;              /**< number of distinct words */
-    int32_t *ids;       /**< all words' token ids, back to back */
-    int64_t *start;     /**< (n) where each word starts in ids */
-    int32_t *len;       /**< (n) each word's current length in tokens */
-    int64_t *count;     /**< (n) occurrences of each word in the corpus */
+    int n;          /**< number of distinct words */
+    int32_t *ids;   /**< all words' token ids, back to back */
+    int64_t *start; /**< (n) where each word starts in ids */
+    int32_t *len;   /**< (n) each word's current length in tokens */
+    int64_t *count; /**< (n) occurrences of each word in the corpus */
 } BpeWords;
 
 /** A pair as one 64-bit key, for the hash tables of pairs (trainer and encoder). */
@@ -154,32 +154,32 @@ int bpe_train_fast_progress(BpeWords *w, int n_merges, BpeMerge *out, struct Pro
 /** @name The tokenizer
  *  @{ */
 
-#define TOKENIZER_MAX_VOCAB 65536   /**< ids fit in 16 bits (token files store uint16) */
+#define TOKENIZER_MAX_VOCAB 65536 /**< ids fit in 16 bits (token files store uint16) */
 #define TOKENIZER_MAX_SPECIAL 16
 #define TOKENIZER_MAX_SPECIAL_LEN 64
 #define TOKENIZER_EOT "<|endoftext|>"
-#define TOKENIZER_FILE_VERSION 2   /**< 2 adds the checksum line; version 1 is read inside checkpoints only */
+#define TOKENIZER_FILE_VERSION 2 /**< 2 adds the checksum line; version 1 is read inside checkpoints only */
 
 typedef struct Tokenizer {
-    int pretokenize;        /**< 1: chunks from pretok_next(); 0: lines (plain byte mode) */
+    int pretokenize; /**< 1: chunks from pretok_next(); 0: lines (plain byte mode) */
     int n_merges;
-    BpeMerge *merges;       /**< (n_merges) merge i makes token 256 + i */
+    BpeMerge *merges; /**< (n_merges) merge i makes token 256 + i */
     int n_special;
     char special[TOKENIZER_MAX_SPECIAL][TOKENIZER_MAX_SPECIAL_LEN + 1];
-    int vocab_size;         /**< 256 + n_merges + n_special */
+    int vocab_size; /**< 256 + n_merges + n_special */
     /* derived by tokenizer_init(): */
-    uint8_t *bytes;         /**< every token's bytes, back to back */
-    int64_t *bytes_start;   /**< (vocab_size + 1) token t is bytes[bytes_start[t] .. bytes_start[t+1]) */
-    HashMap ranks;          /**< bpe_pair_key() of a merge's pair -> its index, for encoding */
-    struct EncodeCache *cache;  /**< chunk -> ids, so frequent words are encoded once */
+    uint8_t *bytes;            /**< every token's bytes, back to back */
+    int64_t *bytes_start;      /**< (vocab_size + 1) token t is bytes[bytes_start[t] .. bytes_start[t+1]) */
+    HashMap ranks;             /**< bpe_pair_key() of a merge's pair -> its index, for encoding */
+    struct EncodeCache *cache; /**< chunk -> ids, so frequent words are encoded once */
 } Tokenizer;
 
 /**
  * Build a tokenizer around @p merges (copied) and the special tokens
  * (each 1 to 64 bytes, no newline). Dies with a message on bad arguments.
  */
-void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pretokenize,
-                    const char *const *special, int n_special);
+void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pretokenize, const char *const *special,
+                    int n_special);
 void tokenizer_free(Tokenizer *t);
 
 /**

@@ -16,7 +16,7 @@
 #include "tokenizer.h"
 
 #define CRC_LINE "crc32 "
-#define CRC_LINE_LEN (6 + 8 + 1)            /* "crc32 " + 8 hex digits + newline */
+#define CRC_LINE_LEN (6 + 8 + 1) /* "crc32 " + 8 hex digits + newline */
 
 char *tokenizer_to_text(const Tokenizer *t, size_t *len) {
     size_t cap = 128 + (size_t)t->n_special * (TOKENIZER_MAX_SPECIAL_LEN + 16) + (size_t)t->n_merges * 16;
@@ -24,15 +24,13 @@ char *tokenizer_to_text(const Tokenizer *t, size_t *len) {
     size_t n = 0;
     n += (size_t)snprintf(s + n, cap - n, "llmlab-bpe %d\nmode %s\n", TOKENIZER_FILE_VERSION,
                           t->pretokenize ? "words" : "bytes");
-    for (int i = 0; i < t->n_special; i++)
-        n += (size_t)snprintf(s + n, cap - n, "special %s\n", t->special[i]);
+    for (int i = 0; i < t->n_special; i++) n += (size_t)snprintf(s + n, cap - n, "special %s\n", t->special[i]);
     n += (size_t)snprintf(s + n, cap - n, "merges %d\n", t->n_merges);
     for (int i = 0; i < t->n_merges; i++)
         n += (size_t)snprintf(s + n, cap - n, "%d %d\n", t->merges[i].left, t->merges[i].right);
     uLong crc = crc32(crc32(0, NULL, 0), (const Bytef *)s, (uInt)n);
     n += (size_t)snprintf(s + n, cap - n, CRC_LINE "%08lx\n", (unsigned long)crc);
-    if (len)
-        *len = n;
+    if (len) *len = n;
     return s;
 }
 
@@ -41,14 +39,13 @@ char *tokenizer_to_text(const Tokenizer *t, size_t *len) {
  * parse), or -1 with the reason in err. */
 static long check_crc(const char *text, size_t len, char *err, size_t err_size) {
     size_t end = len;
-    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r'))
-        end--;                                     /* the last line, without its line end */
+    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r')) end--; /* the last line, without its line end */
     size_t start = end;
-    while (start > 0 && text[start - 1] != '\n')
-        start--;
+    while (start > 0 && text[start - 1] != '\n') start--;
     if (end - start != CRC_LINE_LEN - 1 || memcmp(text + start, CRC_LINE, 6) != 0) {
-        snprintf(err, err_size, "its last line should be \"crc32\" and a checksum: the file is cut short or "
-                                "was changed (make it again with llmlab tokenizer train)");
+        snprintf(err, err_size,
+                 "its last line should be \"crc32\" and a checksum: the file is cut short or "
+                 "was changed (make it again with llmlab tokenizer train)");
         return -1;
     }
     unsigned long want = 0;
@@ -63,8 +60,10 @@ static long check_crc(const char *text, size_t len, char *err, size_t err_size) 
     }
     uLong got = crc32(crc32(0, NULL, 0), (const Bytef *)text, (uInt)start);
     if ((unsigned long)got != want) {
-        snprintf(err, err_size, "checksum mismatch (crc32 %08lx, the file says %08lx): the file is corrupted or "
-                                "was edited; make it again with llmlab tokenizer train", (unsigned long)got, want);
+        snprintf(err, err_size,
+                 "checksum mismatch (crc32 %08lx, the file says %08lx): the file is corrupted or "
+                 "was edited; make it again with llmlab tokenizer train",
+                 (unsigned long)got, want);
         return -1;
     }
     return (long)start;
@@ -74,26 +73,22 @@ static long check_crc(const char *text, size_t len, char *err, size_t err_size) 
 typedef struct Lines {
     const char *s;
     size_t len, pos;
-    int number;             /* 1-based number of the line last read */
+    int number; /* 1-based number of the line last read */
     char line[256];
 } Lines;
 
 /* Reads the next line into l->line; 0 at the end; -1 if too long or not text. */
 static int next_line(Lines *l) {
-    if (l->pos >= l->len)
-        return 0;
+    if (l->pos >= l->len) return 0;
     l->number++;
     size_t n = 0;
     while (l->pos < l->len && l->s[l->pos] != '\n') {
         char c = l->s[l->pos++];
-        if (c == '\0' || n + 1 >= sizeof l->line)
-            return -1;
+        if (c == '\0' || n + 1 >= sizeof l->line) return -1;
         l->line[n++] = c;
     }
-    if (l->pos < l->len)
-        l->pos++;                                      /* the newline */
-    if (n > 0 && l->line[n - 1] == '\r')
-        n--;                                           /* a file edited on Windows */
+    if (l->pos < l->len) l->pos++;            /* the newline */
+    if (n > 0 && l->line[n - 1] == '\r') n--; /* a file edited on Windows */
     l->line[n] = '\0';
     return 1;
 }
@@ -102,22 +97,20 @@ static int next_line(Lines *l) {
 static long parse_int(const char *s, const char **end) {
     long v = 0;
     const char *p = s;
-    if (*p < '0' || *p > '9')
-        return -1;
+    if (*p < '0' || *p > '9') return -1;
     while (*p >= '0' && *p <= '9') {
         v = v * 10 + (*p - '0');
-        if (v > 1000000)
-            return -1;
+        if (v > 1000000) return -1;
         p++;
     }
     *end = p;
     return v;
 }
 
-#define FAIL(...)                                   \
-    do {                                            \
-        snprintf(err, err_size, __VA_ARGS__);       \
-        goto fail;                                  \
+#define FAIL(...)                             \
+    do {                                      \
+        snprintf(err, err_size, __VA_ARGS__); \
+        goto fail;                            \
     } while (0)
 
 int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, size_t err_size) {
@@ -132,19 +125,16 @@ int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, s
     if ((r = next_line(&l)) <= 0 || strncmp(l.line, "llmlab-bpe ", 11) != 0)
         FAIL("not an llmlab tokenizer file (the first line should be \"llmlab-bpe %d\")", TOKENIZER_FILE_VERSION);
     long version = parse_int(l.line + 11, &end);
-    if (version < 0 || *end)
-        FAIL("line 1: bad version \"%s\"", l.line + 11);
+    if (version < 0 || *end) FAIL("line 1: bad version \"%s\"", l.line + 11);
     if (version != TOKENIZER_FILE_VERSION && version != 1)
         FAIL("tokenizer file version %ld; this program reads versions 1 and %d", version, TOKENIZER_FILE_VERSION);
-    if (version == TOKENIZER_FILE_VERSION) {       /* version 1 had no checksum line */
+    if (version == TOKENIZER_FILE_VERSION) { /* version 1 had no checksum line */
         char why[200];
         long covered = check_crc(text, len, why, sizeof why);
-        if (covered < 0)
-            FAIL("%s", why);
-        l.len = (size_t)covered;                   /* parse up to the checksum line */
+        if (covered < 0) FAIL("%s", why);
+        l.len = (size_t)covered; /* parse up to the checksum line */
     }
-    if ((r = next_line(&l)) < 0)
-        FAIL("line %d: too long or not text", l.number);
+    if ((r = next_line(&l)) < 0) FAIL("line %d: too long or not text", l.number);
     if (r == 0 || strncmp(l.line, "mode ", 5) != 0)
         FAIL("line %d: expected \"mode words\" or \"mode bytes\"", l.number);
     if (strcmp(l.line + 5, "words") == 0)
@@ -176,28 +166,23 @@ int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, s
     if (n_merges < 0 || *end || 256 + n_merges + n_special > TOKENIZER_MAX_VOCAB)
         FAIL("line %d: the number of merges must be 0 to %d", l.number, TOKENIZER_MAX_VOCAB - 256 - n_special);
     merges = malloc((size_t)(n_merges ? n_merges : 1) * sizeof *merges);
-    if (!merges)
-        FAIL("out of memory");
+    if (!merges) FAIL("out of memory");
     for (long i = 0; i < n_merges; i++) {
         if ((r = next_line(&l)) <= 0)
             FAIL("line %d: the file ends after %ld of %ld merges (truncated?)", l.number + (r == 0), i, n_merges);
         const char *p = l.line;
         long a = parse_int(p, &end);
-        if (a < 0 || *end != ' ')
-            FAIL("line %d: expected two token ids, found \"%.40s\"", l.number, l.line);
+        if (a < 0 || *end != ' ') FAIL("line %d: expected two token ids, found \"%.40s\"", l.number, l.line);
         long b = parse_int(end + 1, &end);
-        if (b < 0 || *end)
-            FAIL("line %d: expected two token ids, found \"%.40s\"", l.number, l.line);
+        if (b < 0 || *end) FAIL("line %d: expected two token ids, found \"%.40s\"", l.number, l.line);
         if (a >= 256 + i || b >= 256 + i)
-            FAIL("line %d: merge %ld uses token %ld, which only exists from merge %ld on", l.number, i,
-                 a > b ? a : b, (a > b ? a : b) - 256);
+            FAIL("line %d: merge %ld uses token %ld, which only exists from merge %ld on", l.number, i, a > b ? a : b,
+                 (a > b ? a : b) - 256);
         merges[i] = (BpeMerge){(int32_t)a, (int32_t)b};
     }
     while ((r = next_line(&l)) > 0)
-        if (l.line[0] != '\0')
-            FAIL("line %d: unexpected text after the last merge", l.number);
-    if (r < 0)
-        FAIL("line %d: too long or not text", l.number);
+        if (l.line[0] != '\0') FAIL("line %d: unexpected text after the last merge", l.number);
+    if (r < 0) FAIL("line %d: too long or not text", l.number);
     tokenizer_init(t, merges, (int)n_merges, pretokenize, special_ptr, n_special);
     free(merges);
     return 0;
@@ -209,8 +194,7 @@ fail:
 int tokenizer_write(const Tokenizer *t, const char *path, char *err, size_t err_size) {
     char tmp[LLMLAB_TMP_SIZE];
     FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, err_size);
-    if (!f)
-        return -1;
+    if (!f) return -1;
     size_t len;
     char *text = tokenizer_to_text(t, &len);
     int ok = fwrite(text, 1, len, f) == len;
@@ -226,8 +210,7 @@ void tokenizer_save(const Tokenizer *t, const char *path) {
 
 int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size) {
     FILE *f = llmlab_open_read(path, "tokenizer", err, err_size);
-    if (!f)
-        return -1;
+    if (!f) return -1;
     size_t cap = 1 << 16, len = 0;
     char *buf = XMALLOC(cap);
     size_t got;
@@ -251,14 +234,15 @@ int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size) {
     }
     char inner[300];
     if (len >= 13 && memcmp(buf, "llmlab-bpe 1", 12) == 0 && (buf[12] == '\n' || buf[12] == '\r')) {
-        snprintf(err, err_size, "%s: a tokenizer file of version 1, which has no checksum, so it cannot be "
-                                "trusted; make it again with llmlab tokenizer train", path);
+        snprintf(err, err_size,
+                 "%s: a tokenizer file of version 1, which has no checksum, so it cannot be "
+                 "trusted; make it again with llmlab tokenizer train",
+                 path);
         free(buf);
         return -1;
     }
     int rc = tokenizer_from_text(t, buf, len, inner, sizeof inner);
     free(buf);
-    if (rc != 0)
-        snprintf(err, err_size, "%s: %s", path, inner);
+    if (rc != 0) snprintf(err, err_size, "%s: %s", path, inner);
     return rc;
 }

@@ -24,8 +24,8 @@ typedef struct TokenFile {
     size_t n;
     int vocab_size;
     uint64_t tokenizer_hash;
-    uint64_t source_hash;       /**< hash_fnv1a64() of the text encoded (0: not recorded) */
-    void *map;                  /**< the mapping, for token_file_close() */
+    uint64_t source_hash; /**< hash_fnv1a64() of the text encoded (0: not recorded) */
+    void *map;            /**< the mapping, for token_file_close() */
     size_t map_len;
 } TokenFile;
 
@@ -33,8 +33,8 @@ typedef struct TokenFile {
 uint64_t tokenizer_hash(const Tokenizer *t);
 
 /** Write @p n ids atomically, with no record of their text. Returns 0, or -1 with the reason in @p err. */
-int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_size, uint64_t tok_hash,
-                     char *err, size_t err_size);
+int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_size, uint64_t tok_hash, char *err,
+                     size_t err_size);
 
 /** token_file_write() that records @p source_hash, the hash of the text the ids encode. */
 int token_file_write_from(const char *path, const int32_t *ids, size_t n, int vocab_size, uint64_t tok_hash,

@@ -25,13 +25,13 @@
 
 /** What the loop needs from a model. */
 typedef struct TrainModel {
-    const char *kind;           /**< stored in checkpoints, checked on resume */
+    const char *kind; /**< stored in checkpoints, checked on resume */
     void *self;
     float *params, *grads;
     size_t n_params;
-    const ParamGroup *groups;   /**< cover all parameters */
+    const ParamGroup *groups; /**< cover all parameters */
     int n_groups;
-    const void *config;         /**< stored in checkpoints; must match on resume */
+    const void *config; /**< stored in checkpoints; must match on resume */
     uint32_t config_size;
     /** Mean loss of targets y given inputs x, both (B,T); adds to grads (the loop zeroes them). */
     float (*forward_backward)(void *self, const int *x, const int *y, int B, int T);
@@ -40,23 +40,23 @@ typedef struct TrainModel {
 } TrainModel;
 
 typedef struct TrainConfig {
-    const char *run_dir;        /**< runs/NAME: log.csv and ckpt.bin go there */
+    const char *run_dir; /**< runs/NAME: log.csv and ckpt.bin go there */
     long max_steps;
-    int batch, block;           /**< B windows of T tokens per step */
+    int batch, block; /**< B windows of T tokens per step */
     float lr_max, lr_min;
     long warmup;
     float weight_decay, beta1, beta2, eps;
-    float grad_clip;            /**< 0: no clipping */
-    long eval_every;            /**< validation loss every so many steps (and at the end) */
+    float grad_clip; /**< 0: no clipping */
+    long eval_every; /**< validation loss every so many steps (and at the end) */
     int eval_batches;
-    long ckpt_every;            /**< checkpoint every so many steps (and at the end) */
+    long ckpt_every; /**< checkpoint every so many steps (and at the end) */
     uint64_t seed;
-    int resume;                 /**< continue from run_dir/ckpt.bin, which must exist */
-    int force;                  /**< start afresh in a run_dir that holds a run (its checkpoint and log go) */
-    const char *init_path;      /**< the checkpoint the model came from (fine-tuning), or NULL: never
+    int resume;            /**< continue from run_dir/ckpt.bin, which must exist */
+    int force;             /**< start afresh in a run_dir that holds a run (its checkpoint and log go) */
+    const char *init_path; /**< the checkpoint the model came from (fine-tuning), or NULL: never
                                      the run's own ckpt.bin, which the run would overwrite */
-    long stop_after;            /**< stop as if interrupted after this step (tests); 0: never */
-    int quiet;                  /**< no progress bar */
+    long stop_after;       /**< stop as if interrupted after this step (tests); 0: never */
+    int quiet;             /**< no progress bar */
     /**
      * Where batches come from when not NULL (Week 3's conversations), instead
      * of random windows of the token files (which may then be NULL): fill x
@@ -64,18 +64,18 @@ typedef struct TrainConfig {
      * drawing randomness only from @p rng. A target of -1 adds no loss.
      */
     void (*sample)(void *data, int split, Rng *rng, int B, int T, int *x, int *y);
-    void *sample_data;          /**< passed to sample */
+    void *sample_data; /**< passed to sample */
 } TrainConfig;
 
 /** Sensible defaults (AdamW 0.9/0.95, lr 1e-3 to 1e-4, clip 1.0, ...). */
 void train_config_defaults(TrainConfig *c);
 
 typedef enum TrainStatus {
-    TRAIN_FINISHED,             /**< reached max_steps (also: resumed a run that had already) */
-    TRAIN_INTERRUPTED,          /**< Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or stop_after: checkpoint saved */
-    TRAIN_DIVERGED,             /**< the loss, the gradient or a parameter became NaN or infinite: nothing
+    TRAIN_FINISHED,    /**< reached max_steps (also: resumed a run that had already) */
+    TRAIN_INTERRUPTED, /**< Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or stop_after: checkpoint saved */
+    TRAIN_DIVERGED,    /**< the loss, the gradient or a parameter became NaN or infinite: nothing
                                      of it saved, the last good checkpoint kept */
-    TRAIN_FAILED,               /**< a checkpoint could not be written: the previous one kept */
+    TRAIN_FAILED,      /**< a checkpoint could not be written: the previous one kept */
 } TrainStatus;
 
 typedef struct TrainResult {

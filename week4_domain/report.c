@@ -23,9 +23,9 @@ typedef struct Measured {
     int ok;
     size_t n_params;
     int vocab, ctx;
-    long steps;                 /* from its log.csv; -1 when unknown */
+    long steps; /* from its log.csv; -1 when unknown */
     double bpb[2], bytes_per_token[2], seconds;
-    char *samples;              /* the samples, as text */
+    char *samples; /* the samples, as text */
 } Measured;
 
 /* At most max bytes of a file, cut at a line end so no character is split. */
@@ -33,8 +33,7 @@ static uint8_t *read_head(const char *path, size_t max, size_t *len) {
     uint8_t *text = read_file_or_die(path, len);
     if (max && *len > max) {
         size_t cut = max;
-        while (cut > 0 && text[cut - 1] != '\n')
-            cut--;
+        while (cut > 0 && text[cut - 1] != '\n') cut--;
         *len = cut ? cut : max;
         text[*len] = '\0';
     }
@@ -43,18 +42,15 @@ static uint8_t *read_head(const char *path, size_t max, size_t *len) {
 
 /* The last step in a run's log.csv, or -1. */
 static long last_step(const char *run_dir) {
-    if (!run_dir)
-        return -1;
+    if (!run_dir) return -1;
     char path[1100];
     XSNPRINTF(path, sizeof path, "%s/log.csv", run_dir);
     FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
+    if (!f) return -1;
     char line[512];
     long step = -1;
     while (fgets(line, sizeof line, f))
-        if (line[0] >= '0' && line[0] <= '9')
-            step = atol(line);
+        if (line[0] >= '0' && line[0] <= '9') step = atol(line);
     fclose(f);
     return step;
 }
@@ -77,12 +73,12 @@ static void measure(const DomainModel *dm, const ReportOptions *o, uint8_t *cons
         int *ids = XMALLOC((len[k] + 1) * sizeof *ids);
         int32_t *enc = XMALLOC((len[k] + 1) * sizeof *enc);
         size_t n = 0, e = tokenizer_encode(&tok, text[k], len[k], 1, enc);
-        ids[n++] = eot >= 0 ? eot : enc[0];     /* a document starts */
-        for (size_t i = 0; i < e; i++)
-            ids[n++] = enc[i];
-        int window = n - 1 < (size_t)m.T ? (int)(n - 1) : m.T;     /* sequence_nll's window */
+        ids[n++] = eot >= 0 ? eot : enc[0]; /* a document starts */
+        for (size_t i = 0; i < e; i++) ids[n++] = enc[i];
+        int window = n - 1 < (size_t)m.T ? (int)(n - 1) : m.T; /* sequence_nll's window */
         if (window < m.T)
-            fprintf(stderr, "report: note: %s is only %zu tokens for %s, less than its context of %d: "
+            fprintf(stderr,
+                    "report: note: %s is only %zu tokens for %s, less than its context of %d: "
                     "its numbers rest on few predictions (a larger text gives steadier ones)\n",
                     k == 0 ? o->domain_test : o->general_text, n - 1, dm->name, m.T);
         double nll = window < 1 ? 0.0 : sequence_nll(&m, ids, n, stride < window ? stride : window, NULL);
@@ -101,11 +97,9 @@ static void measure(const DomainModel *dm, const ReportOptions *o, uint8_t *cons
         size_t plen = strlen(o->prompts[p]);
         int32_t *enc = XMALLOC((plen + 1) * sizeof *enc);
         int *ids = XMALLOC((plen + 2) * sizeof *ids), n = 0;
-        if (eot >= 0)
-            ids[n++] = eot;
+        if (eot >= 0) ids[n++] = eot;
         size_t e = tokenizer_encode(&tok, (const uint8_t *)o->prompts[p], plen, 0, enc);
-        for (size_t i = 0; i < e && n < m.cfg.ctx; i++)
-            ids[n++] = enc[i];
+        for (size_t i = 0; i < e && n < m.cfg.ctx; i++) ids[n++] = enc[i];
         fputs(o->prompts[p], out);
         gpt_generate(&m, &tok, ids, n, 60, &s, &rng, out, 1, NULL);
         fputs("\n----\n", out);
@@ -147,8 +141,7 @@ static FILE *out_open(Out *w, const char *out_dir, const char *name) {
     char err[LLMLAB_ERR_SIZE];
     XSNPRINTF(w->path, sizeof w->path, "%s/%s", out_dir, name);
     w->f = llmlab_open_temp(w->path, w->tmp, sizeof w->tmp, err, sizeof err);
-    if (!w->f)
-        LLMLAB_DIE("is the folder writable, with room on the disk?", "report: %s", err);
+    if (!w->f) LLMLAB_DIE("is the folder writable, with room on the disk?", "report: %s", err);
     return w->f;
 }
 
@@ -188,8 +181,7 @@ static FILE *chart_script(const char *out_dir, const char *name, Out *script, in
 /* Finish a chart's script and draw it; a chart that cannot be drawn is reported, not fatal. */
 static void chart_draw(Out *script, const char *name, int ok) {
     char err[LLMLAB_ERR_SIZE];
-    if (out_close(script) != 0)
-        return;
+    if (out_close(script) != 0) return;
     if (!ok)
         fprintf(stderr, "report: could not draw %s.png: a path holds a line break\n", name);
     else if (plot_run(NULL, script->path, NULL, err, sizeof err) != 0)
@@ -200,8 +192,7 @@ static void charts(const ReportOptions *o, const Measured *r) {
     Out *data = XMALLOC(sizeof *data), *script = XMALLOC(sizeof *script);
     FILE *f = out_open(data, o->out_dir, "bpb.dat");
     for (int i = 0; i < o->n_models; i++)
-        if (r[i].ok)
-            fprintf(f, "\"%s\" %.4f %.4f\n", o->models[i].name, r[i].bpb[0], r[i].bpb[1]);
+        if (r[i].ok) fprintf(f, "\"%s\" %.4f %.4f\n", o->models[i].name, r[i].bpb[0], r[i].bpb[1]);
     if (out_close(data) != 0) {
         free(data), free(script);
         return;
@@ -220,12 +211,10 @@ static void charts(const ReportOptions *o, const Measured *r) {
     ok = 1;
     for (int i = 0; i < o->n_models; i++) {
         char log[LLMLAB_PATH_MAX];
-        if (!o->models[i].run_dir)
-            continue;
+        if (!o->models[i].run_dir) continue;
         XSNPRINTF(log, sizeof log, "%s/log.csv", o->models[i].run_dir);
         FILE *probe = fopen(log, "r");
-        if (!probe)
-            continue;
+        if (!probe) continue;
         fclose(probe);
         if (!f) {
             f = chart_script(o->out_dir, "loss", script, &ok);
@@ -269,8 +258,7 @@ static int check_out_dir(const char *dir) {
         snprintf(err, sizeof err, "cannot write in %s: %s", dir, strerror(errno));
         rc = -1;
     }
-    if (rc != 0)
-        fprintf(stderr, "report: %s (--out)\n", err);
+    if (rc != 0) fprintf(stderr, "report: %s (--out)\n", err);
     return rc;
 }
 
@@ -278,16 +266,14 @@ int report_write(const ReportOptions *o) {
     uint8_t *text[2];
     size_t len[2];
     const char *paths[2] = {o->domain_test, o->general_text};
-    if (check_out_dir(o->out_dir) != 0)
-        return -1;
+    if (check_out_dir(o->out_dir) != 0) return -1;
     for (int k = 0; k < 2; k++) {
         char err[LLMLAB_ERR_SIZE];
         FILE *probe = llmlab_open_read(paths[k], "", err, sizeof err);
         if (!probe) {
             fprintf(stderr, "report: %s (%s)\n", err,
                     k == 0 ? "collect a domain first: ./llmlab collect" : "prepare it: make data");
-            if (k)
-                free(text[0]);
+            if (k) free(text[0]);
             return -1;
         }
         fclose(probe);
@@ -298,8 +284,7 @@ int report_write(const ReportOptions *o) {
                              "--test-percent"
                            : "prepare it: make data");
             free(text[k]);
-            if (k)
-                free(text[0]);
+            if (k) free(text[0]);
             return -1;
         }
     }
@@ -312,10 +297,11 @@ int report_write(const ReportOptions *o) {
     charts(o, r);
     Out *md = XMALLOC(sizeof *md);
     FILE *f = out_open(md, o->out_dir, "report.md");
-    fprintf(f, "# A model for a domain: the report\n\n"
-               "Written by `llmlab report`. Bits per byte: the model's information per byte of held-out text "
-               "(lower is better); it compares models with different tokenizers fairly. Measured on %zu bytes "
-               "of `%s` (the domain's test split, never trained on) and %zu bytes of `%s` (general text).\n\n",
+    fprintf(f,
+            "# A model for a domain: the report\n\n"
+            "Written by `llmlab report`. Bits per byte: the model's information per byte of held-out text "
+            "(lower is better); it compares models with different tokenizers fairly. Measured on %zu bytes "
+            "of `%s` (the domain's test split, never trained on) and %zu bytes of `%s` (general text).\n\n",
             len[0], o->domain_test, len[1], o->general_text);
     fprintf(f, "| model | checkpoint | parameters | vocabulary | steps | domain bits per byte | general bits per "
                "byte |\n|---|---|---:|---:|---:|---:|---:|\n");
@@ -325,10 +311,9 @@ int report_write(const ReportOptions *o) {
             continue;
         }
         char steps[32] = "?";
-        if (r[i].steps >= 0)
-            snprintf(steps, sizeof steps, "%ld", r[i].steps);
-        fprintf(f, "| %s | `%s` | %zu | %d | %s | %.3f | %.3f |\n", o->models[i].name, o->models[i].ckpt,
-                r[i].n_params, r[i].vocab, steps, r[i].bpb[0], r[i].bpb[1]);
+        if (r[i].steps >= 0) snprintf(steps, sizeof steps, "%ld", r[i].steps);
+        fprintf(f, "| %s | `%s` | %zu | %d | %s | %.3f | %.3f |\n", o->models[i].name, o->models[i].ckpt, r[i].n_params,
+                r[i].vocab, steps, r[i].bpb[0], r[i].bpb[1]);
     }
     fprintf(f, "\n![Bits per byte of each model](bpb.png)\n\n## Tokenizers\n\nBytes per token (higher: the "
                "tokenizer packs more text into each token, so the same context sees more):\n\n"
@@ -355,11 +340,9 @@ int report_write(const ReportOptions *o) {
         if (r[i].ok)
             printf("| %-13s | %.3f | %.3f | %.2f |\n", o->models[i].name, r[i].bpb[0], r[i].bpb[1],
                    r[i].bytes_per_token[0]);
-    if (written)
-        printf("\nreport: wrote %s (with bpb.png and loss.png)\n", md->path);
+    if (written) printf("\nreport: wrote %s (with bpb.png and loss.png)\n", md->path);
     int missing = 0;
-    for (int i = 0; i < o->n_models; i++)
-        missing += !r[i].ok, free(r[i].samples);
+    for (int i = 0; i < o->n_models; i++) missing += !r[i].ok, free(r[i].samples);
     free(text[0]), free(text[1]), free(md);
     return missing || !written ? -1 : 0;
 }

@@ -102,8 +102,8 @@ static void gpt_work_step(void *p) {
     w->t++;
     for (int k = 0; k < w->m.n_groups; k++) {
         const ParamGroup *g = &w->m.groups[k];
-        adamw_update(w->m.params + g->offset, w->m.grads + g->offset, w->m1 + g->offset, w->m2 + g->offset,
-                     g->size, w->t, 1e-3f, 0.9f, 0.95f, 1e-8f, g->decay ? 0.1f : 0.0f);
+        adamw_update(w->m.params + g->offset, w->m.grads + g->offset, w->m1 + g->offset, w->m2 + g->offset, g->size,
+                     w->t, 1e-3f, 0.9f, 0.95f, 1e-8f, g->decay ? 0.1f : 0.0f);
     }
 }
 
@@ -116,8 +116,8 @@ static void gpt_work_done(void *p) {
 enum { B = 128, IN = 784, H1 = 256, H2 = 128, OUT = 10 };
 
 typedef struct MlpWork {
-    float *w1, *b1, *w2, *b2, *w3, *b3;       /* weights (out, in), biases */
-    float *g1, *gb1, *g2, *gb2, *g3, *gb3;    /* their gradients */
+    float *w1, *b1, *w2, *b2, *w3, *b3;    /* weights (out, in), biases */
+    float *g1, *gb1, *g2, *gb2, *g3, *gb3; /* their gradients */
     float *x, *z1, *a1, *z2, *a2, *logits, *probs;
     float *dlogits, *da2, *dz2, *da1, *dz1;
     int y[B];
@@ -179,9 +179,8 @@ static void mlp_work_step(void *p) {
 
 static void mlp_work_done(void *p) {
     MlpWork *w = p;
-    float *all[] = {w->w1, w->b1, w->w2, w->b2, w->w3, w->b3, w->g1, w->gb1, w->g2, w->gb2, w->g3, w->gb3,
-                    w->x, w->z1, w->a1, w->z2, w->a2, w->logits, w->probs, w->dlogits, w->da2, w->dz2,
-                    w->da1, w->dz1};
+    float *all[] = {w->w1, w->b1, w->w2, w->b2, w->w3, w->b3,     w->g1,    w->gb1,     w->g2,  w->gb2, w->g3,  w->gb3,
+                    w->x,  w->z1, w->a1, w->z2, w->a2, w->logits, w->probs, w->dlogits, w->da2, w->dz2, w->da1, w->dz1};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
     free(w);
 }
@@ -233,8 +232,8 @@ int main(int argc, char **argv) {
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     const char *spin = getenv("GOMP_SPINCOUNT"), *policy = getenv("OMP_WAIT_POLICY");
-    printf("Busy machine: %ld core(s), GOMP_SPINCOUNT=%s, OMP_WAIT_POLICY=%s; best of %d rounds of %.1f s\n",
-           cores, spin ? spin : "(libgomp's default, 300000)", policy ? policy : "(unset)", ROUNDS, ROUND_SECONDS);
+    printf("Busy machine: %ld core(s), GOMP_SPINCOUNT=%s, OMP_WAIT_POLICY=%s; best of %d rounds of %.1f s\n", cores,
+           spin ? spin : "(libgomp's default, 300000)", policy ? policy : "(unset)", ROUNDS, ROUND_SECONDS);
     printf("  %-16s %-7s %12s %12s %10s\n", "workload", "load", "1 thread", "2 threads", "2/1");
     for (size_t k = 0; k < sizeof works / sizeof works[0]; k++) {
         if (only && strcmp(works[k].key, only) != 0) continue;

@@ -27,7 +27,7 @@
  *
  * Every timing is the best of several calls: GFLOP/s = 2 n^3 / seconds / 1e9.
  */
-#define _GNU_SOURCE   /* sched_setaffinity and CPU_SET (Linux) */
+#define _GNU_SOURCE /* sched_setaffinity and CPU_SET (Linux) */
 #include <dlfcn.h>
 #include <math.h>
 #include <sched.h>
@@ -69,7 +69,7 @@ static inline Vec vec_fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c)
  * compiler makes of 4-float vectors, a multiply and an add, 2 FLOPs per lane
  * as one FMA would be. gemm_fast runs its portable kernel. */
 #define VECTOR_NAME "neither AVX2 nor AVX-512 (e.g. PORTABLE=1): 4-float vectors (gemm_fast's portable kernel)"
-#define NO_FMA 1   /* a multiply and an add */
+#define NO_FMA 1 /* a multiply and an add */
 enum { LANES = 4 };
 typedef float Vec __attribute__((vector_size(16)));
 static inline Vec vec_set(float x) { return (Vec){x, x, x, x}; }
@@ -96,7 +96,7 @@ static float fma_chains(long iters, float x) {
     return lanes[0];
 }
 
-enum { MAX_T = 256 };   /* threads the peak is measured for, at most */
+enum { MAX_T = 256 }; /* threads the peak is measured for, at most */
 
 /* GFLOP/s of the FMA loop on `threads` threads at once: the best of
  * `bursts` bursts of 240,000 FMAs each (40 microseconds at 3 GHz), short
@@ -120,7 +120,7 @@ static double fma_peak(int threads, int bursts) {
 #ifdef _OPENMP
         me = omp_get_thread_num(), team = omp_get_num_threads();
 #endif
-        cpu_set_t one;   /* this thread alone on the me-th processor it may use */
+        cpu_set_t one; /* this thread alone on the me-th processor it may use */
         CPU_ZERO(&one);
         for (int cpu = 0, seen = 0; pin && cpu < CPU_SETSIZE; cpu++)
             if (CPU_ISSET(cpu, &allowed) && seen++ == me) CPU_SET(cpu, &one);
@@ -234,8 +234,9 @@ static int load_openblas(void) {
     printf("OpenBLAS: %s; kernels for %s.\n", config ? config() : "(version unknown)", core ? core() : "(unknown)");
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX512F__)
     if (__builtin_cpu_supports("avx512f") && getenv("OPENBLAS_CORETYPE") == NULL)
-        printf("  This processor has AVX-512 and OpenBLAS uses it, but this build does not (so OpenBLAS / peak can pass "
-               "100%%): for an AVX2 machine's comparison, run with OPENBLAS_CORETYPE=Haswell.\n");
+        printf(
+            "  This processor has AVX-512 and OpenBLAS uses it, but this build does not (so OpenBLAS / peak can pass "
+            "100%%): for an AVX2 machine's comparison, run with OPENBLAS_CORETYPE=Haswell.\n");
 #endif
     const char *pinned = getenv("OPENBLAS_CORETYPE");
     if (pinned != NULL)
@@ -294,8 +295,10 @@ static void steps_table(int quick, int threads) {
         double fast = gflops(n, best_seconds(gemm_fast, n, A, B, C, 4 * reps));
         double top = peak(threads, 200);
         printf("| %d | ", n);
-        if (isnan(naive)) printf("(skipped) | ");
-        else printf("%.2f | ", naive);
+        if (isnan(naive))
+            printf("(skipped) | ");
+        else
+            printf("%.2f | ", naive);
         printf("%.1f | %.1f | %.1f | %.0f%% |\n", ikj, blocked, fast, 100 * fast / top);
         fflush(stdout);
         free(A), free(B), free(C);
@@ -316,14 +319,14 @@ static void openblas_table(int quick, int two) {
         float *A, *B, *C;
         random_matrices(n, &A, &B, &C);
         float *C2 = XMALLOC(sizeof(float) * n * n);
-        int reps = n == 256 ? 20 : n == 512 ? 6 : 3;   /* about 20 ms a side and round at 200 GFLOP/s */
+        int reps = n == 256 ? 20 : n == 512 ? 6 : 3; /* about 20 ms a side and round at 200 GFLOP/s */
         for (int threads = 1; threads <= (two ? 2 : 1); threads++) {
             double ours = INFINITY, theirs = INFINITY;
             double top = 0;
             for (int r = 0; r < rounds; r++) {
                 top = peak(threads, 40);
                 for (int side = 0; side < 2; side++) {
-                    if ((side + r) % 2 == 0) {   /* gemm_fast first in even rounds, OpenBLAS first in odd */
+                    if ((side + r) % 2 == 0) { /* gemm_fast first in even rounds, OpenBLAS first in odd */
                         set_threads(threads);
                         double t = best_seconds(gemm_fast, n, A, B, C, reps);
                         ours = t < ours ? t : ours;
@@ -335,8 +338,8 @@ static void openblas_table(int quick, int two) {
                 }
             }
             double f = gflops(n, ours), o = gflops(n, theirs);
-            printf("| %d | %d | %.1f | %.1f | **%.2fx** | %.0f%% | %.0f%% |\n", n, threads, f, o, f / o,
-                   100 * f / top, 100 * o / top);
+            printf("| %d | %d | %.1f | %.1f | **%.2fx** | %.0f%% | %.0f%% |\n", n, threads, f, o, f / o, 100 * f / top,
+                   100 * o / top);
             fflush(stdout);
         }
         /* the two must agree, or the comparison means nothing */
@@ -371,7 +374,7 @@ int main(int argc, char **argv) {
            "4,000 bursts): %.1f GFLOP/s on 1 thread",
            LANES, op, one);
     if (two) printf(", %.1f on 2 threads at once", both);
-    if (threads > 2) printf(", %.1f on %d", all, threads);   /* (all: more threads than the tables use) */
+    if (threads > 2) printf(", %.1f on %d", all, threads); /* (all: more threads than the tables use) */
     printf(".\n");
     if (!isnan(ghz))
         printf("Clock, measured (dependent integer additions, one per cycle): %.2f GHz, so about %.0f FLOPs per "

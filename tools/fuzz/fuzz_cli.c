@@ -13,8 +13,7 @@
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size > 4096)
-        return 0;
+    if (size > 4096) return 0;
     char *buf = malloc(size + 1);
     memcpy(buf, data, size);
     buf[size] = '\0';
@@ -45,19 +44,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     };
     /* odd inputs use plain arguments too (llmlab collect DIR...) */
     int with_args = size % 2 == 1;
-    const CliCommand cmd = {"fuzz", "usage", flags, CLI_COUNT(flags), with_args ? args : NULL, 2,
-                            with_args ? &n_args : NULL};
+    const CliCommand cmd = {
+        "fuzz", "usage", flags, CLI_COUNT(flags), with_args ? args : NULL, 2, with_args ? &n_args : NULL};
     FILE *saved = stderr;
-    stderr = fopen("/dev/null", "w");                   /* the messages are not the point here */
+    stderr = fopen("/dev/null", "w"); /* the messages are not the point here */
     int rc = cli_parse(&cmd, argc, argv);
     fclose(stderr);
     stderr = saved;
     if (rc == 0 && (layers < 1 || layers > 64 || steps < 1 || steps > 1000000000L || !(lr >= 1e-7f && lr <= 10) ||
                     !data_name || (quiet != 0 && quiet != 1) || seed > 9000000000000000000ull || special.n < 0 ||
                     special.n > 3 || (with_args && (n_args < 0 || n_args > 2))))
-        abort();                                        /* accepted a value outside its range */
-    if (rc != 0 && rc != CLI_EXIT_USAGE)
-        abort();
+        abort(); /* accepted a value outside its range */
+    if (rc != 0 && rc != CLI_EXIT_USAGE) abort();
     free(buf);
     return 0;
 }

@@ -10,7 +10,7 @@
 
 #include "fuzz.h"
 #include "tokenizer.h"
-#include "utf8.h"            /* the course's own decoder, not the one under test */
+#include "utf8.h" /* the course's own decoder, not the one under test */
 
 static Tokenizer tok[2];
 static int ready;
@@ -26,22 +26,17 @@ static void setup(void) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (!ready)
-        setup();
-    if (size > 100000)
-        return 0;
+    if (!ready) setup();
+    if (size > 100000) return 0;
     for (size_t pos = 0; pos < size;) {
         size_t end = pretok_next(data, size, pos);
-        if (end <= pos || end > size)
-            abort();
+        if (end <= pos || end > size) abort();
         /* A lead byte at s whose valid character reaches past end would be cut in two. */
         if (end < size) {
             size_t s0 = end;
-            while (s0 > 0 && end - s0 < 3 && (data[s0] & 0xC0) == 0x80)
-                s0--;
+            while (s0 > 0 && end - s0 < 3 && (data[s0] & 0xC0) == 0x80) s0--;
             int32_t cp;
-            if (s0 < end && utf8_char(data + s0, size - s0, &cp) > (int)(end - s0) && cp >= 0)
-                abort();
+            if (s0 < end && utf8_char(data + s0, size - s0, &cp) > (int)(end - s0) && cp >= 0) abort();
         }
         pos = end;
     }
@@ -54,12 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
         }
     int32_t *fast = malloc((size + 1) * sizeof *fast);
-    if (size >= 1 && size <= 300)                   /* past 64 bytes the fast one; the plain is slow on long ones */
+    if (size >= 1 && size <= 300) /* past 64 bytes the fast one; the plain is slow on long ones */
         for (int mode = 0; mode < 2; mode++) {
             int np = bpe_encode_chunk(&tok[mode], data, (int)size, ids);
             int nf = bpe_encode_chunk_fast(&tok[mode], data, (int)size, fast);
-            if (np != nf || memcmp(ids, fast, (size_t)np * sizeof *ids) != 0)
-                abort();
+            if (np != nf || memcmp(ids, fast, (size_t)np * sizeof *ids) != 0) abort();
         }
     free(fast);
     free(ids);

@@ -19,7 +19,7 @@ static const char *split_named(int argc, char **argv) {
         if (!strcmp(argv[i], "--split"))
             split = argv[++i];
         else if (!strcmp(argv[i], "--n") || !strcmp(argv[i], "--seed") || !strcmp(argv[i], "--out"))
-            i++;                        /* skip the value, which could itself be "--split" */
+            i++; /* skip the value, which could itself be "--split" */
     return split;
 }
 
@@ -33,7 +33,8 @@ int cmd_chatgen(int argc, char **argv) {
                                                    : "data/chat/train.txt";
     const Flag flags[] = {
         {"split", FLAG_STRING, &split, 0, 0,
-         "train; eval (held-out values, new phrasings half the time); or new-words (eval, with words training never shows)",
+         "train; eval (held-out values, new phrasings half the time); or new-words (eval, with words training never "
+         "shows)",
          NULL},
         {"n", FLAG_LONG, &n, 1, 1e9, "how many dialogues (all families in turn)", NULL},
         {"seed", FLAG_U64, &seed, 0, 9e18, "random seed", NULL},
@@ -43,10 +44,13 @@ int cmd_chatgen(int argc, char **argv) {
                             "usage: llmlab chatgen [--split train|eval|new-words] [--n N] [--seed S] [--out PATH]\n"
                             "Write dialogues with exactly checkable answers, one per line. The defaults below\n"
                             "are those of the split named (llmlab chatgen --split eval --help for eval's).",
-                            flags, CLI_COUNT(flags), NULL, 0, NULL};
+                            flags,
+                            CLI_COUNT(flags),
+                            NULL,
+                            0,
+                            NULL};
     int rc = cli_parse(&cmd, argc, argv);
-    if (rc != 0)
-        return rc;
+    if (rc != 0) return rc;
     if (strcmp(split, "train") != 0 && strcmp(split, "eval") != 0 && strcmp(split, "new-words") != 0) {
         fprintf(stderr, "llmlab chatgen: --split wants train, eval or new-words, got '%s'\n", split);
         return CLI_EXIT_USAGE;
@@ -56,7 +60,7 @@ int cmd_chatgen(int argc, char **argv) {
         return CLI_EXIT_USAGE;
     }
     const char *slash = strrchr(out, '/');
-    if (slash && slash != out) {        /* create the folder, like mkdir -p */
+    if (slash && slash != out) { /* create the folder, like mkdir -p */
         size_t len = (size_t)(slash - out);
         char *folder = XMALLOC(len + 1);
         memcpy(folder, out, len);
@@ -70,7 +74,7 @@ int cmd_chatgen(int argc, char **argv) {
         return 1;
     }
     static const char *const what[] = {"training", "evaluation", "new-words evaluation"};
-    printf("wrote %ld %s dialogues (%d families, seed %" PRIu64 "%s) to %s\n", n, what[which], chatgen_n_families(), seed,
-           which != CHATGEN_TRAIN ? "; held-out values, new phrasings about half the time" : "", out);
+    printf("wrote %ld %s dialogues (%d families, seed %" PRIu64 "%s) to %s\n", n, what[which], chatgen_n_families(),
+           seed, which != CHATGEN_TRAIN ? "; held-out values, new phrasings about half the time" : "", out);
     return 0;
 }

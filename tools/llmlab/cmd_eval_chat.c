@@ -30,10 +30,13 @@ int cmd_eval_chat(int argc, char **argv) {
     const CliCommand cmd = {"llmlab eval-chat",
                             "usage: llmlab eval-chat [--ckpt FILE] [--data FILE] [--shots K] [--temperature T]\n"
                             "Exact-match accuracy per task family, for seen and new phrasings.",
-                            flags, CLI_COUNT(flags), NULL, 0, NULL};
+                            flags,
+                            CLI_COUNT(flags),
+                            NULL,
+                            0,
+                            NULL};
     int rc = cli_parse(&cmd, argc, argv);
-    if (rc != 0)
-        return rc;
+    if (rc != 0) return rc;
     Gpt m;
     Tokenizer tok;
     char err[LLMLAB_ERR_SIZE];
@@ -43,7 +46,7 @@ int cmd_eval_chat(int argc, char **argv) {
     }
     ChatTokens ct;
     int tuned = chat_tokens_find(&tok, &ct) == 0;
-    plain |= !tuned;                            /* a base model knows no chat template */
+    plain |= !tuned; /* a base model knows no chat template */
     ChatSet set = {0}, ex = {0};
     if (chatset_load(&set, data, err, sizeof err) != 0 ||
         (plain && shots > 0 && chatset_load(&ex, examples, err, sizeof err) != 0)) {
@@ -53,13 +56,20 @@ int cmd_eval_chat(int argc, char **argv) {
         return 1;
     }
     if (set.n == 0) {
-        fprintf(stderr, "llmlab eval-chat: %s holds no conversations, so there is nothing to score "
-                "(write them with ./llmlab chatgen --split eval)\n", data);
+        fprintf(stderr,
+                "llmlab eval-chat: %s holds no conversations, so there is nothing to score "
+                "(write them with ./llmlab chatgen --split eval)\n",
+                data);
         chatset_free(&set), chatset_free(&ex);
         gpt_free(&m), tokenizer_free(&tok);
         return 1;
     }
-    ChatEvalOptions o = {.plain = plain, .shots = shots, .examples = &ex, .seed = seed, .limit = limit, .sampler = s,
+    ChatEvalOptions o = {.plain = plain,
+                         .shots = shots,
+                         .examples = &ex,
+                         .seed = seed,
+                         .limit = limit,
+                         .sampler = s,
                          .show = show ? stdout : NULL};
     ChatScore score;
     chat_eval(&m, &tok, &set, &o, &score);

@@ -19,18 +19,14 @@ static void print_runs(FILE *out) {
     char *names[256];
     int n = 0;
     for (struct dirent *e; d && n < 256 && (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] == '.')
-            continue;
+        if (e->d_name[0] == '.') continue;
         char path[600];
         snprintf(path, sizeof path, "runs/%s", e->d_name);
-        DIR *sub = opendir(path);   /* folders only */
-        if (sub && (names[n] = strdup(e->d_name)) != NULL)
-            n++;
-        if (sub)
-            closedir(sub);
+        DIR *sub = opendir(path); /* folders only */
+        if (sub && (names[n] = strdup(e->d_name)) != NULL) n++;
+        if (sub) closedir(sub);
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     qsort(names, (size_t)n, sizeof *names, by_name);
     for (int i = 0; i < n; i++) {
         fprintf(out, "runs/%s/ ", names[i]);
@@ -49,11 +45,14 @@ int cmd_plot(int argc, char **argv) {
                             "usage: llmlab plot RUN [--logy]   (make plot RUN=runs/NAME)\n"
                             "draws RUN/loss.png: every column of RUN/log.csv whose name ends in 'loss', against "
                             "the step; and the same in the terminal",
-                            flags, CLI_COUNT(flags), run, 1, &n_run};
+                            flags,
+                            CLI_COUNT(flags),
+                            run,
+                            1,
+                            &n_run};
     int rc = cli_parse(&cmd, argc, argv);
-    if (rc != 0)
-        return rc;
-    if (n_run == 0 || run[0][0] == '\0') {     /* make plot without RUN= passes "" */
+    if (rc != 0) return rc;
+    if (n_run == 0 || run[0][0] == '\0') { /* make plot without RUN= passes "" */
         fprintf(stderr, "usage: make plot RUN=runs/NAME   (runs so far: ");
         print_runs(stderr);
         fprintf(stderr, ")\n");

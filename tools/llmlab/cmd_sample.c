@@ -28,10 +28,13 @@ int cmd_sample(int argc, char **argv) {
     const CliCommand cmd = {"llmlab sample",
                             "usage: llmlab sample [--ckpt FILE] [--prompt TEXT] [--temperature T] [--top-k K] "
                             "[--top-p P] ...\nThe knobs apply in this order: temperature, top-k, top-p.",
-                            flags, CLI_COUNT(flags), NULL, 0, NULL};
+                            flags,
+                            CLI_COUNT(flags),
+                            NULL,
+                            0,
+                            NULL};
     int rc = cli_parse(&cmd, argc, argv);
-    if (rc != 0)
-        return rc;
+    if (rc != 0) return rc;
     Gpt m;
     Tokenizer tok;
     char err[LLMLAB_ERR_SIZE];
@@ -49,11 +52,9 @@ int cmd_sample(int argc, char **argv) {
     int *ids = malloc((plen + 2) * sizeof *ids);
     int32_t *ids32 = malloc((plen + 2) * sizeof *ids32);
     int n = 0;
-    if (eot >= 0)
-        ids[n++] = eot;                                   /* a new document starts here */
+    if (eot >= 0) ids[n++] = eot; /* a new document starts here */
     size_t k = tokenizer_encode(&tok, (const uint8_t *)(prompt ? prompt : ""), plen, 1, ids32);
-    for (size_t i = 0; i < k; i++)
-        ids[n++] = ids32[i];
+    for (size_t i = 0; i < k; i++) ids[n++] = ids32[i];
     if (n == 0) {
         fprintf(stderr, "llmlab sample: give a --prompt (this tokenizer has no <|endoftext|> to start from)\n");
         free(ids), free(ids32), gpt_free(&m), tokenizer_free(&tok);
@@ -69,9 +70,8 @@ int cmd_sample(int argc, char **argv) {
     rng_init(&rng, seed);
     double t0 = timer_now();
     long made = 0;
-    for (int c = 0; c < count && !ferror(stdout); c++) {      /* main() reports a failed write */
-        if (prompt)
-            fputs(prompt, stdout);
+    for (int c = 0; c < count && !ferror(stdout); c++) { /* main() reports a failed write */
+        if (prompt) fputs(prompt, stdout);
         made += gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, stdout, !no_cache, NULL);
         fputs(count > 1 ? "\n----\n" : "\n", stdout);
     }

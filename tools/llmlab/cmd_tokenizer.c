@@ -56,8 +56,7 @@ static int parse(const char *sub, int argc, char **argv, Opts *o) {
     char name[64];
     snprintf(name, sizeof name, "llmlab tokenizer %s", sub);
     const CliCommand cmd = {name, usage_text, flags, CLI_COUNT(flags), o->files, 64, &o->n_files};
-    if (cli_parse(&cmd, argc, argv) != 0)
-        return -1;
+    if (cli_parse(&cmd, argc, argv) != 0) return -1;
     for (int i = 0; i < special.n; i++) {
         const char *t = special.items[i];
         if (!*t || strlen(t) > TOKENIZER_MAX_SPECIAL_LEN || strchr(t, '\n')) {
@@ -77,16 +76,13 @@ static int parse(const char *sub, int argc, char **argv, Opts *o) {
 /* Read the input (one file or standard input) and check it is UTF-8 unless --raw. */
 static uint8_t *read_text(const Opts *o, const char *path, size_t *len) {
     uint8_t *text = cli_read_input(path, len);
-    if (!text)
-        return NULL;
+    if (!text) return NULL;
     size_t bad = o->raw ? *len : utf8_first_invalid(text, *len);
-    const uint8_t *nul = o->raw ? NULL : memchr(text, 0, bad);      /* valid UTF-8, but a binary file */
-    if (nul)
-        bad = (size_t)(nul - text);
+    const uint8_t *nul = o->raw ? NULL : memchr(text, 0, bad); /* valid UTF-8, but a binary file */
+    if (nul) bad = (size_t)(nul - text);
     if (bad != *len) {
         size_t line = 1;
-        for (size_t i = 0; i < bad; i++)
-            line += text[i] == '\n';
+        for (size_t i = 0; i < bad; i++) line += text[i] == '\n';
         fprintf(stderr, "llmlab: %s %s (byte %zu, line %zu); pass --raw to tokenize its bytes anyway\n",
                 path && strcmp(path, "-") ? path : "standard input",
                 nul ? "holds a NUL byte, so it is a binary file, not text" : "is not valid UTF-8", bad, line);
@@ -129,7 +125,7 @@ static int train(const Opts *o) {
         return CLI_EXIT_USAGE;
     }
     char err[LLMLAB_ERR_SIZE];
-    if (llmlab_check_output(o->out, err, sizeof err) != 0) {    /* before the training, not after */
+    if (llmlab_check_output(o->out, err, sizeof err) != 0) { /* before the training, not after */
         fprintf(stderr, "llmlab tokenizer train: %s\n", err);
         return 1;
     }
@@ -184,20 +180,17 @@ typedef struct Encoded {
 /* Returns 0, or the exit status after saying what went wrong. */
 static int load_and_encode(const Opts *o, Encoded *e) {
     memset(e, 0, sizeof *e);
-    if (one_input(o) != 0)
-        return CLI_EXIT_USAGE;
+    if (one_input(o) != 0) return CLI_EXIT_USAGE;
     char err[LLMLAB_ERR_SIZE];
     if (o->out && llmlab_check_output(o->out, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab tokenizer: %s\n", err);
         return 1;
     }
-    if (load(o, &e->tok) != 0)
-        return 1;
+    if (load(o, &e->tok) != 0) return 1;
     e->text = read_text(o, o->n_files ? o->files[0] : NULL, &e->len);
     e->ids = e->text ? malloc((e->len + 1) * sizeof *e->ids) : NULL;
     if (!e->ids) {
-        if (e->text)
-            fprintf(stderr, "llmlab: out of memory\n");
+        if (e->text) fprintf(stderr, "llmlab: out of memory\n");
         free(e->text);
         tokenizer_free(&e->tok);
         return 1;
@@ -214,8 +207,7 @@ static void encoded_free(Encoded *e) {
 static int encode(const Opts *o) {
     Encoded e;
     int rc = load_and_encode(o, &e);
-    if (rc != 0)
-        return rc;
+    if (rc != 0) return rc;
     if (o->out) {
         char err[LLMLAB_ERR_SIZE];
         if (token_file_write(o->out, e.ids, e.n, e.tok.vocab_size, tokenizer_hash(&e.tok), err, sizeof err) != 0) {
@@ -225,7 +217,7 @@ static int encode(const Opts *o) {
             fprintf(stderr, "wrote %s: %zu tokens\n", o->out, e.n);
         }
     } else {
-        for (size_t i = 0; i < e.n && !ferror(stdout); i++)   /* main() reports a failed write */
+        for (size_t i = 0; i < e.n && !ferror(stdout); i++) /* main() reports a failed write */
             printf("%d%c", e.ids[i], i + 1 == e.n ? '\n' : ' ');
     }
     encoded_free(&e);
@@ -240,8 +232,7 @@ static void put_safe(const uint8_t *s, size_t n, FILE *out) {
         int32_t cp;
         int len = utf8_char(s + i, n - i, &cp);
         if (cp < 0 || (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F))
-            for (int k = 0; k < (cp < 0 ? 1 : len); k++)
-                fprintf(out, "\\x%02X", s[i + (size_t)k]);
+            for (int k = 0; k < (cp < 0 ? 1 : len); k++) fprintf(out, "\\x%02X", s[i + (size_t)k]);
         else
             fwrite(s + i, 1, (size_t)len, out);
         i += (size_t)(cp < 0 ? 1 : len);
@@ -251,10 +242,8 @@ static void put_safe(const uint8_t *s, size_t n, FILE *out) {
 static int decode(const Opts *o) {
     Tokenizer t;
     size_t len;
-    if (one_input(o) != 0)
-        return CLI_EXIT_USAGE;
-    if (load(o, &t) != 0)
-        return 1;
+    if (one_input(o) != 0) return CLI_EXIT_USAGE;
+    if (load(o, &t) != 0) return 1;
     char *text = (char *)cli_read_input(o->n_files ? o->files[0] : NULL, &len);
     if (!text) {
         tokenizer_free(&t);
@@ -268,10 +257,8 @@ static int decode(const Opts *o) {
     int rc = 0;
     size_t count = 0;
     for (char *p = text; rc == 0 && !ferror(stdout);) {
-        while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
-            p++;
-        if (*p == '\0')
-            break;
+        while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
+        if (*p == '\0') break;
         char *end;
         long id = strtol(p, &end, 10);
         if (end == p || (*end && *end != ' ' && *end != '\n' && *end != '\t' && *end != '\r') || id < 0 ||
@@ -287,16 +274,14 @@ static int decode(const Opts *o) {
         if (!tty) {
             fwrite(b, 1, n, stdout);
         } else {
-            while (n_out + n > cap)
-                shown = XREALLOC(shown, cap *= 2);
+            while (n_out + n > cap) shown = XREALLOC(shown, cap *= 2);
             memcpy(shown + n_out, b, n);
             n_out += n;
         }
         count++;
         p = end;
     }
-    if (tty)
-        put_safe(shown, n_out, stdout);
+    if (tty) put_safe(shown, n_out, stdout);
     free(shown);
     free(text);
     tokenizer_free(&t);
@@ -323,8 +308,7 @@ static void put_visible(const uint8_t *s, size_t n) {
 static int show(const Opts *o) {
     Encoded e;
     int rc = load_and_encode(o, &e);
-    if (rc != 0)
-        return rc;
+    if (rc != 0) return rc;
     int colour = !o->plain && isatty(STDOUT_FILENO);
     static const char *bg[] = {"\033[48;5;153m", "\033[48;5;222m", "\033[48;5;157m", "\033[48;5;218m"};
     for (size_t i = 0; i < e.n && !ferror(stdout); i++) {
@@ -335,8 +319,7 @@ static int show(const Opts *o) {
         else if (i > 0)
             putchar('|');
         put_visible(b, bl);
-        if (colour)
-            fputs("\033[0m", stdout);
+        if (colour) fputs("\033[0m", stdout);
     }
     putchar('\n');
     fprintf(stderr, "%zu bytes, %zu tokens: %.2f bytes per token\n", e.len, e.n,
@@ -353,18 +336,14 @@ int cmd_tokenizer(int argc, char **argv) {
     }
     const char *sub = argv[1];
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
-        sub = "";                       /* cli_parse prints the usage and the flags */
+        sub = ""; /* cli_parse prints the usage and the flags */
     else if (strcmp(sub, "train") && strcmp(sub, "encode") && strcmp(sub, "decode") && strcmp(sub, "show")) {
         fprintf(stderr, "llmlab tokenizer: unknown subcommand '%s' (train, encode, decode or show)\n", sub);
         return CLI_EXIT_USAGE;
     }
-    if (parse(sub, *sub ? argc - 1 : argc, *sub ? argv + 1 : argv, &o) != 0)
-        return CLI_EXIT_USAGE;
-    if (!strcmp(sub, "train"))
-        return train(&o);
-    if (!strcmp(sub, "encode"))
-        return encode(&o);
-    if (!strcmp(sub, "decode"))
-        return decode(&o);
+    if (parse(sub, *sub ? argc - 1 : argc, *sub ? argv + 1 : argv, &o) != 0) return CLI_EXIT_USAGE;
+    if (!strcmp(sub, "train")) return train(&o);
+    if (!strcmp(sub, "encode")) return encode(&o);
+    if (!strcmp(sub, "decode")) return decode(&o);
     return show(&o);
 }

@@ -24,23 +24,25 @@ int cmd_train(int argc, char **argv) {
         {"ctx", FLAG_INT, &g->ctx, 2, 4096, "context length (the training window)", NULL},
         TRAIN_FLAGS(t),
     };
-    const CliCommand cmd = {"llmlab train",
-                            "usage: llmlab train [--data NAME] [--vocab N] [--layers N] ... [--run DIR] [--resume]\n"
-                            "Train the Week 2 GPT. Ctrl-C saves a checkpoint and exits with status 130; --resume continues it.",
-                            flags, CLI_COUNT(flags), NULL, 0, NULL};
+    const CliCommand cmd = {
+        "llmlab train",
+        "usage: llmlab train [--data NAME] [--vocab N] [--layers N] ... [--run DIR] [--resume]\n"
+        "Train the Week 2 GPT. Ctrl-C saves a checkpoint and exits with status 130; --resume continues it.",
+        flags,
+        CLI_COUNT(flags),
+        NULL,
+        0,
+        NULL};
     int rc = cli_parse(&cmd, argc, argv);
-    if (rc == 0)
-        rc = cli_check_train(cmd.name, t);
-    if (rc != 0)
-        return rc;
+    if (rc == 0) rc = cli_check_train(cmd.name, t);
+    if (rc != 0) return rc;
     t->block = g->ctx;
     if (g->n_embd % g->n_head != 0) {
         fprintf(stderr, "llmlab train: --embd %d is not a multiple of --heads %d\n", g->n_embd, g->n_head);
         return CLI_EXIT_USAGE;
     }
     TrainResult r = gpt_run_train(&o);
-    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
-        return 1;                               /* the loop said why, and what was kept */
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1; /* the loop said why, and what was kept */
     if (r.steps > r.first_step)
         fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f, %.0f tokens/s; checkpoint %s/ckpt.bin\n",
                 r.steps, r.train_loss, r.val_loss, r.tokens_per_s, t->run_dir);

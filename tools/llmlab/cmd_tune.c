@@ -23,15 +23,16 @@ int cmd_tune(int argc, char **argv) {
     const CliCommand cmd = {"llmlab tune",
                             "usage: llmlab tune [--base CKPT] [--data FILE] [--steps N] ... [--run DIR]\n"
                             "Fine-tune a pretrained GPT on conversations; the loss is on the replies only.",
-                            flags, CLI_COUNT(flags), NULL, 0, NULL};
+                            flags,
+                            CLI_COUNT(flags),
+                            NULL,
+                            0,
+                            NULL};
     int rc = cli_parse(&cmd, argc, argv);
-    if (rc == 0)
-        rc = cli_check_train(cmd.name, t);
-    if (rc != 0)
-        return rc;
+    if (rc == 0) rc = cli_check_train(cmd.name, t);
+    if (rc != 0) return rc;
     TrainResult r = chat_tune(&o);
-    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
-        return 1;                               /* the loop said why, and what was kept */
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1; /* the loop said why, and what was kept */
     if (r.steps > r.first_step)
         fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f; checkpoint %s/ckpt.bin\n", r.steps,
                 r.train_loss, r.val_loss, t->run_dir);

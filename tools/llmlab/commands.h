@@ -9,7 +9,7 @@
 
 typedef struct Command {
     const char *name, *about;
-    int (*run)(int argc, char **argv);      /* argv[0] is the command's name */
+    int (*run)(int argc, char **argv); /* argv[0] is the command's name */
 } Command;
 
 int cmd_plot(int argc, char **argv);
@@ -33,35 +33,43 @@ uint8_t *cli_read_input(const char *path, size_t *len);
  * --temperature, --top-k and --top-p into SamplerConfig @p s, --seed into
  * the uint64_t @p seed. Each command sets its own defaults in them.
  */
-#define SAMPLER_FLAGS(s, seed)                                                                                 \
-    {"temperature", FLAG_FLOAT, &(s)->temperature, 0, 100, "0 = greedy; below 1 safer, above 1 wilder", NULL}, \
-    {"top-k", FLAG_INT, &(s)->top_k, 0, 1000000, "keep the k most likely tokens (0: off)", NULL},              \
-    {"top-p", FLAG_FLOAT, &(s)->top_p, 1e-6, 1, "keep the most likely tokens up to this mass (1: off)", NULL}, \
-    {"seed", FLAG_U64, (seed), 0, 9e18, "random seed: the same seed, the same text", NULL}
+#define SAMPLER_FLAGS(s, seed)                                                                                       \
+    {"temperature", FLAG_FLOAT, &(s)->temperature, 0, 100, "0 = greedy; below 1 safer, above 1 wilder", NULL},       \
+        {"top-k", FLAG_INT, &(s)->top_k, 0, 1000000, "keep the k most likely tokens (0: off)", NULL},                \
+        {"top-p", FLAG_FLOAT, &(s)->top_p, 1e-6, 1, "keep the most likely tokens up to this mass (1: off)", NULL}, { \
+        "seed", FLAG_U64, (seed), 0, 9e18, "random seed: the same seed, the same text", NULL                         \
+    }
 
 /**
  * The training loop's flags, one table for `train` and `tune`, into
  * TrainConfig @p t (whose defaults gpt_run_defaults() and
  * chat_tune_defaults() set). Check them with cli_check_train() after parsing.
  */
-#define TRAIN_FLAGS(t)                                                                                          \
-    {"batch", FLAG_INT, &(t)->batch, 1, 4096, "rows (windows of tokens) per step", NULL},                       \
-    {"steps", FLAG_LONG, &(t)->max_steps, 1, 1e9, "optimiser steps", NULL},                                     \
-    {"lr", FLAG_FLOAT, &(t)->lr_max, 1e-7, 10, "peak learning rate", NULL},                                     \
-    {"min-lr", FLAG_FLOAT, &(t)->lr_min, 0, 10, "learning rate at the end of the cosine", NULL},                \
-    {"warmup", FLAG_LONG, &(t)->warmup, 0, 1e9, "warmup steps", NULL},                                          \
-    {"weight-decay", FLAG_FLOAT, &(t)->weight_decay, 0, 10, "AdamW weight decay (matrices only)", NULL},        \
-    {"beta2", FLAG_FLOAT, &(t)->beta2, 0, 0.99999,                                                              \
-     "AdamW's decay of the squared gradients' average (nanoGPT takes 0.99 for its character-level model)", NULL}, \
-    {"clip", FLAG_FLOAT, &(t)->grad_clip, 0, 1e6, "clip the gradient's global norm (0: off)", NULL},            \
-    {"eval-every", FLAG_LONG, &(t)->eval_every, 1, 1e9, "validation loss every so many steps", NULL},           \
-    {"eval-batches", FLAG_INT, &(t)->eval_batches, 1, 10000, "batches per validation", NULL},                   \
-    {"ckpt-every", FLAG_LONG, &(t)->ckpt_every, 1, 1e9, "checkpoint every so many steps", NULL},                \
-    {"seed", FLAG_U64, &(t)->seed, 0, 9e18, "random seed", NULL},                                               \
-    {"run", FLAG_STRING, &(t)->run_dir, 0, 0, "run folder (log.csv, ckpt.bin)", NULL},                          \
-    {"resume", FLAG_BOOL, &(t)->resume, 0, 0, "continue from the run folder's checkpoint", NULL},               \
-    {"force", FLAG_BOOL, &(t)->force, 0, 0, "start afresh in a run folder that holds a run (replacing it)", NULL}, \
-    {"quiet", FLAG_BOOL, &(t)->quiet, 0, 0, "no progress bar", NULL}
+#define TRAIN_FLAGS(t)                                                                                                 \
+    {"batch", FLAG_INT, &(t)->batch, 1, 4096, "rows (windows of tokens) per step", NULL},                              \
+        {"steps", FLAG_LONG, &(t)->max_steps, 1, 1e9, "optimiser steps", NULL},                                        \
+        {"lr", FLAG_FLOAT, &(t)->lr_max, 1e-7, 10, "peak learning rate", NULL},                                        \
+        {"min-lr", FLAG_FLOAT, &(t)->lr_min, 0, 10, "learning rate at the end of the cosine", NULL},                   \
+        {"warmup", FLAG_LONG, &(t)->warmup, 0, 1e9, "warmup steps", NULL},                                             \
+        {"weight-decay", FLAG_FLOAT, &(t)->weight_decay, 0, 10, "AdamW weight decay (matrices only)", NULL},           \
+        {"beta2",                                                                                                      \
+         FLAG_FLOAT,                                                                                                   \
+         &(t)->beta2,                                                                                                  \
+         0,                                                                                                            \
+         0.99999,                                                                                                      \
+         "AdamW's decay of the squared gradients' average (nanoGPT takes 0.99 for its character-level model)",         \
+         NULL},                                                                                                        \
+        {"clip", FLAG_FLOAT, &(t)->grad_clip, 0, 1e6, "clip the gradient's global norm (0: off)", NULL},               \
+        {"eval-every", FLAG_LONG, &(t)->eval_every, 1, 1e9, "validation loss every so many steps", NULL},              \
+        {"eval-batches", FLAG_INT, &(t)->eval_batches, 1, 10000, "batches per validation", NULL},                      \
+        {"ckpt-every", FLAG_LONG, &(t)->ckpt_every, 1, 1e9, "checkpoint every so many steps", NULL},                   \
+        {"seed", FLAG_U64, &(t)->seed, 0, 9e18, "random seed", NULL},                                                  \
+        {"run", FLAG_STRING, &(t)->run_dir, 0, 0, "run folder (log.csv, ckpt.bin)", NULL},                             \
+        {"resume", FLAG_BOOL, &(t)->resume, 0, 0, "continue from the run folder's checkpoint", NULL},                  \
+        {"force", FLAG_BOOL, &(t)->force, 0, 0, "start afresh in a run folder that holds a run (replacing it)", NULL}, \
+    {                                                                                                                  \
+        "quiet", FLAG_BOOL, &(t)->quiet, 0, 0, "no progress bar", NULL                                                 \
+    }
 
 struct TrainConfig;
 /** What TRAIN_FLAGS cannot check one flag at a time (--min-lr above --lr); 0, or CLI_EXIT_USAGE after a message. */

@@ -35,8 +35,7 @@ static const Command commands[] = {
 
 static void usage(FILE *out) {
     fprintf(out, "usage: llmlab COMMAND [ARGS]   (llmlab COMMAND --help for its flags)\n\ncommands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].about);
+    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].about);
 }
 
 /* Results go to standard output; a write there that failed (a full disk, `> /dev/full`) must
@@ -58,8 +57,7 @@ static int stdout_failed(void) {
 }
 
 static void check_stdout_at_exit(void) {
-    if (!stdout_checked && stdout_failed())
-        _exit(1);
+    if (!stdout_checked && stdout_failed()) _exit(1);
 }
 
 int main(int argc, char **argv) {

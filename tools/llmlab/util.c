@@ -22,14 +22,12 @@ uint8_t *cli_read_input(const char *path, size_t *len) {
         n += got;
         if (n + 1 == cap) {
             uint8_t *bigger = realloc(buf, cap *= 2);
-            if (!bigger)
-                free(buf);
+            if (!bigger) free(buf);
             buf = bigger;
         }
     }
     int bad = ferror(f);
-    if (!from_stdin)
-        fclose(f);
+    if (!from_stdin) fclose(f);
     if (!buf || bad) {
         fprintf(stderr, "llmlab: %s reading %s\n", buf ? "read error" : "out of memory",
                 from_stdin ? "standard input" : path);

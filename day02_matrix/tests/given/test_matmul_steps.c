@@ -45,11 +45,21 @@ static const char *LAYOUT_NAME[LAYOUTS] = {"row-major", "column-major", "row-maj
 /* Strides and buffer size of an R x Cc operand stored in `layout`: element (r, c) is at r*rs + c*cs. */
 static size_t strides(int layout, int R, int Cc, int *rs, int *cs) {
     switch (layout) {
-    case ROW_MAJOR: *rs = Cc, *cs = 1; return (size_t)R * Cc;
-    case COL_MAJOR: *rs = 1, *cs = R; return (size_t)R * Cc;
-    case ROW_PADDED: *rs = Cc + 5, *cs = 1; return (size_t)R * (Cc + 5);
-    case COL_PADDED: *rs = 1, *cs = R + 5; return (size_t)(R + 5) * Cc;
-    default: *rs = 2 * Cc + 1, *cs = 2; return (size_t)R * (2 * Cc + 1);
+    case ROW_MAJOR:
+        *rs = Cc, *cs = 1;
+        return (size_t)R * Cc;
+    case COL_MAJOR:
+        *rs = 1, *cs = R;
+        return (size_t)R * Cc;
+    case ROW_PADDED:
+        *rs = Cc + 5, *cs = 1;
+        return (size_t)R * (Cc + 5);
+    case COL_PADDED:
+        *rs = 1, *cs = R + 5;
+        return (size_t)(R + 5) * Cc;
+    default:
+        *rs = 2 * Cc + 1, *cs = 2;
+        return (size_t)R * (2 * Cc + 1);
     }
 }
 
@@ -95,8 +105,8 @@ static void describe_shape(char *buf, size_t n, int M, int N, int K) {
         snprintf(buf, n, "this shape is tiny: gemm_fast hands it to gemm_ikj");
         return;
     }
-    snprintf(buf, n, "this shape has %s%s%s%s", M % 6 || N % 16 ? "edge tiles" : "whole tiles", K > 256 ? ", several blocks of k" : "",
-             N > 2048 ? ", several blocks of columns" : "",
+    snprintf(buf, n, "this shape has %s%s%s%s", M % 6 || N % 16 ? "edge tiles" : "whole tiles",
+             K > 256 ? ", several blocks of k" : "", N > 2048 ? ", several blocks of columns" : "",
              (double)M * N * K >= 2.0 * (1 << 20) ? ", two threads when there are two" : ", one thread");
 }
 
@@ -107,9 +117,9 @@ typedef struct Failure {
     float want, got;
 } Failure;
 
-typedef struct Case {   /* one shape's operands and the products to expect */
+typedef struct Case { /* one shape's operands and the products to expect */
     int M, N, K, ldc;
-    float *A, *B, *C0, *want[2];   /* want[accumulate], each M x ldc */
+    float *A, *B, *C0, *want[2]; /* want[accumulate], each M x ldc */
 } Case;
 
 static float *random_floats(Rng *rng, size_t n) {
@@ -143,7 +153,7 @@ static int run_one(GemmFn *gemm, const Case *c, int la, int lb, int acc, Failure
     float *C = malloc((size_t)M * ldc * sizeof *C);
     cr_assert_not_null(C);
     memcpy(C, c->C0, (size_t)M * ldc * sizeof *C);
-    if (!acc)   /* C must not be read: NaN there would spread */
+    if (!acc) /* C must not be read: NaN there would spread */
         for (int i = 0; i < M; i++) testing_fill_nan(C + (size_t)i * ldc, (size_t)N);
     gemm(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, acc);
     int wrong = 0;
@@ -192,8 +202,8 @@ static void check_layouts(GemmFn *gemm, const char *name, int b_layouts) {
                     failed[la][lb][acc] |= 1u << s;
                 }
                 /* report the combination that fails at the most shapes: the clearest pattern */
-                if (failed[la][lb][acc] && (!combos++ || __builtin_popcount(failed[la][lb][acc]) >
-                                                             __builtin_popcount(failed[la0][lb0][acc0])))
+                if (failed[la][lb][acc] &&
+                    (!combos++ || __builtin_popcount(failed[la][lb][acc]) > __builtin_popcount(failed[la0][lb0][acc0])))
                     la0 = la, lb0 = lb, acc0 = acc;
             }
     for (int s = 0; s < SHAPES; s++) free_case(&cases[s]);
@@ -230,7 +240,7 @@ static void check_layouts(GemmFn *gemm, const char *name, int b_layouts) {
                     snprintf(others + len, sizeof others - len, "; and more");
             }
     describe_shape(shape_path, sizeof shape_path, M, N, K);
-    int tiny = is_fast && (double)M * N * K < 32.0 * 32 * 32;   /* then the layout paths are gemm_ikj's */
+    int tiny = is_fast && (double)M * N * K < 32.0 * 32 * 32; /* then the layout paths are gemm_ikj's */
     describe_layout(layout_path, sizeof layout_path, name, la0, lb0);
     cr_assert_fail(
         "%s: M=%d, N=%d, K=%d, A %s (rsa=%d, csa=%d), B %s (rsb=%d, csb=%d), ldc=%d, accumulate=%d: "
@@ -245,9 +255,9 @@ static void check_layouts(GemmFn *gemm, const char *name, int b_layouts) {
             ? "every layout fails, at every shape: the mistake is in what they all share (the kernel, the loops over "
               "blocks, how C is written), not in one layout's path"
         : every ? "at every shape, so the strides of this layout are misread: element A(i,k) is A[i*rsa + k*csa] and "
-                "B(k,j) is B[k*rsb + j*csb]; code that assumes a stride of 1, or the matrix's width as its row "
-                "stride, breaks on this layout"
-              : "the layout is read right at other shapes, so look at what this one reaches",
+                  "B(k,j) is B[k*rsb + j*csb]; code that assumes a stride of 1, or the matrix's width as its row "
+                  "stride, breaks on this layout"
+                : "the layout is read right at other shapes, so look at what this one reaches",
         every ? layout_path : shape_path, every || tiny ? "" : "; ", every || tiny ? "" : layout_path);
 }
 

@@ -25,10 +25,8 @@
 static int temp_files_in(const char *dir) {
     DIR *d = opendir(dir);
     int n = 0;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
-        n += strstr(e->d_name, ".tmp") != NULL;
-    if (d)
-        closedir(d);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp") != NULL;
+    if (d) closedir(d);
     return n;
 }
 
@@ -61,11 +59,14 @@ Test(given_tokenizer_file, round_trip_through_text) {
               memcmp(a.merges, b.merges, (size_t)a.n_merges * sizeof *a.merges) == 0);
     cr_assert(tokenizer_special_id(&b, "<|user|>") == 256 + b.n_merges + 1);
     free(s);
-    tokenizer_free(&a), tokenizer_free(&b);    EXPECT_NO_LEAKS();
+    tokenizer_free(&a), tokenizer_free(&b);
+    EXPECT_NO_LEAKS();
 }
 
 Test(given_tokenizer_file, broken_files_are_clear_errors) {
-    static const struct { const char *text, *says; } cases[] = {
+    static const struct {
+        const char *text, *says;
+    } cases[] = {
         {"", "not an llmlab tokenizer"},
         {"GIF89a\x01\x02", "not an llmlab tokenizer"},
         {"llmlab-bpe 7\nmode words\nmerges 0\n", "version 7"},
@@ -85,13 +86,15 @@ Test(given_tokenizer_file, broken_files_are_clear_errors) {
         Tokenizer t;
         char err[200] = "";
         int rc = tokenizer_from_text(&t, cases[i].text, strlen(cases[i].text), err, sizeof err);
-        cr_assert(rc == -1 && strstr(err, cases[i].says), "case %zu: expected an error saying \"%s\", got rc %d, "
-                                                          "\"%s\"", i, cases[i].says, rc, err);
+        cr_assert(rc == -1 && strstr(err, cases[i].says),
+                  "case %zu: expected an error saying \"%s\", got rc %d, "
+                  "\"%s\"",
+                  i, cases[i].says, rc, err);
     }
     Tokenizer t;
     char err[200] = "";
-    cr_assert(tokenizer_from_text(&t, "llmlab-bpe 1\nmo\0de", 19, err, sizeof err) == -1 &&
-              strstr(err, "not text"), "a NUL byte: got \"%s\"", err);
+    cr_assert(tokenizer_from_text(&t, "llmlab-bpe 1\nmo\0de", 19, err, sizeof err) == -1 && strstr(err, "not text"),
+              "a NUL byte: got \"%s\"", err);
     cr_assert(tokenizer_load(&t, "/nonexistent/tok.bpe", err, sizeof err) == -1 && strstr(err, "cannot open"));
     const char *no_crc = "llmlab-bpe 2\nmode words\nmerges 0\n";
     cr_assert(tokenizer_from_text(&t, no_crc, strlen(no_crc), err, sizeof err) == -1 && strstr(err, "crc32"),
@@ -127,7 +130,7 @@ Test(given_tokenizer_file, the_checksum_catches_any_change) {
             tokenizer_free(&b);
         }
     }
-    for (size_t cut = 0; cut + 1 < len; cut++) {            /* all but the last newline */
+    for (size_t cut = 0; cut + 1 < len; cut++) { /* all but the last newline */
         cr_assert(tokenizer_from_text(&b, s, cut, err, sizeof err) == -1, "the file cut to %zu of %zu bytes loaded",
                   cut, len);
     }
@@ -136,7 +139,8 @@ Test(given_tokenizer_file, the_checksum_catches_any_change) {
     const char *v1 = "llmlab-bpe 1\nmode words\nmerges 0\n";
     testing_write_file(testing_dir_path("v1.bpe"), v1, strlen(v1));
     cr_assert(tokenizer_load(&b, testing_dir_path("v1.bpe"), err, sizeof err) == -1 && strstr(err, "version 1") &&
-                  strstr(err, "checksum"), "a standalone file of version 1 is refused: \"%s\"", err);
+                  strstr(err, "checksum"),
+              "a standalone file of version 1 is refused: \"%s\"", err);
     cr_assert(tokenizer_from_text(&b, v1, strlen(v1), err, sizeof err) == 0,
               "version 1 text (inside older checkpoints) still reads: %s", err);
     tokenizer_free(&b);
@@ -156,7 +160,8 @@ Test(given_token_file, round_trip_and_broken_files) {
     token_file_close(&tf);
 
     int32_t bad[] = {1, 300};
-    cr_assert(token_file_write(testing_dir_path("b.tok"), bad, 2, 300, 0, err, sizeof err) == -1 && strstr(err, "outside"));
+    cr_assert(token_file_write(testing_dir_path("b.tok"), bad, 2, 300, 0, err, sizeof err) == -1 &&
+              strstr(err, "outside"));
     cr_assert(access(testing_dir_path("b.tok"), F_OK) != 0 && temp_files_in(testing_dir()) == 0,
               "a failed write must leave no file behind");
 
@@ -165,23 +170,27 @@ Test(given_token_file, round_trip_and_broken_files) {
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
     testing_write_file(testing_dir_path("trunc.tok"), buf, n - 3);
-    cr_assert(token_file_open(&tf, testing_dir_path("trunc.tok"), err, sizeof err) == -1 && strstr(err, "truncated"), "%s",
-              err);
-    testing_write_file(testing_dir_path("short.tok"), buf, 10);
-    cr_assert(token_file_open(&tf, testing_dir_path("short.tok"), err, sizeof err) == -1 && strstr(err, "too short"), "%s",
-              err);
-    testing_write_file(testing_dir_path("foreign.tok"), "PK\x03\x04 this is a zip file, not tokens....", 40);
-    cr_assert(token_file_open(&tf, testing_dir_path("foreign.tok"), err, sizeof err) == -1 && strstr(err, "not a token file"),
+    cr_assert(token_file_open(&tf, testing_dir_path("trunc.tok"), err, sizeof err) == -1 && strstr(err, "truncated"),
               "%s", err);
-    buf[n - 2 * 2] = 0xFF, buf[n - 2 * 2 + 1] = 0xFF;            /* token 3 (of 5) becomes 65535 */
+    testing_write_file(testing_dir_path("short.tok"), buf, 10);
+    cr_assert(token_file_open(&tf, testing_dir_path("short.tok"), err, sizeof err) == -1 && strstr(err, "too short"),
+              "%s", err);
+    testing_write_file(testing_dir_path("foreign.tok"), "PK\x03\x04 this is a zip file, not tokens....", 40);
+    cr_assert(token_file_open(&tf, testing_dir_path("foreign.tok"), err, sizeof err) == -1 &&
+                  strstr(err, "not a token file"),
+              "%s", err);
+    buf[n - 2 * 2] = 0xFF, buf[n - 2 * 2 + 1] = 0xFF; /* token 3 (of 5) becomes 65535 */
     testing_write_file(testing_dir_path("corrupt.tok"), buf, n);
-    cr_assert(token_file_open(&tf, testing_dir_path("corrupt.tok"), err, sizeof err) == -1 && strstr(err, "outside"), "%s",
+    cr_assert(token_file_open(&tf, testing_dir_path("corrupt.tok"), err, sizeof err) == -1 && strstr(err, "outside"),
+              "%s", err);
+    cr_assert(token_file_open(&tf, testing_dir(), err, sizeof err) == -1 && strstr(err, "not a regular file"), "%s",
               err);
-    cr_assert(token_file_open(&tf, testing_dir(), err, sizeof err) == -1 && strstr(err, "not a regular file"), "%s", err);
-    cr_assert(token_file_open(&tf, testing_dir_path("missing.tok"), err, sizeof err) == -1 && strstr(err, "cannot open"));
-    memcpy(buf, "LLMTOKS1", 8);                                   /* version 1: no hash of its text */
+    cr_assert(token_file_open(&tf, testing_dir_path("missing.tok"), err, sizeof err) == -1 &&
+              strstr(err, "cannot open"));
+    memcpy(buf, "LLMTOKS1", 8); /* version 1: no hash of its text */
     testing_write_file(testing_dir_path("v1.tok"), buf, n);
-    cr_assert(token_file_open(&tf, testing_dir_path("v1.tok"), err, sizeof err) == -1 && strstr(err, "not a token file"),
+    cr_assert(token_file_open(&tf, testing_dir_path("v1.tok"), err, sizeof err) == -1 &&
+                  strstr(err, "not a token file"),
               "%s", err);
 }
 
@@ -205,22 +214,28 @@ Test(given_token_file, the_cache_is_keyed_on_the_text) {
     token_file_close(&tf);
     testing_write_file(text, "world", 5);
     token_file_prepare(&tf, text, cache, &tok);
-    cr_assert(tf.n == 5 && tf.tokens[0] == 'w', "token_file_prepare: train.txt changed, so its token file must be "
-              "made again; got token %u for 'w'", tf.tokens[0]);
+    cr_assert(tf.n == 5 && tf.tokens[0] == 'w',
+              "token_file_prepare: train.txt changed, so its token file must be "
+              "made again; got token %u for 'w'",
+              tf.tokens[0]);
     token_file_close(&tf);
     tokenizer_free(&tok);
 }
 
 static Checkpoint sample_checkpoint(float *params, float *m, float *v, size_t n) {
     static int config[3] = {7, 8, 9};
-    Checkpoint c = {.step = 123, .config_size = sizeof config, .config = config,
-                    .tokenizer_text = "llmlab-bpe 1\nmode words\nmerges 0\n", .n_params = n,
-                    .params = params, .m = m, .v = v};
+    Checkpoint c = {.step = 123,
+                    .config_size = sizeof config,
+                    .config = config,
+                    .tokenizer_text = "llmlab-bpe 1\nmode words\nmerges 0\n",
+                    .n_params = n,
+                    .params = params,
+                    .m = m,
+                    .v = v};
     strcpy(c.kind, "test_model");
     rng_init(&c.rng, 5);
-    rng_normal(&c.rng);                              /* leaves a spare normal in the state */
-    for (size_t i = 0; i < n; i++)
-        params[i] = (float)i * 0.5f, m[i] = (float)i, v[i] = (float)(n - i);
+    rng_normal(&c.rng); /* leaves a spare normal in the state */
+    for (size_t i = 0; i < n; i++) params[i] = (float)i * 0.5f, m[i] = (float)i, v[i] = (float)(n - i);
     return c;
 }
 
@@ -242,20 +257,24 @@ Test(given_checkpoint, round_trip_and_broken_files) {
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
     testing_write_file(testing_dir_path("trunc.bin"), buf, n - 100);
-    cr_assert(checkpoint_load(testing_dir_path("trunc.bin"), &d, err, sizeof err) == -1 && strstr(err, "truncated"), "%s", err);
+    cr_assert(checkpoint_load(testing_dir_path("trunc.bin"), &d, err, sizeof err) == -1 && strstr(err, "truncated"),
+              "%s", err);
     testing_write_file(testing_dir_path("tiny.bin"), buf, 50);
-    cr_assert(checkpoint_load(testing_dir_path("tiny.bin"), &d, err, sizeof err) == -1 && strstr(err, "too short"), "%s", err);
-    buf[n / 2] ^= 0x10;                                  /* one flipped bit in the parameters */
+    cr_assert(checkpoint_load(testing_dir_path("tiny.bin"), &d, err, sizeof err) == -1 && strstr(err, "too short"),
+              "%s", err);
+    buf[n / 2] ^= 0x10; /* one flipped bit in the parameters */
     testing_write_file(testing_dir_path("flip.bin"), buf, n);
-    cr_assert(checkpoint_load(testing_dir_path("flip.bin"), &d, err, sizeof err) == -1 && strstr(err, "checksum"), "%s", err);
-    buf[n / 2] ^= 0x10;
-    buf[8] = 9;                                          /* version 9 */
-    testing_write_file(testing_dir_path("version.bin"), buf, n);
-    cr_assert(checkpoint_load(testing_dir_path("version.bin"), &d, err, sizeof err) == -1 && strstr(err, "version 9"), "%s",
+    cr_assert(checkpoint_load(testing_dir_path("flip.bin"), &d, err, sizeof err) == -1 && strstr(err, "checksum"), "%s",
               err);
+    buf[n / 2] ^= 0x10;
+    buf[8] = 9; /* version 9 */
+    testing_write_file(testing_dir_path("version.bin"), buf, n);
+    cr_assert(checkpoint_load(testing_dir_path("version.bin"), &d, err, sizeof err) == -1 && strstr(err, "version 9"),
+              "%s", err);
     memset(buf, 'x', 300);
     testing_write_file(testing_dir_path("foreign.bin"), buf, 300);
-    cr_assert(checkpoint_load(testing_dir_path("foreign.bin"), &d, err, sizeof err) == -1 && strstr(err, "not an llmlab"),
+    cr_assert(checkpoint_load(testing_dir_path("foreign.bin"), &d, err, sizeof err) == -1 &&
+                  strstr(err, "not an llmlab"),
               "%s", err);
     cr_assert(checkpoint_load(testing_dir_path("none.bin"), &d, err, sizeof err) == -1 && strstr(err, "cannot open"));
     cr_assert(checkpoint_load(testing_dir(), &d, err, sizeof err) == -1 && strstr(err, "is a folder"), "%s", err);
@@ -269,7 +288,8 @@ Test(given_checkpoint, never_holds_a_number_that_is_not_finite) {
     char err[300];
     p[17] = NAN;
     cr_assert(checkpoint_save(testing_dir_path("nan.bin"), &c, err, sizeof err) == -1 && strstr(err, "parameter 17") &&
-                  strstr(err, "NaN"), "checkpoint_save must refuse a NaN parameter: \"%s\"", err);
+                  strstr(err, "NaN"),
+              "checkpoint_save must refuse a NaN parameter: \"%s\"", err);
     cr_assert(access(testing_dir_path("nan.bin"), F_OK) != 0 && access(testing_dir_path("nan.bin.tmp"), F_OK) != 0);
     p[17] = 1.0f, v[3] = INFINITY;
     cr_assert(checkpoint_save(testing_dir_path("inf.bin"), &c, err, sizeof err) == -1 && strstr(err, "infinite"),
@@ -282,11 +302,10 @@ Test(given_checkpoint, never_holds_a_number_that_is_not_finite) {
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
     float nan = NAN;
-    size_t at = n - 4 - 3 * N * 4 + 5 * 4;                 /* parameter 5 */
+    size_t at = n - 4 - 3 * N * 4 + 5 * 4; /* parameter 5 */
     memcpy(buf + at, &nan, 4);
     uint32_t crc = (uint32_t)crc32(crc32(0, NULL, 0), buf, (uInt)(n - 4));
-    for (int i = 0; i < 4; i++)
-        buf[n - 4 + i] = (uint8_t)(crc >> (8 * i));
+    for (int i = 0; i < 4; i++) buf[n - 4 + i] = (uint8_t)(crc >> (8 * i));
     testing_write_file(testing_dir_path("nan-crc.bin"), buf, n);
     cr_assert(checkpoint_load(testing_dir_path("nan-crc.bin"), &d, err, sizeof err) == -1 &&
                   strstr(err, "parameter 5") && strstr(err, "NaN"),
@@ -305,7 +324,8 @@ Test(given_checkpoint, a_full_disk_keeps_the_previous_checkpoint) {
     struct rlimit lim = {8192, 8192};
     cr_assert(setrlimit(RLIMIT_FSIZE, &lim) == 0);
     c.step = 999;
-    cr_assert(checkpoint_save(testing_dir_path("ck.bin"), &c, err, sizeof err) == -1, "a write past the size limit must fail");
+    cr_assert(checkpoint_save(testing_dir_path("ck.bin"), &c, err, sizeof err) == -1,
+              "a write past the size limit must fail");
     cr_assert(strstr(err, "could not write") && strstr(err, "File too large"),
               "the message should say the write failed, and why (strerror): %s", err);
     cr_assert(access(testing_dir_path("ck.bin.tmp"), F_OK) != 0, "the partial temporary file must be removed");

@@ -27,9 +27,9 @@ enum { FAKE_N = 4 };
 
 typedef struct Fake {
     float params[FAKE_N], grads[FAKE_N];
-    int config;                 /* stored in checkpoints */
-    int calls;                  /* forward_backward calls so far */
-    int bad_from;               /* from this call on (1-based), the gradient is `bad` */
+    int config;   /* stored in checkpoints */
+    int calls;    /* forward_backward calls so far */
+    int bad_from; /* from this call on (1-based), the gradient is `bad` */
     float good, bad;
     ParamGroup group;
 } Fake;
@@ -39,9 +39,8 @@ static float fake_fb(void *self, const int *x, const int *y, int B, int T) {
     Fake *f = self;
     f->calls++;
     float g = f->bad_from > 0 && f->calls >= f->bad_from ? f->bad : f->good;
-    for (int i = 0; i < FAKE_N; i++)
-        f->grads[i] += g;
-    return 1.0f;                /* the loss stays finite: only the gradient or the weights go wrong */
+    for (int i = 0; i < FAKE_N; i++) f->grads[i] += g;
+    return 1.0f; /* the loss stays finite: only the gradient or the weights go wrong */
 }
 
 static float fake_loss(void *self, const int *x, const int *y, int B, int T) {
@@ -57,9 +56,17 @@ static void fake_sample(void *data, int split, Rng *rng, int B, int T, int *x, i
 
 static TrainModel fake_model(Fake *f) {
     f->group = (ParamGroup){.offset = 0, .size = FAKE_N, .decay = 1};
-    return (TrainModel){.kind = "fake", .self = f, .params = f->params, .grads = f->grads, .n_params = FAKE_N,
-                        .groups = &f->group, .n_groups = 1, .config = &f->config, .config_size = sizeof f->config,
-                        .forward_backward = fake_fb, .loss = fake_loss};
+    return (TrainModel){.kind = "fake",
+                        .self = f,
+                        .params = f->params,
+                        .grads = f->grads,
+                        .n_params = FAKE_N,
+                        .groups = &f->group,
+                        .n_groups = 1,
+                        .config = &f->config,
+                        .config_size = sizeof f->config,
+                        .forward_backward = fake_fb,
+                        .loss = fake_loss};
 }
 
 static TrainConfig fake_config(const char *run, long steps) {
@@ -78,8 +85,7 @@ static void tokenizer_bytes(Tokenizer *t) { tokenizer_init(t, NULL, 0, 1, NULL, 
 static long saved_step(const TrainConfig *c) {
     char path[600], err[LLMLAB_ERR_SIZE];
     snprintf(path, sizeof path, "%s/ckpt.bin", c->run_dir);
-    if (access(path, F_OK) != 0)
-        return -1;
+    if (access(path, F_OK) != 0) return -1;
     Checkpoint ck;
     cr_assert(checkpoint_load(path, &ck, err, sizeof err) == 0, "the kept checkpoint must load: %s", err);
     long step = ck.step;
@@ -117,13 +123,15 @@ Test(given_nonfinite_stop, a_parameter_that_overflows_is_never_saved) {
     Fake f = {.good = 1.0f};
     TrainModel m = fake_model(&f);
     TrainConfig c = fake_config("overflow", 50);
-    c.lr_max = c.lr_min = 1e30f;          /* step 1: weights near -1e30; weight decay then overflows them */
+    c.lr_max = c.lr_min = 1e30f; /* step 1: weights near -1e30; weight decay then overflows them */
     c.grad_clip = 0;
     Tokenizer tok;
     tokenizer_bytes(&tok);
     TrainResult r = train_run(&m, &c, NULL, NULL, &tok);
-    cr_assert(r.status == TRAIN_DIVERGED && r.steps < 50, "train_run: parameters of 1e30 and more must end the run "
-              "as diverged, got status %d after %ld steps", r.status, r.steps);
+    cr_assert(r.status == TRAIN_DIVERGED && r.steps < 50,
+              "train_run: parameters of 1e30 and more must end the run "
+              "as diverged, got status %d after %ld steps",
+              r.status, r.steps);
     long kept = saved_step(&c);
     cr_assert(kept == r.steps, "train_run: the last checkpoint should be of step %ld, the last finite one; got %ld",
               r.steps, kept);
@@ -132,15 +140,17 @@ Test(given_nonfinite_stop, a_parameter_that_overflows_is_never_saved) {
 
 Test(given_nonfinite_stop, an_infinite_adam_moment_is_never_saved) {
     testing_dir_make("safety");
-    Fake f = {.good = 1e30f};             /* finite, but its square (AdamW's second moment) is not */
+    Fake f = {.good = 1e30f}; /* finite, but its square (AdamW's second moment) is not */
     TrainModel m = fake_model(&f);
     TrainConfig c = fake_config("moment", 5);
     c.grad_clip = 0;
     Tokenizer tok;
     tokenizer_bytes(&tok);
     TrainResult r = train_run(&m, &c, NULL, NULL, &tok);
-    cr_assert(r.status == TRAIN_DIVERGED, "train_run: an infinite AdamW moment must stop the run before its "
-              "checkpoint, got status %d", r.status);
+    cr_assert(r.status == TRAIN_DIVERGED,
+              "train_run: an infinite AdamW moment must stop the run before its "
+              "checkpoint, got status %d",
+              r.status);
     cr_assert(saved_step(&c) == -1, "train_run: no checkpoint may be written with an infinite moment");
     tokenizer_free(&tok);
 }
@@ -161,7 +171,8 @@ Test(given_run_folder, what_a_run_may_start_in) {
     mkdir(c.run_dir, 0777);
     touch(testing_dir_path("r/log.csv"));
     cr_assert(train_check_run_dir(&c, err, sizeof err) == -1 && strstr(err, "already holds a run") &&
-                  strstr(err, "--force"), "a fresh run over a log must be refused, got \"%s\"", err);
+                  strstr(err, "--force"),
+              "a fresh run over a log must be refused, got \"%s\"", err);
     c.resume = 1;
     cr_assert(train_check_run_dir(&c, err, sizeof err) == -1 && strstr(err, "before its first save"),
               "a log without a checkpoint cannot be resumed, got \"%s\"", err);
@@ -205,7 +216,7 @@ Test(given_run_folder, resuming_with_another_tokenizer_is_refused, .exit_code = 
     tokenizer_init(&b, &merge, 1, 1, NULL, 0);
     train_run(&m, &c, NULL, NULL, &a);
     c.resume = 1, c.max_steps = 4;
-    train_run(&m, &c, NULL, NULL, &b);          /* dies: "trained with another tokenizer" */
+    train_run(&m, &c, NULL, NULL, &b); /* dies: "trained with another tokenizer" */
     cr_assert_fail("train_run resumed a checkpoint with another tokenizer");
 }
 
@@ -217,8 +228,7 @@ Test(given_fast_encoder, same_ids_as_the_plain_encoder) {
     rng_init(&rng, 11);
     enum { N = 20000 };
     static uint8_t text[N];
-    for (int i = 0; i < N; i++)
-        text[i] = (uint8_t)("abcab"[rng_below(&rng, 5)] + (rng_below(&rng, 9) == 0 ? 3 : 0));
+    for (int i = 0; i < N; i++) text[i] = (uint8_t)("abcab"[rng_below(&rng, 5)] + (rng_below(&rng, 9) == 0 ? 3 : 0));
     Tokenizer t;
     tokenizer_train(&t, text, N, 400, 1, NULL, 0);
     static int32_t plain[N], fast[N];
@@ -228,8 +238,8 @@ Test(given_fast_encoder, same_ids_as_the_plain_encoder) {
         const uint8_t *s = text + (N - n) / 2;
         int np = bpe_encode_chunk(&t, s, n, plain), nf = bpe_encode_chunk_fast(&t, s, n, fast);
         cr_assert(np == nf && memcmp(plain, fast, (size_t)np * sizeof *plain) == 0,
-                  "bpe_encode_chunk_fast: a chunk of %d bytes gives %d ids, the plain encoder %d (or other ids)", n,
-                  nf, np);
+                  "bpe_encode_chunk_fast: a chunk of %d bytes gives %d ids, the plain encoder %d (or other ids)", n, nf,
+                  np);
     }
     /* runs of one byte: every merge overlaps its neighbour */
     memset(text, 'a', N);
