@@ -64,12 +64,13 @@ def formatted(tool, rel, text):
 
 
 def unique_hunks(before, after):
-    """[(old, new)] turning before into after; each old occurs once in before."""
+    """[(old, new)]: one edit turning before into after, its old text occurring once in before."""
     a, b = before.split("\n"), after.split("\n")
     edits = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
+    changed = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    # one hunk from the first change to the last: hunks applied in turn could meet an earlier one's new text
+    regions = [(None, changed[0][1], changed[-1][2], changed[0][3], changed[-1][4])] if changed else []
+    for _, i1, i2, j1, j2 in regions:
         lo, hi, pad = i1, i2, 0
         while True:
             old = "\n".join(a[lo:hi])
