@@ -24,6 +24,13 @@ BUILD   ?= build
 OPENMP  ?= 1
 # MINE=1: link your own earlier lessons too, not the reference's.
 MINE    ?= 0
+# Idle OpenMP threads poll for work 1,000 times, then sleep: libgomp's
+# default of 300,000 polls holds a core that a busy machine needs, and a
+# training step ran 8x slower on two threads than on one (common/parallel.h).
+# Your own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins. ./llmlab does the same.
+ifeq ($(origin OMP_WAIT_POLICY)$(origin GOMP_SPINCOUNT),undefinedundefined)
+  export GOMP_SPINCOUNT := 1000
+endif
 
 LESSONS      := $(shell awk -F'\t' '!/^\#/ && NF >= 3 { print $$2 }' tools/lessons.tsv)
 LESSON_DIRS  := $(foreach l,$(LESSONS),$(wildcard $(l)))
@@ -82,8 +89,8 @@ LLMLAB_BIN := $(BUILD)/bin/llmlab
 GRADE = $(PYTHON) tools/grade.py --build $(BUILD) --cc "$(CC)" \
         --cflags "$(ALL_CFLAGS)" --ldlibs "$(LIB) $(TESTLIBS) $(LDLIBS) $(CFLAGS_OMP)"
 
-.PHONY: all llmlab valgrind help bench data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
-        progress plot docs skeletons mutants check-warnings test-learner-path test-variants valgrind-run fixtures solution-branch compdb clean \
+.PHONY: all llmlab valgrind help bench bench-matmul bench-bpe bench-gpt bench-busy data fuzz fuzz-replay lib demos test test-common test-tools check-skeletons sanitize setup \
+        progress plot docs docs-shots skeletons mutants check-warnings test-learner-path test-variants valgrind-run fixtures solution-branch compdb clean \
         check-% watch-% hint-% demo-% demo domain
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -187,6 +194,7 @@ test-learner-path: lib
 check-skeletons:  ## committed skeletons equal their derivation from solutions/; includes follow the layers
 	@$(PYTHON) tools/skeletonize.py check
 	@$(PYTHON) tools/check_includes.py
+	@$(PYTHON) tools/format.py
 
 # common/ and the lessons' given code (<lesson>/tests/given/): tested here, not graded
 GIVEN_TEST_SRC := $(foreach l,$(LESSON_DIRS),$(wildcard $(l)/tests/given/test_*.c))
@@ -249,12 +257,26 @@ valgrind-run: lib llmlab
 # ---- performance (never a timed test: a benchmark, see BENCHMARKS.md) ----
 BENCH_SRC := $(wildcard tools/bench/*.c)
 BENCHES   := $(BENCH_SRC:tools/bench/%.c=$(BUILD)/bench/%)
-bench: $(BENCHES)  ## performance: matmul vs peak, BPE vs sentencepiece, the GPT vs PyTorch, the KV cache
-	@for b in $(BENCHES); do $$b || exit 1; echo; done
+# One part each (ARGS=... passes arguments: make bench-gpt ARGS=A); make bench
+# runs them all, the matrix products first. OpenBLAS and PyTorch are measured
+# with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset: set (as on some shared
+# machines), they pin OpenBLAS to another processor's kernels.
+BENCH_PARTS := matmul bpe gpt busy
+bench:  ## performance: every part below, one after the other (minutes)
+	@for p in $(BENCH_PARTS); do $(MAKE) -s --no-print-directory bench-$$p || exit 1; echo; done
+bench-matmul: $(BUILD)/bench/bench_matmul  ## performance: Day 2's matmul steps vs the measured peak, gemm_fast vs OpenBLAS
+	@env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $< $(ARGS)
+bench-bpe: $(BUILD)/bench/bench_bpe  ## performance: Day 5's BPE training and encoding vs sentencepiece
+	@$< $(ARGS)
+bench-gpt: $(BUILD)/bench/bench_gpt  ## performance: Week 2's GPT training vs PyTorch, sampling with the KV cache
+	@$< $(ARGS)
+bench-busy: $(BUILD)/bench/bench_busy  ## performance: one and two threads on a quiet and on a busy machine
+	@$< $(ARGS)
 
+# -ldl: bench_matmul loads OpenBLAS at run time (part of libc since glibc 2.34)
 $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS_OMP) $^ -o $@ $(LDLIBS) -ldl
 -include $(BENCH_SRC:%.c=$(BUILD)/obj/%.d)
 
 # ---- fuzzing (clang's libFuzzer): every parser of outside input ----
@@ -295,6 +317,9 @@ data: llmlab  ## prepare data/: Fashion-MNIST from Debian, tinyshakespeare (chec
 
 docs:  ## the Doxygen site in build/docs/html (fails on any warning)
 	@bash tools/build_docs.sh
+
+docs-shots:  ## screenshots of the site in headless Chromium, in build/docs/shots (after make docs)
+	@bash tools/docs_screenshots.sh
 
 # ---- for course developers ----
 skeletons:  ## derive lesson skeletons from solutions/ (never overwrites your edits)

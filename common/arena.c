@@ -7,9 +7,9 @@
 #include "check.h"
 
 struct ArenaBlock {
-    ArenaBlock *next;  /* older block */
-    size_t capacity;   /* bytes in data[] */
-    size_t used;       /* bytes handed out from data[] */
+    ArenaBlock *next; /* older block */
+    size_t capacity;  /* bytes in data[] */
+    size_t used;      /* bytes handed out from data[] */
     alignas(max_align_t) unsigned char data[];
 };
 

@@ -19,9 +19,9 @@ typedef struct ArenaBlock ArenaBlock;
 
 /** A chain of blocks; zero-initialise it or call arena_init(). */
 typedef struct Arena {
-    ArenaBlock *head;     /**< block being filled (newest); NULL before the first allocation */
-    size_t block_size;    /**< default capacity of a new block, in bytes */
-    size_t bytes_used;    /**< total handed out since the last reset (for statistics) */
+    ArenaBlock *head;  /**< block being filled (newest); NULL before the first allocation */
+    size_t block_size; /**< default capacity of a new block, in bytes */
+    size_t bytes_used; /**< total handed out since the last reset (for statistics) */
 } Arena;
 
 /** Prepare an empty arena whose blocks hold @p block_size bytes (0 picks 64 KiB). Allocates nothing yet. */

@@ -23,6 +23,13 @@
 #define LLMLAB_EXIT_ERROR 1
 
 /**
+ * Exit status of a training run that a signal (Ctrl-C, SIGTERM, SIGHUP,
+ * SIGQUIT) stopped after saving its checkpoint: 130, as a shell reports a
+ * program Ctrl-C ended, so a script can tell it from a finished run (0).
+ */
+#define LLMLAB_EXIT_INTERRUPTED 130
+
+/**
  * @name The course's two ways to fail
  * - A programming error, or a failure nothing can recover from (memory, a
  *   disk that will not take a write): LLMLAB_DIE / LLMLAB_CHECK, which
@@ -42,26 +49,24 @@
  * `  hint: <hint>` to stderr, then exit with #LLMLAB_EXIT_ERROR.
  * Use it through #LLMLAB_DIE or #LLMLAB_CHECK.
  */
-_Noreturn void llmlab_die_at(const char *file, int line, const char *hint,
-                             const char *fmt, ...)
+_Noreturn void llmlab_die_at(const char *file, int line, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /** Stop with a message and a hint (may be NULL): `LLMLAB_DIE("use --lr > 0", "bad lr %g", lr)`. */
 #define LLMLAB_DIE(hint, ...) llmlab_die_at(__FILE__, __LINE__, (hint), __VA_ARGS__)
 
 /** Stop unless @p cond holds. The message says what was wrong; the hint how to fix it. */
-#define LLMLAB_CHECK(cond, hint, ...) \
-    do { if (!(cond)) llmlab_die_at(__FILE__, __LINE__, (hint), __VA_ARGS__); } while (0)
+#define LLMLAB_CHECK(cond, hint, ...)                                        \
+    do {                                                                     \
+        if (!(cond)) llmlab_die_at(__FILE__, __LINE__, (hint), __VA_ARGS__); \
+    } while (0)
 
 void *llmlab_xmalloc(size_t size, const char *file, int line);
 void *llmlab_xcalloc(size_t count, size_t size, const char *file, int line);
 void *llmlab_xrealloc(void *ptr, size_t size, const char *file, int line);
-FILE *llmlab_xfopen(const char *path, const char *mode, const char *hint,
-                    const char *file, int line);
-void llmlab_xfread(void *dst, size_t size, size_t count, FILE *f,
-                   const char *what, const char *file, int line);
-void llmlab_xfwrite(const void *src, size_t size, size_t count, FILE *f,
-                    const char *what, const char *file, int line);
+FILE *llmlab_xfopen(const char *path, const char *mode, const char *hint, const char *file, int line);
+void llmlab_xfread(void *dst, size_t size, size_t count, FILE *f, const char *what, const char *file, int line);
+void llmlab_xfwrite(const void *src, size_t size, size_t count, FILE *f, const char *what, const char *file, int line);
 void llmlab_xfclose(FILE *f, const char *what, const char *file, int line);
 
 /** malloc() that never returns NULL (a zero size still gives a valid pointer). */
@@ -101,12 +106,73 @@ void llmlab_mkdir_p(const char *path);
 int llmlab_make_dirs(const char *path, char *err, size_t err_size);
 
 /**
+ * @name Files written whole or not at all
+ * An output is written under a unique temporary name in its own folder
+ * (llmlab_open_temp), flushed to the disk and renamed over its real name
+ * (llmlab_commit_file), then the folder itself is flushed: a reader sees the
+ * old file or the new one, never half of one, and a failure (a full disk,
+ * Ctrl-C) leaves the old file as it was and no temporary file behind.
+ * @{
+ */
+/** The longest path an output may have (PATH_MAX on Linux): a longer one is an error, never cut short. */
+#define LLMLAB_PATH_MAX 4096
+/** Room for the temporary name that llmlab_open_temp() makes from a path. */
+#define LLMLAB_TMP_SIZE (LLMLAB_PATH_MAX + 64)
+
+/**
+ * Whether @p path may be written as an output: not longer than
+ * #LLMLAB_PATH_MAX, and either missing or a regular file (a folder, a
+ * symbolic link, a FIFO, a device or a socket in its place is refused, since
+ * the rename would replace it with a file). Call it before long work, so a
+ * bad path fails at once. Returns 0, or -1 with the reason in @p err.
+ */
+int llmlab_check_output(const char *path, char *err, size_t err_size);
+
+/**
+ * Start an atomic write of @p path: llmlab_check_output(), then create a new
+ * file with a unique name in the same folder (`NAME.tmp-XXXXXX`, made with
+ * O_EXCL), its name in @p tmp (room for #LLMLAB_TMP_SIZE). Returns the file
+ * open for writing, or NULL with the reason in @p err.
+ */
+FILE *llmlab_open_temp(const char *path, char *tmp, size_t tmp_size, char *err, size_t err_size);
+
+/**
  * Finish an atomic write: @p f holds the new contents of @p path in the
  * temporary file @p tmp, and @p ok says whether every write succeeded.
- * Flush, fsync and close @p f, then rename @p tmp over @p path; on any
- * failure remove @p tmp (the old @p path stays as it was) and write the
- * reason into @p err. Returns 0 or -1.
+ * Flush, fsync and close @p f, then rename @p tmp over @p path and fsync
+ * the folder; on any failure remove @p tmp (the old @p path stays as it
+ * was) and write the reason, with strerror(), into @p err. Returns 0 or -1.
  */
 int llmlab_commit_file(FILE *f, int ok, const char *tmp, const char *path, char *err, size_t err_size);
+
+/**
+ * Flush @p f (whose writes went well when @p ok) to the disk, fsync and
+ * close it. Returns 0, or -1 with "could not write NAME: <strerror>" in
+ * @p err: the reason of the write that failed (No space left on device,
+ * File too large), found from errno after it or from the flush.
+ */
+int llmlab_close_synced(FILE *f, int ok, const char *name, char *err, size_t err_size);
+
+/** Give up an atomic write started by llmlab_open_temp(): close @p f and remove @p tmp. */
+void llmlab_abort_file(FILE *f, const char *tmp);
+
+/**
+ * Make a new, empty folder with a unique name next to @p path
+ * (`NAME.tmp-XXXXXX`, for output that is a whole folder), its name in
+ * @p tmp (room for #LLMLAB_TMP_SIZE). Returns 0, or -1 with the reason in @p err.
+ */
+int llmlab_make_temp_dir(const char *path, char *tmp, size_t tmp_size, char *err, size_t err_size);
+
+/** fsync() the folder that holds @p path, so that a rename in it survives a power cut. Returns 0 or -1. */
+int llmlab_sync_parent(const char *path);
+
+/**
+ * Open @p path for reading, or NULL with the reason in @p err: "cannot open
+ * WHAT PATH: No such file or directory", or "WHAT PATH is a folder, not a
+ * file" (a folder opens, but reading it fails in confusing ways). @p what
+ * ("checkpoint", "tokenizer") may be "" .
+ */
+FILE *llmlab_open_read(const char *path, const char *what, char *err, size_t err_size);
+/** @} */
 
 #endif

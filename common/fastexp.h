@@ -27,7 +27,7 @@
 #include <string.h>
 
 static inline float exp_fast(float x) {
-    x = x > -87.0f ? x : -87.0f;       /* written so that a NaN becomes -87 */
+    x = x > -87.0f ? x : -87.0f; /* written so that a NaN becomes -87 */
     x = x < 88.0f ? x : 88.0f;
     /* n = round(x / ln2): adding 1.5 * 2^23 pushes the fraction bits out */
     float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;

@@ -24,8 +24,8 @@ void fixture_load(Fixture *fx, const char *path) {
     XFREAD(magic, 1, 8, f, "fixture magic");
     LLMLAB_CHECK(memcmp(magic, FIXTURE_MAGIC, 8) == 0, regen, "%s is not an llmlab fixture", path);
     uint32_t version = read_u32(f, "fixture version");
-    LLMLAB_CHECK(version == FIXTURE_VERSION, regen, "%s has fixture version %u, expected %d", path,
-                 version, FIXTURE_VERSION);
+    LLMLAB_CHECK(version == FIXTURE_VERSION, regen, "%s has fixture version %u, expected %d", path, version,
+                 FIXTURE_VERSION);
     uint32_t count = read_u32(f, "fixture count");
     LLMLAB_CHECK(count < 100000, regen, "%s claims %u arrays: corrupted?", path, count);
     fx->path = XMALLOC(strlen(path) + 1);
@@ -45,8 +45,7 @@ void fixture_load(Fixture *fx, const char *path) {
         a->size = 1;
         for (uint32_t d = 0; d < ndim; d++) {
             a->dims[d] = read_u32(f, "array shape");
-            LLMLAB_CHECK(a->dims[d] < (1u << 24), regen, "%s: array %s is implausibly large", path,
-                         a->name);
+            LLMLAB_CHECK(a->dims[d] < (1u << 24), regen, "%s: array %s is implausibly large", path, a->name);
             a->size *= a->dims[d];
         }
         LLMLAB_CHECK(a->size < (1u << 26), regen, "%s: array %s is implausibly large", path, a->name);
@@ -65,8 +64,8 @@ const FixtureArray *fixture_get(const Fixture *fx, const char *name) {
 
 double fixture_scalar(const Fixture *fx, const char *name) {
     const FixtureArray *a = fixture_get(fx, name);
-    LLMLAB_CHECK(a->size == 1, "use fixture_get() for arrays", "fixture %s: '%s' has %zu elements",
-                 fx->path, name, a->size);
+    LLMLAB_CHECK(a->size == 1, "use fixture_get() for arrays", "fixture %s: '%s' has %zu elements", fx->path, name,
+                 a->size);
     return a->data[0];
 }
 

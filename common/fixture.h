@@ -26,7 +26,7 @@ typedef struct FixtureArray {
     char *name;
     int ndim;
     size_t dims[FIXTURE_MAX_DIMS];
-    size_t size;        /**< number of elements: the product of dims (1 when ndim = 0) */
+    size_t size; /**< number of elements: the product of dims (1 when ndim = 0) */
     double *data;
 } FixtureArray;
 

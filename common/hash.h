@@ -29,17 +29,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HASH_FNV1A32_OFFSET 2166136261u                 /**< 32-bit FNV-1a: the start */
-#define HASH_FNV1A32_PRIME 16777619u                    /**< 32-bit FNV-1a: the multiplier */
-#define HASH_FNV1A64_OFFSET 1469598103934665603ull      /**< 64-bit FNV-1a: the course's start (see above) */
-#define HASH_FNV1A64_PRIME 1099511628211ull             /**< 64-bit FNV-1a: the multiplier */
+#define HASH_FNV1A32_OFFSET 2166136261u            /**< 32-bit FNV-1a: the start */
+#define HASH_FNV1A32_PRIME 16777619u               /**< 32-bit FNV-1a: the multiplier */
+#define HASH_FNV1A64_OFFSET 1469598103934665603ull /**< 64-bit FNV-1a: the course's start (see above) */
+#define HASH_FNV1A64_PRIME 1099511628211ull        /**< 64-bit FNV-1a: the multiplier */
 
 /** 32-bit FNV-1a of the @p n bytes at @p s. */
 static inline uint32_t hash_fnv1a32(const void *s, size_t n) {
     const uint8_t *p = s;
     uint32_t h = HASH_FNV1A32_OFFSET;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * HASH_FNV1A32_PRIME;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * HASH_FNV1A32_PRIME;
     return h;
 }
 
@@ -47,8 +46,7 @@ static inline uint32_t hash_fnv1a32(const void *s, size_t n) {
 static inline uint64_t hash_fnv1a64(const void *s, size_t n) {
     const uint8_t *p = s;
     uint64_t h = HASH_FNV1A64_OFFSET;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * HASH_FNV1A64_PRIME;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * HASH_FNV1A64_PRIME;
     return h;
 }
 

@@ -32,26 +32,26 @@
 
 /** One slot of the table: a key's hash and where its entry is. */
 typedef struct HashSlot {
-    uint32_t hash;      /**< the key's hash */
-    uint32_t entry;     /**< 0: an empty slot; else 1 + the index of the entry */
+    uint32_t hash;  /**< the key's hash */
+    uint32_t entry; /**< 0: an empty slot; else 1 + the index of the entry */
 } HashSlot;
 
 /** One key and its value. */
 typedef struct HashEntry {
-    uint64_t key;       /**< up to 8 bytes: the key's bytes (then zeros); longer: its offset in HashMap.keys */
+    uint64_t key; /**< up to 8 bytes: the key's bytes (then zeros); longer: its offset in HashMap.keys */
     int64_t value;
-    uint32_t len;       /**< the key's length in bytes */
-    uint32_t hash;      /**< the key's hash, kept so that growing never hashes again */
+    uint32_t len;  /**< the key's length in bytes */
+    uint32_t hash; /**< the key's hash, kept so that growing never hashes again */
 } HashEntry;
 
 /** A map from byte strings to int64_t. */
 typedef struct HashMap {
-    HashSlot *slot;         /**< (cap) the table */
-    size_t cap;             /**< number of slots: 0, or a power of two at least 2 n */
-    int shift;              /**< 32 - log2(cap): a hash's first slot is hash >> shift */
-    HashEntry *entry;       /**< (n) the entries, in the order their keys were first inserted */
+    HashSlot *slot;   /**< (cap) the table */
+    size_t cap;       /**< number of slots: 0, or a power of two at least 2 n */
+    int shift;        /**< 32 - log2(cap): a hash's first slot is hash >> shift */
+    HashEntry *entry; /**< (n) the entries, in the order their keys were first inserted */
     size_t n, entry_cap;
-    uint8_t *keys;          /**< the keys longer than 8 bytes, back to back */
+    uint8_t *keys; /**< the keys longer than 8 bytes, back to back */
     size_t keys_len, keys_cap;
 } HashMap;
 

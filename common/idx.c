@@ -35,8 +35,7 @@ static int read_exact(gzFile f, void *dst, size_t n) {
 int idx_load(const char *path, IdxArray *out, char *err, size_t errsize) {
     memset(out, 0, sizeof *out);
     gzFile f = gzopen(path, "rb");
-    if (f == NULL)
-        return fail(err, errsize, "cannot open '%s': %s", path, errno ? strerror(errno) : "gzopen failed");
+    if (f == NULL) return fail(err, errsize, "cannot open '%s': %s", path, errno ? strerror(errno) : "gzopen failed");
     unsigned char magic[4];
     if (read_exact(f, magic, 4) != 0) {
         gzclose(f);
@@ -44,13 +43,13 @@ int idx_load(const char *path, IdxArray *out, char *err, size_t errsize) {
     }
     if (magic[0] != 0 || magic[1] != 0 || magic[3] < 1 || magic[3] > IDX_MAX_DIMS) {
         gzclose(f);
-        return fail(err, errsize, "'%s' is not an IDX file (magic %02x %02x %02x %02x)", path,
-                    magic[0], magic[1], magic[2], magic[3]);
+        return fail(err, errsize, "'%s' is not an IDX file (magic %02x %02x %02x %02x)", path, magic[0], magic[1],
+                    magic[2], magic[3]);
     }
     if (magic[2] != IDX_TYPE_UBYTE) {
         gzclose(f);
-        return fail(err, errsize, "'%s' holds IDX type 0x%02x; only unsigned bytes (0x08) are supported",
-                    path, magic[2]);
+        return fail(err, errsize, "'%s' holds IDX type 0x%02x; only unsigned bytes (0x08) are supported", path,
+                    magic[2]);
     }
     out->ndim = magic[3];
     size_t size = 1;
@@ -63,8 +62,7 @@ int idx_load(const char *path, IdxArray *out, char *err, size_t errsize) {
         out->dims[d] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
         if (out->dims[d] == 0 || out->dims[d] > IDX_MAX_BYTES / size) {
             gzclose(f);
-            return fail(err, errsize, "'%s' has an implausible shape (dimension %d is %u)", path, d,
-                        out->dims[d]);
+            return fail(err, errsize, "'%s' has an implausible shape (dimension %d is %u)", path, d, out->dims[d]);
         }
         size *= out->dims[d];
     }

@@ -19,10 +19,10 @@
 #define IDX_MAX_DIMS 4
 
 typedef struct IdxArray {
-    int ndim;                 /**< 1 for labels, 3 for images (count, rows, cols) */
+    int ndim; /**< 1 for labels, 3 for images (count, rows, cols) */
     uint32_t dims[IDX_MAX_DIMS];
-    size_t size;              /**< product of dims: the number of bytes in data */
-    uint8_t *data;            /**< row-major, owned by the array: idx_free() */
+    size_t size;   /**< product of dims: the number of bytes in data */
+    uint8_t *data; /**< row-major, owned by the array: idx_free() */
 } IdxArray;
 
 /**

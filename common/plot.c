@@ -13,12 +13,10 @@
 #include <unistd.h>
 
 int plot_put_string(FILE *f, const char *s) {
-    if (strpbrk(s, "\n\r"))
-        return -1;
+    if (strpbrk(s, "\n\r")) return -1;
     fputc('\'', f);
     for (; *s; s++) {
-        if (*s == '\'')
-            fputc('\'', f);     /* 'it''s' is gnuplot for it's */
+        if (*s == '\'') fputc('\'', f); /* 'it''s' is gnuplot for it's */
         fputc(*s, f);
     }
     fputc('\'', f);
@@ -28,32 +26,28 @@ int plot_put_string(FILE *f, const char *s) {
 /* What the child tells the parent through the close-on-exec pipe when it
  * cannot start the program: nothing arrives when execvp succeeded. */
 typedef struct ChildFailure {
-    int in_chdir;   /* 1: could not enter the folder; 0: could not start the program */
-    int error;      /* errno */
+    int in_chdir; /* 1: could not enter the folder; 0: could not start the program */
+    int error;    /* errno */
 } ChildFailure;
 
 /* The last non-empty line of text[0..n), trimmed, into out. */
 static void last_line(const char *text, size_t n, char *out, size_t size) {
-    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
-        n--;
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ')) n--;
     size_t start = n;
-    while (start > 0 && text[start - 1] != '\n')
-        start--;
-    while (start < n && (text[start] == ' ' || text[start] == '\t'))
-        start++;
+    while (start > 0 && text[start - 1] != '\n') start--;
+    while (start < n && (text[start] == ' ' || text[start] == '\t')) start++;
     snprintf(out, size, "%.*s", (int)(n - start), text + start);
 }
 
 static ssize_t read_retry(int fd, void *buf, size_t n) {
     ssize_t got;
-    do
-        got = read(fd, buf, n);
+    do got = read(fd, buf, n);
     while (got < 0 && errno == EINTR);
     return got;
 }
 
 int plot_run_program(const char *dir, char *const argv[], char *err, size_t err_size) {
-    int report[2], errors[2];     /* child -> parent: why it could not start; its standard error */
+    int report[2], errors[2]; /* child -> parent: why it could not start; its standard error */
     if (pipe(report) != 0) {
         snprintf(err, err_size, "cannot start %s: %s", argv[0], strerror(errno));
         return -1;
@@ -63,8 +57,8 @@ int plot_run_program(const char *dir, char *const argv[], char *err, size_t err_
         close(report[0]), close(report[1]);
         return -1;
     }
-    fcntl(report[1], F_SETFD, FD_CLOEXEC);    /* closed by a successful exec: the parent reads EOF */
-    fflush(stdout);                           /* what we printed comes before what the program prints */
+    fcntl(report[1], F_SETFD, FD_CLOEXEC); /* closed by a successful exec: the parent reads EOF */
+    fflush(stdout);                        /* what we printed comes before what the program prints */
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) {
@@ -72,7 +66,7 @@ int plot_run_program(const char *dir, char *const argv[], char *err, size_t err_
         close(report[0]), close(report[1]), close(errors[0]), close(errors[1]);
         return -1;
     }
-    if (pid == 0) {     /* the child: only calls that are safe after fork, then exec */
+    if (pid == 0) { /* the child: only calls that are safe after fork, then exec */
         close(report[0]);
         close(errors[0]);
         dup2(errors[1], STDERR_FILENO);
@@ -97,7 +91,7 @@ int plot_run_program(const char *dir, char *const argv[], char *err, size_t err_
     size_t n = 0;
     ssize_t k;
     while ((k = read_retry(errors[0], chunk, sizeof chunk)) > 0) {
-        if (n + (size_t)k > sizeof tail) {    /* drop the oldest bytes (a chunk is smaller than tail) */
+        if (n + (size_t)k > sizeof tail) { /* drop the oldest bytes (a chunk is smaller than tail) */
             size_t drop = n + (size_t)k - sizeof tail;
             memmove(tail, tail + drop, n - drop);
             n -= drop;
@@ -124,16 +118,15 @@ int plot_run_program(const char *dir, char *const argv[], char *err, size_t err_
         snprintf(err, err_size, "cannot start %s: %s", argv[0], strerror(why.error));
         return -1;
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
     char said[600];
     last_line(tail, n, said, sizeof said);
     if (WIFSIGNALED(status))
         snprintf(err, err_size, "%s was stopped by signal %d%s%s", argv[0], WTERMSIG(status), said[0] ? ": " : "",
                  said);
     else
-        snprintf(err, err_size, "%s failed (exit status %d)%s%s", argv[0], WEXITSTATUS(status),
-                 said[0] ? ": " : "", said);
+        snprintf(err, err_size, "%s failed (exit status %d)%s%s", argv[0], WEXITSTATUS(status), said[0] ? ": " : "",
+                 said);
     return -1;
 }
 
@@ -195,23 +188,22 @@ static int write_loss_script(FILE *f, char **cols, int ncols, const char *title,
                "set xlabel ");
     ok &= plot_put_string(f, cols[0]) == 0;
     /* noenhanced: a name is printed as it is (enhanced text would turn the 2 of "gpt_2" into a subscript) */
-    fprintf(f, " noenhanced\nset ylabel 'loss'\n%s"
-               "if (dumb) {\n"
-               "  if (dumb == 2) { set terminal dumb size 100,28 ansi } else { set terminal dumb size 100,28 }\n"
-               "} else {\n"
-               "  if (strstrt(GPVAL_TERMINALS, 'pngcairo')) { set terminal pngcairo size 900,540 font ',11' } "
-               "else { set terminal png size 900,540 }\n"
-               "  set output 'loss.png'\n  set grid\n  set title ",
+    fprintf(f,
+            " noenhanced\nset ylabel 'loss'\n%s"
+            "if (dumb) {\n"
+            "  if (dumb == 2) { set terminal dumb size 100,28 ansi } else { set terminal dumb size 100,28 }\n"
+            "} else {\n"
+            "  if (strstrt(GPVAL_TERMINALS, 'pngcairo')) { set terminal pngcairo size 900,540 font ',11' } "
+            "else { set terminal png size 900,540 }\n"
+            "  set output 'loss.png'\n  set grid\n  set title ",
             logy ? "set logscale y\n" : "");
     ok &= plot_put_string(f, title) == 0;
     fprintf(f, " noenhanced\n}\nplot ");
     const char *sep = "";
     for (int i = 0; i < ncols; i++) {
-        if (!is_loss(cols[i]))
-            continue;
-        for (char *u = cols[i]; *u; u++)    /* val_loss is titled "val loss" */
-            if (*u == '_')
-                *u = ' ';
+        if (!is_loss(cols[i])) continue;
+        for (char *u = cols[i]; *u; u++) /* val_loss is titled "val loss" */
+            if (*u == '_') *u = ' ';
         fprintf(f, "%s'log.csv' using 1:%d with lines lw 2 title ", sep, i + 1);
         ok &= plot_put_string(f, cols[i]) == 0;
         fprintf(f, " noenhanced");
@@ -232,8 +224,7 @@ int plot_loss(const char *run_dir, const PlotLossOptions *o, char *err, size_t e
     snprintf(log, dir_len + 16, "%s/log.csv", run_dir);
     snprintf(script, dir_len + 16, "%s/loss.gp", run_dir);
     int rows;
-    if (read_header(log, header, sizeof header, &rows, err, err_size) != 0)
-        goto done;
+    if (read_header(log, header, sizeof header, &rows, err, err_size) != 0) goto done;
     if (!rows) {
         snprintf(err, err_size, "%s has no rows yet.", log);
         goto done;
@@ -243,31 +234,25 @@ int plot_loss(const char *run_dir, const PlotLossOptions *o, char *err, size_t e
     for (char *p = header; ncols < 64;) {
         cols[ncols++] = p;
         char *comma = strchr(p, ',');
-        if (!comma)
-            break;
+        if (!comma) break;
         *comma = '\0';
         p = comma + 1;
     }
-    for (int i = 0; i < ncols; i++)
-        nloss += is_loss(cols[i]);
+    for (int i = 0; i < ncols; i++) nloss += is_loss(cols[i]);
     if (nloss == 0) {
         size_t used = (size_t)snprintf(err, err_size, "no column of %s ends in 'loss' (columns:", log);
         for (int i = 0; i < ncols && used < err_size; i++)
             used += (size_t)snprintf(err + used, err_size - used, " %s", cols[i]);
-        if (used < err_size)
-            snprintf(err + used, err_size - used, ")");
+        if (used < err_size) snprintf(err + used, err_size - used, ")");
         goto done;
     }
     /* The title is the run's folder name, without the folders above it. */
-    while (dir_len > 1 && run_dir[dir_len - 1] == '/')
-        dir_len--;
+    while (dir_len > 1 && run_dir[dir_len - 1] == '/') dir_len--;
     size_t base = dir_len;
-    while (base > 0 && run_dir[base - 1] != '/')
-        base--;
+    while (base > 0 && run_dir[base - 1] != '/') base--;
     char title[256];
     snprintf(title, sizeof title, "%.*s", (int)(dir_len - base), run_dir + base);
-    for (char *t = title; (t = strpbrk(t, "\n\r")) != NULL;)
-        *t = ' ';                           /* a gnuplot string holds no line break */
+    for (char *t = title; (t = strpbrk(t, "\n\r")) != NULL;) *t = ' '; /* a gnuplot string holds no line break */
     FILE *f = fopen(script, "w");
     if (!f) {
         snprintf(err, err_size, "cannot write %s: %s", script, strerror(errno));
@@ -279,8 +264,7 @@ int plot_loss(const char *run_dir, const PlotLossOptions *o, char *err, size_t e
         goto done;
     }
     rc = plot_run(run_dir, "loss.gp", NULL, err, err_size);
-    if (rc == 0 && o->terminal)
-        rc = plot_run(run_dir, "loss.gp", o->ansi ? "dumb=2" : "dumb=1", err, err_size);
+    if (rc == 0 && o->terminal) rc = plot_run(run_dir, "loss.gp", o->ansi ? "dumb=2" : "dumb=1", err, err_size);
 done:
     free(log), free(script);
     return rc;

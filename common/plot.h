@@ -68,9 +68,9 @@ int plot_run(const char *dir, const char *script, const char *expr, char *err, s
 
 /** plot_loss() options: `make plot RUN=... LOGY=1` sets @p logy. */
 typedef struct PlotLossOptions {
-    int logy;       /**< a logarithmic loss axis */
-    int terminal;   /**< also draw the curves on standard output (a text plot) */
-    int ansi;       /**< ... in colour (for a terminal) */
+    int logy;     /**< a logarithmic loss axis */
+    int terminal; /**< also draw the curves on standard output (a text plot) */
+    int ansi;     /**< ... in colour (for a terminal) */
 } PlotLossOptions;
 
 /**

@@ -11,8 +11,7 @@
 enum { BAR_WIDTH = 30 };
 
 void progress_init(ProgressBar *bar, FILE *out, const char *label, long total) {
-    LLMLAB_CHECK(total > 0, "a progress bar needs at least one unit of work",
-                 "progress_init(total=%ld)", total);
+    LLMLAB_CHECK(total > 0, "a progress bar needs at least one unit of work", "progress_init(total=%ld)", total);
     fflush(stdout); /* what was printed before the bar appears before it */
     bar->out = out;
     bar->label = label ? label : "";
@@ -22,6 +21,13 @@ void progress_init(ProgressBar *bar, FILE *out, const char *label, long total) {
     bar->last_draw = -1.0;
     bar->is_tty = isatty(fileno(out));
     bar->last_decile = -1;
+    bar->show_at = 0;
+    bar->shown = 0;
+}
+
+void progress_init_after(ProgressBar *bar, FILE *out, const char *label, long total, double show_at) {
+    progress_init(bar, out, label, total);
+    bar->show_at = show_at;
 }
 
 void progress_format_duration(double s, char *buf, size_t size) {
@@ -39,6 +45,7 @@ void progress_format_duration(double s, char *buf, size_t size) {
 }
 
 static void draw(ProgressBar *bar, const char *suffix) {
+    bar->shown = 1;
     double elapsed = timer_now() - bar->start;
     double frac = (double)bar->done / (double)bar->total;
     if (frac > 1.0) frac = 1.0;
@@ -53,11 +60,11 @@ static void draw(ProgressBar *bar, const char *suffix) {
         for (int i = 0; i < BAR_WIDTH; i++) cells[i] = i < filled ? '#' : '.';
         cells[BAR_WIDTH] = '\0';
         /* \r returns to the line start; \033[K clears what a longer line left behind */
-        fprintf(bar->out, "\r%s [%s] %3.0f%% %ld/%ld  %.1f/s  %s elapsed, ETA %s  %s\033[K",
-                bar->label, cells, 100 * frac, bar->done, bar->total, rate, el, et, suffix);
-    } else {
-        fprintf(bar->out, "%s: %3.0f%% %ld/%ld  %.1f/s  %s elapsed, ETA %s  %s\n", bar->label,
+        fprintf(bar->out, "\r%s [%s] %3.0f%% %ld/%ld  %.1f/s  %s elapsed, ETA %s  %s\033[K", bar->label, cells,
                 100 * frac, bar->done, bar->total, rate, el, et, suffix);
+    } else {
+        fprintf(bar->out, "%s: %3.0f%% %ld/%ld  %.1f/s  %s elapsed, ETA %s  %s\n", bar->label, 100 * frac, bar->done,
+                bar->total, rate, el, et, suffix);
     }
     fflush(bar->out);
 }
@@ -71,6 +78,7 @@ void progress_update(ProgressBar *bar, long done, const char *fmt, ...) {
         vsnprintf(suffix, sizeof suffix, fmt, ap);
         va_end(ap);
     }
+    if (bar->show_at > 0 && !bar->shown && timer_now() < bar->show_at) return; /* quick work stays silent */
     if (bar->is_tty) {
         double now = timer_now();
         if (now - bar->last_draw < 0.1 && done < bar->total) return;
@@ -85,6 +93,7 @@ void progress_update(ProgressBar *bar, long done, const char *fmt, ...) {
 }
 
 void progress_finish(ProgressBar *bar) {
+    if (bar->show_at > 0 && !bar->shown) return;
     bar->done = bar->total;
     draw(bar, "done");
     if (bar->is_tty) fputc('\n', bar->out);
@@ -92,6 +101,7 @@ void progress_finish(ProgressBar *bar) {
 }
 
 void progress_stop(ProgressBar *bar, const char *why) {
+    if (bar->show_at > 0 && !bar->shown) return;
     draw(bar, why);
     if (bar->is_tty) fputc('\n', bar->out);
     fflush(bar->out);

@@ -22,26 +22,35 @@
 #include <stdio.h>
 
 typedef struct ProgressBar {
-    FILE *out;            /**< where to draw (usually stderr) */
-    const char *label;    /**< shown before the bar; must outlive the bar */
-    long total;           /**< number of units of work (> 0) */
-    long done;            /**< units finished so far */
-    double start;         /**< timer_now() at init */
-    double last_draw;     /**< when the bar was last drawn */
-    int is_tty;           /**< redraw in place (1) or print occasional lines (0) */
-    int last_decile;      /**< last 10% mark printed when not a terminal */
+    FILE *out;         /**< where to draw (usually stderr) */
+    const char *label; /**< shown before the bar; must outlive the bar */
+    long total;        /**< number of units of work (> 0) */
+    long done;         /**< units finished so far */
+    double start;      /**< timer_now() at init */
+    double last_draw;  /**< when the bar was last drawn */
+    int is_tty;        /**< redraw in place (1) or print occasional lines (0) */
+    int last_decile;   /**< last 10% mark printed when not a terminal */
+    double show_at;    /**< nothing is drawn before this timer_now() value (progress_init_after) */
+    int shown;         /**< drawn at least once */
 } ProgressBar;
 
 /** Start a bar for @p total units of work (total must be > 0). */
 void progress_init(ProgressBar *bar, FILE *out, const char *label, long total);
 
 /**
+ * progress_init() for work that is usually quick: the bar stays silent
+ * until timer_now() reaches @p show_at (pass the time the whole job began
+ * plus a second), and if the work ends before that, finishing it prints
+ * nothing either.
+ */
+void progress_init_after(ProgressBar *bar, FILE *out, const char *label, long total, double show_at);
+
+/**
  * Record that @p done units are finished and redraw if it is time. The
  * optional printf-style suffix (e.g. the current loss) is shown after the
  * ETA; pass NULL for none.
  */
-void progress_update(ProgressBar *bar, long done, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void progress_update(ProgressBar *bar, long done, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /** Draw the final state and end the line. */
 void progress_finish(ProgressBar *bar);

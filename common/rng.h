@@ -20,7 +20,7 @@
 /** Generator state. Copy it to fork a stream you can replay. */
 typedef struct Rng {
     uint64_t s[4];
-    int has_spare;   /**< rng_normal() makes normals in pairs; 1 when `spare` holds the second */
+    int has_spare; /**< rng_normal() makes normals in pairs; 1 when `spare` holds the second */
     double spare;
 } Rng;
 

@@ -1,5 +1,6 @@
 #include "runlog.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -43,12 +44,12 @@ void runlog_row(RunLog *log, const double *values) {
         if (isnan(v))
             fputs("nan", log->file);
         else if (v == floor(v) && fabs(v) < 1e15)
-            fprintf(log->file, "%.0f", v);  /* steps and counts stay integers */
+            fprintf(log->file, "%.0f", v); /* steps and counts stay integers */
         else
             fprintf(log->file, "%.9g", v);
     }
     fputc('\n', log->file);
-    LLMLAB_CHECK(fflush(log->file) == 0, "is the disk full?", "could not write to %s", log->path);
+    LLMLAB_CHECK(fflush(log->file) == 0, "is the disk full?", "could not write to %s: %s", log->path, strerror(errno));
 }
 
 void runlog_close(RunLog *log) {

@@ -22,8 +22,8 @@
 
 typedef struct RunLog {
     FILE *file;
-    int ncols;          /**< columns per row, counted from the header */
-    char path[1024];    /**< the log file's path, for messages */
+    int ncols;       /**< columns per row, counted from the header */
+    char path[1024]; /**< the log file's path, for messages */
 } RunLog;
 
 /**

@@ -41,12 +41,11 @@ static inline int llmlab_close(double got, double want, double tol) {
  * (printf-style with its own arguments is not supported: build it with a
  * string literal); @p hint is the advice shown on failure.
  */
-#define EXPECT_NEAR(got, want, tol, where, hint)                                               \
-    do {                                                                                       \
-        double got_ = (got), want_ = (want);                                                   \
-        cr_assert(llmlab_close(got_, want_, (tol)),                                            \
-                  "%s: expected %.10g, got %.10g (tolerance %g)\n  hint: %s", (where), want_,  \
-                  got_, (double)(tol), (hint));                                                \
+#define EXPECT_NEAR(got, want, tol, where, hint)                                                                \
+    do {                                                                                                        \
+        double got_ = (got), want_ = (want);                                                                    \
+        cr_assert(llmlab_close(got_, want_, (tol)), "%s: expected %.10g, got %.10g (tolerance %g)\n  hint: %s", \
+                  (where), want_, got_, (double)(tol), (hint));                                                 \
     } while (0)
 
 /**
@@ -57,9 +56,9 @@ static inline int llmlab_close(double got, double want, double tol) {
  */
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
-#define EXPECT_NO_LEAKS()                                                                      \
-    cr_assert(__lsan_do_recoverable_leak_check() == 0,                                         \
-              "memory leaked (LeakSanitizer's report is above)\n  hint: free what you "         \
+#define EXPECT_NO_LEAKS()                                                               \
+    cr_assert(__lsan_do_recoverable_leak_check() == 0,                                  \
+              "memory leaked (LeakSanitizer's report is above)\n  hint: free what you " \
               "allocate, or allocate from an arena that is freed")
 #else
 #define EXPECT_NO_LEAKS() ((void)0)
@@ -101,20 +100,19 @@ static inline float *testing_prefilled(size_t n) {
 /** @} */
 
 /* The shared body of the array comparisons: got[i] - base(i) against want[i]. */
-static inline void testing_expect_array(const double *want, size_t size, size_t cols, const float *got,
-                                        int prefilled, const char *key, double tol, const char *what,
-                                        const char *hint) {
+static inline void testing_expect_array(const double *want, size_t size, size_t cols, const float *got, int prefilled,
+                                        const char *key, double tol, const char *what, const char *hint) {
     char label[320];
     snprintf(label, sizeof label, key[0] ? "%s (%s)" : "%s", what, key);
     for (size_t i = 0; i < size; i++) {
         double base = prefilled ? testing_prefill_value(i) : 0.0, g = (double)got[i] - base;
-        if (llmlab_close(g, want[i], tol))
-            continue;
+        if (llmlab_close(g, want[i], tol)) continue;
         if (isnan(got[i]) && !isnan(want[i]) && prefilled)
             cr_assert_fail("%s: element [%zu][%zu] expected %.7g (the gradient) + %.7g (what the buffer held), "
                            "got NaN\n  a NaN reached the gradient: did the code read an element it should not "
                            "(a gap between strided rows, a buffer not yet written), or divide by zero?\n"
-                           "  hint: %s", label, i / cols, i % cols, want[i], base, hint);
+                           "  hint: %s",
+                           label, i / cols, i % cols, want[i], base, hint);
         if (isnan(got[i]) && !isnan(want[i]))
             cr_assert_fail("%s: element [%zu][%zu] expected %.7g, got NaN\n"
                            "  where a test fills the output with NaN before the call, this means an element "
@@ -131,8 +129,8 @@ static inline void testing_expect_array(const double *want, size_t size, size_t 
             cr_assert_fail("%s: element [%zu][%zu] expected %.7g (the gradient) + %.7g (what the "
                            "buffer held before), got %.7g: that is a gradient of %.7g (tolerance %g)\n  hint: %s",
                            label, i / cols, i % cols, want[i], base, got[i], g, tol, hint);
-        cr_assert_fail("%s: element [%zu][%zu] expected %.7g, got %.7g (tolerance %g)\n  hint: %s",
-                       label, i / cols, i % cols, want[i], got[i], tol, hint);
+        cr_assert_fail("%s: element [%zu][%zu] expected %.7g, got %.7g (tolerance %g)\n  hint: %s", label, i / cols,
+                       i % cols, want[i], got[i], tol, hint);
     }
     cr_assert(1);
 }
@@ -163,8 +161,8 @@ static inline void expect_fixture_grad(const Fixture *fx, const float *got, cons
 
 /** Compare a gradient buffer filled by testing_prefilled() with want[] computed in the test:
  *  expects got[i] = testing_prefill_value(i) + want[i]. */
-static inline void expect_grad_array_near(const float *got, const float *want, size_t size, size_t cols,
-                                          double tol, const char *what, const char *hint) {
+static inline void expect_grad_array_near(const float *got, const float *want, size_t size, size_t cols, double tol,
+                                          const char *what, const char *hint) {
     double *w = calloc(size ? size : 1, sizeof *w);
     cr_assert_not_null(w, "out of memory in a test");
     for (size_t i = 0; i < size; i++) w[i] = want[i];
@@ -200,7 +198,7 @@ static inline void testing_dir_remove(void);
 static inline void testing_dir_make(const char *tag) {
     snprintf(testing_dir(), 64, "/tmp/llmlab-%.20s-XXXXXX", tag);
     cr_assert_not_null(mkdtemp(testing_dir()), "could not make a folder under /tmp for the test's files");
-    atexit(testing_dir_remove);     /* also when an unwritten exercise ends the test process early */
+    atexit(testing_dir_remove); /* also when an unwritten exercise ends the test process early */
 }
 /** testing_dir()/NAME, in one of eight rotating buffers (so a few can be alive at once). */
 static inline const char *testing_dir_path(const char *name) {
@@ -217,12 +215,10 @@ static inline void testing_write_file(const char *path, const void *data, size_t
     fclose(f);
 }
 static inline void testing_dir_remove(void) {
-    if (!testing_dir()[0])
-        return;
+    if (!testing_dir()[0]) return;
     char cmd[200];
     snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", testing_dir(), testing_dir());
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", testing_dir());
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", testing_dir());
     testing_dir()[0] = '\0';
 }
 /** @} */

@@ -18,7 +18,7 @@ void toydata_moons(Rng *rng, int n, double noise, double *x, double *y) {
             x[2 * i] = cos(t);
             x[2 * i + 1] = sin(t);
             y[i] = 0.0;
-        } else {                          /* lower moon: centre (1, 0.5), flipped */
+        } else { /* lower moon: centre (1, 0.5), flipped */
             x[2 * i] = 1.0 - cos(t);
             x[2 * i + 1] = 0.5 - sin(t);
             y[i] = 1.0;

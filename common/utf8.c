@@ -21,12 +21,10 @@ int utf8_char(const uint8_t *s, size_t n, int32_t *cp) {
     else if (b >= 0xF0 && b <= 0xF4)
         len = 4, v = b & 0x07, lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
     else
-        goto invalid;                           /* a continuation byte, C0, C1 (always overlong), F5..FF */
-    if (n < (size_t)len || s[1] < lo || s[1] > hi)
-        goto invalid;
+        goto invalid; /* a continuation byte, C0, C1 (always overlong), F5..FF */
+    if (n < (size_t)len || s[1] < lo || s[1] > hi) goto invalid;
     for (int k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            goto invalid;
+        if ((s[k] & 0xC0) != 0x80) goto invalid;
         v = v << 6 | (s[k] & 0x3F);
     }
     *cp = v;
@@ -38,14 +36,13 @@ invalid:
 
 size_t utf8_first_invalid(const uint8_t *s, size_t n) {
     for (size_t i = 0; i < n;) {
-        if (s[i] < 0x80) {                      /* ASCII: most text, no call */
+        if (s[i] < 0x80) { /* ASCII: most text, no call */
             i++;
             continue;
         }
         int32_t cp;
         int len = utf8_char(s + i, n - i, &cp);
-        if (cp < 0)
-            return i;
+        if (cp < 0) return i;
         i += (size_t)len;
     }
     return n;

@@ -42,7 +42,7 @@ static void draw_boundary(const MLP *m, const double *x, const double *y, int n,
             fprintf(f, "%g %g %g\n", a, b, s);
             if (r % 2 == 0) ascii[GRID / 2 - 1 - r / 2][c] = s > 0 ? '+' : '.';
         }
-        fprintf(f, "\n");  /* gnuplot: a blank line ends a grid row */
+        fprintf(f, "\n"); /* gnuplot: a blank line ends a grid row */
         arena_reset(&tape);
     }
     XFCLOSE(f, path);
@@ -65,15 +65,16 @@ static void draw_boundary(const MLP *m, const double *x, const double *y, int n,
 
     XSNPRINTF(path, sizeof path, "%s/boundary.gp", run_dir);
     f = XFOPEN(path, "w", NULL);
-    fprintf(f, "# draws boundary.png from boundary.dat and points.dat: gnuplot boundary.gp\n"
-               "set terminal pngcairo size 800,560\nset output 'boundary.png'\n"
-               "set title 'two moons: the MLP score, its zero line, and the data'\n"
-               "set xrange [%g:%g]\nset yrange [%g:%g]\nset palette defined (-3 '#4575b4', 0 'white', 3 '#d73027')\n"
-               "set cbrange [-3:3]\nset cblabel 'score'\nset contour base\nset cntrparam levels discrete 0\n"
-               "set view map\nunset surface\nset key off\n"
-               "set table 'zero_line.dat'\nsplot 'boundary.dat' using 1:2:3\nunset table\n"
-               "plot 'boundary.dat' using 1:2:3 with image, 'zero_line.dat' with lines lw 2 lc 'black', \\\n"
-               "     'points.dat' using 1:2:($3 > 0.5 ? 7 : 5) with points pt variable ps 1.2 lc 'black'\n",
+    fprintf(f,
+            "# draws boundary.png from boundary.dat and points.dat: gnuplot boundary.gp\n"
+            "set terminal pngcairo size 800,560\nset output 'boundary.png'\n"
+            "set title 'two moons: the MLP score, its zero line, and the data'\n"
+            "set xrange [%g:%g]\nset yrange [%g:%g]\nset palette defined (-3 '#4575b4', 0 'white', 3 '#d73027')\n"
+            "set cbrange [-3:3]\nset cblabel 'score'\nset contour base\nset cntrparam levels discrete 0\n"
+            "set view map\nunset surface\nset key off\n"
+            "set table 'zero_line.dat'\nsplot 'boundary.dat' using 1:2:3\nunset table\n"
+            "plot 'boundary.dat' using 1:2:3 with image, 'zero_line.dat' with lines lw 2 lc 'black', \\\n"
+            "     'points.dat' using 1:2:($3 > 0.5 ? 7 : 5) with points pt variable ps 1.2 lc 'black'\n",
             X_LO, X_HI, Y_LO, Y_HI);
     XFCLOSE(f, path);
     char err[800];
@@ -96,8 +97,8 @@ int main(int argc, char **argv) {
 
     MLP m;
     mlp_init(&m, 2, (int[]){16, 16, 1}, 3, ACT_RELU, ACT_LINEAR, &rng);
-    printf("Two moons: %d points; a 2-16-16-1 ReLU MLP with %zu parameters; seed %llu.\n", N_POINTS,
-           m.nparams, (unsigned long long)args.seed);
+    printf("Two moons: %d points; a 2-16-16-1 ReLU MLP with %zu parameters; seed %llu.\n", N_POINTS, m.nparams,
+           (unsigned long long)args.seed);
 
     char run_dir[512];
     XSNPRINTF(run_dir, sizeof run_dir, "%s/moons", args.runs);
@@ -116,8 +117,8 @@ int main(int argc, char **argv) {
         }
         correct = 0;
         for (int i = 0; i < N_POINTS; i++) correct += (score[i]->data > 0) == (label[i] > 0);
-        Value *loss = value_add(&tape, loss_hinge(&tape, score, label, N_POINTS),
-                                loss_l2(&tape, m.params, m.nparams, 1e-4));
+        Value *loss =
+            value_add(&tape, loss_hinge(&tape, score, label, N_POINTS), loss_l2(&tape, m.params, m.nparams, 1e-4));
         double lr = lr_linear_decay(1.0, step, steps, 0.1);
         nn_zero_grad(m.params, m.nparams);
         value_backward(&tape, loss);

@@ -32,8 +32,8 @@ static void print_truth_table(const char *title, const MLP *m, double x[4][2], d
     for (int i = 0; i < 4; i++) {
         double p = 1.0 / (1.0 + exp(-logit[i]->data));
         int says = p > 0.5;
-        printf("    %.0f  %.0f |  %.0f  |        %.3f          |  %d %s\n", x[i][0], x[i][1], y[i], p,
-               says, says == (int)y[i] ? "" : "  wrong");
+        printf("    %.0f  %.0f |  %.0f  |        %.3f          |  %d %s\n", x[i][0], x[i][1], y[i], p, says,
+               says == (int)y[i] ? "" : "  wrong");
     }
     printf("\n");
     arena_free(&tape);

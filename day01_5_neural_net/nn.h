@@ -47,9 +47,9 @@ typedef enum Activation {
 
 /** One neuron: act(w·x + b) over `nin` inputs. */
 typedef struct Neuron {
-    int nin;         /**< number of inputs */
-    Value **w;       /**< (nin) weights, leaves in the MLP's parameter arena */
-    Value *b;        /**< bias */
+    int nin;   /**< number of inputs */
+    Value **w; /**< (nin) weights, leaves in the MLP's parameter arena */
+    Value *b;  /**< bias */
     Activation act;
 } Neuron;
 
@@ -61,12 +61,12 @@ typedef struct Layer {
 
 /** A stack of layers; layer i's outputs are layer i+1's inputs. */
 typedef struct MLP {
-    int nin;         /**< inputs of the first layer */
+    int nin; /**< inputs of the first layer */
     int nlayers;
-    Layer *layers;   /**< (nlayers) */
-    Value **params;  /**< (nparams) every weight and bias, layer by layer, neuron by neuron, weights then bias */
+    Layer *layers;  /**< (nlayers) */
+    Value **params; /**< (nparams) every weight and bias, layer by layer, neuron by neuron, weights then bias */
     size_t nparams;
-    Arena arena;     /**< owns the layers, neurons and parameters */
+    Arena arena; /**< owns the layers, neurons and parameters */
 } MLP;
 
 /**
@@ -75,8 +75,7 @@ typedef struct MLP {
  * uniformly from (-1/sqrt(nin), 1/sqrt(nin)) of their layer, biases start
  * at 0, all from @p rng: the same seed gives the same network.
  */
-void mlp_init(MLP *m, int nin, const int *sizes, int nlayers, Activation hidden, Activation out,
-              Rng *rng);
+void mlp_init(MLP *m, int nin, const int *sizes, int nlayers, Activation hidden, Activation out, Rng *rng);
 
 /** Free everything the MLP owns. Values made from its parameters in a tape stay valid until that tape is reset. */
 void mlp_free(MLP *m);

@@ -23,7 +23,7 @@
 #include "runlog.h"
 #include "value.h"
 
-enum { N_INPUTS = 5 };  /* x1 x2 w1 w2 b */
+enum { N_INPUTS = 5 }; /* x1 x2 w1 w2 b */
 static const char *NAMES[N_INPUTS] = {"x1", "x2", "w1", "w2", "b"};
 
 static Value *neuron(Arena *ar, Value **v) {
@@ -74,13 +74,14 @@ static void part2_graph(Arena *ar, Value *y, const char *run_dir) {
     LLMLAB_CHECK(value_write_dot(f, ar, y) == 0, "is the disk full?", "could not write %s", dot_path);
     XFCLOSE(f, dot_path);
     printf("2. The graph of y is in %s\n", dot_path);
-    char *dot[] = {"dot", "-Tpng", dot_path, "-o", png_path, NULL};     /* Graphviz draws it */
+    char *dot[] = {"dot", "-Tpng", dot_path, "-o", png_path, NULL}; /* Graphviz draws it */
     int rc = plot_run_program(NULL, dot, err, sizeof err);
     if (rc == 0)
         printf("   rendered to %s: open it to see data and grad at every node.\n\n", png_path);
     else if (rc == PLOT_NOT_INSTALLED)
         printf("   To see it as a picture, install Graphviz (sudo apt-get install graphviz,\n"
-               "   or brew install graphviz) and run: dot -Tpng %s -o %s\n\n", dot_path, png_path);
+               "   or brew install graphviz) and run: dot -Tpng %s -o %s\n\n",
+               dot_path, png_path);
     else
         printf("   `dot` failed to render it (%s); try by hand: dot -Tpng %s -o %s\n\n", err, dot_path, png_path);
 }
@@ -92,7 +93,7 @@ static void part3_descent(const char *run_dir, int steps) {
     static const double Y[] = {1.0, -1.0, 1.0, -1.0, 1.0, -1.0};
     const int n = 6;
     const double lr = 0.2;
-    Arena params, tape;  /* parameters live across steps; each step's graph is thrown away */
+    Arena params, tape; /* parameters live across steps; each step's graph is thrown away */
     arena_init(&params, 0);
     arena_init(&tape, 0);
     Value *w1 = value_new(&params, 0.3, "w1"), *w2 = value_new(&params, -0.2, "w2");
@@ -108,23 +109,21 @@ static void part3_descent(const char *run_dir, int steps) {
         arena_reset(&tape);
         Value *loss = value_new(&tape, 0.0, "loss");
         for (int i = 0; i < n; i++) {
-            Value *v[N_INPUTS] = {value_new(&tape, X[i][0], NULL), value_new(&tape, X[i][1], NULL),
-                                  w1, w2, b};
+            Value *v[N_INPUTS] = {value_new(&tape, X[i][0], NULL), value_new(&tape, X[i][1], NULL), w1, w2, b};
             Value *err = value_sub(&tape, neuron(&tape, v), value_new(&tape, Y[i], NULL));
             loss = value_add(&tape, loss, value_mul(&tape, err, err));
         }
-        loss = value_div(&tape, loss, value_new(&tape, n, NULL));  /* mean squared error */
-        for (int k = 0; k < 3; k++) p[k]->grad = 0.0;  /* grads accumulate: clear them first */
+        loss = value_div(&tape, loss, value_new(&tape, n, NULL)); /* mean squared error */
+        for (int k = 0; k < 3; k++) p[k]->grad = 0.0;             /* grads accumulate: clear them first */
         value_backward(&tape, loss);
-        for (int k = 0; k < 3; k++) p[k]->data -= lr * p[k]->grad;  /* step downhill */
+        for (int k = 0; k < 3; k++) p[k]->data -= lr * p[k]->grad; /* step downhill */
         loss_value = loss->data;
         runlog_row(&log, (double[]){step, loss_value, lr});
         progress_update(&bar, step, "loss %.4f", loss_value);
     }
     progress_finish(&bar);
     runlog_close(&log);
-    printf("   after %d steps: loss %.4f, w1 %.3f, w2 %.3f, b %.3f\n", steps, loss_value, w1->data,
-           w2->data, b->data);
+    printf("   after %d steps: loss %.4f, w1 %.3f, w2 %.3f, b %.3f\n", steps, loss_value, w1->data, w2->data, b->data);
     for (int i = 0; i < n; i++) {
         double y = neuron_at((double[]){X[i][0], X[i][1], w1->data, w2->data, b->data});
         printf("   x = (%4.1f, %4.1f)   target %+.0f   prediction %+.3f\n", X[i][0], X[i][1], Y[i], y);
@@ -136,8 +135,7 @@ static void part3_descent(const char *run_dir, int steps) {
 
 int main(int argc, char **argv) {
     DemoArgs args = {.runs = "runs"};
-    cli_parse_demo(argc, argv, "Day 1 demo: gradients, the graph, and gradient descent on one neuron",
-                   &args);
+    cli_parse_demo(argc, argv, "Day 1 demo: gradients, the graph, and gradient descent on one neuron", &args);
     char run_dir[512];
     XSNPRINTF(run_dir, sizeof run_dir, "%s/day1", args.runs);
     llmlab_mkdir_p(run_dir);

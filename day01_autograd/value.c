@@ -144,14 +144,29 @@ static void relu_backward(Value *out) {
 
 void value_backward_step(Value *out) {
     switch (out->op) {
-    case VALUE_LEAF: return; /* inputs and parameters: nothing below them */
-    case VALUE_ADD: add_backward(out); return;
-    case VALUE_MUL: mul_backward(out); return;
-    case VALUE_POW: pow_backward(out); return;
-    case VALUE_EXP: exp_backward(out); return;
-    case VALUE_LOG: log_backward(out); return;
-    case VALUE_TANH: tanh_backward(out); return;
-    case VALUE_RELU: relu_backward(out); return;
+    case VALUE_LEAF:
+        return; /* inputs and parameters: nothing below them */
+    case VALUE_ADD:
+        add_backward(out);
+        return;
+    case VALUE_MUL:
+        mul_backward(out);
+        return;
+    case VALUE_POW:
+        pow_backward(out);
+        return;
+    case VALUE_EXP:
+        exp_backward(out);
+        return;
+    case VALUE_LOG:
+        log_backward(out);
+        return;
+    case VALUE_TANH:
+        tanh_backward(out);
+        return;
+    case VALUE_RELU:
+        relu_backward(out);
+        return;
     }
     LLMLAB_DIE("was the Value made by value_new() or an op?", "unknown op %d", (int)out->op);
 }
@@ -186,14 +201,22 @@ void value_zero_grad(Arena *ar, Value *root) {
 
 const char *value_op_name(ValueOp op) {
     switch (op) {
-    case VALUE_LEAF: return "leaf";
-    case VALUE_ADD: return "+";
-    case VALUE_MUL: return "*";
-    case VALUE_POW: return "pow";
-    case VALUE_EXP: return "exp";
-    case VALUE_LOG: return "log";
-    case VALUE_TANH: return "tanh";
-    case VALUE_RELU: return "relu";
+    case VALUE_LEAF:
+        return "leaf";
+    case VALUE_ADD:
+        return "+";
+    case VALUE_MUL:
+        return "*";
+    case VALUE_POW:
+        return "pow";
+    case VALUE_EXP:
+        return "exp";
+    case VALUE_LOG:
+        return "log";
+    case VALUE_TANH:
+        return "tanh";
+    case VALUE_RELU:
+        return "relu";
     }
     return "?";
 }
@@ -205,19 +228,16 @@ int value_write_dot(FILE *out, Arena *ar, Value *root) {
     for (size_t i = 0; i < n; i++) {
         const Value *v = order[i];
         /* a record box per Value; its address makes a unique node id */
-        bad |= fprintf(out, "  v%p [shape=record, label=\"{ %s | data %.4f | grad %.4f }\"];\n",
-                       (const void *)v, v->label ? v->label : "", v->data, v->grad) < 0;
+        bad |= fprintf(out, "  v%p [shape=record, label=\"{ %s | data %.4f | grad %.4f }\"];\n", (const void *)v,
+                       v->label ? v->label : "", v->data, v->grad) < 0;
         if (v->op == VALUE_LEAF) continue;
         if (v->op == VALUE_POW)
-            bad |= fprintf(out, "  op%p [shape=ellipse, label=\"pow %g\"];\n", (const void *)v,
-                           v->exponent) < 0;
+            bad |= fprintf(out, "  op%p [shape=ellipse, label=\"pow %g\"];\n", (const void *)v, v->exponent) < 0;
         else
-            bad |= fprintf(out, "  op%p [shape=ellipse, label=\"%s\"];\n", (const void *)v,
-                           value_op_name(v->op)) < 0;
+            bad |= fprintf(out, "  op%p [shape=ellipse, label=\"%s\"];\n", (const void *)v, value_op_name(v->op)) < 0;
         bad |= fprintf(out, "  op%p -> v%p;\n", (const void *)v, (const void *)v) < 0;
         for (int k = 0; k < 2; k++)
-            if (v->in[k] != NULL)
-                bad |= fprintf(out, "  v%p -> op%p;\n", (const void *)v->in[k], (const void *)v) < 0;
+            if (v->in[k] != NULL) bad |= fprintf(out, "  v%p -> op%p;\n", (const void *)v->in[k], (const void *)v) < 0;
     }
     bad |= fprintf(out, "}\n") < 0;
     return bad ? -1 : 0;

@@ -45,13 +45,13 @@ typedef enum ValueOp {
 
 /** One scalar in a computation graph. */
 typedef struct Value {
-    double data;            /**< the number computed in the forward pass */
-    double grad;            /**< d(root)/d(this), filled in by value_backward() */
-    ValueOp op;             /**< how this Value was made */
-    struct Value *in[2];    /**< operands: in[0] for unary ops, in[0] and in[1] for binary; NULL when unused */
-    double exponent;        /**< the constant k of VALUE_POW; 0 otherwise */
-    const char *label;      /**< optional name shown in DOT graphs; not copied, must outlive the Value */
-    int visited;            /**< scratch mark for value_topo_sort(); 0 outside a sort */
+    double data;         /**< the number computed in the forward pass */
+    double grad;         /**< d(root)/d(this), filled in by value_backward() */
+    ValueOp op;          /**< how this Value was made */
+    struct Value *in[2]; /**< operands: in[0] for unary ops, in[0] and in[1] for binary; NULL when unused */
+    double exponent;     /**< the constant k of VALUE_POW; 0 otherwise */
+    const char *label;   /**< optional name shown in DOT graphs; not copied, must outlive the Value */
+    int visited;         /**< scratch mark for value_topo_sort(); 0 outside a sort */
 } Value;
 
 /** A new leaf (input or parameter) holding @p data, grad 0. @p label may be NULL. */
@@ -68,21 +68,21 @@ Value *value_node(Arena *ar, ValueOp op, double data, Value *a, Value *b);
  *  `data` is the result and whose `op` and `in[]` record how it was made. The local derivative of
  *  each is applied later by value_backward_step().
  *  @{ */
-Value *value_add(Arena *ar, Value *a, Value *b);   /**< a + b */
-Value *value_mul(Arena *ar, Value *a, Value *b);   /**< a * b */
-Value *value_pow(Arena *ar, Value *a, double k);   /**< a ^ k, k a constant; a must be > 0 unless k is an integer */
-Value *value_exp(Arena *ar, Value *a);             /**< e ^ a */
-Value *value_log(Arena *ar, Value *a);             /**< ln a, for a > 0 (NaN or -inf otherwise, as in C's log) */
-Value *value_tanh(Arena *ar, Value *a);            /**< tanh a */
-Value *value_relu(Arena *ar, Value *a);            /**< max(0, a); its derivative at 0 is taken as 0, as in PyTorch */
+Value *value_add(Arena *ar, Value *a, Value *b); /**< a + b */
+Value *value_mul(Arena *ar, Value *a, Value *b); /**< a * b */
+Value *value_pow(Arena *ar, Value *a, double k); /**< a ^ k, k a constant; a must be > 0 unless k is an integer */
+Value *value_exp(Arena *ar, Value *a);           /**< e ^ a */
+Value *value_log(Arena *ar, Value *a);           /**< ln a, for a > 0 (NaN or -inf otherwise, as in C's log) */
+Value *value_tanh(Arena *ar, Value *a);          /**< tanh a */
+Value *value_relu(Arena *ar, Value *a);          /**< max(0, a); its derivative at 0 is taken as 0, as in PyTorch */
 /** @} */
 
 /** @name Composite operations
  *  Built from the primitives above, so they need no backward rule of their own.
  *  @{ */
-Value *value_neg(Arena *ar, Value *a);             /**< -a, as a * (-1) */
-Value *value_sub(Arena *ar, Value *a, Value *b);   /**< a - b, as a + (-b) */
-Value *value_div(Arena *ar, Value *a, Value *b);   /**< a / b, as a * b^-1 */
+Value *value_neg(Arena *ar, Value *a);           /**< -a, as a * (-1) */
+Value *value_sub(Arena *ar, Value *a, Value *b); /**< a - b, as a + (-b) */
+Value *value_div(Arena *ar, Value *a, Value *b); /**< a / b, as a * b^-1 */
 /** @} */
 
 /**

@@ -17,6 +17,7 @@
 #include "check.h"
 #include "cli.h"
 #include "idx.h"
+#include "matmul_steps.h"
 #include "progress.h"
 #include "runlog.h"
 #include "rng.h"
@@ -25,16 +26,16 @@
 
 enum { IMG = 784, H1 = 256, H2 = 128, CLASSES = 10, BATCH = 128 };
 static const char *CLASS_NAMES[CLASSES] = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat",
-                                           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+                                           "Sandal",  "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 /* the same in at most 5 characters, in the same order: the confusion matrix's column headers */
 static const char *CLASS_SHORT[CLASSES] = {"Tshrt", "Trous", "Pull", "Dress", "Coat",
-                                           "Sndl", "Shirt", "Snkr", "Bag", "Boot"};
+                                           "Sndl",  "Shirt", "Snkr", "Bag",   "Boot"};
 
 typedef struct Dataset {
     int n;
-    float *x;      /* (n, 784), normalised */
-    int *y;        /* (n) */
-    uint8_t *raw;  /* (n, 784) pixels, for drawing */
+    float *x;     /* (n, 784), normalised */
+    int *y;       /* (n) */
+    uint8_t *raw; /* (n, 784) pixels, for drawing */
 } Dataset;
 
 static void load_split(Dataset *d, const char *dir, const char *images, const char *labels) {
@@ -52,7 +53,7 @@ static void load_split(Dataset *d, const char *dir, const char *images, const ch
     /* mean and standard deviation of Fashion-MNIST's training pixels, in [0, 1] units */
     for (size_t i = 0; i < im.size; i++) d->x[i] = ((float)im.data[i] / 255.0f - 0.2860f) / 0.3530f;
     for (int i = 0; i < d->n; i++) d->y[i] = lb.data[i];
-    d->raw = im.data;  /* keep the pixels; the labels' buffer is done */
+    d->raw = im.data; /* keep the pixels; the labels' buffer is done */
     idx_free(&lb);
 }
 
@@ -86,7 +87,7 @@ static void model_init(Model *m, Rng *rng) {
             for (size_t k = 0; k < sizes[i]; k++) (*views[i])[k] = (float)(rng_normal(rng) * sqrt(2.0 / fan_in[i]));
         off += sizes[i];
     }
-    float **acts[11] = {&m->h1, &m->a1, &m->h2, &m->a2, &m->logits, &m->probs,
+    float **acts[11] = {&m->h1,  &m->a1,  &m->h2,  &m->a2,  &m->logits, &m->probs,
                         &m->dh1, &m->da1, &m->dh2, &m->da2, &m->dlogits};
     const int width[11] = {H1, H1, H2, H2, CLASSES, CLASSES, H1, H1, H2, H2, CLASSES};
     for (int i = 0; i < 11; i++) *acts[i] = XCALLOC((size_t)BATCH * width[i], sizeof(float));
@@ -99,6 +100,33 @@ static void model_free(Model *m) {
 }
 
 /* x (B,784) -> logits (B,10) and probs; returns the mean loss. */
+/* A slow run has two usual causes: the learner's matmul_forward is still the
+ * plain loop, or other programs hold the cores. Timing it against Day 2's
+ * given gemm_fast on the first layer's shape, both under the same load, tells
+ * them apart. */
+static void warn_slow(Model *m, const float *xb, double projected) {
+    double mine = 1e30, fast = 1e30; /* the best of three calls each */
+    for (int i = 0; i < 3; i++) {
+        double t0 = timer_now();
+        matmul_forward(m->h1, xb, m->w1, NULL, BATCH, IMG, H1);
+        double t1 = timer_now();
+        gemm_fast(BATCH, H1, IMG, xb, IMG, 1, m->w1, 1, IMG, m->h1, H1, 0);
+        double t2 = timer_now();
+        mine = fmin(mine, t1 - t0), fast = fmin(fast, t2 - t1);
+    }
+    if (mine > 4 * fast)
+        fprintf(stderr,
+                "\nThis run will take about %.0f minutes: matmul_forward took %.1f ms where gemm_fast takes "
+                "%.1f ms,\nso it is probably the plain triple loop. Step 7 of the README makes it far faster (or "
+                "Ctrl-C, then\nmake demo-day2 ARGS=--quick).\n",
+                projected / 60, 1e3 * mine, 1e3 * fast);
+    else
+        fprintf(stderr,
+                "\nThis run will take about %.0f minutes: your matmul is as fast as gemm_fast, so other "
+                "programs are\nprobably using the cores. Close them, or Ctrl-C, then make demo-day2 ARGS=--quick.\n",
+                projected / 60);
+}
+
 static float forward(Model *m, const float *x, const int *y, int B) {
     matmul_forward(m->h1, x, m->w1, m->b1, B, IMG, H1);
     relu_forward(m->a1, m->h1, (size_t)B * H1);
@@ -121,7 +149,7 @@ static void backward(Model *m, const float *x, const int *y, int B) {
     relu_backward(m->dh2, m->da2, m->h2, (size_t)B * H2);
     matmul_backward(m->da1, m->dw2, m->db2, m->dh2, m->a1, m->w2, B, H1, H2);
     relu_backward(m->dh1, m->da1, m->h1, (size_t)B * H1);
-    matmul_backward(NULL, m->dw1, m->db1, m->dh1, x, m->w1, B, IMG, H1);  /* no gradient for the pixels */
+    matmul_backward(NULL, m->dw1, m->db1, m->dh1, x, m->w1, B, IMG, H1); /* no gradient for the pixels */
 }
 
 /* SGD with momentum: v = mu v + g; p -= lr v. */
@@ -157,7 +185,7 @@ static float evaluate(Model *m, const Dataset *d, int limit, float *accuracy, in
 
 static void draw_image(const uint8_t *px) {
     static const char shades[] = " .:-=+*#%@";
-    for (int r = 0; r < 28; r += 2) {  /* two pixel rows per text row: characters are tall */
+    for (int r = 0; r < 28; r += 2) { /* two pixel rows per text row: characters are tall */
         printf("      ");
         for (int c = 0; c < 28; c++) printf("%c", shades[(px[r * 28 + c] + px[(r + 1) * 28 + c]) * 9 / 510]);
         printf("\n");
@@ -172,7 +200,8 @@ static const char *find_data_dir(void) {
         if (access(path, R_OK) == 0) return dirs[i];
     }
     LLMLAB_DIE("run `make data` (it links Debian's dataset-fashion-mnist: sudo apt-get install "
-               "dataset-fashion-mnist)", "Fashion-MNIST not found in data/fashion-mnist");
+               "dataset-fashion-mnist)",
+               "Fashion-MNIST not found in data/fashion-mnist");
 }
 
 int main(int argc, char **argv) {
@@ -186,15 +215,14 @@ int main(int argc, char **argv) {
     load_split(&train, dir, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz");
     load_split(&test, dir, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
     int ntrain = train.n < train_limit ? train.n : train_limit;
-    printf("Fashion-MNIST from %s: %d training images (using %d), %d test images.\n", dir, train.n,
-           ntrain, test.n);
+    printf("Fashion-MNIST from %s: %d training images (using %d), %d test images.\n", dir, train.n, ntrain, test.n);
 
     Rng rng;
     rng_init(&rng, args.seed);
     Model m;
     model_init(&m, &rng);
-    printf("MLP 784-256-128-10, %zu parameters; batch %d, SGD momentum %.1f, lr %.2f -> 0, %d epochs.\n\n",
-           m.nparams, BATCH, momentum, lr0, epochs);
+    printf("MLP 784-256-128-10, %zu parameters; batch %d, SGD momentum %.1f, lr %.2f -> 0, %d epochs.\n\n", m.nparams,
+           BATCH, momentum, lr0, epochs);
 
     char run_dir[512];
     XSNPRINTF(run_dir, sizeof run_dir, "%s/fashion", args.runs);
@@ -208,7 +236,7 @@ int main(int argc, char **argv) {
     int steps_per_epoch = ntrain / BATCH, total = epochs * steps_per_epoch, step = 0;
     double t0 = timer_now();
     for (int epoch = 0; epoch < epochs; epoch++) {
-        for (int i = ntrain - 1; i > 0; i--) {  /* shuffle (Fisher-Yates) */
+        for (int i = ntrain - 1; i > 0; i--) { /* shuffle (Fisher-Yates) */
             int j = (int)rng_below(&rng, (uint64_t)i + 1), t = order[i];
             order[i] = order[j], order[j] = t;
         }
@@ -230,10 +258,7 @@ int main(int argc, char **argv) {
             running = s == 0 ? loss : 0.98 * running + 0.02 * loss;
             if (step == 20) {
                 double projected = (timer_now() - t0) / 21 * total;
-                if (projected > 180)
-                    fprintf(stderr, "\nThis run will take about %.0f minutes: your matmul is probably the plain triple\n"
-                            "loop. Step 7 of the README makes it far faster (or Ctrl-C, then make demo-day2 ARGS=--quick).\n",
-                            projected / 60);
+                if (projected > 180) warn_slow(&m, xb, projected);
             }
             if (s % 50 == 0) runlog_row(&log, (double[]){step, loss, NAN, lr, NAN});
             progress_update(&bar, s + 1, "loss %.3f", running);
@@ -241,8 +266,8 @@ int main(int argc, char **argv) {
         progress_finish(&bar);
         float acc, test_loss = evaluate(&m, &test, test.n, &acc, NULL);
         runlog_row(&log, (double[]){step, running, test_loss, lr0 * (1.0f - (float)step / total), acc});
-        printf("epoch %2d: train loss %.4f, test loss %.4f, test accuracy %.2f%%  (%.0f s)\n", epoch + 1,
-               running, test_loss, 100 * acc, timer_now() - t0);
+        printf("epoch %2d: train loss %.4f, test loss %.4f, test accuracy %.2f%%  (%.0f s)\n", epoch + 1, running,
+               test_loss, 100 * acc, timer_now() - t0);
     }
     runlog_close(&log);
 
@@ -250,7 +275,8 @@ int main(int argc, char **argv) {
     float acc;
     evaluate(&m, &test, test.n, &acc, pred);
     printf("\nTest accuracy %.2f%% after %.0f s of training. (The dataset's authors list 88.33%% for an\n"
-           "MLP 256-128-100 and 83.5%% for people.)\n\nConfusion matrix (rows: true class, columns: predicted):\n\n             ",
+           "MLP 256-128-100 and 83.5%% for people.)\n\nConfusion matrix (rows: true class, columns: predicted):\n\n    "
+           "         ",
            100 * acc, timer_now() - t0);
     int confusion[CLASSES][CLASSES] = {{0}};
     for (int i = 0; i < test.n; i++) confusion[test.y[i]][pred[i]]++;

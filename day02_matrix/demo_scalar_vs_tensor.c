@@ -110,8 +110,8 @@ int main(int argc, char **argv) {
     printf("\n  arrays are %.0fx faster, for the same numbers", scalar_s / array_s);
     printf(" (the losses agree to %.1e; the scalar engine uses doubles).\n", fabs(scalar_loss - array_loss));
     double dw = fabs(m.params[0]->grad - t->dw1[0]);
-    printf("  The first weight's gradient: %.6f (scalar) vs %.6f (arrays), difference %.1e.\n",
-           m.params[0]->grad, t->dw1[0], dw);
+    printf("  The first weight's gradient: %.6f (scalar) vs %.6f (arrays), difference %.1e.\n", m.params[0]->grad,
+           t->dw1[0], dw);
     arena_free(&tape);
     mlp_free(&m);
     free(t);

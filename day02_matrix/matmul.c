@@ -12,8 +12,7 @@
 #include "matmul_steps.h"
 #include "todo.h"
 
-void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int N,
-                    int C, int OC) {
+void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C, int OC) {
     /* TODO(day2): for every row n and output o: start from bias[o] (or 0 when
        bias is NULL), add inp[n*C + c] * weight[o*C + c] over c, and store it
        in out[n*OC + o]. Three nested loops. */

@@ -15,19 +15,23 @@
 #define LLMLAB_MATMUL_STEPS_H
 
 /** The signature all four share. */
-typedef void GemmFn(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb,
-                    int csb, float *C, int ldc, int accumulate);
+typedef void GemmFn(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int rsb, int csb, float *C,
+                    int ldc, int accumulate);
 
 /** Step 0, the textbook: for each (i, j) a dot product over k. Reads B down a column: a new cache line for every k. */
 GemmFn gemm_naive;
 /** Step 1, loop order i-k-j: the inner loop walks rows of B and C in order, so the compiler vectorises it. */
 GemmFn gemm_ikj;
-/** Step 2, cache blocking: i-k-j over tiles small enough that B's tile stays in cache while it is reused. */
+/**
+ * Step 2, cache blocking: i-k-j over tiles small enough that B's tile stays in cache while it is reused,
+ * and four rows of B per pass over a row of C, so that C is loaded and stored once per four k.
+ */
 GemmFn gemm_blocked;
 /**
  * Step 3, the reference: pack tiles of A and B into contiguous panels, then
- * a 6x16 register-blocked kernel (AVX2 + FMA when the build targets a processor that has them) does
- * 96 multiply-adds per 22 loads; OpenMP threads share the rows of C.
+ * a register-blocked kernel in the build's vector width: 6x16 with AVX2 + FMA
+ * (96 multiply-adds per 22 loads), 8x32 with AVX-512 (256 per 40), portable
+ * loops elsewhere; OpenMP threads share the rows of C.
  * `LLMLAB_GEMM_KERNEL=generic` in the environment picks the portable kernel.
  *
  * The linear layer's forward pass with it (step 7 of the README): out (N,OC)

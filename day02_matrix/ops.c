@@ -33,8 +33,7 @@ void mul_rows_forward(float *out, const float *a, const float *row, int N, int C
     TODO_UNIMPLEMENTED();
 }
 
-void mul_rows_backward(float *da, float *drow, const float *dout, const float *a, const float *row,
-                       int N, int C) {
+void mul_rows_backward(float *da, float *drow, const float *dout, const float *a, const float *row, int N, int C) {
     /* TODO(day2): the product rule, element by element: da[i] += dout[i] * row[c]
        and drow[c] += dout[i] * a[i], summed over the rows for drow. */
     TODO_UNIMPLEMENTED();

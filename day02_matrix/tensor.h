@@ -34,8 +34,7 @@
  * PyTorch's nn.Linear, bias (OC) or NULL. Overwrites out.
  * Each output is one dot product: out[n][o] = sum_c inp[n][c] * weight[o][c] + bias[o].
  */
-void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int N,
-                    int C, int OC);
+void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C, int OC);
 
 /**
  * Given dout (N,OC), add the gradients:
@@ -58,8 +57,7 @@ void add_rows_backward(float *da, float *drow, const float *dout, int N, int C);
 /** out (N,C) = a (N,C) * row (C), element by element on every row. */
 void mul_rows_forward(float *out, const float *a, const float *row, int N, int C);
 /** da += dout * row; drow (C) += column sums of dout * a. */
-void mul_rows_backward(float *da, float *drow, const float *dout, const float *a, const float *row,
-                       int N, int C);
+void mul_rows_backward(float *da, float *drow, const float *dout, const float *a, const float *row, int N, int C);
 /** @} */
 
 /* ------------------------------------------------------------------------- */

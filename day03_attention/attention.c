@@ -12,8 +12,8 @@
 
 #include "todo.h"
 
-void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k,
-                  const float *v, int stride, int Tq, int Tk, int hs, float scale, int causal) {
+void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k, const float *v, int stride,
+                  int Tq, int Tk, int hs, float scale, int causal) {
     /* TODO(day3): for each query i: the keys it sees are j < lim, with
        lim = Tk, or i + (Tk - Tq) + 1 when causal. For those j,
        att[i*Tk + j] = scale * (q_i . k_j); softmax them (subtract the max,
@@ -22,9 +22,8 @@ void sdpa_forward(float *out, int out_stride, float *att, const float *q, const 
     TODO_UNIMPLEMENTED();
 }
 
-void sdpa_backward(float *dq, float *dk, float *dv, float *datt, const float *dout, int out_stride,
-                   const float *att, const float *q, const float *k, const float *v, int stride,
-                   int Tq, int Tk, int hs, float scale) {
+void sdpa_backward(float *dq, float *dk, float *dv, float *datt, const float *dout, int out_stride, const float *att,
+                   const float *q, const float *k, const float *v, int stride, int Tq, int Tk, int hs, float scale) {
     /* TODO(day3): undo the forward steps in reverse, for each query i:
        1. out_i = sum_j att_ij v_j:  datt_ij = dout_i . v_j,  dv_j += att_ij * dout_i
        2. softmax (Day 2): dscore_ij = att_ij * (datt_ij - sum_l att_il datt_il)
@@ -42,8 +41,8 @@ void mha_forward(float *out, float *att, const float *qkv, int B, int T, int C, 
     TODO_UNIMPLEMENTED();
 }
 
-void mha_backward(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv,
-                  int B, int T, int C, int NH) {
+void mha_backward(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv, int B, int T, int C,
+                  int NH) {
     /* TODO(day3): the same pointers as mha_forward, for the gradients too
        (dq at dqkv + b*T*3C + h*hs, dk at dq + C, dv at dq + 2C), and
        sdpa_backward for every b and h. datt is (T,T) scratch: reuse it. */
@@ -56,14 +55,12 @@ void sinusoidal_encoding(float *pe, int T, int C) {
     TODO_UNIMPLEMENTED();
 }
 
-void embedding_forward(float *out, const int *tokens, const float *wte, const float *wpe, int B,
-                       int T, int C) {
+void embedding_forward(float *out, const int *tokens, const float *wte, const float *wpe, int B, int T, int C) {
     /* TODO(day3): out[b][t][c] = wte[tokens[b*T + t]][c] + wpe[t][c]. */
     TODO_UNIMPLEMENTED();
 }
 
-void embedding_backward(float *dwte, float *dwpe, const float *dout, const int *tokens, int B, int T,
-                        int C) {
+void embedding_backward(float *dwte, float *dwpe, const float *dout, const int *tokens, int B, int T, int C) {
     /* TODO(day3): for every (b,t): add dout[b][t] into row tokens[b*T + t]
        of dwte and into row t of dwpe. */
     TODO_UNIMPLEMENTED();

@@ -30,16 +30,15 @@
  * query i sees only keys j <= i + (Tk - Tq): never the future. The weights of
  * the keys it may not see are exactly 0, and they are never computed.
  */
-void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k,
-                  const float *v, int stride, int Tq, int Tk, int hs, float scale, int causal);
+void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k, const float *v, int stride,
+                  int Tq, int Tk, int hs, float scale, int causal);
 
 /**
  * Given dout (Tq,hs, rows out_stride apart), add the gradients into dq, dk,
  * dv (same layout as q, k, v). Uses the saved att; @p datt (Tq,Tk) is scratch.
  */
-void sdpa_backward(float *dq, float *dk, float *dv, float *datt, const float *dout, int out_stride,
-                   const float *att, const float *q, const float *k, const float *v, int stride,
-                   int Tq, int Tk, int hs, float scale);
+void sdpa_backward(float *dq, float *dk, float *dv, float *datt, const float *dout, int out_stride, const float *att,
+                   const float *q, const float *k, const float *v, int stride, int Tq, int Tk, int hs, float scale);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -55,8 +54,8 @@ void sdpa_backward(float *dq, float *dk, float *dv, float *datt, const float *do
 void mha_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH, int causal);
 
 /** Backward of mha_forward: dqkv (B,T,3C) += ...; datt (T,T) is scratch. */
-void mha_backward(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv,
-                  int B, int T, int C, int NH);
+void mha_backward(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv, int B, int T, int C,
+                  int NH);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -74,8 +73,8 @@ void sdpa_backward_fast(float *dq, float *dk, float *dv, float *datt, const floa
                         const float *att, const float *q, const float *k, const float *v, int stride, int Tq, int Tk,
                         int hs, float scale);
 void mha_forward_fast(float *out, float *att, const float *qkv, int B, int T, int C, int NH, int causal);
-void mha_backward_fast(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv, int B,
-                       int T, int C, int NH);
+void mha_backward_fast(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv, int B, int T,
+                       int C, int NH);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -95,12 +94,10 @@ void sinusoidal_encoding(float *pe, int T, int C);
  * Learned embeddings: out (B,T,C) = wte[tokens[b][t]] + wpe[t], with the
  * token table wte (V,C) and the position table wpe (maxT,C).
  */
-void embedding_forward(float *out, const int *tokens, const float *wte, const float *wpe, int B,
-                       int T, int C);
+void embedding_forward(float *out, const int *tokens, const float *wte, const float *wpe, int B, int T, int C);
 
 /** dwte[token] += dout[b][t] for every (b,t) (a token seen twice gets both); dwpe[t] += dout[b][t]. */
-void embedding_backward(float *dwte, float *dwpe, const float *dout, const int *tokens, int B, int T,
-                        int C);
+void embedding_backward(float *dwte, float *dwpe, const float *dout, const int *tokens, int B, int T, int C);
 /** @} */
 
 #endif

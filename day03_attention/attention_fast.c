@@ -47,7 +47,7 @@ static void softmax_visible(float *row, int lim, int Tk, float max) {
     for (int j = 0; j < lim; j++) sum += (row[j] = exp_fast(row[j] - max));
     float inv = 1.0f / sum;
     for (int j = 0; j < lim; j++) row[j] *= inv;
-    for (int j = lim; j < Tk; j++) row[j] = 0.0f;  /* the future: weight exactly 0 */
+    for (int j = lim; j < Tk; j++) row[j] = 0.0f; /* the future: weight exactly 0 */
 }
 
 static int keys_seen(int i0, int rows, int Tq, int Tk, int causal) {
@@ -122,12 +122,10 @@ static void backward_products(float *dq, float *dk, float *dv, float *datt, cons
         for (int r = 0; r < rows; r++) {
             const float *pr = att + (size_t)(i0 + r) * Tk;
             int j = Tk;
-            while (j > kmax && pr[j - 1] == 0.0f)
-                j--;
+            while (j > kmax && pr[j - 1] == 0.0f) j--;
             kmax = j > kmax ? j : kmax;
         }
-        if (kmax == 0)
-            continue;
+        if (kmax == 0) continue;
         const float *p = att + (size_t)i0 * Tk, *dout_b = dout + (size_t)i0 * out_stride;
         float *dp = datt + (size_t)i0 * Tk;
         gemm_fast(rows, kmax, hs, dout_b, out_stride, 1, v, 1, stride, dp, Tk, 0);
@@ -145,8 +143,8 @@ static void backward_products(float *dq, float *dk, float *dv, float *datt, cons
 
 /* The loops of sdpa_backward, skipping masked keys. */
 static void backward_loops(float *dq, float *dk, float *dv, float *datt, const float *dout, int out_stride,
-                           const float *att, const float *q, const float *k, const float *v, int stride, int Tq,
-                           int Tk, int hs, float scale) {
+                           const float *att, const float *q, const float *k, const float *v, int stride, int Tq, int Tk,
+                           int hs, float scale) {
     for (int i = 0; i < Tq; i++) {
         const float *doi = dout + (size_t)i * out_stride, *row = att + (size_t)i * Tk;
         const float *restrict qi = q + (size_t)i * stride;
@@ -155,7 +153,7 @@ static void backward_loops(float *dq, float *dk, float *dv, float *datt, const f
         float dot = 0.0f;
         for (int j = 0; j < Tk; j++) {
             drow[j] = 0.0f;
-            if (row[j] == 0.0f) continue;  /* a masked key: no gradient flows through it */
+            if (row[j] == 0.0f) continue; /* a masked key: no gradient flows through it */
             const float *vj = v + (size_t)j * stride;
             float *restrict dvj = dv + (size_t)j * stride;
             float g = 0.0f, w = row[j];
@@ -194,13 +192,13 @@ void mha_forward_fast(float *out, float *att, const float *qkv, int B, int T, in
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
             const float *q = qkv + (size_t)b * T * 3 * C + (size_t)h * hs;
-            sdpa_forward_fast(out + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T, q,
-                              q + C, q + 2 * C, 3 * C, T, T, hs, scale, causal);
+            sdpa_forward_fast(out + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T, q, q + C,
+                              q + 2 * C, 3 * C, T, T, hs, scale, causal);
         }
 }
 
-void mha_backward_fast(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv, int B,
-                       int T, int C, int NH) {
+void mha_backward_fast(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv, int B, int T,
+                       int C, int NH) {
     int hs = C / NH;
     float scale = 1.0f / sqrtf((float)hs);
     /* each thread its own (T,T) scratch: the caller's for the first */
@@ -208,8 +206,7 @@ void mha_backward_fast(float *dqkv, float *datt, const float *dout, const float 
     {
         float *mine = datt;
 #ifdef _OPENMP
-        if (omp_get_thread_num() > 0)
-            mine = XMALLOC((size_t)T * T * sizeof *mine);
+        if (omp_get_thread_num() > 0) mine = XMALLOC((size_t)T * T * sizeof *mine);
 #endif
 #pragma omp for collapse(2) schedule(static)
         for (int b = 0; b < B; b++)
@@ -219,7 +216,6 @@ void mha_backward_fast(float *dqkv, float *datt, const float *dout, const float 
                                    dout + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T,
                                    qkv + off, qkv + off + C, qkv + off + 2 * C, 3 * C, T, T, hs, scale);
             }
-        if (mine != datt)
-            free(mine);
+        if (mine != datt) free(mine);
     }
 }

@@ -26,7 +26,7 @@ static void embed(float *x, uint64_t seed) {
     float pe[T * HS];
     sinusoidal_encoding(pe, T, HS);
     for (int t = 0; t < T; t++) {
-        Rng rng;  /* a word's vector depends only on the word: seed it with the word's hash */
+        Rng rng; /* a word's vector depends only on the word: seed it with the word's hash */
         uint64_t h = seed;
         for (const char *c = WORDS[t]; *c; c++) h = h * 131 + (uint64_t)*c;
         rng_init(&rng, h);
@@ -68,18 +68,21 @@ static void write_matrix(const char *dir, const char *name, const float *att) {
 static void draw_png(const char *dir) {
     char path[600], tics[256] = "";
     size_t n = 0;
-    for (int t = 0; t < T; t++) n += (size_t)snprintf(tics + n, sizeof tics - n, "%s'%s' %d", t ? ", " : "", WORDS[t], t);
+    for (int t = 0; t < T; t++)
+        n += (size_t)snprintf(tics + n, sizeof tics - n, "%s'%s' %d", t ? ", " : "", WORDS[t], t);
     XSNPRINTF(path, sizeof path, "%s/attention.gp", dir);
     FILE *f = XFOPEN(path, "w", NULL);
-    fprintf(f, "# draws attention.png: gnuplot attention.gp\n"
-               "set terminal pngcairo size 1500,520 font ',11'\nset output 'attention.png'\n"
-               "set multiplot layout 1,3\nset palette defined (0 'white', 1 '#2166ac')\nset cbrange [0:1]\n"
-               "set xtics (%s) rotate by 45 right\nset ytics (%s)\nset yrange [7.5:-0.5]\nset xrange [-0.5:7.5]\n"
-               "set xlabel 'key'\nset ylabel 'query'\nunset key\n"
-               "set title 'causal, scaled (GPT)'\nplot 'causal.dat' matrix with image\n"
-               "set title 'no mask: the future is visible'\nplot 'no_mask.dat' matrix with image\n"
-               "set title 'no 1/sqrt(hs) scale: too sharp'\nplot 'no_scale.dat' matrix with image\n"
-               "unset multiplot\n", tics, tics);
+    fprintf(f,
+            "# draws attention.png: gnuplot attention.gp\n"
+            "set terminal pngcairo size 1500,520 font ',11'\nset output 'attention.png'\n"
+            "set multiplot layout 1,3\nset palette defined (0 'white', 1 '#2166ac')\nset cbrange [0:1]\n"
+            "set xtics (%s) rotate by 45 right\nset ytics (%s)\nset yrange [7.5:-0.5]\nset xrange [-0.5:7.5]\n"
+            "set xlabel 'key'\nset ylabel 'query'\nunset key\n"
+            "set title 'causal, scaled (GPT)'\nplot 'causal.dat' matrix with image\n"
+            "set title 'no mask: the future is visible'\nplot 'no_mask.dat' matrix with image\n"
+            "set title 'no 1/sqrt(hs) scale: too sharp'\nplot 'no_scale.dat' matrix with image\n"
+            "unset multiplot\n",
+            tics, tics);
     XFCLOSE(f, path);
     char err[800];
     if (plot_run(dir, "attention.gp", NULL, err, sizeof err) == 0)

@@ -40,7 +40,8 @@ static void run(int use_ln, int use_res, float scale, uint64_t seed, double *act
     rng_init(&rng, seed);
     Block *blocks = XCALLOC(L, sizeof(Block));
     size_t n = (size_t)B * T * C;
-    float *xs = XCALLOC((L + 1) * n, sizeof(float)), *grad = XCALLOC(n, sizeof(float)), *gin = XCALLOC(n, sizeof(float));
+    float *xs = XCALLOC((L + 1) * n, sizeof(float)), *grad = XCALLOC(n, sizeof(float)),
+          *gin = XCALLOC(n, sizeof(float));
     for (int l = 0; l < L; l++) {
         block_init(&blocks[l], B, T, C, NH, L, &rng);
         blocks[l].use_layernorm = use_ln;
@@ -53,7 +54,7 @@ static void run(int use_ln, int use_res, float scale, uint64_t seed, double *act
         block_forward(&blocks[l], xs + (l + 1) * n, xs + l * n, B, T);
         act_std[l] = stddev(xs + (l + 1) * n, n);
     }
-    for (size_t j = 0; j < n; j++) grad[j] = (float)rng_normal(&rng);  /* a gradient arriving from a loss */
+    for (size_t j = 0; j < n; j++) grad[j] = (float)rng_normal(&rng); /* a gradient arriving from a loss */
     for (int l = L - 1; l >= 0; l--) {
         memset(gin, 0, n * sizeof(float));
         block_backward(&blocks[l], gin, grad, xs + l * n, B, T);
@@ -76,13 +77,13 @@ int main(int argc, char **argv) {
     printf("%d pre-norm blocks, C=%d, %d heads, B=%d, T=%d, random input of spread 1.\n", L, C, NH, B, T);
     printf("Forward: the spread (std) of the activations after blocks 1, 12, 24.\n");
     printf("Backward: the size (rms) of a gradient of size 1 when it reaches blocks 24, 12, 1.\n\n");
-    printf("  %-27s %-8s %9s %9s %9s   %9s %9s %9s\n", "stack", "weights", "act 1", "act 12", "act 24",
-           "grad 24", "grad 12", "grad 1");
+    printf("  %-27s %-8s %9s %9s %9s   %9s %9s %9s\n", "stack", "weights", "act 1", "act 12", "act 24", "grad 24",
+           "grad 12", "grad 1");
     for (int sc = 0; sc < 2; sc++)
         for (int k = 0; k < 3; k++) {
             const double *a = act[sc][k], *g = grad[sc][k];
-            printf("  %-27s %-8s %9.3g %9.3g %9.3g   %9.3g %9.3g %9.3g\n", names[k], sc ? "x10" : "GPT-2",
-                   a[0], a[11], a[L - 1], g[L - 1], g[11], g[0]);
+            printf("  %-27s %-8s %9.3g %9.3g %9.3g   %9.3g %9.3g %9.3g\n", names[k], sc ? "x10" : "GPT-2", a[0], a[11],
+                   a[L - 1], g[L - 1], g[11], g[0]);
         }
     char dir[512], path[600];
     XSNPRINTF(dir, sizeof dir, "%s/blocks", args.runs);
@@ -104,6 +105,7 @@ int main(int argc, char **argv) {
            "- Residual paths keep a direct road for the gradient, but with big weights it still grows\n"
            "  going back: deep networks also need careful initialisation and a modest learning rate,\n"
            "  which is why GPT-2 scales the residual projections down by depth.\n"
-           "Every layer's numbers: %s\n", path);
+           "Every layer's numbers: %s\n",
+           path);
     return 0;
 }

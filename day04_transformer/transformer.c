@@ -19,8 +19,8 @@
 
 /* ---- LayerNorm ---- */
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
-                       const float *bias, int N, int C) {
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight, const float *bias,
+                       int N, int C) {
     /* TODO(day4): for each row: m = the mean of its C values; v = the mean of
        (x - m)^2; s = 1 / sqrtf(v + LAYERNORM_EPS); out = (x - m) * s * weight[c]
        + bias[c]. Save m in mean[row] and s in rstd[row]. */
@@ -67,7 +67,9 @@ void residual_backward(float *da, float *db, const float *dout, size_t n) {
 /* Point every field of a BlockParams at its slice of `mem`; returns the floats used. */
 static size_t carve_params(BlockParams *p, float *mem, int C) {
     size_t off = 0;
-#define X(NAME, COUNT) p->NAME = mem ? mem + off : NULL; off += (size_t)(COUNT);
+#define X(NAME, COUNT)                \
+    p->NAME = mem ? mem + off : NULL; \
+    off += (size_t)(COUNT);
     BLOCK_PARAMS(X, C)
 #undef X
     return off;
@@ -75,7 +77,9 @@ static size_t carve_params(BlockParams *p, float *mem, int C) {
 
 static size_t carve_acts(BlockActs *a, float *mem, int B, int T, int C, int NH) {
     size_t off = 0, rows = (size_t)B * T;
-#define X(NAME, PER_ROW) a->NAME = mem ? mem + off : NULL; off += rows * (size_t)(PER_ROW);
+#define X(NAME, PER_ROW)              \
+    a->NAME = mem ? mem + off : NULL; \
+    off += rows * (size_t)(PER_ROW);
     BLOCK_ACTS(X, C, T, NH)
 #undef X
     return off;

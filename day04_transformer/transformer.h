@@ -33,8 +33,8 @@
  * Per row: mean m, variance v (divided by C, not C-1), rstd = 1/sqrt(v + eps);
  * out = (x - m) * rstd * weight + bias. Saves mean (N) and rstd (N) for backward.
  */
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
-                       const float *bias, int N, int C);
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight, const float *bias,
+                       int N, int C);
 
 /** Add the gradients: dinp (N,C), dweight (C), dbias (C), from the saved mean and rstd. */
 void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
@@ -80,18 +80,18 @@ void gelu_backward_fast(float *dinp, const float *dout, const float *inp, size_t
  *  @{ */
 
 /** The block's parameters: X(name, number of floats) in the order they are stored. */
-#define BLOCK_PARAMS(X, C)            \
-    X(ln1_w, (C))                     \
-    X(ln1_b, (C))                     \
-    X(qkv_w, 3 * (C) * (C))           \
-    X(qkv_b, 3 * (C))                 \
-    X(proj_w, (C) * (C))              \
-    X(proj_b, (C))                    \
-    X(ln2_w, (C))                     \
-    X(ln2_b, (C))                     \
-    X(fc_w, 4 * (C) * (C))            \
-    X(fc_b, 4 * (C))                  \
-    X(fcproj_w, 4 * (C) * (C))        \
+#define BLOCK_PARAMS(X, C)     \
+    X(ln1_w, (C))              \
+    X(ln1_b, (C))              \
+    X(qkv_w, 3 * (C) * (C))    \
+    X(qkv_b, 3 * (C))          \
+    X(proj_w, (C) * (C))       \
+    X(proj_b, (C))             \
+    X(ln2_w, (C))              \
+    X(ln2_b, (C))              \
+    X(fc_w, 4 * (C) * (C))     \
+    X(fc_b, 4 * (C))           \
+    X(fcproj_w, 4 * (C) * (C)) \
     X(fcproj_b, (C))
 
 /** Pointers into one array of floats, one per parameter (the layout of BLOCK_PARAMS). */
@@ -102,20 +102,20 @@ typedef struct BlockParams {
 } BlockParams;
 
 /** What forward saves for backward, for B*T rows: X(name, floats per row). */
-#define BLOCK_ACTS(X, C, T, NH)       \
-    X(ln1, (C))                       \
-    X(ln1_mean, 1)                    \
-    X(ln1_rstd, 1)                    \
-    X(qkv, 3 * (C))                   \
-    X(att, (NH) * (T))                \
-    X(atty, (C))                      \
-    X(attproj, (C))                   \
-    X(res1, (C))                      \
-    X(ln2, (C))                       \
-    X(ln2_mean, 1)                    \
-    X(ln2_rstd, 1)                    \
-    X(fch, 4 * (C))                   \
-    X(fch_gelu, 4 * (C))              \
+#define BLOCK_ACTS(X, C, T, NH) \
+    X(ln1, (C))                 \
+    X(ln1_mean, 1)              \
+    X(ln1_rstd, 1)              \
+    X(qkv, 3 * (C))             \
+    X(att, (NH) * (T))          \
+    X(atty, (C))                \
+    X(attproj, (C))             \
+    X(res1, (C))                \
+    X(ln2, (C))                 \
+    X(ln2_mean, 1)              \
+    X(ln2_rstd, 1)              \
+    X(fch, 4 * (C))             \
+    X(fch_gelu, 4 * (C))        \
     X(fcproj, (C))
 
 typedef struct BlockActs {
@@ -134,14 +134,14 @@ typedef struct BlockActs {
  */
 typedef struct Block {
     int B, T, C, NH;
-    int use_layernorm;  /**< 1 normally; 0 skips both LayerNorms (for the demo's experiment) */
-    int use_residual;   /**< 1 normally; 0 drops both skip connections (same) */
+    int use_layernorm; /**< 1 normally; 0 skips both LayerNorms (for the demo's experiment) */
+    int use_residual;  /**< 1 normally; 0 drops both skip connections (same) */
     BlockParams params, grads;
     BlockActs acts, dacts;
     float *param_mem, *grad_mem, *act_mem; /**< block_init's memory: params, grads, acts as runs (NULL in a view) */
-    float *dact_mem;    /**< dacts as one run of nacts floats: block_backward clears it first */
+    float *dact_mem;                       /**< dacts as one run of nacts floats: block_backward clears it first */
     size_t nparams, nacts;
-    float *scratch;     /**< (T,T) floats: the datt scratch of attention's backward (mha_backward or its twin) */
+    float *scratch; /**< (T,T) floats: the datt scratch of attention's backward (mha_backward or its twin) */
 } Block;
 
 /**

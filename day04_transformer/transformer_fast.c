@@ -19,7 +19,7 @@ void layernorm_backward_fast(float *dinp, float *dweight, float *dbias, const fl
      * shared: rows for dinp, then columns for dweight and dbias, each column
      * still summed in row order (the same bits for any thread count). */
     int big = (size_t)N * C >= PARALLEL_MIN_WORK;
-    (void)big;                          /* read only by the pragmas: unused without OpenMP */
+    (void)big; /* read only by the pragmas: unused without OpenMP */
 #pragma omp parallel for schedule(static) if (big)
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * C, *g = dout + (size_t)n * C;

@@ -9,9 +9,11 @@
  *   | u32 CRC-32 of every byte before it
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -30,9 +32,8 @@ typedef struct Writer {
 } Writer;
 
 static void put(Writer *w, const void *p, size_t n) {
-    if (!w->ok || n == 0)
-        return;
-    w->crc = crc32(w->crc, p, (uInt)n);        /* n < 4 GB: every array is below 2^31 floats... */
+    if (!w->ok || n == 0) return;
+    w->crc = crc32(w->crc, p, (uInt)n); /* n < 4 GB: every array is below 2^31 floats... */
     w->ok = fwrite(p, 1, n, w->f) == n;
 }
 
@@ -57,7 +58,29 @@ static void put_u64(Writer *w, uint64_t v) {
     put(w, b, 8);
 }
 
+/* "" when every value of the arrays is finite; else which one is not, and why that matters. */
+static int nonfinite_value(const Checkpoint *c, char *err, size_t err_size) {
+    const float *arrays[3] = {c->params, c->m, c->v};
+    static const char *names[3] = {"parameter", "AdamW's mean gradient of parameter",
+                                   "AdamW's mean squared gradient of parameter"};
+    for (int a = 0; a < 3; a++) {
+        for (size_t i = 0; arrays[a] && i < c->n_params; i++) {
+            float x = arrays[a][i];
+            if (!isfinite(x)) {
+                snprintf(err, err_size, "%s %zu is %s (the run diverged)", names[a], i, isnan(x) ? "NaN" : "infinite");
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 int checkpoint_save(const char *path, const Checkpoint *c, char *err, size_t err_size) {
+    char why[200];
+    if (nonfinite_value(c, why, sizeof why)) {
+        snprintf(err, err_size, "not saving %s: %s; a checkpoint only holds finite numbers", path, why);
+        return -1;
+    }
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     Writer w = {fopen(tmp, "wb"), crc32(0, NULL, 0), 1};
@@ -72,8 +95,7 @@ int checkpoint_save(const char *path, const Checkpoint *c, char *err, size_t err
     put_u32(&w, CHECKPOINT_VERSION);
     put(&w, kind, 32);
     put_u64(&w, (uint64_t)c->step);
-    for (int i = 0; i < 4; i++)
-        put_u64(&w, c->rng.s[i]);
+    for (int i = 0; i < 4; i++) put_u64(&w, c->rng.s[i]);
     put_u32(&w, (uint32_t)c->rng.has_spare);
     put(&w, &c->rng.spare, 8);
     put_u32(&w, c->config_size);
@@ -97,8 +119,7 @@ typedef struct Reader {
 } Reader;
 
 static const uint8_t *take(Reader *r, size_t n) {
-    if (n > r->n - r->pos)
-        return NULL;
+    if (n > r->n - r->pos) return NULL;
     const uint8_t *p = r->p + r->pos;
     r->pos += n;
     return p;
@@ -107,20 +128,17 @@ static const uint8_t *take(Reader *r, size_t n) {
 static uint32_t u32_at(const uint8_t *p) { return le_u32(p); }
 static uint64_t u64_at(const uint8_t *p) { return le_u64(p); }
 
-#define FAIL(...)                                \
-    do {                                         \
-        snprintf(err, err_size, __VA_ARGS__);    \
-        goto fail;                               \
+#define FAIL(...)                             \
+    do {                                      \
+        snprintf(err, err_size, __VA_ARGS__); \
+        goto fail;                            \
     } while (0)
 
 int checkpoint_load(const char *path, Checkpoint *c, char *err, size_t err_size) {
     memset(c, 0, sizeof *c);
     uint8_t *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "cannot open checkpoint %s: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = llmlab_open_read(path, "checkpoint", err, err_size);
+    if (!f) return -1;
     long size = (fseek(f, 0, SEEK_END) == 0) ? ftell(f) : -1;
     if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
@@ -137,21 +155,18 @@ int checkpoint_load(const char *path, Checkpoint *c, char *err, size_t err_size)
     }
     size_t got = fread(buf, 1, (size_t)size, f);
     fclose(f);
-    if (got != (size_t)size)
-        FAIL("%s: read error", path);
+    if (got != (size_t)size) FAIL("%s: read error", path);
 
     Reader r = {buf, (size_t)size, 0};
     const uint8_t *h = take(&r, CKPT_HEADER);
-    if (memcmp(h, CKPT_MAGIC, 8) != 0)
-        FAIL("%s: not an llmlab checkpoint (no LLMLABCK magic)", path);
+    if (memcmp(h, CKPT_MAGIC, 8) != 0) FAIL("%s: not an llmlab checkpoint (no LLMLABCK magic)", path);
     uint32_t version = u32_at(h + 8);
     if (version != CHECKPOINT_VERSION)
         FAIL("%s: checkpoint version %u; this program reads version %d", path, version, CHECKPOINT_VERSION);
     memcpy(c->kind, h + 12, 32);
     c->kind[31] = '\0';
     c->step = (long)u64_at(h + 44);
-    for (int i = 0; i < 4; i++)
-        c->rng.s[i] = u64_at(h + 52 + 8 * i);
+    for (int i = 0; i < 4; i++) c->rng.s[i] = u64_at(h + 52 + 8 * i);
     c->rng.has_spare = (int)u32_at(h + 84);
     memcpy(&c->rng.spare, h + 88, 8);
     c->config_size = u32_at(h + 96);
@@ -166,13 +181,11 @@ int checkpoint_load(const char *path, Checkpoint *c, char *err, size_t err_size)
     uLong crc = crc32(0, NULL, 0);
     for (size_t done = 0; done < (size_t)size - 4;) {
         size_t k = (size_t)size - 4 - done;
-        if (k > (1u << 30))
-            k = 1u << 30;
+        if (k > (1u << 30)) k = 1u << 30;
         crc = crc32(crc, buf + done, (uInt)k);
         done += k;
     }
-    if ((uint32_t)crc != u32_at(buf + size - 4))
-        FAIL("%s: checksum mismatch (the file is corrupted)", path);
+    if ((uint32_t)crc != u32_at(buf + size - 4)) FAIL("%s: checksum mismatch (the file is corrupted)", path);
 
     c->config = malloc(c->config_size ? c->config_size : 1);
     c->tokenizer_text = malloc(tok_len + 1);
@@ -193,6 +206,9 @@ int checkpoint_load(const char *path, Checkpoint *c, char *err, size_t err_size)
         memcpy(c->m, take(&r, n_params * 4), n_params * 4);
         memcpy(c->v, take(&r, n_params * 4), n_params * 4);
     }
+    char why[200];
+    if (nonfinite_value(c, why, sizeof why)) /* a whole file, but of a run that went wrong */
+        FAIL("%s: %s; a checkpoint must hold finite numbers only", path, why);
     free(buf);
     return 0;
 fail:

@@ -20,15 +20,15 @@
 #define CHECKPOINT_VERSION 1
 
 typedef struct Checkpoint {
-    char kind[32];              /**< which model: "mlp_lm", "gpt", ... */
-    long step;                  /**< optimiser steps done */
-    Rng rng;                    /**< the batch sampler's generator, to resume bit for bit */
+    char kind[32]; /**< which model: "mlp_lm", "gpt", ... */
+    long step;     /**< optimiser steps done */
+    Rng rng;       /**< the batch sampler's generator, to resume bit for bit */
     uint32_t config_size;
-    void *config;               /**< the model's config struct, opaque here */
-    char *tokenizer_text;       /**< tokenizer_to_text(), NUL-terminated */
+    void *config;         /**< the model's config struct, opaque here */
+    char *tokenizer_text; /**< tokenizer_to_text(), NUL-terminated */
     size_t n_params;
     float *params;
-    float *m, *v;               /**< AdamW moments (NULL: not saved) */
+    float *m, *v; /**< AdamW moments (NULL: not saved) */
 } Checkpoint;
 
 /**

@@ -70,4 +70,14 @@ int corpus_prepare_split(const char *path, const char *out_dir, FILE *log, char 
 /** Read a whole file into a malloc'd buffer (NUL-terminated; length in @p len). Dies on failure. */
 uint8_t *read_file_or_die(const char *path, size_t *len);
 
+/**
+ * Check that @p n bytes are text: valid UTF-8 (common/utf8.h) without a NUL
+ * byte. Returns 0, or -1 with what is wrong and where (byte offset, line)
+ * in @p err, naming @p what (a path).
+ */
+int corpus_check_text(const uint8_t *text, size_t n, const char *what, char *err, size_t err_size);
+
+/** read_file_or_die() for a corpus: dies, naming the offset, unless corpus_check_text() accepts it. */
+uint8_t *corpus_read_text(const char *path, size_t *len);
+
 #endif

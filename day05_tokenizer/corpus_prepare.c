@@ -29,8 +29,7 @@ static void bytes_put(Bytes *b, const void *s, size_t n) {
         b->cap = (b->n + n) * 2 + 4096;
         b->p = XREALLOC(b->p, b->cap);
     }
-    if (n)
-        memcpy(b->p + b->n, s, n);
+    if (n) memcpy(b->p + b->n, s, n);
     b->n += n;
 }
 
@@ -44,8 +43,7 @@ static int read_all(const char *path, Bytes *out, char *err, size_t err_size) {
     *out = (Bytes){0};
     uint8_t chunk[1 << 16];
     size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        bytes_put(out, chunk, got);
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) bytes_put(out, chunk, got);
     int bad = ferror(f);
     fclose(f);
     if (bad) {
@@ -57,8 +55,7 @@ static int read_all(const char *path, Bytes *out, char *err, size_t err_size) {
 }
 
 /* Write data to dir/name atomically (a temporary file, then a rename). */
-static int write_file(const char *dir, const char *name, const uint8_t *data, size_t n, char *err,
-                      size_t err_size) {
+static int write_file(const char *dir, const char *name, const uint8_t *data, size_t n, char *err, size_t err_size) {
     size_t len = strlen(dir) + strlen(name) + 8;
     char *path = XMALLOC(len), *tmp = XMALLOC(len);
     snprintf(path, len, "%s/%s", dir, name);
@@ -100,8 +97,7 @@ static uint32_t decode_at(const uint8_t *s, size_t i, size_t *len) {
     uint8_t c = s[i];
     *len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
     uint32_t cp = *len == 1 ? c : c & (0x3F >> (*len - 1));
-    for (size_t k = 1; k < *len; k++)
-        cp = cp << 6 | (s[i + k] & 0x3F);
+    for (size_t k = 1; k < *len; k++) cp = cp << 6 | (s[i + k] & 0x3F);
     return cp;
 }
 
@@ -109,10 +105,8 @@ static uint32_t decode_at(const uint8_t *s, size_t i, size_t *len) {
 static size_t rstrip(const uint8_t *s, size_t a, size_t b) {
     while (b > a) {
         size_t start = b - 1, len;
-        while (start > a && (s[start] & 0xC0) == 0x80)
-            start--;                /* back to the first byte of the last character */
-        if (!is_space(decode_at(s, start, &len)))
-            break;
+        while (start > a && (s[start] & 0xC0) == 0x80) start--; /* back to the first byte of the last character */
+        if (!is_space(decode_at(s, start, &len))) break;
         b = start;
     }
     return b;
@@ -121,14 +115,13 @@ static size_t rstrip(const uint8_t *s, size_t a, size_t b) {
 /* The start of s[a..b) without its leading whitespace (Python's lstrip). */
 static size_t lstrip(const uint8_t *s, size_t a, size_t b) {
     size_t len;
-    while (a < b && is_space(decode_at(s, a, &len)))
-        a += len;
+    while (a < b && is_space(decode_at(s, a, &len))) a += len;
     return a;
 }
 
 /* ---- the fortunes ---- */
 
-static const char *const SKIP[] = {"art", "ascii-art"};     /* pictures made of characters, not language */
+static const char *const SKIP[] = {"art", "ascii-art"}; /* pictures made of characters, not language */
 
 static int ends_with(const char *s, const char *end) {
     size_t n = strlen(s), m = strlen(end);
@@ -156,15 +149,13 @@ static int fortune_files(const char *src, char ***names_out, int *count, char *e
         struct stat st;
         int regular = stat(path, &st) == 0 && S_ISREG(st.st_mode);
         free(path);
-        if (!regular)
-            continue;
+        if (!regular) continue;
         names = XREALLOC(names, sizeof *names * (size_t)(n + 1));
         names[n] = XMALLOC(strlen(name) + 1);
         strcpy(names[n++], name);
     }
     closedir(d);
-    if (n)
-        qsort(names, (size_t)n, sizeof *names, by_name);
+    if (n) qsort(names, (size_t)n, sizeof *names, by_name);
     *names_out = names;
     *count = n;
     return 0;
@@ -180,8 +171,7 @@ typedef struct Entries {
 static int contains(const uint8_t *s, size_t n, const char *what) {
     size_t m = strlen(what);
     for (size_t i = 0; i + m <= n; i++)
-        if (memcmp(s + i, what, m) == 0)
-            return 1;
+        if (memcmp(s + i, what, m) == 0) return 1;
     return 0;
 }
 
@@ -190,10 +180,8 @@ static int contains(const uint8_t *s, size_t n, const char *what) {
  * or holding the end-of-text marker (repeats are removed later). */
 static void entry_end(Entries *es, Bytes *cur) {
     size_t a = 0, b = cur->n;
-    while (a < b && cur->p[a] == '\n')
-        a++;
-    while (b > a && cur->p[b - 1] == '\n')
-        b--;
+    while (a < b && cur->p[a] == '\n') a++;
+    while (b > a && cur->p[b - 1] == '\n') b--;
     b = rstrip(cur->p, a, b);
     if (b > a && !contains(cur->p + a, b - a, TOKENIZER_EOT)) {
         if (es->n == es->cap) {
@@ -211,7 +199,7 @@ static void entry_end(Entries *es, Bytes *cur) {
 /* Split one collection (valid UTF-8) into entries: a line holding only `%` (and whitespace) ends one. */
 static void split_entries(const Bytes *t, Entries *es) {
     Bytes cur = {0};
-    int lines = 0;      /* lines in cur */
+    int lines = 0; /* lines in cur */
     for (size_t a = 0; a <= t->n;) {
         const uint8_t *nl = a < t->n ? memchr(t->p + a, '\n', t->n - a) : NULL;
         size_t b = nl ? (size_t)(nl - t->p) : t->n;
@@ -220,13 +208,12 @@ static void split_entries(const Bytes *t, Entries *es) {
             entry_end(es, &cur);
             lines = 0;
         } else {
-            if (lines++)
-                bytes_put(&cur, "\n", 1);
+            if (lines++) bytes_put(&cur, "\n", 1);
             bytes_put(&cur, t->p + a, r - a);
         }
         a = b + 1;
     }
-    entry_end(es, &cur);    /* the file's last entry, after its last `%` or without one */
+    entry_end(es, &cur); /* the file's last entry, after its last `%` or without one */
     free(cur.p);
 }
 
@@ -240,8 +227,7 @@ typedef struct Ranked {
 /* By text (any fixed order will do), then by place: the first of equal entries sorts first. */
 static int by_text(const void *pa, const void *pb) {
     const Ranked *a = pa, *b = pb;
-    if (a->len != b->len)
-        return a->len < b->len ? -1 : 1;
+    if (a->len != b->len) return a->len < b->len ? -1 : 1;
     int c = memcmp(a->text, b->text, a->len);
     return c ? c : (a->index > b->index) - (a->index < b->index);
 }
@@ -250,8 +236,7 @@ static int by_text(const void *pa, const void *pb) {
 static unsigned char *first_occurrences(const Entries *es) {
     Ranked *r = XMALLOC(sizeof *r * (size_t)es->n);
     unsigned char *keep = XMALLOC((size_t)es->n);
-    for (long i = 0; i < es->n; i++)
-        r[i] = (Ranked){es->text.p + es->start[i], es->len[i], i};
+    for (long i = 0; i < es->n; i++) r[i] = (Ranked){es->text.p + es->start[i], es->len[i], i};
     qsort(r, (size_t)es->n, sizeof *r, by_text);
     for (long k = 0; k < es->n; k++)
         keep[r[k].index] = k == 0 || r[k - 1].len != r[k].len || memcmp(r[k - 1].text, r[k].text, r[k].len) != 0;
@@ -262,8 +247,7 @@ static unsigned char *first_occurrences(const Entries *es) {
 int corpus_prepare_fortunes(const char *src_dir, const char *out_dir, FILE *log, char *err, size_t err_size) {
     int n_files = 0, rc = -1;
     char **names = NULL;
-    if (fortune_files(src_dir, &names, &n_files, err, err_size) != 0)
-        return -1;
+    if (fortune_files(src_dir, &names, &n_files, err, err_size) != 0) return -1;
     Entries es = {0};
     Bytes split[2] = {{0}}; /* train, validation */
     unsigned char *keep = NULL;
@@ -278,9 +262,8 @@ int corpus_prepare_fortunes(const char *src_dir, const char *out_dir, FILE *log,
         Bytes raw;
         int bad = read_all(path, &raw, err, err_size);
         free(path);
-        if (bad)
-            goto done;
-        if (!utf8_valid(raw.p, raw.n)) {  /* a few old collections are Latin-1 */
+        if (bad) goto done;
+        if (!utf8_valid(raw.p, raw.n)) { /* a few old collections are Latin-1 */
             Bytes utf8;
             latin1_to_utf8(&raw, &utf8);
             free(raw.p);
@@ -293,8 +276,7 @@ int corpus_prepare_fortunes(const char *src_dir, const char *out_dir, FILE *log,
     keep = first_occurrences(&es);
     long kept = 0, n_val = 0;
     for (long i = 0; i < es.n; i++) {
-        if (!keep[i])
-            continue;
+        if (!keep[i]) continue;
         int val = kept++ % 10 == 9;
         n_val += val;
         bytes_put(&split[val], es.text.p + es.start[i], es.len[i]);
@@ -311,8 +293,7 @@ int corpus_prepare_fortunes(const char *src_dir, const char *out_dir, FILE *log,
     }
     rc = 0;
 done:
-    for (int f = 0; f < n_files; f++)
-        free(names[f]);
+    for (int f = 0; f < n_files; f++) free(names[f]);
     free(names);
     free(es.text.p), free(es.start), free(es.len);
     free(split[0].p), free(split[1].p);
@@ -324,11 +305,10 @@ done:
 
 int corpus_prepare_split(const char *path, const char *out_dir, FILE *log, char *err, size_t err_size) {
     Bytes data;
-    if (read_all(path, &data, err, err_size) != 0)
-        return -1;
+    if (read_all(path, &data, err, err_size) != 0) return -1;
     size_t cut = data.n * 9 / 10;
     for (size_t i = cut; i > 0; i--)
-        if (data.p[i - 1] == '\n') {    /* at a line end, when there is one before 90% */
+        if (data.p[i - 1] == '\n') { /* at a line end, when there is one before 90% */
             cut = i;
             break;
         }
@@ -338,8 +318,8 @@ int corpus_prepare_split(const char *path, const char *out_dir, FILE *log, char 
         write_file(out_dir, "val.txt", data.p + cut, data.n - cut, err, err_size) == 0) {
         const char *base = strrchr(path, '/');
         if (log) {
-            fprintf(log, "data: %s: %zu bytes train, %zu validation -> %s\n", base ? base + 1 : path, cut,
-                    data.n - cut, out_dir);
+            fprintf(log, "data: %s: %zu bytes train, %zu validation -> %s\n", base ? base + 1 : path, cut, data.n - cut,
+                    out_dir);
             fflush(log);
         }
         rc = 0;

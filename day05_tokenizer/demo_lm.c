@@ -25,16 +25,14 @@ static void print_sample(MlpLm *m, Tokenizer *tok, float temperature, int max_to
     int eot = tokenizer_special_id(tok, TOKENIZER_EOT);
     int *ids = XMALLOC((size_t)(max_tokens + 1) * sizeof *ids);
     int n = 0;
-    ids[n++] = eot;                                   /* "a new fortune starts here" */
+    ids[n++] = eot; /* "a new fortune starts here" */
     while (n <= max_tokens) {
         int next = mlp_lm_sample_next(m, ids, n, temperature, rng);
-        if (next == eot)
-            break;
+        if (next == eot) break;
         ids[n++] = next;
     }
     int32_t *out_ids = XMALLOC((size_t)n * sizeof *out_ids);
-    for (int i = 0; i < n - 1; i++)
-        out_ids[i] = ids[i + 1];
+    for (int i = 0; i < n - 1; i++) out_ids[i] = ids[i + 1];
     uint8_t *text = XMALLOC(tokenizer_decoded_size(tok, out_ids, (size_t)(n - 1)) + 1);
     size_t len = tokenizer_decode(tok, out_ids, (size_t)(n - 1), text);
     printf("%.*s%s\n", (int)len, (const char *)text, n > max_tokens ? " ..." : "");
@@ -43,8 +41,8 @@ static void print_sample(MlpLm *m, Tokenizer *tok, float temperature, int max_to
 
 int main(int argc, char **argv) {
     DemoArgs args = {.runs = "runs", .seed = 1337};
-    cli_parse_demo(argc, argv,
-                   "Day 5: a BPE tokenizer, the training loop and a first language model on fortunes", &args);
+    cli_parse_demo(argc, argv, "Day 5: a BPE tokenizer, the training loop and a first language model on fortunes",
+                   &args);
     Corpus corpus;
     corpus_open(&corpus, "fortunes", 1024);
     Tokenizer *tok = &corpus.tok;
@@ -72,15 +70,15 @@ int main(int argc, char **argv) {
     tc.ckpt_every = args.quick ? 6 : 250;
     tc.seed = args.seed;
     tc.resume = args.resume;
-    printf("a model that knows nothing scores ln(%d) = %.2f; training %ld steps of %d x %d tokens\n",
-           tok->vocab_size, log((double)tok->vocab_size), tc.max_steps, tc.batch, tc.block);
+    tc.force = 1; /* a demo starts afresh every time, unless --resume */
+    printf("a model that knows nothing scores ln(%d) = %.2f; training %ld steps of %d x %d tokens\n", tok->vocab_size,
+           log((double)tok->vocab_size), tc.max_steps, tc.batch, tc.block);
 
     TrainModel tm = mlp_lm_train_model(&model);
     TrainResult r = train_run(&tm, &tc, &corpus.train, &corpus.val, tok);
     printf("step %ld: train loss %.3f, validation loss %.3f, %.0f tokens/s\n", r.steps, r.train_loss, r.val_loss,
            r.tokens_per_s);
-    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
-        return 1;
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1;
 
     Rng rng;
     rng_init(&rng, args.seed + 1);
@@ -90,8 +88,7 @@ int main(int argc, char **argv) {
         print_sample(&model, tok, 0.8f, args.quick ? 30 : 120, &rng);
     }
     printf("\nloss curve: make plot RUN=%s\n", run_dir);
-    if (r.status == TRAIN_INTERRUPTED)
-        printf("continue the run: make demo-day5 ARGS=--resume\n");
+    if (r.status == TRAIN_INTERRUPTED) printf("continue the run: make demo-day5 ARGS=--resume\n");
     mlp_lm_free(&model);
     corpus_close(&corpus);
     return 0;

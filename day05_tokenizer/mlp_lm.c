@@ -11,8 +11,7 @@
 #include "tensor.h"
 
 static void ensure_room(MlpLm *m, int n) {
-    if (n <= m->max_n)
-        return;
+    if (n <= m->max_n) return;
     const MlpLmConfig *c = &m->cfg;
     size_t KD = (size_t)c->context * (size_t)c->embed, N = (size_t)n;
     free(m->emb), free(m->h), free(m->logits), free(m->probs), free(m->dlogits), free(m->dh), free(m->demb);
@@ -48,8 +47,7 @@ void mlp_lm_init(MlpLm *m, const MlpLmConfig *c, uint64_t seed) {
     m->groups[1] = (ParamGroup){n_matrix, H + V, 0};
     Rng rng;
     rng_init(&rng, seed);
-    for (size_t i = 0; i < n_matrix; i++)
-        m->params[i] = 0.02f * (float)rng_normal(&rng);
+    for (size_t i = 0; i < n_matrix; i++) m->params[i] = 0.02f * (float)rng_normal(&rng);
     memset(m->b1, 0, (H + V) * sizeof(float));
 }
 
@@ -68,7 +66,7 @@ static void gather(MlpLm *m, const int *x, int B, int T) {
             int *ctx = m->ctx + ((size_t)b * T + t) * K;
             for (int k = 0; k < K; k++) {
                 int src = t - (K - 1) + k;
-                ctx[k] = src >= 0 ? x[b * T + src] : m->cfg.vocab;   /* the pad row */
+                ctx[k] = src >= 0 ? x[b * T + src] : m->cfg.vocab; /* the pad row */
                 memcpy(m->emb + (((size_t)b * T + t) * K + k) * D, m->wte + (size_t)ctx[k] * D,
                        (size_t)D * sizeof(float));
             }
@@ -103,12 +101,11 @@ void mlp_lm_backward(MlpLm *m, const int *x, const int *y, int B, int T) {
     memset(m->dpre, 0, (size_t)N * c->hidden * sizeof(float));
     tanh_backward(m->dpre, m->dh, m->h, (size_t)N * c->hidden);
     matmul_backward(m->demb, gw1, gb1, m->dpre, m->emb, m->w1, N, KD, c->hidden);
-    for (int i = 0; i < N; i++)                     /* scatter back to the embedding rows */
+    for (int i = 0; i < N; i++) /* scatter back to the embedding rows */
         for (int k = 0; k < K; k++) {
             float *row = gwte + (size_t)m->ctx[(size_t)i * K + k] * D;
             const float *g = m->demb + ((size_t)i * K + k) * D;
-            for (int d = 0; d < D; d++)
-                row[d] += g[d];
+            for (int d = 0; d < D; d++) row[d] += g[d];
         }
     (void)x;
 }
@@ -123,9 +120,17 @@ static float loss_only(void *self, const int *x, const int *y, int B, int T) {
 }
 
 TrainModel mlp_lm_train_model(MlpLm *m) {
-    return (TrainModel){.kind = "mlp_lm", .self = m, .params = m->params, .grads = m->grads,
-                        .n_params = m->n_params, .groups = m->groups, .n_groups = 2, .config = &m->cfg,
-                        .config_size = sizeof m->cfg, .forward_backward = fb, .loss = loss_only};
+    return (TrainModel){.kind = "mlp_lm",
+                        .self = m,
+                        .params = m->params,
+                        .grads = m->grads,
+                        .n_params = m->n_params,
+                        .groups = m->groups,
+                        .n_groups = 2,
+                        .config = &m->cfg,
+                        .config_size = sizeof m->cfg,
+                        .forward_backward = fb,
+                        .loss = loss_only};
 }
 
 int mlp_lm_sample_next(MlpLm *m, const int *context, int n, float temperature, Rng *rng) {
@@ -133,22 +138,18 @@ int mlp_lm_sample_next(MlpLm *m, const int *context, int n, float temperature, R
     int x[64];
     LLMLAB_CHECK(K <= 64, "", "context too long");
     LLMLAB_CHECK(n >= 1, "start from at least one token (e.g. <|endoftext|>)", "empty context");
-    int T = n < K ? n : K;                       /* the last T tokens, one row */
-    for (int t = 0; t < T; t++)
-        x[t] = context[n - T + t];
+    int T = n < K ? n : K; /* the last T tokens, one row */
+    for (int t = 0; t < T; t++) x[t] = context[n - T + t];
     forward(m, x, 1, T);
     const float *logits = m->logits + (size_t)(T - 1) * V;
     float mx = logits[0];
-    for (int v = 1; v < V; v++)
-        mx = logits[v] > mx ? logits[v] : mx;
+    for (int v = 1; v < V; v++) mx = logits[v] > mx ? logits[v] : mx;
     double sum = 0;
-    for (int v = 0; v < V; v++)
-        sum += exp((logits[v] - mx) / temperature);
+    for (int v = 0; v < V; v++) sum += exp((logits[v] - mx) / temperature);
     double r = rng_uniform(rng) * sum, acc = 0;
     for (int v = 0; v < V; v++) {
         acc += exp((logits[v] - mx) / temperature);
-        if (acc >= r)
-            return v;
+        if (acc >= r) return v;
     }
     return V - 1;
 }

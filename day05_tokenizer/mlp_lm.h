@@ -22,10 +22,10 @@
 #include "trainloop.h"
 
 typedef struct MlpLmConfig {
-    int32_t vocab;      /**< V tokens (one more embedding row pads the left edge) */
-    int32_t context;    /**< K tokens of context */
-    int32_t embed;      /**< D channels per token embedding */
-    int32_t hidden;     /**< H hidden units */
+    int32_t vocab;   /**< V tokens (one more embedding row pads the left edge) */
+    int32_t context; /**< K tokens of context */
+    int32_t embed;   /**< D channels per token embedding */
+    int32_t hidden;  /**< H hidden units */
 } MlpLmConfig;
 
 typedef struct MlpLm {
@@ -36,7 +36,7 @@ typedef struct MlpLm {
     ParamGroup groups[2];           /**< matrices decay, biases do not */
     int max_n;                      /**< positions the activations have room for */
     float *emb, *h, *logits, *probs, *dlogits, *dh, *dpre, *demb;
-    int *ctx;                       /**< (N*K) the context ids of each position */
+    int *ctx; /**< (N*K) the context ids of each position */
 } MlpLm;
 
 /** Allocate and initialise (normal, std 0.02; biases 0) from @p seed. */

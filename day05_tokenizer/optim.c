@@ -32,8 +32,8 @@ float clip_grad_norm(float *grads, size_t n, float max_norm) {
     TODO_UNIMPLEMENTED();
 }
 
-void adamw_update(float *param, const float *grad, float *m, float *v, size_t n, long t, float lr,
-                  float beta1, float beta2, float eps, float weight_decay) {
+void adamw_update(float *param, const float *grad, float *m, float *v, size_t n, long t, float lr, float beta1,
+                  float beta2, float eps, float weight_decay) {
     /* TODO(day5): the three lines of optim.h, for every i. Compute the two
      * bias corrections 1 - beta^t once, outside the loop (pow). */
     TODO_UNIMPLEMENTED();

@@ -53,8 +53,8 @@ float clip_grad_norm(float *grads, size_t n, float max_norm);
  *     m = beta1 m + (1 - beta1) grad,  v = beta2 v + (1 - beta2) grad^2
  *     param -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
  */
-void adamw_update(float *param, const float *grad, float *m, float *v, size_t n, long t, float lr,
-                  float beta1, float beta2, float eps, float weight_decay);
+void adamw_update(float *param, const float *grad, float *m, float *v, size_t n, long t, float lr, float beta1,
+                  float beta2, float eps, float weight_decay);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -76,7 +76,5 @@ typedef struct ParamGroup {
     size_t offset, size;
     int decay;
 } ParamGroup;
-
-
 
 #endif

@@ -21,19 +21,16 @@ float clip_grad_norm_fast(float *grads, size_t n, float max_norm) {
         size_t begin = (size_t)b * per_block, end = begin + per_block < n ? begin + per_block : n;
         double s = 0.0;
 #pragma omp simd reduction(+ : s)
-        for (size_t i = begin; i < end; i++)
-            s += (double)grads[i] * (double)grads[i];
+        for (size_t i = begin; i < end; i++) s += (double)grads[i] * (double)grads[i];
         partial[b] = s;
     }
     double sum = 0.0;
-    for (int b = 0; b < CLIP_BLOCKS; b++)
-        sum += partial[b];
+    for (int b = 0; b < CLIP_BLOCKS; b++) sum += partial[b];
     double norm = sqrt(sum);
     if (max_norm > 0 && norm > max_norm) {
         float scale = (float)(max_norm / (norm + 1e-6));
 #pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN_WORK)
-        for (size_t i = 0; i < n; i++)
-            grads[i] *= scale;
+        for (size_t i = 0; i < n; i++) grads[i] *= scale;
     }
     return (float)norm;
 }

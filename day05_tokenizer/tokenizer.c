@@ -8,29 +8,27 @@
 #include <string.h>
 
 #include "check.h"
+#include "progress.h"
+#include "timer.h"
 #include "tokenizer.h"
 
 CharClass char_class(int32_t cp) {
-    if (cp < 0)
-        return CC_PUNCT;                      /* an invalid byte stands alone */
+    if (cp < 0) return CC_PUNCT; /* an invalid byte stands alone */
     if (cp < 0x80) {
-        if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'))
-            return CC_LETTER;
-        if (cp >= '0' && cp <= '9')
-            return CC_DIGIT;
-        if (cp == ' ' || (cp >= '\t' && cp <= '\r'))
-            return CC_SPACE;
+        if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) return CC_LETTER;
+        if (cp >= '0' && cp <= '9') return CC_DIGIT;
+        if (cp == ' ' || (cp >= '\t' && cp <= '\r')) return CC_SPACE;
         return CC_PUNCT;
     }
     /* Beyond ASCII, a few blocks are punctuation or symbols; the rest is
      * treated as letters, which keeps words of every script together. */
-    if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7)           /* Latin-1 signs, x and / */
+    if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7) /* Latin-1 signs, x and / */
         return CC_PUNCT;
-    if ((cp >= 0x2000 && cp <= 0x2BFF) ||                /* punctuation, arrows, math, shapes */
-        (cp >= 0x3000 && cp <= 0x303F) ||                /* CJK punctuation */
-        (cp >= 0xFE00 && cp <= 0xFE0F) ||                /* variation selectors (emoji style) */
-        (cp >= 0xFF00 && cp <= 0xFF0F) ||                /* full-width punctuation */
-        (cp >= 0x1F000 && cp <= 0x1FAFF))                /* emoji and pictographs */
+    if ((cp >= 0x2000 && cp <= 0x2BFF) || /* punctuation, arrows, math, shapes */
+        (cp >= 0x3000 && cp <= 0x303F) || /* CJK punctuation */
+        (cp >= 0xFE00 && cp <= 0xFE0F) || /* variation selectors (emoji style) */
+        (cp >= 0xFF00 && cp <= 0xFF0F) || /* full-width punctuation */
+        (cp >= 0x1F000 && cp <= 0x1FAFF)) /* emoji and pictographs */
         return CC_PUNCT;
     return CC_LETTER;
 }
@@ -39,13 +37,16 @@ CharClass char_class(int32_t cp) {
 
 /* The end of the chunk at pos: pretok_next(), or the end of the line. */
 static size_t chunk_end(const uint8_t *text, size_t n, size_t pos, int pretokenize) {
-    if (pretokenize)
-        return pretok_next(text, n, pos);
+    if (pretokenize) return pretok_next(text, n, pos);
     const uint8_t *nl = memchr(text + pos, '\n', n - pos);
     return nl ? (size_t)(nl - text) + 1 : n;
 }
 
-static void count_chunks(HashMap *m, const uint8_t *text, size_t n, int pretokenize) {
+/* Count the chunks of text[0 .. n); with a bar, report the bytes done
+ * (offset: where this piece starts in the whole text) now and then. */
+static void count_chunks_progress(HashMap *m, const uint8_t *text, size_t n, int pretokenize, ProgressBar *bar,
+                                  size_t offset) {
+    size_t reported = 0;
     for (size_t pos = 0; pos < n;) {
         size_t end = chunk_end(text, n, pos, pretokenize);
         LLMLAB_CHECK(end > pos && end <= n, "pretok_next must return a position after pos",
@@ -54,7 +55,15 @@ static void count_chunks(HashMap *m, const uint8_t *text, size_t n, int pretoken
                      "a chunk of %zu bytes is too long", end - pos);
         *hashmap_upsert(m, text + pos, end - pos, NULL) += 1;
         pos = end;
+        if (bar && pos - reported >= (1u << 16)) {
+            reported = pos;
+            progress_update(bar, (long)(offset + pos), NULL);
+        }
     }
+}
+
+static void count_chunks(HashMap *m, const uint8_t *text, size_t n, int pretokenize) {
+    count_chunks_progress(m, text, n, pretokenize, NULL, 0);
 }
 
 /* The words in the order their text was first seen (the map keeps that
@@ -79,8 +88,7 @@ static BpeWords words_from_map(const HashMap *m) {
         w.count[i] = hashmap_entry(m, (size_t)i, &key, &len);
         w.start[i] = pos;
         w.len[i] = (int32_t)len;
-        for (size_t j = 0; j < len; j++)
-            w.ids[pos + (int64_t)j] = key[j];
+        for (size_t j = 0; j < len; j++) w.ids[pos + (int64_t)j] = key[j];
         pos += w.len[i];
     }
     return w;
@@ -102,29 +110,28 @@ void bpe_words_free(BpeWords *w) {
 
 /* ---- the tokenizer object ---- */
 
-#define CACHE_MAX_CHUNK 64          /* longer chunks are encoded every time */
+#define CACHE_MAX_CHUNK 64 /* longer chunks are encoded every time */
 #define CACHE_MAX_ENTRIES (1 << 20)
 
 typedef struct EncodeCache {
-    HashMap map;                    /* chunk -> (offset into ids << 8) | count (at most 64) */
+    HashMap map; /* chunk -> (offset into ids << 8) | count (at most 64) */
     int32_t *ids;
     size_t ids_len, ids_cap;
 } EncodeCache;
 
-void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pretokenize,
-                    const char *const *special, int n_special) {
+void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pretokenize, const char *const *special,
+                    int n_special) {
     LLMLAB_CHECK(n_merges >= 0 && n_special >= 0 && n_special <= TOKENIZER_MAX_SPECIAL &&
                      256 + n_merges + n_special <= TOKENIZER_MAX_VOCAB,
-                 "a vocabulary has 256 to 65536 tokens",
-                 "tokenizer_init: %d merges and %d special tokens do not fit", n_merges, n_special);
+                 "a vocabulary has 256 to 65536 tokens", "tokenizer_init: %d merges and %d special tokens do not fit",
+                 n_merges, n_special);
     memset(t, 0, sizeof *t);
     t->pretokenize = pretokenize ? 1 : 0;
     t->n_merges = n_merges;
     t->n_special = n_special;
     t->vocab_size = 256 + n_merges + n_special;
     t->merges = XMALLOC((size_t)(n_merges ? n_merges : 1) * sizeof *t->merges);
-    if (n_merges)
-        memcpy(t->merges, merges, (size_t)n_merges * sizeof *merges);
+    if (n_merges) memcpy(t->merges, merges, (size_t)n_merges * sizeof *merges);
     for (int s = 0; s < n_special; s++) {
         size_t len = strlen(special[s]);
         LLMLAB_CHECK(len >= 1 && len <= TOKENIZER_MAX_SPECIAL_LEN && !strchr(special[s], '\n'),
@@ -142,14 +149,12 @@ void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pret
     }
     /* lengths first, then the bytes */
     int64_t *len = XMALLOC((size_t)(256 + n_merges) * sizeof *len);
-    for (int i = 0; i < 256; i++)
-        len[i] = 1;
+    for (int i = 0; i < 256; i++) len[i] = 1;
     for (int i = 0; i < n_merges; i++) {
         len[256 + i] = len[merges[i].left] + len[merges[i].right];
         total += len[256 + i];
     }
-    for (int s = 0; s < n_special; s++)
-        total += (int64_t)strlen(t->special[s]);
+    for (int s = 0; s < n_special; s++) total += (int64_t)strlen(t->special[s]);
     t->bytes = XMALLOC((size_t)total);
     int64_t pos = 0;
     for (int i = 0; i < 256; i++) {
@@ -177,7 +182,7 @@ void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pret
         uint64_t key = bpe_pair_key(merges[i].left, merges[i].right);
         int added;
         int64_t *rank = hashmap_upsert(&t->ranks, &key, sizeof key, &added);
-        if (added)                                     /* a repeated pair keeps its first index */
+        if (added) /* a repeated pair keeps its first index */
             *rank = i;
     }
 
@@ -223,18 +228,17 @@ size_t tokenizer_decoded_size(const Tokenizer *t, const int32_t *ids, size_t n) 
 
 int tokenizer_special_id(const Tokenizer *t, const char *text) {
     for (int s = 0; s < t->n_special; s++)
-        if (strcmp(t->special[s], text) == 0)
-            return 256 + t->n_merges + s;
+        if (strcmp(t->special[s], text) == 0) return 256 + t->n_merges + s;
     return -1;
 }
 
 /* ---- encoding ---- */
 
-/* One chunk, through the cache when it is short. */
+/* One chunk: a short one through the cache and bpe_encode_chunk (yours), a
+ * long one with the fast twin, which stays O(n log n) on a chunk of megabytes. */
 static size_t encode_chunk_cached(Tokenizer *t, const uint8_t *s, size_t n, int32_t *out) {
     EncodeCache *c = t->cache;
-    if (n > CACHE_MAX_CHUNK)
-        return (size_t)bpe_encode_chunk(t, s, (int)n, out);
+    if (n > CACHE_MAX_CHUNK) return (size_t)bpe_encode_chunk_fast(t, s, (int)n, out);
     int64_t hit;
     if (hashmap_get(&c->map, s, n, &hit)) {
         size_t off = (size_t)(hit >> 8), cnt = (size_t)(hit & 0xFF);
@@ -243,8 +247,7 @@ static size_t encode_chunk_cached(Tokenizer *t, const uint8_t *s, size_t n, int3
     }
     size_t cnt = (size_t)bpe_encode_chunk(t, s, (int)n, out);
     if (c->map.n < CACHE_MAX_ENTRIES) {
-        while (c->ids_len + cnt > c->ids_cap)
-            c->ids = XREALLOC(c->ids, (c->ids_cap *= 2) * sizeof *c->ids);
+        while (c->ids_len + cnt > c->ids_cap) c->ids = XREALLOC(c->ids, (c->ids_cap *= 2) * sizeof *c->ids);
         memcpy(c->ids + c->ids_len, out, cnt * sizeof *out);
         *hashmap_upsert(&c->map, s, n, NULL) = (int64_t)(c->ids_len << 8 | cnt);
         c->ids_len += cnt;
@@ -277,15 +280,13 @@ static size_t find_special(const Tokenizer *t, const uint8_t *text, size_t n, si
 }
 
 size_t tokenizer_encode(Tokenizer *t, const uint8_t *text, size_t n, int allow_special, int32_t *out) {
-    if (!allow_special || t->n_special == 0)
-        return encode_plain(t, text, n, out);
+    if (!allow_special || t->n_special == 0) return encode_plain(t, text, n, out);
     size_t total = 0;
     for (size_t pos = 0; pos < n;) {
         int which = -1;
         size_t at = find_special(t, text, n, pos, &which);
         total += encode_plain(t, text + pos, at - pos, out + total);
-        if (at == n)
-            break;
+        if (at == n) break;
         out[total++] = 256 + t->n_merges + which;
         pos = at + strlen(t->special[which]);
     }
@@ -299,25 +300,34 @@ void tokenizer_train(Tokenizer *t, const uint8_t *text, size_t n, int vocab_size
     LLMLAB_CHECK(vocab_size >= 256 + n_special && vocab_size <= TOKENIZER_MAX_VOCAB,
                  "the 256 bytes and the special tokens are always in the vocabulary",
                  "a vocabulary of %d tokens is not in %d..%d", vocab_size, 256 + n_special, TOKENIZER_MAX_VOCAB);
+    /* Progress bars on stderr, only once the work has taken a second. */
+    double show_at = timer_now() + 1.0;
+    ProgressBar bar;
     /* count chunks, skipping the text of special tokens */
     Tokenizer tmp;
     tokenizer_init(&tmp, NULL, 0, pretokenize, special, n_special);
     HashMap m;
     hashmap_init(&m);
+    if (n > 0) progress_init_after(&bar, stderr, "tokenizer: counting words (bytes)", (long)n, show_at);
     for (size_t pos = 0; pos < n;) {
         int which = -1;
         size_t at = find_special(&tmp, text, n, pos, &which);
-        count_chunks(&m, text + pos, at - pos, pretokenize);
-        if (at == n)
-            break;
+        count_chunks_progress(&m, text + pos, at - pos, pretokenize, &bar, pos);
+        if (at == n) break;
         pos = at + strlen(tmp.special[which]);
     }
+    if (n > 0) progress_finish(&bar);
     tokenizer_free(&tmp);
     BpeWords w = words_from_map(&m);
     hashmap_free(&m);
     int want = vocab_size - 256 - n_special;
     BpeMerge *merges = XMALLOC((size_t)(want ? want : 1) * sizeof *merges);
-    int made = bpe_train_fast(&w, want, merges);
+    if (want > 0) progress_init_after(&bar, stderr, "tokenizer: merges", want, show_at);
+    int made = bpe_train_fast_progress(&w, want, merges, want > 0 ? &bar : NULL);
+    if (want > 0 && made == want)
+        progress_finish(&bar);
+    else if (want > 0)
+        progress_stop(&bar, "no pair left");
     bpe_words_free(&w);
     tokenizer_init(t, merges, made, pretokenize, special, n_special);
     free(merges);

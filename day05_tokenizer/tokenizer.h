@@ -49,10 +49,10 @@ int utf8_decode(const uint8_t *s, size_t n, int32_t *cp);
 
 /** The character classes the pre-tokeniser groups by. */
 typedef enum CharClass {
-    CC_LETTER,  /**< ASCII letters, and letters of other scripts (Hangul, accents, ...) */
-    CC_DIGIT,   /**< 0-9 */
-    CC_SPACE,   /**< space, tab, newline, carriage return */
-    CC_PUNCT,   /**< everything else: ASCII punctuation, symbols, emoji, invalid bytes */
+    CC_LETTER, /**< ASCII letters, and letters of other scripts (Hangul, accents, ...) */
+    CC_DIGIT,  /**< 0-9 */
+    CC_SPACE,  /**< space, tab, newline, carriage return */
+    CC_PUNCT,  /**< everything else: ASCII punctuation, symbols, emoji, invalid bytes */
 } CharClass;
 
 /** The class of code point @p cp (-1, an invalid byte, is CC_PUNCT). Given. */
@@ -86,11 +86,11 @@ typedef struct BpeMerge {
  * Training rewrites ids and len in place as it merges.
  */
 typedef struct BpeWords {
-    int n;              /**< number of distinct words */
-    int32_t *ids;       /**< all words' token ids, back to back */
-    int64_t *start;     /**< (n) where each word starts in ids */
-    int32_t *len;       /**< (n) each word's current length in tokens */
-    int64_t *count;     /**< (n) occurrences of each word in the corpus */
+    int n;          /**< number of distinct words */
+    int32_t *ids;   /**< all words' token ids, back to back */
+    int64_t *start; /**< (n) where each word starts in ids */
+    int32_t *len;   /**< (n) each word's current length in tokens */
+    int64_t *count; /**< (n) occurrences of each word in the corpus */
 } BpeWords;
 
 /** A pair as one 64-bit key, for the hash tables of pairs (trainer and encoder). */
@@ -144,38 +144,42 @@ int bpe_train_simple(BpeWords *w, int n_merges, BpeMerge *out);
  * the places that changed, and a priority queue yields the best pair.
  */
 int bpe_train_fast(BpeWords *w, int n_merges, BpeMerge *out);
+
+struct ProgressBar;
+/** bpe_train_fast() that reports the merges made so far on @p bar (of n_merges units; NULL: none). */
+int bpe_train_fast_progress(BpeWords *w, int n_merges, BpeMerge *out, struct ProgressBar *bar);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
 /** @name The tokenizer
  *  @{ */
 
-#define TOKENIZER_MAX_VOCAB 65536   /**< ids fit in 16 bits (token files store uint16) */
+#define TOKENIZER_MAX_VOCAB 65536 /**< ids fit in 16 bits (token files store uint16) */
 #define TOKENIZER_MAX_SPECIAL 16
 #define TOKENIZER_MAX_SPECIAL_LEN 64
 #define TOKENIZER_EOT "<|endoftext|>"
-#define TOKENIZER_FILE_VERSION 1
+#define TOKENIZER_FILE_VERSION 2 /**< 2 adds the checksum line; version 1 is read inside checkpoints only */
 
 typedef struct Tokenizer {
-    int pretokenize;        /**< 1: chunks from pretok_next(); 0: lines (plain byte mode) */
+    int pretokenize; /**< 1: chunks from pretok_next(); 0: lines (plain byte mode) */
     int n_merges;
-    BpeMerge *merges;       /**< (n_merges) merge i makes token 256 + i */
+    BpeMerge *merges; /**< (n_merges) merge i makes token 256 + i */
     int n_special;
     char special[TOKENIZER_MAX_SPECIAL][TOKENIZER_MAX_SPECIAL_LEN + 1];
-    int vocab_size;         /**< 256 + n_merges + n_special */
+    int vocab_size; /**< 256 + n_merges + n_special */
     /* derived by tokenizer_init(): */
-    uint8_t *bytes;         /**< every token's bytes, back to back */
-    int64_t *bytes_start;   /**< (vocab_size + 1) token t is bytes[bytes_start[t] .. bytes_start[t+1]) */
-    HashMap ranks;          /**< bpe_pair_key() of a merge's pair -> its index, for encoding */
-    struct EncodeCache *cache;  /**< chunk -> ids, so frequent words are encoded once */
+    uint8_t *bytes;            /**< every token's bytes, back to back */
+    int64_t *bytes_start;      /**< (vocab_size + 1) token t is bytes[bytes_start[t] .. bytes_start[t+1]) */
+    HashMap ranks;             /**< bpe_pair_key() of a merge's pair -> its index, for encoding */
+    struct EncodeCache *cache; /**< chunk -> ids, so frequent words are encoded once */
 } Tokenizer;
 
 /**
  * Build a tokenizer around @p merges (copied) and the special tokens
  * (each 1 to 64 bytes, no newline). Dies with a message on bad arguments.
  */
-void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pretokenize,
-                    const char *const *special, int n_special);
+void tokenizer_init(Tokenizer *t, const BpeMerge *merges, int n_merges, int pretokenize, const char *const *special,
+                    int n_special);
 void tokenizer_free(Tokenizer *t);
 
 /**
@@ -196,6 +200,14 @@ int tokenizer_merge_rank(const Tokenizer *t, int32_t left, int32_t right);
  * chunk, until no adjacent pair is a merge. Returns the number of ids.
  */
 int bpe_encode_chunk(const Tokenizer *t, const uint8_t *s, int n, int32_t *out);
+
+/**
+ * The fast twin of bpe_encode_chunk() (bpe_fast.c, given): the same
+ * contract and the same ids, in O(n log n) instead of a pass over the chunk
+ * per merge applied. tokenizer_encode() uses it for chunks longer than 64
+ * bytes (a long URL, a text without spaces), yours for the rest.
+ */
+int bpe_encode_chunk_fast(const Tokenizer *t, const uint8_t *s, int n, int32_t *out);
 
 /**
  * Encode @p n bytes of text into @p out (room for n ids; no token is shorter
@@ -231,31 +243,47 @@ static inline int tokenizer_is_special(const Tokenizer *t, int32_t id) { return 
 
 /* ------------------------------------------------------------------------- */
 /** @name Files
- *  Given (tokenizer_file.c). A tokenizer file is text, one fact per line, readable in an editor:
+ *  Given (tokenizer_file.c). A tokenizer file is text, one fact per line, readable in an editor;
+ *  the last line is the CRC-32 of every byte before it (in hex), so a file cut short or
+ *  changed anywhere is refused rather than read as another tokenizer:
  *  @code
- *  llmlab-bpe 1
+ *  llmlab-bpe 2
  *  mode words
  *  special <|endoftext|>
  *  merges 3
  *  32 116
  *  104 101
- *  256 258
+ *  256 257
+ *  crc32 23d0bd84
  *  @endcode
+ *  Version 1 was the same without the checksum line. Checkpoints store this
+ *  text too (under their own checksum), and those of version 1 still load.
  *  @{ */
 
-/** Serialise to a malloc'd NUL-terminated string (stored inside checkpoints too). */
+/** Serialise to a malloc'd NUL-terminated string, checksum line included (stored inside checkpoints too). */
 char *tokenizer_to_text(const Tokenizer *t, size_t *len);
 
 /**
- * Parse a tokenizer from @p len bytes of @p text. Returns 0 on success; on
- * failure returns -1 and writes one line saying what is wrong and on which
- * line into @p err (of @p err_size bytes). Never dies: any bytes are safe.
+ * Parse a tokenizer from @p len bytes of @p text, of version 2 (checksum
+ * verified) or 1 (no checksum: what older checkpoints hold). Returns 0 on
+ * success; on failure returns -1 and writes one line saying what is wrong
+ * and on which line into @p err (of @p err_size bytes). Never dies: any
+ * bytes are safe.
  */
 int tokenizer_from_text(Tokenizer *t, const char *text, size_t len, char *err, size_t err_size);
 
-/** Save atomically (a temporary file, then rename). Dies with a message on failure. */
+/**
+ * Write @p path atomically (llmlab_open_temp() and llmlab_commit_file():
+ * a unique temporary file, then a rename). Returns 0, or -1 with the reason
+ * in @p err; the old file, if any, is then as it was.
+ */
+int tokenizer_write(const Tokenizer *t, const char *path, char *err, size_t err_size);
+/** tokenizer_write() that dies with the message on failure. */
 void tokenizer_save(const Tokenizer *t, const char *path);
-/** Load @p path; on failure writes why into @p err and returns -1. */
+/**
+ * Load the tokenizer file @p path, which must be of version 2 (a file
+ * carries its own checksum); on failure writes why into @p err and returns -1.
+ */
 int tokenizer_load(Tokenizer *t, const char *path, char *err, size_t err_size);
 /** @} */
 

@@ -13,12 +13,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "corpus.h"
 #include "hash.h"
 #include "le.h"
 #include "tokens.h"
 
-#define TOKEN_MAGIC "LLMTOKS1"
-#define TOKEN_HEADER 32             /* magic 8, vocab 4, reserved 4, n 8, tokenizer hash 8 */
+#define TOKEN_MAGIC "LLMTOKS2"
+#define TOKEN_HEADER 40 /* magic 8, vocab 4, reserved 4, n 8, tokenizer hash 8, source hash 8 */
 
 uint64_t tokenizer_hash(const Tokenizer *t) {
     size_t len;
@@ -29,44 +30,42 @@ uint64_t tokenizer_hash(const Tokenizer *t) {
 }
 
 static void put_u32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 static void put_u64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 static uint32_t get_u32(const uint8_t *p) {
     uint32_t v = 0;
-    for (int i = 3; i >= 0; i--)
-        v = v << 8 | p[i];
+    for (int i = 3; i >= 0; i--) v = v << 8 | p[i];
     return v;
 }
 static uint64_t get_u64(const uint8_t *p) {
     uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
     return v;
 }
 
-int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_size, uint64_t tok_hash,
-                     char *err, size_t err_size) {
+int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_size, uint64_t tok_hash, char *err,
+                     size_t err_size) {
+    return token_file_write_from(path, ids, n, vocab_size, tok_hash, 0, err, err_size);
+}
+
+int token_file_write_from(const char *path, const int32_t *ids, size_t n, int vocab_size, uint64_t tok_hash,
+                          uint64_t source_hash, char *err, size_t err_size) {
     if (vocab_size < 1 || vocab_size > 65536) {
         snprintf(err, err_size, "a token file holds vocabularies of up to 65536 tokens, not %d", vocab_size);
         return -1;
     }
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
-        return -1;
-    }
+    char tmp[LLMLAB_TMP_SIZE];
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, err_size);
+    if (!f) return -1;
     uint8_t header[TOKEN_HEADER] = {0};
     memcpy(header, TOKEN_MAGIC, 8);
     put_u32(header + 8, (uint32_t)vocab_size);
     put_u64(header + 16, n);
     put_u64(header + 24, tok_hash);
+    put_u64(header + 32, source_hash);
     int ok = fwrite(header, 1, sizeof header, f) == sizeof header;
     uint8_t buf[8192];
     for (size_t i = 0; ok && i < n;) {
@@ -74,7 +73,7 @@ int token_file_write(const char *path, const int32_t *ids, size_t n, int vocab_s
         for (; k < sizeof buf / 2 && i < n; k++, i++) {
             if (ids[i] < 0 || ids[i] >= vocab_size) {
                 snprintf(err, err_size, "token %zu is %d, outside the vocabulary of %d", i, ids[i], vocab_size);
-                fclose(f), remove(tmp);
+                llmlab_abort_file(f, tmp);
                 return -1;
             }
             buf[2 * k] = (uint8_t)ids[i];
@@ -138,38 +137,34 @@ int token_file_open(TokenFile *tf, const char *path, char *err, size_t err_size)
     tf->n = (size_t)n;
     tf->vocab_size = (int)vocab;
     tf->tokenizer_hash = get_u64(p + 24);
+    tf->source_hash = get_u64(p + 32);
     tf->map = map;
     tf->map_len = size;
     return 0;
 }
 
 void token_file_close(TokenFile *tf) {
-    if (tf->map)
-        munmap(tf->map, tf->map_len);
+    if (tf->map) munmap(tf->map, tf->map_len);
     memset(tf, 0, sizeof *tf);
 }
 
 void token_file_prepare(TokenFile *tf, const char *text_path, const char *tok_path, Tokenizer *tok) {
     char err[LLMLAB_ERR_SIZE];
     uint64_t h = tokenizer_hash(tok);
+    size_t len;
+    uint8_t *text = corpus_read_text(text_path, &len); /* read every time: the cache is keyed on it */
+    uint64_t source = hash_fnv1a64(text, len);
     if (token_file_open(tf, tok_path, err, sizeof err) == 0) {
-        if (tf->tokenizer_hash == h && tf->vocab_size == tok->vocab_size)
+        if (tf->tokenizer_hash == h && tf->vocab_size == tok->vocab_size && tf->source_hash == source) {
+            free(text);
             return;
-        token_file_close(tf);                            /* made by another tokenizer: redo */
+        }
+        token_file_close(tf); /* another tokenizer or another text: redo */
     }
-    FILE *f = XFOPEN(text_path, "rb", "run `make data` first");
-    if (fseek(f, 0, SEEK_END) != 0)
-        LLMLAB_DIE("", "cannot seek in %s", text_path);
-    long len = ftell(f);
-    rewind(f);
-    uint8_t *text = XMALLOC((size_t)len + 1);
-    XFREAD(text, 1, (size_t)len, f, text_path);
-    XFCLOSE(f, text_path);
-    int32_t *ids = XMALLOC(((size_t)len + 1) * sizeof *ids);
-    size_t n = tokenizer_encode(tok, text, (size_t)len, 1, ids);
-    if (token_file_write(tok_path, ids, n, tok->vocab_size, h, err, sizeof err) != 0)
+    int32_t *ids = XMALLOC((len + 1) * sizeof *ids);
+    size_t n = tokenizer_encode(tok, text, len, 1, ids);
+    if (token_file_write_from(tok_path, ids, n, tok->vocab_size, h, source, err, sizeof err) != 0)
         LLMLAB_DIE("is the disk full, or the folder read-only?", "%s", err);
     free(text), free(ids);
-    if (token_file_open(tf, tok_path, err, sizeof err) != 0)
-        LLMLAB_DIE("", "%s", err);
+    if (token_file_open(tf, tok_path, err, sizeof err) != 0) LLMLAB_DIE("", "%s", err);
 }

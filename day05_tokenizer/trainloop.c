@@ -13,12 +13,25 @@
  * its batches from its own generator, seeded the same way every time, so it
  * never disturbs the training stream. log.csv rows after the checkpoint are
  * dropped on resume, so the log reads as if the run had never stopped.
+ *
+ * Nothing that is not a number is ever saved: a step whose loss or gradient
+ * norm is NaN or infinite stops the run before the update, one whose update
+ * leaves a parameter that is not finite stops it before any save, and the
+ * last good checkpoint stays. A run folder belongs to one run at a time: a
+ * lock file (flock, so the lock goes when the process ends, however it
+ * ends) keeps a second run out.
  */
+#define _DEFAULT_SOURCE /* flock() */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "progress.h"
@@ -68,20 +81,165 @@ static float validate(TrainModel *m, const TrainConfig *c, const TokenFile *val,
     return (float)(sum / c->eval_batches);
 }
 
-static int save(const TrainModel *m, const TrainConfig *c, const char *path, long step, const Rng *rng,
-                const float *mom1, const float *mom2, const char *tok_text) {
-    Checkpoint ck = {.step = step, .rng = *rng, .config_size = m->config_size, .config = (void *)m->config,
-                     .tokenizer_text = (char *)tok_text, .n_params = m->n_params, .params = m->params,
-                     .m = (float *)mom1, .v = (float *)mom2};
+/* The index of the first value of p[0 .. n) that is NaN or infinite, or n.
+ * The common case (all finite) is one pass that ORs a bit per value, which
+ * the compiler vectorises; only a bad array is searched again. */
+static size_t first_nonfinite(const float *p, size_t n) {
+    uint32_t any = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &p[i], sizeof bits);
+        any |= (bits & 0x7f800000u) == 0x7f800000u; /* exponent all ones: inf or NaN */
+    }
+    if (!any) return n;
+    size_t i = 0;
+    while (isfinite(p[i])) i++;
+    return i;
+}
+
+static int save(const TrainModel *m, const char *path, long step, long last_saved, const Rng *rng, const float *mom1,
+                const float *mom2, const char *tok_text) {
+    Checkpoint ck = {.step = step,
+                     .rng = *rng,
+                     .config_size = m->config_size,
+                     .config = (void *)m->config,
+                     .tokenizer_text = (char *)tok_text,
+                     .n_params = m->n_params,
+                     .params = m->params,
+                     .m = (float *)mom1,
+                     .v = (float *)mom2};
     strncpy(ck.kind, m->kind, sizeof ck.kind - 1);
     char err[LLMLAB_ERR_SIZE];
     if (checkpoint_save(path, &ck, err, sizeof err) != 0) {
-        fprintf(stderr, "\nerror: %s\n  the previous checkpoint in %s is intact; free some disk space and "
-                        "resume from it\n", err, c->run_dir);
+        fprintf(stderr, "\nerror: %s\n", err);
+        if (last_saved > 0)
+            fprintf(stderr,
+                    "  nothing of step %ld was saved; the checkpoint of step %ld in %s is intact\n"
+                    "  hint: free some disk space, then continue with --resume\n",
+                    step, last_saved, path);
+        else
+            fprintf(stderr, "  nothing was saved: this run has no checkpoint\n"
+                            "  hint: free some disk space, then start it again with --force\n");
         return -1;
     }
     return 0;
 }
+
+/* Say why a run stopped on a number that is not finite (`what` became `value`). */
+static void report_divergence(const TrainConfig *c, ProgressBar *bar, const char *what, double value, long step,
+                              long last_saved, const char *ckpt_path, float lr) {
+    if (!c->quiet) progress_stop(bar, "stopped: not a number");
+    fprintf(stderr, "error: %s became %s at step %ld: training stopped, and nothing of that step was saved.\n", what,
+            isnan(value) ? "NaN"
+            : value > 0  ? "infinite"
+                         : "-infinite",
+            step);
+    if (last_saved > 0)
+        fprintf(stderr, "  the last good checkpoint (step %ld) is kept in %s\n", last_saved, ckpt_path);
+    else
+        fprintf(stderr, "  this run had not saved a checkpoint yet\n");
+    fprintf(stderr, "  hint: a lower learning rate (now %g) or stronger clipping (--clip) usually helps\n", (double)lr);
+}
+
+/* ---- the run folder: one run at a time, and only the run asked for ---- */
+
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* The pid the holder of a lock file wrote into it, or 0. */
+static long lock_holder(int fd) {
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    return strtol(buf, NULL, 10);
+}
+
+/* Take run_dir/.lock (made when `create`). Returns its descriptor (closing
+ * it, or the end of the process, releases the lock); -1 with the reason in
+ * err; -2 when another process holds it; -3 when there is no lock file. */
+static int lock_run_dir(const char *run_dir, int create, char *err, size_t err_size) {
+    char path[1100];
+    XSNPRINTF(path, sizeof path, "%s/.lock", run_dir);
+    int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    if (fd < 0 && !create && errno == ENOENT) return -3;
+    if (fd < 0) {
+        snprintf(err, err_size, "cannot open the lock file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        long pid = lock_holder(fd);
+        close(fd);
+        if (e != EWOULDBLOCK) {
+            snprintf(err, err_size, "cannot lock %s: %s", path, strerror(e));
+            return -1;
+        }
+        char who[40] = "another process";
+        if (pid > 0) snprintf(who, sizeof who, "pid %ld", pid);
+        snprintf(err, err_size,
+                 "%s is in use by another run (%s): wait for it to end, or choose another run "
+                 "folder (--run)",
+                 run_dir, who);
+        return -2;
+    }
+    if (create && ftruncate(fd, 0) == 0)            /* who holds it, for the message of a second run; */
+        (void)dprintf(fd, "%ld\n", (long)getpid()); /* the lock works without it (a full disk) */
+    return fd;
+}
+
+static int check_run_dir(const TrainConfig *c, int probe_lock, char *err, size_t err_size) {
+    struct stat st;
+    if (stat(c->run_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size, "%s is a file, not a run folder: choose another run folder", c->run_dir);
+        return -1;
+    }
+    if (probe_lock) {
+        int fd = lock_run_dir(c->run_dir, 0, err, err_size);
+        if (fd == -1 || fd == -2) return -1;
+        if (fd >= 0) close(fd);
+    }
+    char ckpt[1100], log[1100];
+    XSNPRINTF(ckpt, sizeof ckpt, "%s/ckpt.bin", c->run_dir);
+    XSNPRINTF(log, sizeof log, "%s/log.csv", c->run_dir);
+    int has_ckpt = file_exists(ckpt), has_log = file_exists(log);
+    struct stat a, b;
+    if (c->init_path && stat(c->init_path, &a) == 0 && stat(ckpt, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino) {
+        snprintf(err, err_size,
+                 "%s is this run's own checkpoint: training from it in %s would overwrite the model "
+                 "it starts from; choose another run folder (--run)",
+                 c->init_path, c->run_dir);
+        return -1;
+    }
+    if (c->resume && !has_ckpt) {
+        if (has_log)
+            snprintf(err, err_size,
+                     "cannot resume %s: it has a log but no checkpoint (the run stopped before its "
+                     "first save); start it again with --force instead of --resume",
+                     c->run_dir);
+        else
+            snprintf(err, err_size,
+                     "cannot resume %s: there is no checkpoint %s to resume from; start the run "
+                     "without --resume",
+                     c->run_dir, ckpt);
+        return -1;
+    }
+    if (!c->resume && !c->force && (has_ckpt || has_log)) {
+        snprintf(err, err_size,
+                 "%s already holds a run (%s): --resume continues it, --force starts afresh and "
+                 "replaces it, or choose another run folder (--run)",
+                 c->run_dir,
+                 has_ckpt && has_log ? "ckpt.bin and log.csv"
+                 : has_ckpt          ? "ckpt.bin"
+                                     : "log.csv");
+        return -1;
+    }
+    return 0;
+}
+
+int train_check_run_dir(const TrainConfig *c, char *err, size_t err_size) { return check_run_dir(c, 1, err, err_size); }
 
 /* Keep the header and the rows up to `step` of an existing log (resume). */
 static void trim_log(const char *run_dir, long step) {
@@ -89,30 +247,46 @@ static void trim_log(const char *run_dir, long step) {
     XSNPRINTF(path, sizeof path, "%s/log.csv", run_dir);
     XSNPRINTF(tmp, sizeof tmp, "%s/log.csv.tmp", run_dir);
     FILE *in = fopen(path, "r");
-    if (!in)
-        return;
+    if (!in) return;
     FILE *out = XFOPEN(tmp, "w", "is the run folder writable?");
     char line[1024];
     int first = 1;
     while (fgets(line, sizeof line, in)) {
-        if (first || strtol(line, NULL, 10) <= step)
-            fputs(line, out);
+        if (first || strtol(line, NULL, 10) <= step) fputs(line, out);
         first = 0;
     }
     fclose(in);
     XFCLOSE(out, "log.csv");
-    if (rename(tmp, path) != 0)
-        LLMLAB_DIE("", "could not rewrite %s", path);
+    if (rename(tmp, path) != 0) LLMLAB_DIE("", "could not rewrite %s", path);
 }
 
-static void resume(TrainModel *m, const char *path, long *step, Rng *rng, float *mom1,
+static void resume(TrainModel *m, const char *path, const char *tok_text, long *step, Rng *rng, float *mom1,
                    float *mom2) {
     Checkpoint ck;
     char err[LLMLAB_ERR_SIZE];
     if (checkpoint_load(path, &ck, err, sizeof err) != 0)
-        LLMLAB_DIE("delete it to start afresh, or point --run at another folder", "cannot resume: %s", err);
+        LLMLAB_DIE("--force starts afresh (and replaces it), or point --run at another folder", "cannot resume: %s",
+                   err);
+    if (!ck.m)
+        LLMLAB_DIE("start a new run from it with --init (its weights, a fresh optimiser)",
+                   "cannot resume from %s: it holds a model without its optimiser state (a model-only checkpoint of "
+                   "\"%s\", step %ld), so training cannot continue where it stopped",
+                   path, ck.kind, ck.step);
+    Tokenizer saved;
+    if (tokenizer_from_text(&saved, ck.tokenizer_text, strlen(ck.tokenizer_text), err, sizeof err) != 0)
+        LLMLAB_DIE("--force starts afresh (and replaces it)", "cannot resume from %s: its tokenizer is broken: %s",
+                   path, err);
+    char *saved_text = tokenizer_to_text(&saved, NULL);
+    int same_tok = strcmp(saved_text, tok_text) == 0, saved_vocab = saved.vocab_size;
+    free(saved_text);
+    tokenizer_free(&saved);
+    if (!same_tok)
+        LLMLAB_DIE("resume with the --data and --vocab the run began with",
+                   "cannot resume from %s: it was trained with another tokenizer (%d tokens) than the one of this "
+                   "run's data; its model would read the new text with the wrong ids",
+                   path, saved_vocab);
     if (strcmp(ck.kind, m->kind) != 0 || ck.n_params != m->n_params || ck.config_size != m->config_size ||
-        memcmp(ck.config, m->config, m->config_size) != 0 || !ck.m)
+        memcmp(ck.config, m->config, m->config_size) != 0)
         LLMLAB_DIE("resume with the same model settings, or use another run folder",
                    "cannot resume from %s: it holds a different model (%s, %zu parameters)", path, ck.kind,
                    ck.n_params);
@@ -134,9 +308,16 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
         LLMLAB_CHECK(train->vocab_size <= tok->vocab_size, "", "the token file was made by another tokenizer");
     }
     TrainResult res = {.status = TRAIN_FINISHED, .train_loss = NAN, .val_loss = NAN};
+    char err[LLMLAB_ERR_SIZE];
     llmlab_mkdir_p(c->run_dir);
+    int lock = lock_run_dir(c->run_dir, 1, err, sizeof err);
+    if (lock < 0) LLMLAB_DIE(NULL, "%s", err);
+    if (check_run_dir(c, 0, err, sizeof err) != 0) LLMLAB_DIE(NULL, "%s", err);
     char ckpt_path[1100];
     XSNPRINTF(ckpt_path, sizeof ckpt_path, "%s/ckpt.bin", c->run_dir);
+    if (!c->resume && remove(ckpt_path) != 0 && errno != ENOENT) /* --force: the old run goes */
+        LLMLAB_DIE("check the folder's permissions", "cannot remove the old checkpoint %s: %s", ckpt_path,
+                   strerror(errno));
     size_t n = m->n_params, BT = (size_t)c->batch * (size_t)c->block;
     float *mom1 = XCALLOC(n, sizeof *mom1), *mom2 = XCALLOC(n, sizeof *mom2);
     int *x = XMALLOC(BT * sizeof *x), *y = XMALLOC(BT * sizeof *y);
@@ -144,27 +325,39 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
     Rng rng;
     rng_init(&rng, c->seed);
     long step = 0;
-    FILE *probe = c->resume ? fopen(ckpt_path, "rb") : NULL;
-    if (probe) {
-        fclose(probe);
-        resume(m, ckpt_path, &step, &rng, mom1, mom2);
+    if (c->resume) {
+        resume(m, ckpt_path, tok_text, &step, &rng, mom1, mom2);
+        res.steps = res.first_step = step;
+        if (step >= c->max_steps) {
+            fprintf(stderr,
+                    "%s is already finished: its checkpoint is at step %ld of %ld, so there is nothing to "
+                    "train (raise --steps to train it further)\n",
+                    c->run_dir, step, c->max_steps);
+            free(mom1), free(mom2), free(x), free(y), free(tok_text);
+            close(lock);
+            return res;
+        }
         trim_log(c->run_dir, step);
-        if (!c->quiet)
-            fprintf(stderr, "resuming %s at step %ld of %ld\n", c->run_dir, step, c->max_steps);
+        if (!c->quiet) fprintf(stderr, "resuming %s at step %ld of %ld\n", c->run_dir, step, c->max_steps);
     }
     RunLog log;
-    runlog_open(&log, c->run_dir, LOG_COLUMNS, step > 0);
+    runlog_open(&log, c->run_dir, LOG_COLUMNS, c->resume);
 
+    /* A signal asks the loop to save and stop after the current step: Ctrl-C
+     * (SIGINT), kill (SIGTERM), a closed terminal (SIGHUP), Ctrl-\ (SIGQUIT).
+     * A reader of stderr that went away must not end the run either. */
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    enum { N_SIGNALS = sizeof signals / sizeof signals[0] };
     stop_requested = 0;
-    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+    struct sigaction sa = {.sa_handler = on_signal}, old_sa[N_SIGNALS], ignore = {.sa_handler = SIG_IGN}, old_pipe;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    sigemptyset(&ignore.sa_mask);
+    for (int i = 0; i < N_SIGNALS; i++) sigaction(signals[i], &sa, &old_sa[i]);
+    sigaction(SIGPIPE, &ignore, &old_pipe);
 
     ProgressBar bar;
     long todo = c->max_steps - step;
-    if (!c->quiet && todo > 0)
-        progress_init(&bar, stderr, "training", todo);
+    if (!c->quiet && todo > 0) progress_init(&bar, stderr, "training", todo);
     double t_start = timer_now();
     long last_saved = step;
     while (step < c->max_steps) {
@@ -175,39 +368,54 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
             batch_sample(train->tokens, train->n, c->batch, c->block, &rng, x, y);
         memset(m->grads, 0, n * sizeof *m->grads);
         float loss = m->forward_backward(m->self, x, y, c->batch, c->block);
+        float lr = lr_schedule(step, c->max_steps, c->warmup, c->lr_max, c->lr_min);
         if (!isfinite(loss)) {
-            if (!c->quiet)
-                progress_stop(&bar, "stopped: the loss is not a number");
-            fprintf(stderr, "error: the loss became %f at step %ld: training stopped.\n"
-                            "  the last good checkpoint (step %ld) is kept in %s\n"
-                            "  hint: a lower learning rate (now %g) or stronger clipping usually helps\n",
-                    loss, step + 1, last_saved, ckpt_path, (double)lr_schedule(step, c->max_steps, c->warmup,
-                                                                                  c->lr_max, c->lr_min));
+            report_divergence(c, &bar, "the loss", loss, step + 1, last_saved, ckpt_path, lr);
             res.status = TRAIN_DIVERGED;
             break;
         }
         float norm = clip_grad_norm_fast(m->grads, n, c->grad_clip);
-        float lr = lr_schedule(step, c->max_steps, c->warmup, c->lr_max, c->lr_min);
+        if (!isfinite(norm)) { /* before the update: the parameters stay as they were */
+            report_divergence(c, &bar, "the gradient norm", norm, step + 1, last_saved, ckpt_path, lr);
+            res.status = TRAIN_DIVERGED;
+            break;
+        }
         for (int g = 0; g < m->n_groups; g++) {
             const ParamGroup *pg = &m->groups[g];
-            adamw_update(m->params + pg->offset, m->grads + pg->offset, mom1 + pg->offset, mom2 + pg->offset,
-                         pg->size, step + 1, lr, c->beta1, c->beta2, c->eps, pg->decay ? c->weight_decay : 0.0f);
+            adamw_update(m->params + pg->offset, m->grads + pg->offset, mom1 + pg->offset, mom2 + pg->offset, pg->size,
+                         step + 1, lr, c->beta1, c->beta2, c->eps, pg->decay ? c->weight_decay : 0.0f);
+        }
+        size_t bad = first_nonfinite(m->params, n);
+        if (bad < n) { /* never saved, never trained on */
+            char what[64];
+            snprintf(what, sizeof what, "parameter %zu", bad);
+            report_divergence(c, &bar, what, m->params[bad], step + 1, last_saved, ckpt_path, lr);
+            res.status = TRAIN_DIVERGED;
+            break;
         }
         step++;
         double tok_s = (double)BT / (timer_now() - t0);
         float vloss = NAN;
-        if (step % c->eval_every == 0 || step == c->max_steps)
-            vloss = res.val_loss = validate(m, c, val, x, y);
+        if (step % c->eval_every == 0 || step == c->max_steps) vloss = res.val_loss = validate(m, c, val, x, y);
         res.train_loss = loss;
         runlog_row(&log, (double[]){(double)step, loss, vloss, lr, norm, tok_s});
         if (!c->quiet && isnan(res.val_loss))
             progress_update(&bar, step - (c->max_steps - todo), "loss %.3f  %.0f tok/s", loss, tok_s);
         else if (!c->quiet)
-            progress_update(&bar, step - (c->max_steps - todo), "loss %.3f  val %.3f  %.0f tok/s", loss,
-                            res.val_loss, tok_s);
+            progress_update(&bar, step - (c->max_steps - todo), "loss %.3f  val %.3f  %.0f tok/s", loss, res.val_loss,
+                            tok_s);
         int stop = stop_requested || (c->stop_after > 0 && step >= c->stop_after);
         if (step % c->ckpt_every == 0 || step == c->max_steps || stop) {
-            if (save(m, c, ckpt_path, step, &rng, mom1, mom2, tok_text) != 0) {
+            size_t bad1 = first_nonfinite(mom1, n), bad2 = first_nonfinite(mom2, n);
+            if (bad1 < n || bad2 < n) { /* AdamW's averages: saved with the parameters */
+                char what[64];
+                snprintf(what, sizeof what, "AdamW's %s of parameter %zu",
+                         bad1 < n ? "mean gradient" : "mean squared gradient", bad1 < n ? bad1 : bad2);
+                report_divergence(c, &bar, what, bad1 < n ? mom1[bad1] : mom2[bad2], step, last_saved, ckpt_path, lr);
+                res.status = TRAIN_DIVERGED;
+                break;
+            }
+            if (save(m, ckpt_path, step, last_saved, &rng, mom1, mom2, tok_text) != 0) {
                 res.status = TRAIN_FAILED;
                 break;
             }
@@ -222,15 +430,17 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
         progress_finish(&bar);
     else if (!c->quiet && todo > 0 && res.status != TRAIN_DIVERGED)
         progress_stop(&bar, res.status == TRAIN_INTERRUPTED ? "interrupted" : "stopped");
-    if (res.status == TRAIN_INTERRUPTED && !c->quiet)
-        fprintf(stderr, "stopped at step %ld; checkpoint saved in %s (resume with --resume)\n", step, ckpt_path);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    if (res.status == TRAIN_INTERRUPTED)
+        fprintf(stderr, "interrupted at step %ld of %ld: checkpoint saved in %s (continue with --resume)\n", step,
+                c->max_steps, ckpt_path);
+    for (int i = 0; i < N_SIGNALS; i++) sigaction(signals[i], &old_sa[i], NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
     res.steps = step;
     res.seconds = timer_now() - t_start;
     long done = step - (c->max_steps - todo);
     res.tokens_per_s = res.seconds > 0 ? (double)done * (double)BT / res.seconds : 0;
     runlog_close(&log);
     free(mom1), free(mom2), free(x), free(y), free(tok_text);
+    close(lock);
     return res;
 }

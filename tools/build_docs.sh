@@ -4,8 +4,8 @@
 #   bash tools/build_docs.sh          # from anywhere; open build/docs/html/index.html
 #
 # What it reads is found here, so a new lesson folder needs no edit: the root
-# README.md (the front page), common/, every day*/ and week*/ folder,
-# study_notes/ and docs/. docs/Doxyfile takes headers (*.h) and Markdown (*.md)
+# README.md (the front page) and README.ko.md, common/, every day*/ and week*/
+# folder, study_notes/, docs/, BENCHMARKS.md and RELIABILITY.md. docs/Doxyfile takes headers (*.h) and Markdown (*.md)
 # from them and leaves out tests, solutions, build, runs, data and tools.
 # MathJax 2 (Debian's libjs-mathjax) is copied into the site, so math renders
 # offline. Environment: LLMLAB_MATHJAX_DIR overrides /usr/share/javascript/mathjax.
@@ -34,23 +34,17 @@ esac
 out="$root/build/docs"
 html="$out/html"
 
-# ---- what Doxygen reads ----
-shopt -s nullglob
-inputs=()
-[ -f README.md ] && inputs+=(README.md)
-[ -f README.ko.md ] && inputs+=(README.ko.md)
-# lessons in course order (tools/lessons.tsv), then any other lesson-like folder
-ordered=$(awk -F'\t' '!/^#/ && NF >= 3 { print $2 }' tools/lessons.tsv 2>/dev/null)
-for d in common $ordered day*/ week*/ study_notes docs; do
-    d=${d%/}
-    [ -d "$d" ] || continue
-    case " ${inputs[*]} " in *" $d "*) continue ;; esac  # listed already
+# ---- what Doxygen reads, in the order of the sidebar ----
+# tools/doxygen_md_filter.py --inputs lists it: the front page and its Korean
+# twin, the roadmap and "how to work a lesson", common/, the lessons in course
+# order (tools/lessons.tsv, then any other day*/ or week*/ folder), the other
+# course notes, docs/, BENCHMARKS.md and RELIABILITY.md.
+read -r -a inputs <<< "$(python3 tools/doxygen_md_filter.py --inputs)"
+for d in "${inputs[@]}"; do
     case "$d" in
-        *[[:space:]*?[]*) die "folder '$d' has a space or one of * ? [ in its name; rename it (Doxygen cannot read it)." ;;
+        *[[:space:]*?[]*) die "'$d' has a space or one of * ? [ in its name; rename it (Doxygen cannot read it)." ;;
     esac
-    inputs+=("$d")
 done
-shopt -u nullglob
 [ ${#inputs[@]} -gt 0 ] || die "nothing to document in $root (no README.md, common/, day*/, week*/, study_notes/ or docs/)."
 
 # ---- a gallery of the pictures the demos drew (runs/ is generated, so the
@@ -142,4 +136,7 @@ if [ -s "$out/warnings.log" ] || [ -s "$out/doxygen.log" ]; then
     [ -s "$out/doxygen.log" ] && cat "$out/doxygen.log" >&2
     exit 1
 fi
+# ---- what Doxygen left in the pages: a Markdown mark it did not render ----
+python3 tools/check_docs_html.py "$html" ||
+    die "the generated pages have artifacts (listed above); fix the Markdown or tools/doxygen_md_filter.py."
 echo "build_docs: ok, no warnings: $html/index.html"

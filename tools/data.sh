@@ -12,7 +12,9 @@
 # Day 5's corpus_prepare.c); LLMLAB=PROGRAM names it (make data passes its build's).
 # LLMLAB_DATA_MIRROR=DIR copies files from DIR instead of downloading (CI, benchmarks).
 # A download that fails (no network) is reported and skipped: the offline parts
-# still work and the exit status stays 0. A file whose SHA-256 is wrong is an error.
+# still work and the exit status stays 0. A file whose SHA-256 is wrong is an error
+# (exit status 1): a downloaded one is not kept, and a local one that cannot be
+# fetched again is not used (nothing is made from it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p data
@@ -34,11 +36,15 @@ fi
 
 # ---- checksummed files: path under data/, sha256, url. Returns 1: no download, 2: bad file ----
 fetch() {
-    local name="$1" sum="$2" url="$3" dest="data/$1"
+    local name="$1" sum="$2" url="$3" dest="data/$1" fail=1
     mkdir -p "$(dirname "$dest")"
     if [ -f "$dest" ] && echo "$sum  $dest" | sha256sum -c --status; then
         echo "data: $name ok"
         return 0
+    fi
+    if [ -e "$dest" ]; then   # a corrupted local copy: fetched again, or an error
+        echo "data: $dest has the wrong SHA-256 (expected $sum); fetching it again" >&2
+        fail=2
     fi
     local tmp="$dest.part"
     rm -f "$tmp"
@@ -49,12 +55,13 @@ fetch() {
     elif [ -n "${LLMLAB_DATA_MIRROR:-}" ] && [ -f "$LLMLAB_DATA_MIRROR/$base" ]; then
         cp "$LLMLAB_DATA_MIRROR/$base" "$tmp" && chmod 644 "$tmp"
     elif command -v curl >/dev/null; then
-        curl -fsSL --max-time 120 -o "$tmp" "$url" || { echo "data: could not download $name from $url (no network?); set LLMLAB_DATA_MIRROR=DIR to copy it from a folder" >&2; rm -f "$tmp"; return 1; }
+        curl -fsSL --max-time 120 -o "$tmp" "$url" || { echo "data: could not download $name from $url (no network?); set LLMLAB_DATA_MIRROR=DIR to copy it from a folder" >&2; rm -f "$tmp"; gave_up "$dest" $fail; return $fail; }
     elif command -v wget >/dev/null; then
-        wget -q -T 120 -O "$tmp" "$url" || { echo "data: could not download $name from $url" >&2; rm -f "$tmp"; return 1; }
+        wget -q -T 120 -O "$tmp" "$url" || { echo "data: could not download $name from $url" >&2; rm -f "$tmp"; gave_up "$dest" $fail; return $fail; }
     else
         echo "data: need curl or wget to download $name" >&2
-        return 1
+        gave_up "$dest" $fail
+        return $fail
     fi
     if ! echo "$sum  $tmp" | sha256sum -c --status; then
         echo "data: error: $name has the wrong SHA-256 (expected $sum): not kept" >&2
@@ -65,14 +72,21 @@ fetch() {
     echo "data: $name ok (verified)"
 }
 
+gave_up() { # the error that ends a fetch of a corrupted local file
+    [ "$2" -eq 2 ] && echo "data: error: $1 is corrupted and could not be fetched again: not used; delete it and run make data with a network (or LLMLAB_DATA_MIRROR=DIR)" >&2
+    return 0
+}
+
 check() { # a failed download is a warning; a corrupted file is an error
     "$@"
     [ $? -eq 2 ] && status=1
     return 0
 }
 
-check fetch tinyshakespeare.txt 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed \
+fetch tinyshakespeare.txt 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed \
     https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
+shakespeare=$?   # 0: verified; only a verified file is split below
+[ $shakespeare -eq 2 ] && status=1
 
 # ---- text corpora: train/validation splits ----
 fortunes=/usr/share/games/fortunes
@@ -82,7 +96,7 @@ else
     echo "data: the fortunes corpus is missing: sudo apt-get install fortunes (or make setup)" >&2
     status=1
 fi
-if [ -f data/tinyshakespeare.txt ]; then
+if [ $shakespeare -eq 0 ]; then
     "$llmlab" corpus split data/tinyshakespeare.txt data/tinyshakespeare || status=1
 fi
 

@@ -27,6 +27,7 @@ int main(int argc, char **argv) {
     o.train.run_dir = run_dir;
     o.train.seed = args.seed;
     o.train.resume = args.resume;
+    o.train.force = 1; /* a demo starts afresh every time, unless --resume */
     o.train.max_steps = args.quick ? 12 : 1500;
     if (args.quick) {
         o.model = (GptConfig){.ctx = 32, .n_layer = 2, .n_head = 2, .n_embd = 32};
@@ -35,14 +36,12 @@ int main(int argc, char **argv) {
     TrainResult r = gpt_run_train(&o);
     printf("step %ld: train loss %.3f, validation loss %.3f, %.0f tokens/s, %.0f s\n", r.steps, r.train_loss,
            r.val_loss, r.tokens_per_s, r.seconds);
-    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
-        return 1;
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1;
 
     Gpt m;
     Tokenizer tok;
     char err[LLMLAB_ERR_SIZE];
-    if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0)
-        LLMLAB_DIE("", "%s", err);
+    if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0) LLMLAB_DIE("", "%s", err);
     int eot = tokenizer_special_id(&tok, TOKENIZER_EOT);
     Rng rng;
     rng_init(&rng, args.seed + 7);
@@ -64,7 +63,6 @@ int main(int argc, char **argv) {
     else if (!args.quick)
         printf("plot: wrote %s/loss.png\n", run_dir);
     printf("more samples: ./llmlab sample --ckpt %s --temperature 0.8\n", ckpt);
-    if (r.status == TRAIN_INTERRUPTED)
-        printf("continue training: make demo ARGS=--resume\n");
+    if (r.status == TRAIN_INTERRUPTED) printf("continue training: make demo ARGS=--resume\n");
     return 0;
 }

@@ -24,8 +24,11 @@
 
 enum { N_SET = 5, N_PRINT = 10, N_PLOT = 30 };
 static const char *PROMPT = "<|endoftext|>The best thing about";
-static const struct { const char *name; SamplerConfig s; } SETTINGS[N_SET] = {
-    {"raw T=1", {1.0f, 0, 1.0f}},   {"T=0.5", {0.5f, 0, 1.0f}},    {"T=1.5", {1.5f, 0, 1.0f}},
+static const struct {
+    const char *name;
+    SamplerConfig s;
+} SETTINGS[N_SET] = {
+    {"raw T=1", {1.0f, 0, 1.0f}},   {"T=0.5", {0.5f, 0, 1.0f}},     {"T=1.5", {1.5f, 0, 1.0f}},
     {"top-k 10", {1.0f, 10, 1.0f}}, {"top-p 0.9", {1.0f, 0, 0.9f}},
 };
 
@@ -35,12 +38,18 @@ static void printable(const Tokenizer *tok, int id, char *out, size_t size, int 
     const uint8_t *b = tokenizer_token_bytes(tok, id, &len);
     for (size_t i = 0; i < len && n + 5 < size; i++) {
         int c = b[i];
-        if (c == ' ' && for_plot) n += (size_t)snprintf(out + n, size - n, "_");
-        else if (c == '\n') n += (size_t)snprintf(out + n, size - n, "\\n");
-        else if (c == '"') n += (size_t)snprintf(out + n, size - n, for_plot ? "''" : "\\\"");
-        else if (c == '\\') n += (size_t)snprintf(out + n, size - n, "\\\\");
-        else if (c >= 32 && c < 127) n += (size_t)snprintf(out + n, size - n, "%c", c);
-        else n += (size_t)snprintf(out + n, size - n, "\\x%02X", (unsigned)c);
+        if (c == ' ' && for_plot)
+            n += (size_t)snprintf(out + n, size - n, "_");
+        else if (c == '\n')
+            n += (size_t)snprintf(out + n, size - n, "\\n");
+        else if (c == '"')
+            n += (size_t)snprintf(out + n, size - n, for_plot ? "''" : "\\\"");
+        else if (c == '\\')
+            n += (size_t)snprintf(out + n, size - n, "\\\\");
+        else if (c >= 32 && c < 127)
+            n += (size_t)snprintf(out + n, size - n, "%c", c);
+        else
+            n += (size_t)snprintf(out + n, size - n, "\\x%02X", (unsigned)c);
     }
     out[n] = '\0';
 }
@@ -55,7 +64,8 @@ static int knob_probs(float *probs, const float *logits, int V, const SamplerCon
 
 /* Without a checkpoint (--quick only): an untrained tiny GPT and a 300-token tokenizer. */
 static void tiny_model(Gpt *m, Tokenizer *tok, uint64_t seed) {
-    static const char pairs[] = "thheineranreonatenndtiesorteofedisitalarsttontngsehaasouiolevecomedehiriroicneearaceli";
+    static const char pairs[] =
+        "thheineranreonatenndtiesorteofedisitalarsttontngsehaasouiolevecomedehiriroicneearaceli";
     BpeMerge merges[43];
     for (int i = 0; i < 43; i++) merges[i] = (BpeMerge){pairs[2 * i], pairs[2 * i + 1]};
     const char *special[] = {TOKENIZER_EOT};
@@ -83,8 +93,9 @@ static void draw(const char *dir) {
                "  set xtics rotate by 60 right font ',9'; XT = ':xtic(2)'; KS = 'boxes'\n"
                "  RS = \"boxes fs empty lw 1.5 lc rgb 'black'\" }\n");
     for (int k = 1; k < N_SET; k++)
-        fprintf(f, "set title '%s'\nplot 'sampling.dat' using 1:%d@XT with @KS lc rgb '#4393c3' title '%s', "
-                   "'' using 1:4 with @RS title 'raw (T=1)'\n",
+        fprintf(f,
+                "set title '%s'\nplot 'sampling.dat' using 1:%d@XT with @KS lc rgb '#4393c3' title '%s', "
+                "'' using 1:4 with @RS title 'raw (T=1)'\n",
                 SETTINGS[k].name, k + 4, SETTINGS[k].name);
     fprintf(f, "unset multiplot\n");
     XFCLOSE(f, path);
@@ -123,7 +134,7 @@ int main(int argc, char **argv) {
     int32_t *ids32 = XMALLOC(plen * sizeof *ids32);
     int *ids = XMALLOC(plen * sizeof *ids);
     int n = (int)tokenizer_encode(&tok, (const uint8_t *)PROMPT, plen, 1, ids32);
-    int first = n > ctx ? n - ctx : 0;          /* a context too short for the prompt sees its end */
+    int first = n > ctx ? n - ctx : 0; /* a context too short for the prompt sees its end */
     for (int i = first; i < n; i++) ids[i - first] = ids32[i];
     n -= first;
     gpt_forward(&m, ids, NULL, 1, n);

@@ -29,27 +29,27 @@
 #include "transformer.h"
 
 typedef struct GptConfig {
-    int32_t vocab;      /**< V tokens */
-    int32_t ctx;        /**< the longest context, T_max (rows of wpe) */
-    int32_t n_layer;    /**< L blocks */
-    int32_t n_head;     /**< NH heads; n_embd must be a multiple */
-    int32_t n_embd;     /**< C channels */
+    int32_t vocab;   /**< V tokens */
+    int32_t ctx;     /**< the longest context, T_max (rows of wpe) */
+    int32_t n_layer; /**< L blocks */
+    int32_t n_head;  /**< NH heads; n_embd must be a multiple */
+    int32_t n_embd;  /**< C channels */
 } GptConfig;
 
 /** The parameters (or their gradients), in storage order. */
 typedef struct GptParams {
-    float *wte;         /**< (V,C) token embeddings; also the output head (tied) */
-    float *wpe;         /**< (T_max,C) position embeddings */
-    BlockParams h;      /**< the blocks' parameters, each stacked over layers: h.qkv_w is (L,3C,C) */
+    float *wte;           /**< (V,C) token embeddings; also the output head (tied) */
+    float *wpe;           /**< (T_max,C) position embeddings */
+    BlockParams h;        /**< the blocks' parameters, each stacked over layers: h.qkv_w is (L,3C,C) */
     float *lnf_w, *lnf_b; /**< (C) each: the final LayerNorm */
 } GptParams;
 
 /** One tensor of the model as stored: a row of gpt_tensors()' table. */
 typedef struct GptTensor {
-    const char *name;   /**< "wte", "qkv_w" (a block tensor, all layers), "lnf_b", ... */
-    size_t offset;      /**< floats from the start of the parameters */
-    size_t count;       /**< floats in all (all layers of a block tensor) */
-    int per_layer;      /**< 1 for a block tensor: L slices of count / L floats */
+    const char *name; /**< "wte", "qkv_w" (a block tensor, all layers), "lnf_b", ... */
+    size_t offset;    /**< floats from the start of the parameters */
+    size_t count;     /**< floats in all (all layers of a block tensor) */
+    int per_layer;    /**< 1 for a block tensor: L slices of count / L floats */
 } GptTensor;
 
 #define GPT_MAX_TENSORS 16
@@ -65,12 +65,12 @@ int gpt_tensors(const GptConfig *c, GptTensor t[GPT_MAX_TENSORS]);
 
 /** The activations of a forward pass over up to N = B*T positions. */
 typedef struct GptActs {
-    float *encoded;     /**< (N,C) wte[token] + wpe[t]: the input of layer 0 */
-    BlockActs h;        /**< the blocks' saved activations, each stacked over layers: (L,N,...) */
-    float *res;         /**< (L,N,C) the residual stream after each layer: block l's output */
+    float *encoded;                   /**< (N,C) wte[token] + wpe[t]: the input of layer 0 */
+    BlockActs h;                      /**< the blocks' saved activations, each stacked over layers: (L,N,...) */
+    float *res;                       /**< (L,N,C) the residual stream after each layer: block l's output */
     float *lnf, *lnf_mean, *lnf_rstd; /**< (N,C), (N), (N) */
-    float *logits;      /**< (N,V) */
-    float *probs;       /**< (N,V) softmax of the logits (with targets) */
+    float *logits;                    /**< (N,V) */
+    float *probs;                     /**< (N,V) softmax of the logits (with targets) */
 } GptActs;
 
 /**
@@ -79,19 +79,19 @@ typedef struct GptActs {
  * reuses (and, in block_backward, clears) the same h.
  */
 typedef struct GptDacts {
-    float *logits;      /**< (N,V) */
-    float *lnf;         /**< (N,C) */
-    float *res[2];      /**< (N,C) each: the residual stream's gradient above and below a layer */
-    BlockActs h;        /**< one layer's block activation gradients, shared by all layers */
+    float *logits; /**< (N,V) */
+    float *lnf;    /**< (N,C) */
+    float *res[2]; /**< (N,C) each: the residual stream's gradient above and below a layer */
+    BlockActs h;   /**< one layer's block activation gradients, shared by all layers */
 } GptDacts;
 
 /** The KV cache of incremental decoding: every layer's q, k, v rows of the positions so far. */
 typedef struct GptCache {
-    int len;            /**< positions cached so far (0 .. ctx) */
-    float *qkv;         /**< (L, ctx, 3C): layer l's rows start l*ctx*3C floats in */
-    float *x;           /**< (C) the residual stream of the position being decoded */
-    float *scratch;     /**< BLOCK_DECODE_SCRATCH(C, ctx) floats for block_decode (then lnf's output) */
-    float *logits;      /**< (V) the last step's logits */
+    int len;        /**< positions cached so far (0 .. ctx) */
+    float *qkv;     /**< (L, ctx, 3C): layer l's rows start l*ctx*3C floats in */
+    float *x;       /**< (C) the residual stream of the position being decoded */
+    float *scratch; /**< BLOCK_DECODE_SCRATCH(C, ctx) floats for block_decode (then lnf's output) */
+    float *logits;  /**< (V) the last step's logits */
 } GptCache;
 
 /** Floats of scratch block_decode uses: ln, y, o (C each), h (4C), att (ctx). */
@@ -102,17 +102,17 @@ typedef struct GptCache {
 typedef struct Gpt {
     GptConfig cfg;
     size_t n_params;
-    float *params, *grads;          /**< one allocation each */
-    GptParams p, g;                 /**< views into params and grads */
+    float *params, *grads;             /**< one allocation each */
+    GptParams p, g;                    /**< views into params and grads */
     ParamGroup groups[GPT_MAX_GROUPS]; /**< runs of the table: matrices decay; wpe, biases, LayerNorms not */
     int n_groups;
-    int B, T;                       /**< the batch the activations have room for */
+    int B, T; /**< the batch the activations have room for */
     size_t n_acts, n_dacts;
-    float *acts, *dacts;            /**< one allocation each */
+    float *acts, *dacts; /**< one allocation each */
     GptActs a;
     GptDacts d;
-    float *scratch;                 /**< (T,T) datt for attention's backward */
-    int last_B, last_T;             /**< shape of the last forward */
+    float *scratch;     /**< (T,T) datt for attention's backward */
+    int last_B, last_T; /**< shape of the last forward */
     const int *last_tokens, *last_targets;
 } Gpt;
 

@@ -22,8 +22,7 @@ int gpt_config_check(const GptConfig *c, char *why, size_t why_size) {
     else if (c->n_embd < 1 || c->n_embd > 16384)
         snprintf(why, why_size, "the width (%d) must be 1 to 16384 channels", c->n_embd);
     else if (c->n_head < 1 || c->n_embd % c->n_head != 0)
-        snprintf(why, why_size, "the width (%d) must be a multiple of the number of heads (%d)", c->n_embd,
-                 c->n_head);
+        snprintf(why, why_size, "the width (%d) must be a multiple of the number of heads (%d)", c->n_embd, c->n_head);
     else
         return 0;
     return -1;
@@ -34,11 +33,10 @@ int gpt_config_check(const GptConfig *c, char *why, size_t why_size) {
 int gpt_tensors(const GptConfig *c, GptTensor t[GPT_MAX_TENSORS]) {
     size_t V = (size_t)c->vocab, T = (size_t)c->ctx, L = (size_t)c->n_layer, C = (size_t)c->n_embd, off = 0;
     int n = 0;
-#define ADD(NAME, COUNT, PER_LAYER) \
-    t[n++] = (GptTensor){NAME, off, (COUNT), PER_LAYER}, off += (COUNT);
+#define ADD(NAME, COUNT, PER_LAYER) t[n++] = (GptTensor){NAME, off, (COUNT), PER_LAYER}, off += (COUNT);
     ADD("wte", V * C, 0)
     ADD("wpe", T * C, 0)
-#define X(NAME, COUNT) ADD(#NAME, L * (COUNT), 1)
+#define X(NAME, COUNT) ADD(#NAME, L *(COUNT), 1)
     BLOCK_PARAMS(X, C)
 #undef X
     ADD("lnf_w", C, 0)
@@ -73,7 +71,7 @@ static size_t carve_acts(GptActs *a, float *mem, const GptConfig *c, size_t N, s
     size_t L = (size_t)c->n_layer, C = (size_t)c->n_embd, NH = (size_t)c->n_head, V = (size_t)c->vocab, off = 0;
 #define TAKE(FIELD, COUNT) FIELD = mem ? mem + off : NULL, off += (COUNT);
     TAKE(a->encoded, N * C)
-#define X(NAME, PER_ROW) TAKE(a->h.NAME, L * N * (PER_ROW))
+#define X(NAME, PER_ROW) TAKE(a->h.NAME, L *N *(PER_ROW))
     BLOCK_ACTS(X, C, T, NH)
 #undef X
     TAKE(a->res, L * N * C)
@@ -93,7 +91,7 @@ static size_t carve_dacts(GptDacts *d, float *mem, const GptConfig *c, size_t N,
     TAKE(d->lnf, N * C)
     TAKE(d->res[0], N * C)
     TAKE(d->res[1], N * C)
-#define X(NAME, PER_ROW) TAKE(d->h.NAME, N * (PER_ROW))
+#define X(NAME, PER_ROW) TAKE(d->h.NAME, N *(PER_ROW))
     BLOCK_ACTS(X, C, T, NH)
 #undef X
 #undef TAKE
@@ -113,9 +111,9 @@ Block gpt_block(const Gpt *m, int l) {
     const GptConfig *c = &m->cfg;
     size_t C = (size_t)c->n_embd, NH = (size_t)c->n_head, N = (size_t)m->B * m->T, T = (size_t)m->T;
     Block b = {.B = m->B, .T = m->T, .C = c->n_embd, .NH = c->n_head, .use_layernorm = 1, .use_residual = 1};
-#define X(NAME, COUNT)                                      \
-    b.params.NAME = m->p.h.NAME + (size_t)l * (COUNT);      \
-    b.grads.NAME = m->g.h.NAME + (size_t)l * (COUNT);       \
+#define X(NAME, COUNT)                                 \
+    b.params.NAME = m->p.h.NAME + (size_t)l * (COUNT); \
+    b.grads.NAME = m->g.h.NAME + (size_t)l * (COUNT);  \
     b.nparams += (COUNT);
     BLOCK_PARAMS(X, C)
 #undef X
@@ -123,7 +121,7 @@ Block gpt_block(const Gpt *m, int l) {
     BLOCK_ACTS(X, C, T, NH)
 #undef X
     b.dacts = m->d.h;
-    b.dact_mem = m->d.h.ln1;                 /* the first of BLOCK_ACTS: the run starts there */
+    b.dact_mem = m->d.h.ln1; /* the first of BLOCK_ACTS: the run starts there */
     b.nacts = block_acts_per_layer(c, N, T);
     b.scratch = m->scratch;
     return b;
@@ -163,19 +161,20 @@ void gpt_init(Gpt *m, const GptConfig *c, int B, int T, uint64_t seed) {
     int C = c->n_embd, L = c->n_layer;
     float resid_std = 0.02f / sqrtf(2.0f * (float)L);
     const GptParams *p = &m->p;
-    struct { float *ptr; size_t n; float std; } normal[] = {
-        {p->wte, (size_t)c->vocab * C, 0.02f},         {p->wpe, (size_t)c->ctx * C, 0.02f},
-        {p->h.qkv_w, (size_t)L * 3 * C * C, 0.02f},    {p->h.proj_w, (size_t)L * C * C, resid_std},
-        {p->h.fc_w, (size_t)L * 4 * C * C, 0.02f},     {p->h.fcproj_w, (size_t)L * 4 * C * C, resid_std},
+    struct {
+        float *ptr;
+        size_t n;
+        float std;
+    } normal[] = {
+        {p->wte, (size_t)c->vocab * C, 0.02f},      {p->wpe, (size_t)c->ctx * C, 0.02f},
+        {p->h.qkv_w, (size_t)L * 3 * C * C, 0.02f}, {p->h.proj_w, (size_t)L * C * C, resid_std},
+        {p->h.fc_w, (size_t)L * 4 * C * C, 0.02f},  {p->h.fcproj_w, (size_t)L * 4 * C * C, resid_std},
     };
     memset(m->params, 0, m->n_params * sizeof(float));
     for (size_t k = 0; k < sizeof normal / sizeof normal[0]; k++)
-        for (size_t i = 0; i < normal[k].n; i++)
-            normal[k].ptr[i] = normal[k].std * (float)rng_normal(&rng);
-    for (size_t i = 0; i < (size_t)L * C; i++)
-        p->h.ln1_w[i] = p->h.ln2_w[i] = 1.0f;
-    for (int i = 0; i < C; i++)
-        p->lnf_w[i] = 1.0f;
+        for (size_t i = 0; i < normal[k].n; i++) normal[k].ptr[i] = normal[k].std * (float)rng_normal(&rng);
+    for (size_t i = 0; i < (size_t)L * C; i++) p->h.ln1_w[i] = p->h.ln2_w[i] = 1.0f;
+    for (int i = 0; i < C; i++) p->lnf_w[i] = 1.0f;
 
     /* Weight decay on the matrices (wte, qkv, proj, fc, fcproj), not on wpe,
      * biases or LayerNorms: runs of the table, merged where neighbours agree. */
@@ -205,8 +204,7 @@ void gpt_grow_vocab(Gpt *m, int vocab) {
     GptConfig c = m->cfg;
     int old = c.vocab, C = c.n_embd;
     LLMLAB_CHECK(vocab >= old, "", "gpt_grow_vocab: %d tokens is fewer than the %d the model has", vocab, old);
-    if (vocab == old)
-        return;
+    if (vocab == old) return;
     c.vocab = vocab;
     Gpt grown;
     gpt_init(&grown, &c, m->B, m->T, 0);
@@ -216,10 +214,8 @@ void gpt_grow_vocab(Gpt *m, int vocab) {
     memcpy(grown.p.wpe, m->p.wpe, (m->n_params - old_wte) * sizeof(float));
     for (int j = 0; j < C; j++) {
         double mean = 0;
-        for (int v = 0; v < old; v++)
-            mean += m->p.wte[(size_t)v * C + j];
-        for (int v = old; v < vocab; v++)
-            grown.p.wte[(size_t)v * C + j] = (float)(mean / old);
+        for (int v = 0; v < old; v++) mean += m->p.wte[(size_t)v * C + j];
+        for (int v = old; v < vocab; v++) grown.p.wte[(size_t)v * C + j] = (float)(mean / old);
     }
     gpt_free(m);
     *m = grown;

@@ -17,14 +17,19 @@ static float fb(void *self, const int *x, const int *y, int B, int T) {
     return loss;
 }
 
-static float loss_only(void *self, const int *x, const int *y, int B, int T) {
-    return gpt_forward(self, x, y, B, T);
-}
+static float loss_only(void *self, const int *x, const int *y, int B, int T) { return gpt_forward(self, x, y, B, T); }
 
 TrainModel gpt_train_model(Gpt *m) {
-    return (TrainModel){.kind = "gpt", .self = m, .params = m->params, .grads = m->grads,
-                        .n_params = m->n_params, .groups = m->groups, .n_groups = m->n_groups,
-                        .config = &m->cfg, .config_size = sizeof m->cfg, .forward_backward = fb,
+    return (TrainModel){.kind = "gpt",
+                        .self = m,
+                        .params = m->params,
+                        .grads = m->grads,
+                        .n_params = m->n_params,
+                        .groups = m->groups,
+                        .n_groups = m->n_groups,
+                        .config = &m->cfg,
+                        .config_size = sizeof m->cfg,
+                        .forward_backward = fb,
                         .loss = loss_only};
 }
 
@@ -33,25 +38,23 @@ void gpt_run_defaults(GptRunOptions *o) {
     o->corpus = "fortunes";
     o->vocab = 1024;
     o->model = (GptConfig){.vocab = 0, .ctx = 64, .n_layer = 4, .n_head = 4, .n_embd = 128};
-    train_config_defaults(&o->train);
+    train_config_defaults(&o->train); /* Day 5's loop: AdamW, lr 1e-3 to 1e-4, warmup 100, ... except: */
     o->train.run_dir = "runs/gpt";
     o->train.batch = 12;
-    o->train.block = 64;
+    o->train.block = o->model.ctx;
     o->train.max_steps = 2000;
-    o->train.lr_max = 1e-3f;
-    o->train.lr_min = 1e-4f;
-    o->train.warmup = 100;
-    o->train.eval_every = 100;
     o->train.eval_batches = 10;
-    o->train.ckpt_every = 250;
 }
 
 TrainResult gpt_run_train(GptRunOptions *o) {
     Corpus corpus;
     Gpt m;
-    if (o->init) {                              /* fine-tune: the checkpoint's model and tokenizer */
+    char err[LLMLAB_ERR_SIZE];
+    o->train.init_path = o->init;
+    if (train_check_run_dir(&o->train, err, sizeof err) != 0) /* before the corpus: that may take a while */
+        LLMLAB_DIE(NULL, "%s", err);
+    if (o->init) { /* fine-tune: the checkpoint's model and tokenizer */
         Tokenizer tok;
-        char err[LLMLAB_ERR_SIZE];
         if (gpt_load(o->init, &m, &tok, o->train.batch, o->train.block, err, sizeof err) != 0)
             LLMLAB_DIE("give a checkpoint of llmlab train", "%s", err);
         corpus_open_with(&corpus, o->corpus, &tok);
@@ -62,8 +65,7 @@ TrainResult gpt_run_train(GptRunOptions *o) {
     } else {
         corpus_open(&corpus, o->corpus, o->vocab);
         o->model.vocab = corpus.tok.vocab_size;
-        if (o->train.block > o->model.ctx)
-            o->train.block = o->model.ctx;
+        if (o->train.block > o->model.ctx) o->train.block = o->model.ctx;
         char why[LLMLAB_ERR_SIZE];
         LLMLAB_CHECK(gpt_config_check(&o->model, why, sizeof why) == 0, "see llmlab train --help", "%s", why);
         gpt_init(&m, &o->model, o->train.batch, o->train.block, o->train.seed);
@@ -85,8 +87,7 @@ TrainResult gpt_run_train(GptRunOptions *o) {
 
 int gpt_load(const char *path, Gpt *m, Tokenizer *tok, int B, int T, char *err, size_t err_size) {
     Checkpoint ck;
-    if (checkpoint_load(path, &ck, err, err_size) != 0)
-        return -1;
+    if (checkpoint_load(path, &ck, err, err_size) != 0) return -1;
     int rc = -1;
     GptConfig c;
     char inner[300];
@@ -125,8 +126,7 @@ done:
 /* Write a token's bytes as soon as it is drawn (a character split over two
  * tokens completes on the screen when its second half arrives). */
 static void emit(const Tokenizer *tok, int id, FILE *out) {
-    if (tokenizer_is_special(tok, id))
-        return;                                     /* special tokens mark structure, they are not text */
+    if (tokenizer_is_special(tok, id)) return; /* special tokens mark structure, they are not text */
     size_t len;
     const uint8_t *b = tokenizer_token_bytes(tok, id, &len);
     if (out && b) {
@@ -149,11 +149,10 @@ int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, 
     GptCache kv = {0};
     const float *logits = NULL;
     int len = n, made = 0;
-    int start = len > ctx ? len - ctx : 0;          /* the model sees seq[start .. len) */
+    int start = len > ctx ? len - ctx : 0; /* the model sees seq[start .. len) */
     if (use_cache) {
         gpt_cache_init(&kv, m);
-        for (int i = start; i < len; i++)
-            logits = gpt_decode_step(m, &kv, seq[i]);
+        for (int i = start; i < len; i++) logits = gpt_decode_step(m, &kv, seq[i]);
     }
     while (made < max_new) {
         if (!use_cache) {
@@ -163,25 +162,22 @@ int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, 
         }
         int next = sample_next(logits, V, s, rng, probs, scratch);
         seq[len++] = next;
-        if (out_ids)
-            out_ids[made] = next;
+        if (out_ids) out_ids[made] = next;
         made++;
         emit(tok, next, out);
-        if (tokenizer_is_special(tok, next))        /* <|endoftext|>, or a chat marker in Week 3 */
+        if (tokenizer_is_special(tok, next)) /* <|endoftext|>, or a chat marker in Week 3 */
             break;
-        if (len - start > ctx) {                    /* full: keep the last half of the context */
+        if (len - start > ctx) { /* full: keep the last half of the context */
             start = len - ctx / 2;
             if (use_cache) {
                 kv.len = 0;
-                for (int i = start; i < len; i++)
-                    logits = gpt_decode_step(m, &kv, seq[i]);
+                for (int i = start; i < len; i++) logits = gpt_decode_step(m, &kv, seq[i]);
             }
         } else if (use_cache) {
             logits = gpt_decode_step(m, &kv, next);
         }
     }
-    if (use_cache)
-        gpt_cache_free(&kv);
+    if (use_cache) gpt_cache_free(&kv);
     free(seq), free(probs), free(scratch);
     return made;
 }

@@ -19,10 +19,10 @@ TrainModel gpt_train_model(Gpt *m);
 
 /** Everything a training run needs: the corpus, the tokenizer size, the model and the loop. */
 typedef struct GptRunOptions {
-    const char *corpus;     /**< a folder under data/: "fortunes", "tinyshakespeare" */
-    int vocab;              /**< BPE vocabulary, <|endoftext|> included; 257 = bytes only (character level) */
-    const char *init;       /**< a checkpoint to start from (fine-tuning: its model, its tokenizer); NULL: scratch */
-    GptConfig model;        /**< vocab is filled in from the tokenizer */
+    const char *corpus; /**< a folder under data/: "fortunes", "tinyshakespeare" */
+    int vocab;          /**< BPE vocabulary, <|endoftext|> included; 257 = bytes only (character level) */
+    const char *init;   /**< a checkpoint to start from (fine-tuning: its model, its tokenizer); NULL: scratch */
+    GptConfig model;    /**< vocab is filled in from the tokenizer */
     TrainConfig train;
 } GptRunOptions;
 

@@ -9,8 +9,7 @@
 
 int prob_index_compare(const void *a, const void *b) {
     const ProbIndex *x = a, *y = b;
-    if (x->prob != y->prob)
-        return x->prob > y->prob ? -1 : 1;
+    if (x->prob != y->prob) return x->prob > y->prob ? -1 : 1;
     return (x->index > y->index) - (x->index < y->index);
 }
 

@@ -23,9 +23,9 @@
 #include "rng.h"
 
 typedef struct SamplerConfig {
-    float temperature;  /**< >= 0; 0 is greedy; 1 leaves the model's distribution as it is */
-    int top_k;          /**< >= 0; 0 is off */
-    float top_p;        /**< in (0, 1]; 1 is off */
+    float temperature; /**< >= 0; 0 is greedy; 1 leaves the model's distribution as it is */
+    int top_k;         /**< >= 0; 0 is off */
+    float top_p;       /**< in (0, 1]; 1 is off */
 } SamplerConfig;
 
 /** A probability and its token id, for sorting (scratch space of V of them). */

@@ -71,9 +71,9 @@ const char *chat_role_name(ChatRole r);
 
 /** The ids of the template's special tokens in one tokenizer. */
 typedef struct ChatTokens {
-    int32_t role[CHAT_N_ROLES];     /**< the marker that opens a turn of each role */
-    int32_t end;                    /**< closes every turn */
-    int32_t eot;                    /**< `<|endoftext|>`: separates conversations */
+    int32_t role[CHAT_N_ROLES]; /**< the marker that opens a turn of each role */
+    int32_t end;                /**< closes every turn */
+    int32_t eot;                /**< `<|endoftext|>`: separates conversations */
 } ChatTokens;
 
 /**

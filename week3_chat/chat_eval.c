@@ -30,8 +30,7 @@ static void text_add(Text *t, const char *s) {
 static void add_plain(Text *t, const Chat *c, int answered) {
     int last = answered ? c->n : c->n - 1;
     for (int i = 0; i < last; i++) {
-        if (c->turns[i].role == CHAT_SYSTEM)
-            continue;
+        if (c->turns[i].role == CHAT_SYSTEM) continue;
         text_add(t, c->turns[i].role == CHAT_USER ? "Q: " : "A: ");
         text_add(t, c->turns[i].text);
         text_add(t, "\n");
@@ -43,7 +42,7 @@ static void add_plain(Text *t, const Chat *c, int answered) {
 static int plain_prompt(Tokenizer *tok, const ChatExample *q, const ChatEvalOptions *o, long pick, int32_t *ids,
                         int room) {
     const ChatSet *ex = o->examples;
-    for (int k = o->shots; k >= 0; k--) {         /* as many examples as fit */
+    for (int k = o->shots; k >= 0; k--) { /* as many examples as fit */
         Text t = {0};
         text_add(&t, "");
         long found = 0;
@@ -59,12 +58,11 @@ static int plain_prompt(Tokenizer *tok, const ChatExample *q, const ChatEvalOpti
         text_add(&t, "A:");
         int n = 0, eot = tokenizer_special_id(tok, TOKENIZER_EOT);
         int32_t *buf = XMALLOC((t.n + 1) * sizeof *buf);
-        if (eot >= 0)
-            buf[n++] = eot;
+        if (eot >= 0) buf[n++] = eot;
         n += (int)tokenizer_encode(tok, (const uint8_t *)t.s, t.n, 0, buf + n);
         free(t.s);
         if (n <= room || k == 0) {
-            int keep = n < room ? n : room;     /* zero shots and still too long: its end */
+            int keep = n < room ? n : room; /* zero shots and still too long: its end */
             memcpy(ids, buf + n - keep, (size_t)keep * sizeof *ids);
             free(buf);
             return keep;
@@ -77,13 +75,10 @@ static int plain_prompt(Tokenizer *tok, const ChatExample *q, const ChatEvalOpti
 /* The reply without surrounding spaces, up to a newline (plain text). */
 static void clean(char *s) {
     char *nl = strchr(s, '\n');
-    if (nl)
-        *nl = '\0';
+    if (nl) *nl = '\0';
     size_t n = strlen(s), a = 0;
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    while (isspace((unsigned char)s[a]))
-        a++;
+    while (n > 0 && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+    while (isspace((unsigned char)s[a])) a++;
     memmove(s, s + a, n - a + 1);
 }
 
@@ -102,25 +97,20 @@ void chat_eval(Gpt *m, Tokenizer *tok, const ChatSet *set, const ChatEvalOptions
     for (long i = 0; i < todo; i++) {
         const ChatExample *q = &set->ex[i];
         const Chat *c = &q->chat;
-        if (c->n < 2 || c->turns[c->n - 1].role != CHAT_ASSISTANT || q->family >= CHAT_MAX_FAMILIES)
-            continue;
+        if (c->n < 2 || c->turns[c->n - 1].role != CHAT_ASSISTANT || q->family >= CHAT_MAX_FAMILIES) continue;
         int n;
         if (o->plain) {
             n = plain_prompt(tok, q, o, i * 7919, ids, ctx - max_reply);
-        } else {                                /* the chatbot's own prompt, without the answer */
+        } else { /* the chatbot's own prompt, without the answer */
             Chat asked = {.turns = c->turns, .n = c->n - 1, .cap = c->n - 1};
             n = chat_prompt(tok, &ct, &asked, ctx, max_reply, ids, NULL);
         }
-        for (int j = 0; j < n; j++)
-            prompt[j] = ids[j];
+        for (int j = 0; j < n; j++) prompt[j] = ids[j];
         int room = ctx - n;
-        int k = gpt_generate(m, tok, prompt, n, room < max_reply ? room : max_reply, &o->sampler, &rng, NULL, 1,
-                             made);
+        int k = gpt_generate(m, tok, prompt, n, room < max_reply ? room : max_reply, &o->sampler, &rng, NULL, 1, made);
         int text = 0;
-        while (text < k && !tokenizer_is_special(tok, made[text]))
-            text++;
-        for (int j = 0; j < text; j++)
-            ids[j] = made[j];
+        while (text < k && !tokenizer_is_special(tok, made[text])) text++;
+        for (int j = 0; j < text; j++) ids[j] = made[j];
         size_t len = tokenizer_decoded_size(tok, ids, (size_t)text);
         char *reply = XMALLOC(len + 1);
         tokenizer_decode(tok, ids, (size_t)text, (uint8_t *)reply);
@@ -149,16 +139,15 @@ static void row(FILE *out, const char *name, long r0, long a0, long r1, long a1)
 }
 
 void chat_score_print(FILE *out, const ChatScore *s, const char *title) {
-    fprintf(out, "\n%s\n\n| family    |    seen phrasing  |     new phrasing  |               all |\n"
-                 "|-----------|-------------------|-------------------|-------------------|\n",
+    fprintf(out,
+            "\n%s\n\n| family    |    seen phrasing  |     new phrasing  |               all |\n"
+            "|-----------|-------------------|-------------------|-------------------|\n",
             title);
     long tot[2][2] = {{0}};
     for (int f = 0; f < chatgen_n_families() && f < CHAT_MAX_FAMILIES; f++) {
-        if (s->asked[f][0] + s->asked[f][1] == 0)
-            continue;
+        if (s->asked[f][0] + s->asked[f][1] == 0) continue;
         row(out, chatgen_family_name(f), s->right[f][0], s->asked[f][0], s->right[f][1], s->asked[f][1]);
-        for (int p = 0; p < 2; p++)
-            tot[p][0] += s->right[f][p], tot[p][1] += s->asked[f][p];
+        for (int p = 0; p < 2; p++) tot[p][0] += s->right[f][p], tot[p][1] += s->asked[f][p];
     }
     row(out, "all", tot[0][0], tot[0][1], tot[1][0], tot[1][1]);
 }

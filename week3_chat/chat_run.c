@@ -15,7 +15,7 @@ typedef struct SftSplit {
     int32_t *ids;
     uint8_t *mask;
     size_t n;
-    size_t *starts;             /* where each conversation begins */
+    size_t *starts; /* where each conversation begins */
     long n_conv;
 } SftSplit;
 
@@ -33,9 +33,8 @@ static void sft_build(SftSplit *s, const ChatSet *set, Tokenizer *tok, const Cha
     chat_init(&kept);
     for (long i = 0; i < set->n; i++) {
         const Chat *c = &set->ex[i].chat;
-        int need = 3 * c->n + 1;                /* marker, a token per byte of " " + text, end; eot */
-        for (int t = 0; t < c->n; t++)
-            need += (int)strlen(c->turns[t].text);
+        int need = 3 * c->n + 1; /* marker, a token per byte of " " + text, end; eot */
+        for (int t = 0; t < c->n; t++) need += (int)strlen(c->turns[t].text);
         if (need > buf_cap) {
             buf_cap = need;
             buf = XREALLOC(buf, (size_t)buf_cap * sizeof *buf);
@@ -44,19 +43,16 @@ static void sft_build(SftSplit *s, const ChatSet *set, Tokenizer *tok, const Cha
         lens = XREALLOC(lens, (size_t)(c->n + 1) * sizeof *lens);
         int n = chat_encode(tok, ct, c, 0, buf, buf_cap, starts);
         LLMLAB_CHECK(n >= 0, "", "sft_build: conversation %ld does not fit its own worst case", i);
-        if (n + 1 > row) {                      /* too long: keep the latest turns that fit */
-            for (int t = 0; t < c->n; t++)
-                lens[t] = starts[t + 1] - starts[t];
+        if (n + 1 > row) { /* too long: keep the latest turns that fit */
+            for (int t = 0; t < c->n; t++) lens[t] = starts[t + 1] - starts[t];
             int first = chat_trim(c, lens, row - 1);
             if (first < 0) {
                 skipped++;
                 continue;
             }
             chat_clear(&kept);
-            if (c->turns[0].role == CHAT_SYSTEM)
-                chat_add(&kept, CHAT_SYSTEM, c->turns[0].text);
-            for (int t = first; t < c->n; t++)
-                chat_add(&kept, c->turns[t].role, c->turns[t].text);
+            if (c->turns[0].role == CHAT_SYSTEM) chat_add(&kept, CHAT_SYSTEM, c->turns[0].text);
+            for (int t = first; t < c->n; t++) chat_add(&kept, c->turns[t].role, c->turns[t].text);
             n = chat_encode(tok, ct, &kept, 0, buf, buf_cap, NULL);
         }
         while (s->n + (size_t)n + 1 > cap) {
@@ -70,8 +66,7 @@ static void sft_build(SftSplit *s, const ChatSet *set, Tokenizer *tok, const Cha
     }
     LLMLAB_CHECK(s->n_conv > 0, "make the context longer or the conversations shorter",
                  "no conversation fits in %d tokens", row);
-    if (skipped)
-        fprintf(stderr, "note: %d conversations do not fit in %d tokens and were left out\n", skipped, row);
+    if (skipped) fprintf(stderr, "note: %d conversations do not fit in %d tokens and were left out\n", skipped, row);
     s->mask = XMALLOC(s->n);
     chat_loss_mask(s->ids, (int)s->n, ct, s->mask);
     chat_free(&kept);
@@ -106,24 +101,22 @@ void chat_tune_defaults(ChatTuneOptions *o) {
     o->base = "runs/gpt/ckpt.bin";
     o->train_data = "data/chat/train.txt";
     o->eval_data = "data/chat/val.txt";
-    train_config_defaults(&o->train);
+    GptRunOptions week2; /* the loop's settings are Week 2's (gpt_run_defaults), except: */
+    gpt_run_defaults(&week2);
+    o->train = week2.train;
     o->train.run_dir = "runs/chat";
     o->train.max_steps = 4000;
-    o->train.batch = 12;
-    o->train.block = 64;
-    o->train.lr_max = 1e-3f;
-    o->train.lr_min = 1e-4f;
-    o->train.warmup = 100;
     o->train.eval_every = 200;
-    o->train.eval_batches = 10;
     o->train.ckpt_every = 200;
 }
 
 static void load_set_or_die(ChatSet *set, const char *path) {
     char err[600];
     if (chatset_load(set, path, err, sizeof err) != 0)
-        LLMLAB_DIE("write the conversations with: ./llmlab chatgen (--split eval for the held-out ones)", "%s",
-                   err);
+        LLMLAB_DIE("write the conversations with: ./llmlab chatgen (--split eval for the held-out ones)", "%s", err);
+    if (set->n == 0)
+        LLMLAB_DIE("write the conversations with: ./llmlab chatgen (--split eval for the held-out ones)",
+                   "%s holds no conversations: nothing to fine-tune on", path);
 }
 
 TrainResult chat_tune(const ChatTuneOptions *o) {
@@ -131,10 +124,11 @@ TrainResult chat_tune(const ChatTuneOptions *o) {
     Gpt m;
     Tokenizer tok;
     char err[LLMLAB_ERR_SIZE];
+    tc.init_path = o->base;
+    if (train_check_run_dir(&tc, err, sizeof err) != 0) LLMLAB_DIE(NULL, "%s", err);
     if (gpt_load(o->base, &m, &tok, tc.batch, tc.block, err, sizeof err) != 0)
         LLMLAB_DIE("train a base model first: make demo, or ./llmlab train", "%s", err);
-    if (tc.block > m.cfg.ctx)
-        tc.block = m.cfg.ctx;
+    if (tc.block > m.cfg.ctx) tc.block = m.cfg.ctx;
     ChatTokens ct;
     int added = chat_tokens_add(&tok, &ct);
     gpt_grow_vocab(&m, tok.vocab_size);
@@ -145,8 +139,7 @@ TrainResult chat_tune(const ChatTuneOptions *o) {
     sft_build(&data.split[0], &train, &tok, &ct, tc.block + 1);
     sft_build(&data.split[1], &eval, &tok, &ct, tc.block + 1);
     long learned = 0;
-    for (size_t i = 0; i < data.split[0].n; i++)
-        learned += data.split[0].mask[i];
+    for (size_t i = 0; i < data.split[0].n; i++) learned += data.split[0].mask[i];
     if (!tc.quiet)
         fprintf(stderr,
                 "base %s: %zu parameters; %d chat tokens added (vocabulary %d)\n"
@@ -170,11 +163,9 @@ TrainResult chat_tune(const ChatTuneOptions *o) {
 
 int chatbot_load(ChatBot *b, const char *ckpt, uint64_t seed, char *err, size_t err_size) {
     memset(b, 0, sizeof *b);
-    if (gpt_load(ckpt, &b->m, &b->tok, 1, 1, err, err_size) != 0)
-        return -1;
+    if (gpt_load(ckpt, &b->m, &b->tok, 1, 1, err, err_size) != 0) return -1;
     if (chat_tokens_find(&b->tok, &b->ct) != 0) {
-        snprintf(err, err_size, "%s has no chat tokens: it is a base model; fine-tune it first (./llmlab tune)",
-                 ckpt);
+        snprintf(err, err_size, "%s has no chat tokens: it is a base model; fine-tune it first (./llmlab tune)", ckpt);
         gpt_free(&b->m), tokenizer_free(&b->tok);
         return -1;
     }
@@ -193,19 +184,17 @@ void chatbot_free(ChatBot *b) {
 
 int chat_prompt(Tokenizer *tok, const ChatTokens *ct, const Chat *c, int ctx, int reply_room, int32_t *ids,
                 int *dropped) {
-    int budget = ctx - reply_room - 1;          /* room for the reply and the assistant marker */
+    int budget = ctx - reply_room - 1; /* room for the reply and the assistant marker */
     LLMLAB_CHECK(budget >= 1, "", "chat_prompt: no room for a prompt in a context of %d", ctx);
     int *lens = XMALLOC((size_t)(c->n + 1) * sizeof *lens), *starts = XMALLOC((size_t)(c->n + 1) * sizeof *starts);
-    size_t total = 3 * (size_t)c->n + 2;        /* marker, a token per byte of " " + text, end; the reply's marker */
-    for (int t = 0; t < c->n; t++)
-        total += strlen(c->turns[t].text);
+    size_t total = 3 * (size_t)c->n + 2; /* marker, a token per byte of " " + text, end; the reply's marker */
+    for (int t = 0; t < c->n; t++) total += strlen(c->turns[t].text);
     int32_t *all = XMALLOC(total * sizeof *all);
     int n = chat_encode(tok, ct, c, 0, all, (int)total, starts);
     LLMLAB_CHECK(n >= 0, "", "chat_prompt: the conversation does not fit its own worst case");
-    for (int t = 0; t < c->n; t++)
-        lens[t] = starts[t + 1] - starts[t];
+    for (int t = 0; t < c->n; t++) lens[t] = starts[t + 1] - starts[t];
     int sys = c->n > 0 && c->turns[0].role == CHAT_SYSTEM, first = chat_trim(c, lens, budget), out = 0;
-    if (first < 0 && sys) {                     /* not even the system prompt and the last turn: drop it */
+    if (first < 0 && sys) { /* not even the system prompt and the last turn: drop it */
         Chat rest = {.turns = c->turns + 1, .n = c->n - 1, .cap = c->n - 1};
         int f = chat_trim(&rest, lens + 1, budget);
         sys = 0;
@@ -213,18 +202,14 @@ int chat_prompt(Tokenizer *tok, const ChatTokens *ct, const Chat *c, int ctx, in
     }
     if (first >= 0) {
         if (sys)
-            for (int i = 0; i < lens[0]; i++)
-                ids[out++] = all[i];
-        for (int i = starts[first]; i < n; i++)
-            ids[out++] = all[i];
-        if (dropped)
-            *dropped = first - sys;
-    } else {                                    /* last resort: the end of the last turn */
+            for (int i = 0; i < lens[0]; i++) ids[out++] = all[i];
+        for (int i = starts[first]; i < n; i++) ids[out++] = all[i];
+        if (dropped) *dropped = first - sys;
+    } else { /* last resort: the end of the last turn */
         int keep = budget < n ? budget : n;
         memcpy(ids, all + n - keep, (size_t)keep * sizeof *ids);
         out = keep;
-        if (dropped)
-            *dropped = c->n - 1;
+        if (dropped) *dropped = c->n - 1;
     }
     ids[out++] = ct->role[CHAT_ASSISTANT];
     free(lens), free(starts), free(all);
@@ -237,21 +222,18 @@ const char *chatbot_reply(ChatBot *b, const char *user, FILE *out, int *dropped)
     int32_t *ids = XMALLOC((size_t)ctx * sizeof *ids);
     int *prompt = XMALLOC((size_t)ctx * sizeof *prompt), *made = XMALLOC((size_t)ctx * sizeof *made);
     int n = chat_prompt(&b->tok, &b->ct, &b->chat, ctx, b->max_reply, ids, dropped);
-    for (int i = 0; i < n; i++)
-        prompt[i] = ids[i];
+    for (int i = 0; i < n; i++) prompt[i] = ids[i];
     int room = ctx - n, max_new = b->max_reply < room ? b->max_reply : room;
     int k = gpt_generate(&b->m, &b->tok, prompt, n, max_new, &b->sampler, &b->rng, out, 1, made);
-    int text = 0;                               /* the reply's text: up to the first special token */
-    while (text < k && !tokenizer_is_special(&b->tok, made[text]))
-        text++;
+    int text = 0; /* the reply's text: up to the first special token */
+    while (text < k && !tokenizer_is_special(&b->tok, made[text])) text++;
     int32_t *made32 = ids;
-    for (int i = 0; i < text; i++)
-        made32[i] = made[i];
+    for (int i = 0; i < text; i++) made32[i] = made[i];
     size_t len = tokenizer_decoded_size(&b->tok, made32, (size_t)text);
     char *reply = XMALLOC(len + 1);
     tokenizer_decode(&b->tok, made32, (size_t)text, (uint8_t *)reply);
     reply[len] = '\0';
-    int skip = len > 0 && reply[0] == ' ';     /* the template's space before a text */
+    int skip = len > 0 && reply[0] == ' '; /* the template's space before a text */
     chat_add_n(&b->chat, CHAT_ASSISTANT, reply + skip, len - (size_t)skip);
     free(reply), free(ids), free(prompt), free(made);
     return b->chat.turns[b->chat.n - 1].text;

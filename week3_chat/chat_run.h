@@ -15,17 +15,16 @@
 #include "chatset.h"
 #include "gpt_run.h"
 
-
 /* ------------------------------------------------------------------------- */
 /** @name Supervised fine-tuning
  *  @{ */
 
 /** A fine-tuning run: a pretrained checkpoint, conversations, and the loop's settings. */
 typedef struct ChatTuneOptions {
-    const char *base;           /**< the pretrained checkpoint (llmlab train, the Week 2 demo) */
-    const char *train_data;     /**< conversations for training (llmlab chatgen) */
-    const char *eval_data;      /**< held-out conversations for the validation loss (not those eval-chat scores) */
-    int all_tokens;             /**< 1: learn every token, not only the replies (to compare) */
+    const char *base;       /**< the pretrained checkpoint (llmlab train, the Week 2 demo) */
+    const char *train_data; /**< conversations for training (llmlab chatgen) */
+    const char *eval_data;  /**< held-out conversations for the validation loss (not those eval-chat scores) */
+    int all_tokens;         /**< 1: learn every token, not only the replies (to compare) */
     TrainConfig train;
 } ChatTuneOptions;
 
@@ -54,7 +53,7 @@ typedef struct ChatBot {
     Chat chat;
     SamplerConfig sampler;
     Rng rng;
-    int max_reply;              /**< the most tokens in one reply (default: a third of the context) */
+    int max_reply; /**< the most tokens in one reply (default: a third of the context) */
 } ChatBot;
 
 /** Load a fine-tuned checkpoint. Returns 0, or -1 with the reason (e.g. no chat tokens) in @p err. */
@@ -94,13 +93,13 @@ typedef struct ChatScore {
 
 /** How to ask. */
 typedef struct ChatEvalOptions {
-    int plain;                  /**< 1: plain text, for a base model; 0: the chat template, for a tuned one */
-    int shots;                  /**< plain text: up to this many solved examples first (as many as fit) */
-    const ChatSet *examples;    /**< where the solved examples come from (the training set) */
-    SamplerConfig sampler;      /**< temperature 0: greedy */
+    int plain;               /**< 1: plain text, for a base model; 0: the chat template, for a tuned one */
+    int shots;               /**< plain text: up to this many solved examples first (as many as fit) */
+    const ChatSet *examples; /**< where the solved examples come from (the training set) */
+    SamplerConfig sampler;   /**< temperature 0: greedy */
     uint64_t seed;
-    long limit;                 /**< ask at most this many (0: all) */
-    FILE *show;                 /**< when not NULL, print each wrong answer here */
+    long limit; /**< ask at most this many (0: all) */
+    FILE *show; /**< when not NULL, print each wrong answer here */
 } ChatEvalOptions;
 
 /**

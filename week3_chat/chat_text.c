@@ -18,8 +18,7 @@ const char *chat_role_name(ChatRole r) { return r >= 0 && r < CHAT_N_ROLES ? rol
 void chat_init(Chat *c) { memset(c, 0, sizeof *c); }
 
 void chat_clear(Chat *c) {
-    for (int i = 0; i < c->n; i++)
-        free(c->turns[i].text);
+    for (int i = 0; i < c->n; i++) free(c->turns[i].text);
     c->n = 0;
 }
 
@@ -53,25 +52,21 @@ void chat_set_system(Chat *c, const char *text) {
         memmove(c->turns, c->turns + 1, (size_t)(c->n - 1) * sizeof *c->turns);
         c->n--;
     }
-    if (text && *text)
-        insert_turn(c, 0, CHAT_SYSTEM, text, strlen(text));
+    if (text && *text) insert_turn(c, 0, CHAT_SYSTEM, text, strlen(text));
 }
 
 void chat_pop(Chat *c, int k) {
-    while (k-- > 0 && c->n > 0)
-        free(c->turns[--c->n].text);
+    while (k-- > 0 && c->n > 0) free(c->turns[--c->n].text);
 }
 
 /* ---- the chat tokens ---- */
 
 int chat_tokens_find(const Tokenizer *tok, ChatTokens *ct) {
-    for (int r = 0; r < CHAT_N_ROLES; r++)
-        ct->role[r] = tokenizer_special_id(tok, role_markers[r]);
+    for (int r = 0; r < CHAT_N_ROLES; r++) ct->role[r] = tokenizer_special_id(tok, role_markers[r]);
     ct->end = tokenizer_special_id(tok, CHAT_TOKEN_END);
     ct->eot = tokenizer_special_id(tok, TOKENIZER_EOT);
     for (int r = 0; r < CHAT_N_ROLES; r++)
-        if (ct->role[r] < 0)
-            return -1;
+        if (ct->role[r] < 0) return -1;
     return ct->end < 0 || ct->eot < 0 ? -1 : 0;
 }
 
@@ -79,15 +74,14 @@ int chat_tokens_add(Tokenizer *tok, ChatTokens *ct) {
     const char *want[] = {TOKENIZER_EOT, CHAT_TOKEN_SYSTEM, CHAT_TOKEN_USER, CHAT_TOKEN_ASSISTANT, CHAT_TOKEN_END};
     const char *special[TOKENIZER_MAX_SPECIAL];
     int n = 0, added = 0;
-    for (int s = 0; s < tok->n_special; s++)
-        special[n++] = tok->special[s];
+    for (int s = 0; s < tok->n_special; s++) special[n++] = tok->special[s];
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++)
         if (tokenizer_special_id(tok, want[w]) < 0) {
             LLMLAB_CHECK(n < TOKENIZER_MAX_SPECIAL, "", "the tokenizer has no room for another special token");
             special[n++] = want[w];
             added++;
         }
-    if (added) {        /* rebuild around the same merges: old ids keep their meaning */
+    if (added) { /* rebuild around the same merges: old ids keep their meaning */
         Tokenizer grown;
         tokenizer_init(&grown, tok->merges, tok->n_merges, tok->pretokenize, special, n);
         tokenizer_free(tok);
@@ -101,15 +95,12 @@ int chat_tokens_add(Tokenizer *tok, ChatTokens *ct) {
 
 char *chat_format(const Chat *c, int open_reply, size_t *len) {
     size_t cap = 32;
-    for (int i = 0; i < c->n; i++)
-        cap += strlen(c->turns[i].text) + 33;
+    for (int i = 0; i < c->n; i++) cap += strlen(c->turns[i].text) + 33;
     char *s = XMALLOC(cap), *p = s;
     for (int i = 0; i < c->n; i++)
         p += sprintf(p, "%s %s%s", role_markers[c->turns[i].role], c->turns[i].text, CHAT_TOKEN_END);
-    if (open_reply)
-        p += sprintf(p, "%s", CHAT_TOKEN_ASSISTANT);
-    if (len)
-        *len = (size_t)(p - s);
+    if (open_reply) p += sprintf(p, "%s", CHAT_TOKEN_ASSISTANT);
+    if (len) *len = (size_t)(p - s);
     return s;
 }
 
@@ -130,10 +121,9 @@ static int is_space(char ch) { return ch == ' ' || ch == '\n' || ch == '\r' || c
 
 int chat_parse(Chat *c, const char *text, size_t len, int *open_reply, char *err, size_t err_size) {
     chat_clear(c);
-    if (open_reply)
-        *open_reply = 0;
+    if (open_reply) *open_reply = 0;
     size_t bad = utf8_first_invalid((const uint8_t *)text, len);
-    const char *nul = memchr(text, '\0', bad);     /* the first problem is the one named */
+    const char *nul = memchr(text, '\0', bad); /* the first problem is the one named */
     if (nul || bad < len) {
         snprintf(err, err_size, "byte %zu: %s", nul ? (size_t)(nul - text) : bad, nul ? "a NUL byte" : "not UTF-8");
         return -1;
@@ -155,17 +145,15 @@ int chat_parse(Chat *c, const char *text, size_t len, int *open_reply, char *err
             goto fail;
         }
         size_t start = i + ml, j;
-        if (start < len && text[start] == ' ')
-            start++;                            /* the template's space */
+        if (start < len && text[start] == ' ') start++; /* the template's space */
         j = start;
         int end = -1;
         while (j < len) {
-            if (text[j] == '<' && (end = marker_at(text + j, len - j, &ml)) >= 0)
-                break;
+            if (text[j] == '<' && (end = marker_at(text + j, len - j, &ml)) >= 0) break;
             j++;
         }
         if (j == len && k == CHAT_ASSISTANT && start == len && open_reply) {
-            *open_reply = 1;        /* the text ends with an open assistant marker */
+            *open_reply = 1; /* the text ends with an open assistant marker */
             return 0;
         }
         if (end != 3) {

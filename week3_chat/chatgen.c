@@ -36,8 +36,7 @@
 
 enum { F_ADD, F_REVERSE, F_SORT, F_COUNT, F_SPELL, F_CONVERT, F_FOLLOWUP, N_FAMILIES };
 
-static const char *const family_names[N_FAMILIES] = {"add", "reverse", "sort", "count", "spell", "convert",
-                                                     "followup"};
+static const char *const family_names[N_FAMILIES] = {"add", "reverse", "sort", "count", "spell", "convert", "followup"};
 
 int chatgen_n_families(void) { return N_FAMILIES; }
 
@@ -45,8 +44,7 @@ const char *chatgen_family_name(int f) { return f >= 0 && f < N_FAMILIES ? famil
 
 int chatgen_family_id(const char *name) {
     for (int f = 0; name && f < N_FAMILIES; f++)
-        if (strcmp(name, family_names[f]) == 0)
-            return f;
+        if (strcmp(name, family_names[f]) == 0) return f;
     return -1;
 }
 
@@ -85,8 +83,8 @@ static const Phrasings convert_q = {
     "$0 $1 equals how many $2?"};
 /* Follow-ups: the second question of a followup dialogue. Each only makes
  * sense with the first exchange in view: "it" is the earlier answer. */
-static const Phrasings double_q = {
-    {"And double it.", "Now double that.", "Double the answer.", "What is twice that?"}, "And two times that?"};
+static const Phrasings double_q = {{"And double it.", "Now double that.", "Double the answer.", "What is twice that?"},
+                                   "And two times that?"};
 static const Phrasings first_q = {
     {"Now only the first word.", "Only the first word.", "Just the first word.", "Which is first now?"},
     "The word at the front?"};
@@ -107,18 +105,16 @@ static const char *const system_prompts[] = {"Be brief.", "Answer only.", "You h
  * so that five of them and their reversal still fit the context easily. */
 #define N_WORDS 120
 static const char *const words[N_WORDS] = {
-    "cat",   "dog",   "fish",  "cow",    "pig",    "sheep", "goat",  "duck",   "bear",  "lion",
-    "sun",   "star",  "tree",  "lake",   "hill",   "rain",  "snow",  "wind",   "fire",  "stone",
-    "apple", "egg",   "rice",  "honey",  "tea",    "meat",  "corn",  "pie",    "cake",  "oil",
-    "red",   "blue",  "black", "white",  "pink",   "brown", "gold",  "gray",   "dark",  "light",
-    "chair", "table", "bed",   "cup",    "plate",  "fork",  "door",  "house",  "room",  "wall",
-    "car",   "bus",   "train", "ship",   "truck",  "road",  "map",   "key",    "bag",   "hat",
-    "foot",  "head",  "nose",  "ear",    "arm",    "leg",   "hand",  "back",   "face",  "hair",
-    "king",  "child", "boy",   "woman",  "man",    "friend", "mother", "father", "son",  "kid",
-    "cold",  "warm",  "hot",   "soft",   "fast",   "slow",  "tall",  "short",  "small", "big",
-    "good",  "old",   "new",   "little", "great",  "best",  "hard",  "happy",  "wise",  "poor",
-    "sing",  "dance", "walk",  "write",  "play",   "cook",  "run",   "read",   "work",  "rest",
-    "day",   "year",  "time",  "night",  "hour",   "noon",  "love",  "life",   "world", "mind",
+    "cat",  "dog",   "fish", "cow",    "pig",    "sheep",  "goat",  "duck",  "bear",  "lion",   "sun",   "star",
+    "tree", "lake",  "hill", "rain",   "snow",   "wind",   "fire",  "stone", "apple", "egg",    "rice",  "honey",
+    "tea",  "meat",  "corn", "pie",    "cake",   "oil",    "red",   "blue",  "black", "white",  "pink",  "brown",
+    "gold", "gray",  "dark", "light",  "chair",  "table",  "bed",   "cup",   "plate", "fork",   "door",  "house",
+    "room", "wall",  "car",  "bus",    "train",  "ship",   "truck", "road",  "map",   "key",    "bag",   "hat",
+    "foot", "head",  "nose", "ear",    "arm",    "leg",    "hand",  "back",  "face",  "hair",   "king",  "child",
+    "boy",  "woman", "man",  "friend", "mother", "father", "son",   "kid",   "cold",  "warm",   "hot",   "soft",
+    "fast", "slow",  "tall", "short",  "small",  "big",    "good",  "old",   "new",   "little", "great", "best",
+    "hard", "happy", "wise", "poor",   "sing",   "dance",  "walk",  "write", "play",  "cook",   "run",   "read",
+    "work", "rest",  "day",  "year",   "time",   "night",  "hour",  "noon",  "love",  "life",   "world", "mind",
 };
 static int word_held_out(int i) { return i % 6 == 5; }
 
@@ -132,11 +128,11 @@ static int add_pair_held_out(int a, int b) { return (31 * a + 17 * b) % 11 == 0;
 static int convert_n_held_out(int n) { return n % 7 == 3; }
 
 typedef struct Unit {
-    const char *from, *to;      /* singular; the plural adds an s */
+    const char *from, *to; /* singular; the plural adds an s */
     int factor;
 } Unit;
 static const Unit units[] = {
-    {"kilometer", "meter", 1000}, {"meter", "centimeter", 100}, {"centimeter", "millimeter", 10},
+    {"kilometer", "meter", 1000}, {"meter", "centimeter", 100},  {"centimeter", "millimeter", 10},
     {"kilogram", "gram", 1000},   {"liter", "milliliter", 1000},
 };
 #define N_UNITS (int)(sizeof units / sizeof units[0])
@@ -178,8 +174,7 @@ static void make_up_word(Rng *rng, int heldout, char *out) {
         }
         out[n] = '\0';
         again = made_up_held_out(out) != heldout;
-        for (int i = 0; i < N_WORDS; i++)
-            again |= strcmp(out, words[i]) == 0;
+        for (int i = 0; i < N_WORDS; i++) again |= strcmp(out, words[i]) == 0;
     } while (again);
 }
 
@@ -196,8 +191,7 @@ static void swap_words(char *a, char *b) {
  * in training, only never in that list. */
 static int list_held_out(Word *w, int k) {
     uint32_t h = 0;
-    for (int i = 0; i < k; i++)
-        h += (uint32_t)(i + 1) * word_hash(w[i]);
+    for (int i = 0; i < k; i++) h += (uint32_t)(i + 1) * word_hash(w[i]);
     return k >= 2 && h % 11 == 0;
 }
 
@@ -218,18 +212,16 @@ static void pick_words(Rng *rng, int split, int k, Word *out) {
                     make_up_word(rng, 0, out[i]);
                 else {
                     int w;
-                    do
-                        w = below(rng, N_WORDS);
+                    do w = below(rng, N_WORDS);
                     while (split != CHATGEN_NEW_WORDS && word_held_out(w));
                     strcpy(out[i], words[w]);
                 }
                 dup = 0;
-                for (int j = 0; j < i; j++)
-                    dup |= strcmp(out[j], out[i]) == 0;
+                for (int j = 0; j < i; j++) dup |= strcmp(out[j], out[i]) == 0;
             } while (dup);
         }
     } while (split != CHATGEN_NEW_WORDS && list_held_out(out, k) != (split == CHATGEN_EVAL));
-    if (split == CHATGEN_NEW_WORDS)     /* move the held-out word off the front */
+    if (split == CHATGEN_NEW_WORDS) /* move the held-out word off the front */
         swap_words(out[0], out[below(rng, k)]);
 }
 
@@ -241,8 +233,7 @@ static void pick_spelling(Rng *rng, int split, char *out) {
         make_up_word(rng, split == CHATGEN_EVAL, out);
     else {
         int w;
-        do
-            w = below(rng, N_WORDS);
+        do w = below(rng, N_WORDS);
         while (word_held_out(w) != (split == CHATGEN_NEW_WORDS));
         strcpy(out, words[w]);
     }
@@ -250,8 +241,7 @@ static void pick_spelling(Rng *rng, int split, char *out) {
 
 static int in_order(Word *w, int k) {
     for (int i = 1; i < k; i++)
-        if (strcmp(w[i - 1], w[i]) > 0)
-            return 0;
+        if (strcmp(w[i - 1], w[i]) > 0) return 0;
     return 1;
 }
 
@@ -263,8 +253,7 @@ static int in_order(Word *w, int k) {
 static void join_words(char *out, Word *w, int k, int step) {
     out[0] = '\0';
     for (int i = 0; i < k; i++) {
-        if (i)
-            strcat(out, " ");
+        if (i) strcat(out, " ");
         strcat(out, w[step > 0 ? i : k - 1 - i]);
     }
 }
@@ -273,8 +262,7 @@ static void join_words(char *out, Word *w, int k, int step) {
 static void spell_out(char *out, const char *w) {
     size_t n = 0;
     for (const char *p = w; *p; p++) {
-        if (p != w)
-            out[n++] = ' ';
+        if (p != w) out[n++] = ' ';
         out[n++] = *p;
     }
     out[n] = '\0';
@@ -320,11 +308,9 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
                  "use CHATGEN_TRAIN, CHATGEN_EVAL or CHATGEN_NEW_WORDS", "chatgen: no split %d", split);
     int heldout = split != CHATGEN_TRAIN;
     chat_clear(c);
-    if (below(rng, 2))
-        chat_add(c, CHAT_SYSTEM, system_prompts[below(rng, N_SYSTEM_PROMPTS)]);
+    if (below(rng, 2)) chat_add(c, CHAT_SYSTEM, system_prompts[below(rng, N_SYSTEM_PROMPTS)]);
     int use_new = heldout ? below(rng, 2) : 0;
-    if (new_phrasing)
-        *new_phrasing = use_new;
+    if (new_phrasing) *new_phrasing = use_new;
 
     char s0[TEXT_CAP] = "", s1[TEXT_CAP] = "", s2[TEXT_CAP] = "";
     const char *args[3] = {s0, s1, s2};
@@ -349,14 +335,13 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
     }
     case F_SORT: {
         int k = 3 + below(rng, 2);
-        do      /* a list that is sorted already would teach copying, not sorting */
+        do /* a list that is sorted already would teach copying, not sorting */
             pick_words(rng, split, k, w);
         while (in_order(w, k));
         join_words(s0, w, k, 1);
         ask(c, &sort_q, use_new, rng, args);
-        for (int i = 1; i < k; i++)     /* insertion sort: at most 4 words */
-            for (int j = i; j > 0 && strcmp(w[j - 1], w[j]) > 0; j--)
-                swap_words(w[j], w[j - 1]);
+        for (int i = 1; i < k; i++) /* insertion sort: at most 4 words */
+            for (int j = i; j > 0 && strcmp(w[j - 1], w[j]) > 0; j--) swap_words(w[j], w[j - 1]);
         join_words(s1, w, k, 1);
         chat_add(c, CHAT_ASSISTANT, s1);
         break;
@@ -377,8 +362,7 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
         break;
     case F_CONVERT: {
         int n;
-        do
-            n = 1 + below(rng, 99);
+        do n = 1 + below(rng, 99);
         while (convert_n_held_out(n) != heldout);
         const Unit *u = &units[below(rng, N_UNITS)];
         snprintf(s0, sizeof s0, "%d", n);
@@ -393,7 +377,7 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
          * tested on its own); the follow-up question is the one that may be
          * new. Its values are held out like its first family's. */
         switch (below(rng, 3)) {
-        case 0:         /* add, then double the sum */
+        case 0: /* add, then double the sum */
             pick_pair(rng, heldout, &a, &b);
             snprintf(s0, sizeof s0, "%d", a);
             snprintf(s1, sizeof s1, "%d", b);
@@ -402,7 +386,7 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
             ask(c, &double_q, use_new, rng, args);
             answer_int(c, 2L * (a + b));
             break;
-        case 1: {       /* reverse 3 words, then only the first word of the result */
+        case 1: { /* reverse 3 words, then only the first word of the result */
             int k = 3;
             pick_words(rng, split, k, w);
             join_words(s0, w, k, 1);
@@ -413,7 +397,7 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
             chat_add(c, CHAT_ASSISTANT, w[k - 1]);
             break;
         }
-        default:        /* spell a word, then say how many letters it has */
+        default: /* spell a word, then say how many letters it has */
             pick_spelling(rng, split, s0);
             ask(c, &spell_q, 0, rng, args);
             spell_out(s1, s0);
@@ -433,16 +417,9 @@ int chatgen_write(const char *path, long n, int split, uint64_t seed, char *err,
         snprintf(err, err_size, "the number of dialogues must be 0 or more, not %ld", n);
         return -1;
     }
-    char tmp[1100];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
-        snprintf(err, err_size, "the path is too long: %.60s...", path);
-        return -1;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
-        return -1;
-    }
+    char tmp[LLMLAB_TMP_SIZE];
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, err_size);
+    if (!f) return -1;
     Rng rng;
     rng_init(&rng, seed);
     ChatExample e;

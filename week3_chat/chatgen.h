@@ -59,9 +59,9 @@
 
 /** The splits: what chatgen_dialogue() and chatgen_write() make. */
 enum {
-    CHATGEN_TRAIN = 0,      /**< training phrasings and values */
-    CHATGEN_EVAL = 1,       /**< held-out values, a held-out phrasing half the time */
-    CHATGEN_NEW_WORDS = 2,  /**< like evaluation, with real words training never shows */
+    CHATGEN_TRAIN = 0,     /**< training phrasings and values */
+    CHATGEN_EVAL = 1,      /**< held-out values, a held-out phrasing half the time */
+    CHATGEN_NEW_WORDS = 2, /**< like evaluation, with real words training never shows */
 };
 
 /** How many families there are (7). */

@@ -21,8 +21,7 @@ int chatset_write_example(FILE *f, const ChatExample *e) {
 }
 
 void chatset_free(ChatSet *s) {
-    for (long i = 0; i < s->n; i++)
-        chat_free(&s->ex[i].chat);
+    for (long i = 0; i < s->n; i++) chat_free(&s->ex[i].chat);
     free(s->ex);
     s->ex = NULL;
     s->n = 0;
@@ -31,8 +30,7 @@ void chatset_free(ChatSet *s) {
 /* Up to 24 bytes of a field for a message, with anything but printable ASCII as '?'. */
 static void shown(char *out, const char *p, size_t n) {
     size_t k = n < 24 ? n : 24;
-    for (size_t i = 0; i < k; i++)
-        out[i] = p[i] >= 32 && p[i] < 127 ? p[i] : '?';
+    for (size_t i = 0; i < k; i++) out[i] = p[i] >= 32 && p[i] < 127 ? p[i] : '?';
     strcpy(out + k, n > k ? "..." : "");
 }
 
@@ -48,8 +46,7 @@ static int parse_line(ChatExample *e, const char *p, size_t n, char *err, size_t
     size_t flen = (size_t)(tab1 - p), slen = (size_t)(tab2 - tab1 - 1);
     e->family = -1;
     for (int f = 0; f < chatgen_n_families(); f++)
-        if (flen == strlen(chatgen_family_name(f)) && memcmp(p, chatgen_family_name(f), flen) == 0)
-            e->family = f;
+        if (flen == strlen(chatgen_family_name(f)) && memcmp(p, chatgen_family_name(f), flen) == 0) e->family = f;
     if (e->family < 0) {
         shown(what, p, flen);
         snprintf(err, err_size, "unknown family '%s'", what);
@@ -86,19 +83,15 @@ static int parse_line(ChatExample *e, const char *p, size_t n, char *err, size_t
 int chatset_load(ChatSet *s, const char *path, char *err, size_t err_size) {
     s->ex = NULL;
     s->n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = llmlab_open_read(path, "", err, err_size);
+    if (!f) return -1;
     size_t cap = 1 << 16, len = 0, got;
     char *buf = malloc(cap);
     while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
         len += got;
         if (len == cap) {
             char *bigger = cap < ((size_t)1 << 40) ? realloc(buf, cap *= 2) : NULL;
-            if (!bigger)
-                free(buf);
+            if (!bigger) free(buf);
             buf = bigger;
         }
     }
@@ -116,8 +109,7 @@ int chatset_load(ChatSet *s, const char *path, char *err, size_t err_size) {
         size_t n = nl ? (size_t)(nl - p) : len - at;
         at += n + (nl != NULL);
         line++;
-        if (n == 0 || (n == 1 && p[0] == '\r'))
-            continue;
+        if (n == 0 || (n == 1 && p[0] == '\r')) continue;
         if (s->n == cap_ex) {
             cap_ex = cap_ex ? 2 * cap_ex : 1024;
             s->ex = XREALLOC(s->ex, (size_t)cap_ex * sizeof *s->ex);
@@ -131,7 +123,6 @@ int chatset_load(ChatSet *s, const char *path, char *err, size_t err_size) {
         s->n++;
     }
     free(buf);
-    if (rc != 0)
-        chatset_free(s);
+    if (rc != 0) chatset_free(s);
     return rc;
 }

@@ -23,8 +23,8 @@
 
 /** One dialogue of a file. */
 typedef struct ChatExample {
-    int family;         /**< chatgen_family_id() of its name */
-    int new_phrasing;   /**< 1 for `new`, 0 for `seen` */
+    int family;       /**< chatgen_family_id() of its name */
+    int new_phrasing; /**< 1 for `new`, 0 for `seen` */
     Chat chat;
 } ChatExample;
 

@@ -27,9 +27,12 @@ static void evaluate(const char *ckpt, const ChatSet *eval, const ChatSet *train
     Gpt m;
     Tokenizer tok;
     char err[LLMLAB_ERR_SIZE];
-    if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0)
-        LLMLAB_DIE("", "%s", err);
-    ChatEvalOptions o = {.plain = plain, .shots = 3, .examples = train, .limit = limit, .seed = 1,
+    if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0) LLMLAB_DIE("", "%s", err);
+    ChatEvalOptions o = {.plain = plain,
+                         .shots = 3,
+                         .examples = train,
+                         .limit = limit,
+                         .seed = 1,
                          .sampler = {.temperature = 0.0f, .top_k = 0, .top_p = 1.0f}};
     ChatScore s;
     chat_eval(&m, &tok, eval, &o, &s);
@@ -61,6 +64,7 @@ int main(int argc, char **argv) {
         XSNPRINTF(gpt_run, sizeof gpt_run, "%s/gpt%s", args.runs, suffix);
         g.train.run_dir = gpt_run;
         g.train.seed = args.seed;
+        g.train.force = 1; /* a demo starts afresh every time */
         g.train.max_steps = 1500;
         if (args.quick) {
             g.model = (GptConfig){.ctx = 64, .n_layer = 1, .n_head = 2, .n_embd = 32};
@@ -68,8 +72,7 @@ int main(int argc, char **argv) {
             g.train.eval_batches = 1;
         }
         TrainResult r = gpt_run_train(&g);
-        if (r.status != TRAIN_FINISHED)
-            return 1;
+        if (r.status != TRAIN_FINISHED) return 1;
     } else {
         printf("== 1. the base model: %s (the Week 2 demo's)\n", base);
     }
@@ -91,12 +94,12 @@ int main(int argc, char **argv) {
     chat_tune_defaults(&o);
     o.base = base, o.train_data = train_path, o.eval_data = val_path;
     o.train.run_dir = run, o.train.seed = args.seed, o.train.resume = args.resume;
+    o.train.force = 1; /* a demo starts afresh every time, unless --resume */
     if (args.quick)
         o.train.max_steps = 8, o.train.batch = 4, o.train.warmup = 2, o.train.eval_every = 4, o.train.eval_batches = 1;
     TrainResult r = chat_tune(&o);
     printf("step %ld: train loss %.3f, validation loss %.3f, %.0f s\n", r.steps, r.train_loss, r.val_loss, r.seconds);
-    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
-        return 1;
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1;
 
     printf("== 4. exact-match accuracy on held-out conversations (greedy)\n");
     ChatSet train, eval;
@@ -109,8 +112,7 @@ int main(int argc, char **argv) {
 
     printf("\n== 5. a conversation with the tuned model\n");
     ChatBot b;
-    if (chatbot_load(&b, ckpt, args.seed, err, sizeof err) != 0)
-        LLMLAB_DIE("", "%s", err);
+    if (chatbot_load(&b, ckpt, args.seed, err, sizeof err) != 0) LLMLAB_DIE("", "%s", err);
     chat_set_system(&b.chat, "Be brief.");
     const char *script[] = {"What is 12 plus 23?", "And double it.", "Reverse these words: apple river stone",
                             "Spell the word: house"};

@@ -10,10 +10,8 @@
 #include "todo.h"
 
 double sequence_nll(Gpt *m, const int *ids, size_t n, int stride, size_t *predicted) {
-    if (predicted)
-        *predicted = n > 0 ? n - 1 : 0;
-    if (n < 2)
-        return 0.0;
+    if (predicted) *predicted = n > 0 ? n - 1 : 0;
+    if (n < 2) return 0.0;
     int W = n - 1 < (size_t)m->T ? (int)(n - 1) : m->T;
     LLMLAB_CHECK(stride >= 1 && stride <= W, "a stride from 1 to the window", "sequence_nll: stride %d, window %d",
                  stride, W);

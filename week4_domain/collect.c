@@ -20,14 +20,16 @@
 #include "collect.h"
 #include "hash.h"
 #include "hashmap.h"
-#include "tokenizer.h"              /* TOKENIZER_EOT, the separator */
+#include "tokenizer.h" /* TOKENIZER_EOT, the separator */
 #include "utf8.h"
 
 #define PATH_CAP 4096
 
 static const char *const split_name[3] = {"train", "val", "test"};
 static const char *const out_name[5] = {"train.txt", "val.txt", "test.txt", "manifest.tsv", "summary.txt"};
-static const struct { const char *name, *why; } reason[SKIP_COUNT] = {
+static const struct {
+    const char *name, *why;
+} reason[SKIP_COUNT] = {
     [SKIP_HIDDEN] = {"hidden", "a name starting with a dot"},
     [SKIP_EXTENSION] = {"extension", "not an extension asked for"},
     [SKIP_SPECIAL] = {"special", "a fifo, device or socket"},
@@ -43,8 +45,12 @@ static const struct { const char *name, *why; } reason[SKIP_COUNT] = {
 };
 
 void collect_defaults(CollectOptions *o) {
-    *o = (CollectOptions){.exts = NULL, .n_exts = 0, .max_file_bytes = 1u << 20, .max_total_bytes = 64u << 20,
-                          .val_percent = 10, .test_percent = 10};
+    *o = (CollectOptions){.exts = NULL,
+                          .n_exts = 0,
+                          .max_file_bytes = 1u << 20,
+                          .max_total_bytes = 64u << 20,
+                          .val_percent = 10,
+                          .test_percent = 10};
 }
 
 const char *collect_skip_name(CollectSkip s) { return s >= 0 && s < SKIP_COUNT ? reason[s].name : "?"; }
@@ -70,22 +76,19 @@ static size_t normalise(uint8_t *s, size_t n) {
     for (; i < n; i++) {
         if (s[i] == '\r') {
             s[k++] = '\n';
-            if (i + 1 < n && s[i + 1] == '\n')
-                i++;
+            if (i + 1 < n && s[i + 1] == '\n') i++;
         } else {
             s[k++] = s[i];
         }
     }
-    if (k > 0 && s[k - 1] != '\n')
-        s[k++] = '\n';
+    if (k > 0 && s[k - 1] != '\n') s[k++] = '\n';
     return k;
 }
 
 static int has_separator(const uint8_t *s, size_t n) {
     const size_t m = sizeof TOKENIZER_EOT - 1;
     for (const uint8_t *p = s; (p = memchr(p, TOKENIZER_EOT[0], n - (size_t)(p - s))) != NULL; p++)
-        if ((size_t)(s + n - p) >= m && memcmp(p, TOKENIZER_EOT, m) == 0)
-            return 1;
+        if ((size_t)(s + n - p) >= m && memcmp(p, TOKENIZER_EOT, m) == 0) return 1;
     return 0;
 }
 
@@ -110,12 +113,12 @@ static int pairset_add(HashMap *set, uint64_t a, uint64_t b) {
 typedef struct Walk {
     const CollectOptions *o;
     CollectStats *st;
-    char path[PATH_CAP];        /* the file or folder being looked at */
-    size_t len;                 /* strlen(path) */
-    HashMap dirs, texts;        /* sets: the values are not used */
-    struct stat out_dir;        /* where the corpus goes: never walked */
-    FILE *out[4];               /* train, val, test, manifest (their .tmp files) */
-    size_t kept;                /* bytes kept so far, at most max_total_bytes */
+    char path[PATH_CAP]; /* the file or folder being looked at */
+    size_t len;          /* strlen(path) */
+    HashMap dirs, texts; /* sets: the values are not used */
+    struct stat out_dir; /* where the corpus goes: never walked */
+    FILE *out[4];        /* train, val, test, manifest (their .tmp files) */
+    size_t kept;         /* bytes kept so far, at most max_total_bytes */
 } Walk;
 
 /* Copy at most size - 1 bytes, cut at a character boundary. */
@@ -128,16 +131,14 @@ static void copy_cut(char *dst, size_t size, const char *src) {
 }
 
 static void skip(Walk *w, CollectSkip why) {
-    if (w->st->skipped[why]++ == 0)
-        copy_cut(w->st->example[why], sizeof w->st->example[why], w->path);
+    if (w->st->skipped[why]++ == 0) copy_cut(w->st->example[why], sizeof w->st->example[why], w->path);
 }
 
 static int wanted_extension(const CollectOptions *o, const char *path) {
     size_t n = strlen(path);
     for (int i = 0; i < o->n_exts; i++) {
         size_t k = strlen(o->exts[i]);
-        if (n > k && memcmp(path + n - k, o->exts[i], k) == 0)
-            return 1;
+        if (n > k && memcmp(path + n - k, o->exts[i], k) == 0) return 1;
     }
     return o->n_exts == 0;
 }
@@ -148,8 +149,7 @@ static CollectSkip read_whole(Walk *w, size_t size, uint8_t **text, size_t *n) {
     /* O_NONBLOCK: should the file have become a fifo since stat(), do not wait for a writer */
     int fd = open(w->path, O_RDONLY | O_NONBLOCK);
     struct stat sb;
-    if (fd < 0)
-        return SKIP_UNREADABLE;
+    if (fd < 0) return SKIP_UNREADABLE;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(fd);
         return SKIP_SPECIAL;
@@ -158,13 +158,11 @@ static CollectSkip read_whole(Walk *w, size_t size, uint8_t **text, size_t *n) {
     size_t got = 0;
     ssize_t r = 0;
     while (got <= size && (r = read(fd, buf + got, size + 1 - got)) != 0) {
-        if (r < 0 && errno != EINTR)
-            break;
-        if (r > 0)
-            got += (size_t)r;
+        if (r < 0 && errno != EINTR) break;
+        if (r > 0) got += (size_t)r;
     }
     close(fd);
-    if (r < 0 || got > size) {                  /* a read error, or the file grew while we read it */
+    if (r < 0 || got > size) { /* a read error, or the file grew while we read it */
         free(buf);
         return SKIP_UNREADABLE;
     }
@@ -205,30 +203,30 @@ static int cannot_fit(size_t size, size_t room) { return room < SIZE_MAX - 2 && 
 /* The checks of collect.h, in order; the first that fails is the reason counted. */
 static void visit_file(Walk *w, const struct stat *sb) {
     const CollectOptions *o = w->o;
-    CollectSkip why = SKIP_COUNT;               /* SKIP_COUNT: no reason to skip, keep it */
+    CollectSkip why = SKIP_COUNT; /* SKIP_COUNT: no reason to skip, keep it */
     uint8_t *text = NULL;
     size_t n = 0;
     uint64_t hash = 0;
     if (!S_ISREG(sb->st_mode))
-        why = SKIP_SPECIAL;                     /* never opened: a fifo would block */
+        why = SKIP_SPECIAL; /* never opened: a fifo would block */
     else if (sb->st_size == 0)
         why = SKIP_EMPTY;
     else if ((uintmax_t)sb->st_size > o->max_file_bytes)
         why = SKIP_HUGE;
     else if (cannot_fit((size_t)sb->st_size, o->max_total_bytes - w->kept))
-        why = SKIP_BUDGET;                      /* known without reading it */
+        why = SKIP_BUDGET; /* known without reading it */
     else if ((why = read_whole(w, (size_t)sb->st_size, &text, &n)) != SKIP_COUNT) {
         /* not read: why says why */
     } else if (!is_text(text, n))
         why = SKIP_BINARY;
     else if ((n = normalise(text, n)) == 0)
-        why = SKIP_EMPTY;                       /* it held only a byte-order mark */
+        why = SKIP_EMPTY; /* it held only a byte-order mark */
     else if (has_separator(text, n))
         why = SKIP_SEPARATOR;
     else if (!pairset_add(&w->texts, hash = hash_fnv1a64(text, n), n))
         why = SKIP_DUPLICATE;
     else if (n > o->max_total_bytes - w->kept)
-        why = SKIP_BUDGET;                      /* a smaller file later may still fit */
+        why = SKIP_BUDGET; /* a smaller file later may still fit */
     if (why == SKIP_COUNT)
         keep(w, text, n, hash);
     else
@@ -242,26 +240,24 @@ static void visit(Walk *w, int depth);
 
 static void walk_dir(Walk *w, const struct stat *sb, int depth) {
     if (sb->st_dev == w->out_dir.st_dev && sb->st_ino == w->out_dir.st_ino)
-        return;                                 /* our own output folder: not part of the domain */
+        return; /* our own output folder: not part of the domain */
     CollectSkip why = SKIP_COUNT;
     DIR *d = NULL;
     if (depth > COLLECT_MAX_DEPTH)
         why = SKIP_DEEP;
     else if (!pairset_add(&w->dirs, (uint64_t)sb->st_dev, (uint64_t)sb->st_ino))
-        why = SKIP_LOOP;                        /* entered before: a symlink loop, or a second link to it */
+        why = SKIP_LOOP; /* entered before: a symlink loop, or a second link to it */
     else if (!(d = opendir(w->path)))
         why = SKIP_UNREADABLE;
     if (why != SKIP_COUNT) {
         skip(w, why);
         return;
     }
-    char **names = NULL;                        /* readdir's order differs between machines: sort */
+    char **names = NULL; /* readdir's order differs between machines: sort */
     size_t n = 0, cap = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (n == cap)
-            names = XREALLOC(names, (cap = cap ? 2 * cap : 64) * sizeof *names);
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (n == cap) names = XREALLOC(names, (cap = cap ? 2 * cap : 64) * sizeof *names);
         names[n] = XMALLOC(strlen(e->d_name) + 1);
         strcpy(names[n++], e->d_name);
     }
@@ -279,7 +275,7 @@ static void walk_dir(Walk *w, const struct stat *sb, int depth) {
             else
                 visit(w, depth + 1);
         } else {
-            skip(w, SKIP_UNREADABLE);           /* a path too long to name (the example is its folder) */
+            skip(w, SKIP_UNREADABLE); /* a path too long to name (the example is its folder) */
         }
         w->path[w->len = len] = '\0';
         free(names[i]);
@@ -290,13 +286,13 @@ static void walk_dir(Walk *w, const struct stat *sb, int depth) {
 /* Look at w->path: a folder is walked, anything else is a candidate file. */
 static void visit(Walk *w, int depth) {
     struct stat sb;
-    int ok = stat(w->path, &sb) == 0;           /* stat, not lstat: follow symbolic links */
+    int ok = stat(w->path, &sb) == 0; /* stat, not lstat: follow symbolic links */
     if (ok && S_ISDIR(sb.st_mode))
         walk_dir(w, &sb, depth);
     else if (!wanted_extension(w->o, w->path))
         skip(w, SKIP_EXTENSION);
     else if (!ok)
-        skip(w, SKIP_UNREADABLE);               /* a dangling link, a permission problem */
+        skip(w, SKIP_UNREADABLE); /* a dangling link, a permission problem */
     else
         visit_file(w, &sb);
 }
@@ -306,18 +302,15 @@ static void visit(Walk *w, int depth) {
 /* mkdir -p that reports instead of dying (llmlab_mkdir_p dies). */
 static int make_dirs(const char *path, char *err, size_t err_size) {
     char p[PATH_CAP];
-    if (!*path || strlen(path) >= sizeof p)
-        return fail(err, err_size, "bad output folder name '%s'", path);
+    if (!*path || strlen(path) >= sizeof p) return fail(err, err_size, "bad output folder name '%s'", path);
     strcpy(p, path);
     for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
+        if (*s != '/' && *s != '\0') continue;
         char c = *s;
         *s = '\0';
         if (mkdir(p, 0777) != 0 && errno != EEXIST)
             return fail(err, err_size, "cannot make the folder %s: %s", p, strerror(errno));
-        if (!(*s = c))
-            break;
+        if (!(*s = c)) break;
     }
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
@@ -325,69 +318,65 @@ static int make_dirs(const char *path, char *err, size_t err_size) {
     return 0;
 }
 
-/* fclose() that also reports an earlier failed write: 1 when all went well. */
-static int close_ok(FILE *f) {
-    int bad = ferror(f);
-    return fclose(f) == 0 && !bad;
-}
-
-int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const CollectOptions *o,
-                CollectStats *st, char *err, size_t err_size) {
+int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const CollectOptions *o, CollectStats *st,
+                char *err, size_t err_size) {
     memset(st, 0, sizeof *st);
-    if (err_size)
-        err[0] = '\0';
-    if (n_dirs < 1 || o->n_exts < 0 || (o->n_exts > 0 && !o->exts) || o->max_file_bytes == 0 ||
-        o->val_percent < 0 || o->test_percent < 0 || o->val_percent + o->test_percent > 100)
+    if (err_size) err[0] = '\0';
+    if (n_dirs < 1 || o->n_exts < 0 || (o->n_exts > 0 && !o->exts) || o->max_file_bytes == 0 || o->val_percent < 0 ||
+        o->test_percent < 0 || o->val_percent + o->test_percent > 100)
         return fail(err, err_size, "bad options: a folder, sizes above 0, and val + test percent in 0..100");
     for (int i = 0; i < n_dirs; i++) {
         struct stat sb;
-        if (stat(dirs[i], &sb) != 0)
-            return fail(err, err_size, "cannot read %s: %s", dirs[i], strerror(errno));
+        if (stat(dirs[i], &sb) != 0) return fail(err, err_size, "cannot read %s: %s", dirs[i], strerror(errno));
         if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
             return fail(err, err_size, "%s is not a folder or a file", dirs[i]);
-        if (strlen(dirs[i]) >= PATH_CAP)
-            return fail(err, err_size, "the path %.40s... is too long", dirs[i]);
+        if (strlen(dirs[i]) >= PATH_CAP) return fail(err, err_size, "the path %.40s... is too long", dirs[i]);
     }
-    if (make_dirs(out_dir, err, err_size) != 0)
-        return -1;
+    if (make_dirs(out_dir, err, err_size) != 0) return -1;
 
-    Walk *w = XCALLOC(1, sizeof *w);            /* on the heap: it holds a 4 KiB path */
+    Walk *w = XCALLOC(1, sizeof *w); /* on the heap: it holds a 4 KiB path */
     w->o = o, w->st = st;
     stat(out_dir, &w->out_dir);
-    char tmp[5][PATH_CAP + 32], final[PATH_CAP + 32];
+    /* Each output is written under a unique temporary name (llmlab_open_temp) and, once all five
+     * are whole and on the disk, renamed over the old ones: a failure leaves the old corpus. */
+    char(*tmp)[LLMLAB_TMP_SIZE] = XCALLOC(5, LLMLAB_TMP_SIZE), (*final)[LLMLAB_PATH_MAX] = XCALLOC(5, LLMLAB_PATH_MAX);
+    FILE *summary = NULL;
     int rc = 0;
-    for (int k = 0; k < 5; k++)
-        snprintf(tmp[k], sizeof tmp[k], "%s/%s.tmp", out_dir, out_name[k]);
-    for (int k = 0; k < 4 && rc == 0; k++)
-        if (!(w->out[k] = fopen(tmp[k], "wb")))
-            rc = fail(err, err_size, "cannot write %s: %s", tmp[k], strerror(errno));
+    for (int k = 0; k < 5 && rc == 0; k++)
+        if ((size_t)snprintf(final[k], LLMLAB_PATH_MAX, "%s/%s", out_dir, out_name[k]) >= LLMLAB_PATH_MAX)
+            rc = fail(err, err_size, "the folder name %.60s... is too long", out_dir);
+    for (int k = 0; k < 5 && rc == 0; k++) {
+        FILE *f = llmlab_open_temp(final[k], tmp[k], LLMLAB_TMP_SIZE, err, err_size);
+        if (!f)
+            rc = -1;
+        else if (k < 4)
+            w->out[k] = f;
+        else
+            summary = f;
+    }
     for (int i = 0; i < n_dirs && rc == 0; i++) {
         strcpy(w->path, dirs[i]);
         w->len = strlen(w->path);
         while (w->len > 1 && w->path[w->len - 1] == '/')
-            w->path[--w->len] = '\0';           /* "dir/" names its files "dir/x", not "dir//x" */
+            w->path[--w->len] = '\0'; /* "dir/" names its files "dir/x", not "dir//x" */
         visit(w, 0);
     }
-    for (int k = 0; k < 4; k++)
-        if (w->out[k] && !close_ok(w->out[k]) && rc == 0)
-            rc = fail(err, err_size, "cannot write %s (is the disk full?)", tmp[k]);
     long kept = st->files[0] + st->files[1] + st->files[2];
-    if (rc == 0 && kept == 0)
-        rc = fail(err, err_size, "nothing kept: every file was skipped (see the summary)");
-    if (rc == 0) {
-        FILE *f = fopen(tmp[4], "wb");
-        if (f)
-            collect_print_summary(f, st);
-        if (!f || !close_ok(f))
-            rc = fail(err, err_size, "cannot write %s", tmp[4]);
+    if (rc == 0 && kept == 0) rc = fail(err, err_size, "nothing kept: every file was skipped (see the summary)");
+    if (summary && rc == 0) collect_print_summary(summary, st);
+    for (int k = 0; k < 5; k++) {
+        FILE **f = k < 4 ? &w->out[k] : &summary;
+        if (*f && llmlab_close_synced(*f, 1, final[k], rc == 0 ? err : NULL, rc == 0 ? err_size : 0) != 0 && rc == 0)
+            rc = -1;
+        *f = NULL;
     }
-    for (int k = 0; k < 5; k++) {               /* each replaced whole; after a failure, the rest removed */
-        snprintf(final, sizeof final, "%s/%s", out_dir, out_name[k]);
-        if (rc == 0 && rename(tmp[k], final) != 0)
-            rc = fail(err, err_size, "cannot rename %s to %s: %s", tmp[k], final, strerror(errno));
-        if (rc != 0)
-            remove(tmp[k]);
+    for (int k = 0; k < 5; k++) { /* each replaced whole; after a failure, the rest removed */
+        if (rc == 0 && rename(tmp[k], final[k]) != 0)
+            rc = fail(err, err_size, "cannot rename %s to %s: %s", tmp[k], final[k], strerror(errno));
+        if (rc != 0 && tmp[k][0]) remove(tmp[k]);
     }
+    if (rc == 0) llmlab_sync_parent(final[0]);
+    free(tmp), free(final);
     hashmap_free(&w->dirs);
     hashmap_free(&w->texts);
     free(w);
@@ -397,14 +386,12 @@ int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const 
 void collect_print_summary(FILE *out, const CollectStats *st) {
     long files = st->files[0] + st->files[1] + st->files[2], skipped = 0;
     size_t bytes = st->bytes[0] + st->bytes[1] + st->bytes[2];
-    fprintf(out, "kept %ld files, %zu bytes (line ends normalised; each file then %s)\n", files, bytes,
-            TOKENIZER_EOT);
+    fprintf(out, "kept %ld files, %zu bytes (line ends normalised; each file then %s)\n", files, bytes, TOKENIZER_EOT);
     for (int s = 0; s < 3; s++) {
         fprintf(out, "  %-6s %8ld files %12zu bytes", split_name[s], st->files[s], st->bytes[s]);
         fprintf(out, "%s\n", st->files[s] == 0 && files > 0 ? "   (empty: few files, or a 0% share)" : "");
     }
-    for (int r = 0; r < SKIP_COUNT; r++)
-        skipped += st->skipped[r];
+    for (int r = 0; r < SKIP_COUNT; r++) skipped += st->skipped[r];
     fprintf(out, "skipped %ld%s\n", skipped, skipped ? ": reason, count, the first one" : "");
     for (int r = 0; r < SKIP_COUNT; r++)
         if (st->skipped[r])

@@ -46,12 +46,12 @@
 
 /** What to keep and how to split it. Start from collect_defaults(). */
 typedef struct CollectOptions {
-    const char *const *exts;    /**< endings to keep, such as ".c" and ".h" (case matters) */
-    int n_exts;                 /**< 0: keep any file that is text */
-    size_t max_file_bytes;      /**< larger files are skipped as huge (default 1 MiB) */
-    size_t max_total_bytes;     /**< keep at most this many bytes in all (default 64 MiB) */
-    int val_percent;            /**< share of files for validation, 0 to 100 (default 10) */
-    int test_percent;           /**< share of files for the test split (default 10); val + test at most 100 */
+    const char *const *exts; /**< endings to keep, such as ".c" and ".h" (case matters) */
+    int n_exts;              /**< 0: keep any file that is text */
+    size_t max_file_bytes;   /**< larger files are skipped as huge (default 1 MiB) */
+    size_t max_total_bytes;  /**< keep at most this many bytes in all (default 64 MiB) */
+    int val_percent;         /**< share of files for validation, 0 to 100 (default 10) */
+    int test_percent;        /**< share of files for the test split (default 10); val + test at most 100 */
 } CollectOptions;
 
 /** Fill @p o with the defaults: any text file, 1 MiB per file, 64 MiB in all, 10% validation, 10% test. */
@@ -59,18 +59,18 @@ void collect_defaults(CollectOptions *o);
 
 /** Why a file or folder was not kept; the order is the order of the checks. */
 typedef enum CollectSkip {
-    SKIP_HIDDEN,        /**< its name starts with a dot (.git, .cache, ...) */
-    SKIP_EXTENSION,     /**< not one of the extensions asked for */
-    SKIP_SPECIAL,       /**< a fifo, device or socket */
-    SKIP_EMPTY,         /**< no bytes */
-    SKIP_HUGE,          /**< more than max_file_bytes */
-    SKIP_UNREADABLE,    /**< cannot be opened, read or listed (permissions, a dangling link, ...) */
-    SKIP_BINARY,        /**< a NUL byte, or not valid UTF-8 */
-    SKIP_SEPARATOR,     /**< contains the separator `<|endoftext|>` */
-    SKIP_DUPLICATE,     /**< the same text as a file kept before */
-    SKIP_LOOP,          /**< a folder entered before (a symlink loop) */
-    SKIP_DEEP,          /**< a folder deeper than #COLLECT_MAX_DEPTH */
-    SKIP_BUDGET,        /**< would take the total past max_total_bytes */
+    SKIP_HIDDEN,     /**< its name starts with a dot (.git, .cache, ...) */
+    SKIP_EXTENSION,  /**< not one of the extensions asked for */
+    SKIP_SPECIAL,    /**< a fifo, device or socket */
+    SKIP_EMPTY,      /**< no bytes */
+    SKIP_HUGE,       /**< more than max_file_bytes */
+    SKIP_UNREADABLE, /**< cannot be opened, read or listed (permissions, a dangling link, ...) */
+    SKIP_BINARY,     /**< a NUL byte, or not valid UTF-8 */
+    SKIP_SEPARATOR,  /**< contains the separator `<|endoftext|>` */
+    SKIP_DUPLICATE,  /**< the same text as a file kept before */
+    SKIP_LOOP,       /**< a folder entered before (a symlink loop) */
+    SKIP_DEEP,       /**< a folder deeper than #COLLECT_MAX_DEPTH */
+    SKIP_BUDGET,     /**< would take the total past max_total_bytes */
     SKIP_COUNT
 } CollectSkip;
 
@@ -79,10 +79,10 @@ enum { COLLECT_TRAIN, COLLECT_VAL, COLLECT_TEST };
 
 /** What a run kept and skipped. */
 typedef struct CollectStats {
-    long files[3];                  /**< files kept per split: train, val, test */
-    size_t bytes[3];                /**< their bytes, after normalising, without the separators */
-    long skipped[SKIP_COUNT];       /**< files (or folders) skipped, per reason */
-    char example[SKIP_COUNT][256];  /**< the first path skipped for each reason ("" when none) */
+    long files[3];                 /**< files kept per split: train, val, test */
+    size_t bytes[3];               /**< their bytes, after normalising, without the separators */
+    long skipped[SKIP_COUNT];      /**< files (or folders) skipped, per reason */
+    char example[SKIP_COUNT][256]; /**< the first path skipped for each reason ("" when none) */
 } CollectStats;
 
 /** A short name for a reason ("binary", "duplicate", ...), as the summary prints it. */
@@ -110,8 +110,8 @@ const char *collect_skip_name(CollectSkip s);
  * and @p st still says what was skipped). Odd trees (loops, fifos,
  * unreadable files) are counted in @p st, never fatal.
  */
-int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const CollectOptions *o,
-                CollectStats *st, char *err, size_t err_size);
+int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const CollectOptions *o, CollectStats *st,
+                char *err, size_t err_size);
 
 /** Print files and bytes per split and the skips per reason, with an example path each. */
 void collect_print_summary(FILE *out, const CollectStats *st);

@@ -38,8 +38,7 @@ static int remove_stale(const char *dir) {
             rc |= unlink(path);
         }
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     return rc;
 }
 
@@ -47,9 +46,14 @@ static TrainResult train(const char *corpus, const char *init, const char *run, 
     GptRunOptions g;
     gpt_run_defaults(&g);
     g.corpus = corpus, g.init = init, g.train.run_dir = run, g.train.seed = args->seed;
-    if (init)           /* fine-tuning: a gentler learning rate, so less of the general text is forgotten */
+    if (init) /* fine-tuning: a gentler learning rate, so less of the general text is forgotten */
         g.train.lr_max = 5e-4f, g.train.lr_min = 5e-5f;
-    g.train.resume = args->resume, g.train.max_steps = steps;
+    /* --resume continues the models that have a checkpoint and starts the
+     * others (a run stopped during the first has none for the next two);
+     * without it, a demo starts afresh every time. */
+    char ckpt[600];
+    XSNPRINTF(ckpt, sizeof ckpt, "%s/ckpt.bin", run);
+    g.train.resume = args->resume && access(ckpt, F_OK) == 0, g.train.force = 1, g.train.max_steps = steps;
     g.train.eval_every = steps / 10 > 0 ? steps / 10 : 1;
     if (args->quick) {
         g.vocab = 300;
@@ -57,8 +61,7 @@ static TrainResult train(const char *corpus, const char *init, const char *run, 
         g.train.batch = 2, g.train.block = 32, g.train.warmup = 1, g.train.eval_batches = 1;
     }
     TrainResult r = gpt_run_train(&g);
-    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED)
-        exit(1);
+    if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) exit(1);
     if (r.status == TRAIN_INTERRUPTED) {
         printf("interrupted: continue with make domain ARGS=--resume\n");
         exit(0);
@@ -78,8 +81,7 @@ int main(int argc, char **argv) {
     XSNPRINTF(scratch, sizeof scratch, "%s/domain-scratch%s", args.runs, q);
     XSNPRINTF(out, sizeof out, "%s/domain%s", args.runs, q);
     const char *runs[3] = {general, tuned, scratch};
-    for (int i = 0; i < 3; i++)
-        XSNPRINTF(ckpt[i], sizeof ckpt[i], "%s/ckpt.bin", runs[i]);
+    for (int i = 0; i < 3; i++) XSNPRINTF(ckpt[i], sizeof ckpt[i], "%s/ckpt.bin", runs[i]);
 
     const char *dir = getenv("DOMAIN_DIR");
     if (!exists(test_txt) || args.quick || (dir && *dir)) {
@@ -87,9 +89,8 @@ int main(int argc, char **argv) {
         const char *c_files[] = {".c", ".h"};
         CollectOptions co;
         collect_defaults(&co);
-        if (!(dir && *dir))
-            co.exts = c_files, co.n_exts = 2;
-        if (args.quick && !(dir && *dir))   /* many small files, so that every split gets some */
+        if (!(dir && *dir)) co.exts = c_files, co.n_exts = 2;
+        if (args.quick && !(dir && *dir)) /* many small files, so that every split gets some */
             co.max_total_bytes = 200 << 10, co.max_file_bytes = 4 << 10, co.val_percent = 20, co.test_percent = 20;
         /* else the default 64 MiB: the budget takes files in name order, and a small one
          * would keep only the first folders (for /usr/include: C++ and X11 headers) */
@@ -105,7 +106,7 @@ int main(int argc, char **argv) {
                        "collect --val-percent P --test-percent P",
                        "%ld files kept, and the %s split came out empty", st.files[0] + st.files[1] + st.files[2],
                        st.files[COLLECT_VAL] == 0 ? "validation" : "test");
-        if (remove_stale(data) != 0)    /* a new collection: tokenizers and token files of the old one go */
+        if (remove_stale(data) != 0) /* a new collection: tokenizers and token files of the old one go */
             fprintf(stderr, "could not remove old tokenizer files in %s\n", data);
     } else {
         printf("== 1. the domain: %s (collected before; DOMAIN_DIR=... collects another)\n", data);
@@ -136,10 +137,8 @@ int main(int argc, char **argv) {
         .prompts = {"#include <", "static int ", "struct "},
         .out_dir = out,
     };
-    if (dir && *dir)
-        o.prompts[0] = "The ", o.prompts[1] = "# ", o.prompts[2] = NULL;
-    if (report_write(&o) != 0)
-        return 1;
+    if (dir && *dir) o.prompts[0] = "The ", o.prompts[1] = "# ", o.prompts[2] = NULL;
+    if (report_write(&o) != 0) return 1;
     printf("read it: %s/report.md (make docs puts it in the docs site)\n", out);
     return 0;
 }

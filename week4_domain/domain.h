@@ -50,21 +50,21 @@ double bits_per_byte(const Tokenizer *tok, const int *ids, size_t n, double nll_
 
 /** A model of the experiment, loaded from its checkpoint. */
 typedef struct DomainModel {
-    const char *name;           /**< "general", "fine-tuned", "from scratch" */
+    const char *name; /**< "general", "fine-tuned", "from scratch" */
     const char *ckpt;
-    const char *run_dir;        /**< its log.csv, for the loss curve (NULL: none) */
+    const char *run_dir; /**< its log.csv, for the loss curve (NULL: none) */
 } DomainModel;
 
 /** What report_write() measures and writes. */
 typedef struct ReportOptions {
     DomainModel models[3];
     int n_models;
-    const char *domain_test;    /**< held-out domain text: data/domain/test.txt */
-    const char *general_text;   /**< general text: data/fortunes/val.txt */
-    size_t max_bytes;           /**< evaluate on at most this many bytes of each (0: all) */
-    const char *prompts[4];     /**< domain prompts for samples (NULL-terminated) */
-    const char *out_dir;        /**< report.md and its charts go here */
-    int stride;                 /**< of sequence_nll (0: half the context) */
+    const char *domain_test;  /**< held-out domain text: data/domain/test.txt */
+    const char *general_text; /**< general text: data/fortunes/val.txt */
+    size_t max_bytes;         /**< evaluate on at most this many bytes of each (0: all) */
+    const char *prompts[4];   /**< domain prompts for samples (NULL-terminated) */
+    const char *out_dir;      /**< report.md and its charts go here */
+    int stride;               /**< of sequence_nll (0: half the context) */
 } ReportOptions;
 
 /**

@@ -6,7 +6,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "corpus.h"
@@ -20,9 +23,9 @@ typedef struct Measured {
     int ok;
     size_t n_params;
     int vocab, ctx;
-    long steps;                 /* from its log.csv; -1 when unknown */
+    long steps; /* from its log.csv; -1 when unknown */
     double bpb[2], bytes_per_token[2], seconds;
-    char *samples;              /* the samples, as text */
+    char *samples; /* the samples, as text */
 } Measured;
 
 /* At most max bytes of a file, cut at a line end so no character is split. */
@@ -30,8 +33,7 @@ static uint8_t *read_head(const char *path, size_t max, size_t *len) {
     uint8_t *text = read_file_or_die(path, len);
     if (max && *len > max) {
         size_t cut = max;
-        while (cut > 0 && text[cut - 1] != '\n')
-            cut--;
+        while (cut > 0 && text[cut - 1] != '\n') cut--;
         *len = cut ? cut : max;
         text[*len] = '\0';
     }
@@ -40,18 +42,15 @@ static uint8_t *read_head(const char *path, size_t max, size_t *len) {
 
 /* The last step in a run's log.csv, or -1. */
 static long last_step(const char *run_dir) {
-    if (!run_dir)
-        return -1;
+    if (!run_dir) return -1;
     char path[1100];
     XSNPRINTF(path, sizeof path, "%s/log.csv", run_dir);
     FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
+    if (!f) return -1;
     char line[512];
     long step = -1;
     while (fgets(line, sizeof line, f))
-        if (line[0] >= '0' && line[0] <= '9')
-            step = atol(line);
+        if (line[0] >= '0' && line[0] <= '9') step = atol(line);
     fclose(f);
     return step;
 }
@@ -74,10 +73,15 @@ static void measure(const DomainModel *dm, const ReportOptions *o, uint8_t *cons
         int *ids = XMALLOC((len[k] + 1) * sizeof *ids);
         int32_t *enc = XMALLOC((len[k] + 1) * sizeof *enc);
         size_t n = 0, e = tokenizer_encode(&tok, text[k], len[k], 1, enc);
-        ids[n++] = eot >= 0 ? eot : enc[0];     /* a document starts */
-        for (size_t i = 0; i < e; i++)
-            ids[n++] = enc[i];
-        double nll = sequence_nll(&m, ids, n, stride < m.T ? stride : m.T, NULL);
+        ids[n++] = eot >= 0 ? eot : enc[0]; /* a document starts */
+        for (size_t i = 0; i < e; i++) ids[n++] = enc[i];
+        int window = n - 1 < (size_t)m.T ? (int)(n - 1) : m.T; /* sequence_nll's window */
+        if (window < m.T)
+            fprintf(stderr,
+                    "report: note: %s is only %zu tokens for %s, less than its context of %d: "
+                    "its numbers rest on few predictions (a larger text gives steadier ones)\n",
+                    k == 0 ? o->domain_test : o->general_text, n - 1, dm->name, m.T);
+        double nll = window < 1 ? 0.0 : sequence_nll(&m, ids, n, stride < window ? stride : window, NULL);
         r->bpb[k] = bits_per_byte(&tok, ids, n, nll);
         r->bytes_per_token[k] = e ? (double)len[k] / (double)e : 0;
         free(ids), free(enc);
@@ -93,11 +97,9 @@ static void measure(const DomainModel *dm, const ReportOptions *o, uint8_t *cons
         size_t plen = strlen(o->prompts[p]);
         int32_t *enc = XMALLOC((plen + 1) * sizeof *enc);
         int *ids = XMALLOC((plen + 2) * sizeof *ids), n = 0;
-        if (eot >= 0)
-            ids[n++] = eot;
+        if (eot >= 0) ids[n++] = eot;
         size_t e = tokenizer_encode(&tok, (const uint8_t *)o->prompts[p], plen, 0, enc);
-        for (size_t i = 0; i < e && n < m.cfg.ctx; i++)
-            ids[n++] = enc[i];
+        for (size_t i = 0; i < e && n < m.cfg.ctx; i++) ids[n++] = enc[i];
         fputs(o->prompts[p], out);
         gpt_generate(&m, &tok, ids, n, 60, &s, &rng, out, 1, NULL);
         fputs("\n----\n", out);
@@ -127,6 +129,32 @@ static void put_code(FILE *f, const char *text) {
     }
 }
 
+/* An output of the report: written under a temporary name, renamed when whole (check.h). */
+typedef struct Out {
+    FILE *f;
+    char path[LLMLAB_PATH_MAX], tmp[LLMLAB_TMP_SIZE];
+} Out;
+
+/* Open out_dir/NAME for writing; dies with the reason when it cannot (report_write checked the
+ * folder and every name before measuring, so this is a disk that failed since). */
+static FILE *out_open(Out *w, const char *out_dir, const char *name) {
+    char err[LLMLAB_ERR_SIZE];
+    XSNPRINTF(w->path, sizeof w->path, "%s/%s", out_dir, name);
+    w->f = llmlab_open_temp(w->path, w->tmp, sizeof w->tmp, err, sizeof err);
+    if (!w->f) LLMLAB_DIE("is the folder writable, with room on the disk?", "report: %s", err);
+    return w->f;
+}
+
+/* Finish out_open's file: 0, or -1 after saying why (the old file, if any, is kept). */
+static int out_close(Out *w) {
+    char err[LLMLAB_ERR_SIZE];
+    if (llmlab_commit_file(w->f, 1, w->tmp, w->path, err, sizeof err) != 0) {
+        fprintf(stderr, "report: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* Write a quoted string into a chart's script; *ok turns 0 for one that cannot be written (a line break). */
 static void put_quoted(FILE *f, const char *s, int *ok) {
     if (plot_put_string(f, s) != 0) {
@@ -138,11 +166,11 @@ static void put_quoted(FILE *f, const char *s, int *ok) {
 /* Start the script out_dir/NAME.gp of the chart out_dir/NAME.png; its path goes to script.
  * gnuplot runs it from the folder the report was made in, so its paths start there; each
  * is a quoted gnuplot string (plot.h), so no folder name is ever read as a command. */
-static FILE *chart_script(const char *out_dir, const char *name, char *script, size_t size, int *ok) {
-    char png[1100];
-    XSNPRINTF(script, size, "%s/%s.gp", out_dir, name);
+static FILE *chart_script(const char *out_dir, const char *name, Out *script, int *ok) {
+    char png[LLMLAB_PATH_MAX], gp[64];
     XSNPRINTF(png, sizeof png, "%s/%s.png", out_dir, name);
-    FILE *f = XFOPEN(script, "w", "");
+    snprintf(gp, sizeof gp, "%s.gp", name);
+    FILE *f = out_open(script, out_dir, gp);
     fprintf(f, "# gnuplot runs this from the folder where the report was made: its paths start there\n"
                "set terminal pngcairo size 800,480 font ',11'\nset output ");
     put_quoted(f, png, ok);
@@ -151,45 +179,45 @@ static FILE *chart_script(const char *out_dir, const char *name, char *script, s
 }
 
 /* Finish a chart's script and draw it; a chart that cannot be drawn is reported, not fatal. */
-static void chart_draw(FILE *f, const char *script, const char *name, int ok) {
-    XFCLOSE(f, script);
-    char err[1400];
+static void chart_draw(Out *script, const char *name, int ok) {
+    char err[LLMLAB_ERR_SIZE];
+    if (out_close(script) != 0) return;
     if (!ok)
         fprintf(stderr, "report: could not draw %s.png: a path holds a line break\n", name);
-    else if (plot_run(NULL, script, NULL, err, sizeof err) != 0)
+    else if (plot_run(NULL, script->path, NULL, err, sizeof err) != 0)
         fprintf(stderr, "report: gnuplot could not draw %s.png (%s)\n", name, err);
 }
 
 static void charts(const ReportOptions *o, const Measured *r) {
-    char path[1100], script[1100];
-    XSNPRINTF(path, sizeof path, "%s/bpb.dat", o->out_dir);
-    FILE *f = XFOPEN(path, "w", "");
+    Out *data = XMALLOC(sizeof *data), *script = XMALLOC(sizeof *script);
+    FILE *f = out_open(data, o->out_dir, "bpb.dat");
     for (int i = 0; i < o->n_models; i++)
-        if (r[i].ok)
-            fprintf(f, "\"%s\" %.4f %.4f\n", o->models[i].name, r[i].bpb[0], r[i].bpb[1]);
-    XFCLOSE(f, path);
+        if (r[i].ok) fprintf(f, "\"%s\" %.4f %.4f\n", o->models[i].name, r[i].bpb[0], r[i].bpb[1]);
+    if (out_close(data) != 0) {
+        free(data), free(script);
+        return;
+    }
+    const char *path = data->path;
     int ok = 1;
-    f = chart_script(o->out_dir, "bpb", script, sizeof script, &ok);
+    f = chart_script(o->out_dir, "bpb", script, &ok);
     fprintf(f, "set style data histograms\nset style fill solid 0.8 border -1\nset boxwidth 0.9\n"
                "set grid ytics\nset ylabel 'bits per byte (lower is better)'\nset yrange [0:*]\n"
                "set title 'Bits per byte'\nplot ");
     put_quoted(f, path, &ok);
     fprintf(f, " using 2:xtic(1) title 'domain test text', '' using 3 title 'general text'\n");
-    chart_draw(f, script, "bpb", ok);
+    chart_draw(script, "bpb", ok);
     /* the runs' validation loss; nats per token of their own tokenizers */
     f = NULL;
     ok = 1;
     for (int i = 0; i < o->n_models; i++) {
-        char log[1100];
-        if (!o->models[i].run_dir)
-            continue;
+        char log[LLMLAB_PATH_MAX];
+        if (!o->models[i].run_dir) continue;
         XSNPRINTF(log, sizeof log, "%s/log.csv", o->models[i].run_dir);
         FILE *probe = fopen(log, "r");
-        if (!probe)
-            continue;
+        if (!probe) continue;
         fclose(probe);
         if (!f) {
-            f = chart_script(o->out_dir, "loss", script, sizeof script, &ok);
+            f = chart_script(o->out_dir, "loss", script, &ok);
             fprintf(f, "set datafile separator ','\nset datafile missing 'nan'\nset grid\nset xlabel 'step'\n"
                        "set ylabel 'validation loss (nats per token)'\nset title 'Training runs'\nplot ");
         } else {
@@ -202,21 +230,50 @@ static void charts(const ReportOptions *o, const Measured *r) {
     }
     if (f) {
         fprintf(f, "\n");
-        chart_draw(f, script, "loss", ok);
+        chart_draw(script, "loss", ok);
     }
+    free(data), free(script);
+}
+
+/* Before any model is measured: the folder can be made, and none of the report's files has
+ * something other than a regular file in its place. 0, or -1 after saying why. */
+static int check_out_dir(const char *dir) {
+    char err[LLMLAB_ERR_SIZE], path[LLMLAB_PATH_MAX];
+    static const char *const names[] = {"report.md", "bpb.dat", "bpb.gp", "loss.gp", "bpb.png", "loss.png"};
+    struct stat st;
+    if (strlen(dir) + 16 >= sizeof path) {
+        fprintf(stderr, "report: the folder name %.60s... is too long (--out)\n", dir);
+        return -1;
+    }
+    if (lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "report: --out %s is not a folder: give a folder for report.md and its charts\n", dir);
+        return -1;
+    }
+    int rc = llmlab_make_dirs(dir, err, sizeof err);
+    for (int i = 0; rc == 0 && i < 6; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        rc = llmlab_check_output(path, err, sizeof err);
+    }
+    if (rc == 0 && access(dir, W_OK) != 0) {
+        snprintf(err, sizeof err, "cannot write in %s: %s", dir, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0) fprintf(stderr, "report: %s (--out)\n", err);
+    return rc;
 }
 
 int report_write(const ReportOptions *o) {
     uint8_t *text[2];
     size_t len[2];
     const char *paths[2] = {o->domain_test, o->general_text};
+    if (check_out_dir(o->out_dir) != 0) return -1;
     for (int k = 0; k < 2; k++) {
-        FILE *probe = fopen(paths[k], "rb");
+        char err[LLMLAB_ERR_SIZE];
+        FILE *probe = llmlab_open_read(paths[k], "", err, sizeof err);
         if (!probe) {
-            fprintf(stderr, "report: cannot read %s (%s)\n", paths[k],
+            fprintf(stderr, "report: %s (%s)\n", err,
                     k == 0 ? "collect a domain first: ./llmlab collect" : "prepare it: make data");
-            if (k)
-                free(text[0]);
+            if (k) free(text[0]);
             return -1;
         }
         fclose(probe);
@@ -227,8 +284,7 @@ int report_write(const ReportOptions *o) {
                              "--test-percent"
                            : "prepare it: make data");
             free(text[k]);
-            if (k)
-                free(text[0]);
+            if (k) free(text[0]);
             return -1;
         }
     }
@@ -239,13 +295,13 @@ int report_write(const ReportOptions *o) {
     }
     llmlab_mkdir_p(o->out_dir);
     charts(o, r);
-    char path[1100];
-    XSNPRINTF(path, sizeof path, "%s/report.md", o->out_dir);
-    FILE *f = XFOPEN(path, "w", "");
-    fprintf(f, "# A model for a domain: the report\n\n"
-               "Written by `llmlab report`. Bits per byte: the model's information per byte of held-out text "
-               "(lower is better); it compares models with different tokenizers fairly. Measured on %zu bytes "
-               "of `%s` (the domain's test split, never trained on) and %zu bytes of `%s` (general text).\n\n",
+    Out *md = XMALLOC(sizeof *md);
+    FILE *f = out_open(md, o->out_dir, "report.md");
+    fprintf(f,
+            "# A model for a domain: the report\n\n"
+            "Written by `llmlab report`. Bits per byte: the model's information per byte of held-out text "
+            "(lower is better); it compares models with different tokenizers fairly. Measured on %zu bytes "
+            "of `%s` (the domain's test split, never trained on) and %zu bytes of `%s` (general text).\n\n",
             len[0], o->domain_test, len[1], o->general_text);
     fprintf(f, "| model | checkpoint | parameters | vocabulary | steps | domain bits per byte | general bits per "
                "byte |\n|---|---|---:|---:|---:|---:|---:|\n");
@@ -255,10 +311,9 @@ int report_write(const ReportOptions *o) {
             continue;
         }
         char steps[32] = "?";
-        if (r[i].steps >= 0)
-            snprintf(steps, sizeof steps, "%ld", r[i].steps);
-        fprintf(f, "| %s | `%s` | %zu | %d | %s | %.3f | %.3f |\n", o->models[i].name, o->models[i].ckpt,
-                r[i].n_params, r[i].vocab, steps, r[i].bpb[0], r[i].bpb[1]);
+        if (r[i].steps >= 0) snprintf(steps, sizeof steps, "%ld", r[i].steps);
+        fprintf(f, "| %s | `%s` | %zu | %d | %s | %.3f | %.3f |\n", o->models[i].name, o->models[i].ckpt, r[i].n_params,
+                r[i].vocab, steps, r[i].bpb[0], r[i].bpb[1]);
     }
     fprintf(f, "\n![Bits per byte of each model](bpb.png)\n\n## Tokenizers\n\nBytes per token (higher: the "
                "tokenizer packs more text into each token, so the same context sees more):\n\n"
@@ -278,17 +333,16 @@ int report_write(const ReportOptions *o) {
             put_code(f, r[i].samples);
             fprintf(f, "```\n\n");
         }
-    XFCLOSE(f, path);
+    int written = out_close(md) == 0;
     printf("\n| model | domain bits per byte | general bits per byte | bytes per token (domain) |\n"
            "|---|---:|---:|---:|\n");
     for (int i = 0; i < o->n_models; i++)
         if (r[i].ok)
             printf("| %-13s | %.3f | %.3f | %.2f |\n", o->models[i].name, r[i].bpb[0], r[i].bpb[1],
                    r[i].bytes_per_token[0]);
-    printf("\nreport: wrote %s (with bpb.png and loss.png)\n", path);
+    if (written) printf("\nreport: wrote %s (with bpb.png and loss.png)\n", md->path);
     int missing = 0;
-    for (int i = 0; i < o->n_models; i++)
-        missing += !r[i].ok, free(r[i].samples);
-    free(text[0]), free(text[1]);
-    return missing ? -1 : 0;
+    for (int i = 0; i < o->n_models; i++) missing += !r[i].ok, free(r[i].samples);
+    free(text[0]), free(text[1]), free(md);
+    return missing || !written ? -1 : 0;
 }

@@ -1,6 +1,7 @@
 /* Tests of common/: the code every lesson uses but no learner writes. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,8 +37,7 @@ Test(fastexp, close_to_exp_everywhere_and_clamped_outside) {
     float worst_x = 0;
     for (float x = -87.0f; x <= 88.0f; x += 0.00137f) {
         double want = exp((double)x), rel = fabs((double)exp_fast(x) - want) / want;
-        if (rel > worst)
-            worst = rel, worst_x = x;
+        if (rel > worst) worst = rel, worst_x = x;
     }
     cr_assert(worst < 2e-7, "exp_fast: expected a relative error below 2e-7, got %.3g at x = %.6f", worst, worst_x);
     cr_assert(exp_fast(0.0f) == 1.0f, "exp_fast(0): expected exactly 1, got %.9g", exp_fast(0.0f));
@@ -67,8 +67,8 @@ Test(rng, zero_seed_works) {
     Rng r;
     rng_init(&r, 0);
     uint64_t x = rng_u64(&r), y = rng_u64(&r);
-    cr_assert(x != 0 && x != y, "seed 0 must give a normal stream, got %llu then %llu",
-              (unsigned long long)x, (unsigned long long)y);
+    cr_assert(x != 0 && x != y, "seed 0 must give a normal stream, got %llu then %llu", (unsigned long long)x,
+              (unsigned long long)y);
 }
 
 Test(rng, uniform_moments) {
@@ -176,8 +176,7 @@ Test(check, fopen_message) {
     size_t n = fread(buf, 1, sizeof buf - 1, p);
     buf[n] = '\0';
     int status = pclose(p);
-    cr_assert(strstr(buf, "error: cannot open '/nonexistent/x.bin'") != NULL,
-              "message lacks the path: %s", buf);
+    cr_assert(strstr(buf, "error: cannot open '/nonexistent/x.bin'") != NULL, "message lacks the path: %s", buf);
     cr_assert(strstr(buf, "die_demo.c:") != NULL, "message lacks file:line: %s", buf);
     cr_assert(strstr(buf, "hint: run `make data`") != NULL, "message lacks the hint: %s", buf);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "exit status %d, expected 1", status);
@@ -189,6 +188,71 @@ Test(check, short_read_is_truncation, .exit_code = LLMLAB_EXIT_ERROR, .init = cr
     rewind(f);
     char buf[8];
     XFREAD(buf, 1, 8, f, "header");
+}
+
+/* How many names in folder dir hold ".tmp" (temporary files left behind). */
+static int temp_files_in(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp") != NULL;
+    if (d) closedir(d);
+    return n;
+}
+
+Test(check, atomic_write_replaces_whole_or_not_at_all) {
+    testing_dir_make("atomic");
+    const char *path = testing_dir_path("out.txt");
+    testing_write_file(path, "old", 3);
+    char tmp[LLMLAB_TMP_SIZE], tmp2[LLMLAB_TMP_SIZE], err[LLMLAB_ERR_SIZE];
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err);
+    FILE *g = llmlab_open_temp(path, tmp2, sizeof tmp2, err, sizeof err);
+    cr_assert(f && g, "llmlab_open_temp: %s", err);
+    cr_assert(strcmp(tmp, tmp2) != 0 && strstr(tmp, "out.txt.tmp-"), "two writers get two names: %s, %s", tmp, tmp2);
+    fputs("new", f);
+    cr_assert(llmlab_commit_file(f, 0, tmp, path, err, sizeof err) == -1, "a failed write must not be committed");
+    llmlab_abort_file(g, tmp2);
+    FILE *r = fopen(path, "rb");
+    char got[8] = "";
+    cr_assert(r && fread(got, 1, sizeof got - 1, r) == 3 && !strcmp(got, "old"), "the old file must stay: '%s'", got);
+    fclose(r);
+    cr_assert_eq(temp_files_in(testing_dir()), 0, "no temporary file may be left");
+    f = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err);
+    fputs("new", f);
+    cr_assert(llmlab_commit_file(f, 1, tmp, path, err, sizeof err) == 0, "%s", err);
+    r = fopen(path, "rb");
+    memset(got, 0, sizeof got);
+    cr_assert(r && fread(got, 1, sizeof got - 1, r) == 3 && !strcmp(got, "new"), "committed: '%s'", got);
+    fclose(r);
+    cr_assert_eq(temp_files_in(testing_dir()), 0);
+}
+
+Test(check, outputs_that_are_not_regular_files_are_refused) {
+    testing_dir_make("odd");
+    char err[LLMLAB_ERR_SIZE], tmp[LLMLAB_TMP_SIZE];
+    const char *fifo = testing_dir_path("fifo"), *link = testing_dir_path("link"), *dir = testing_dir_path("dir");
+    cr_assert(mkfifo(fifo, 0600) == 0 && symlink("target", link) == 0 && mkdir(dir, 0700) == 0);
+    const char *odd[] = {fifo, link, dir};
+    const char *kind[] = {"a FIFO", "a symbolic link", "a folder"};
+    for (int i = 0; i < 3; i++) {
+        cr_assert(llmlab_check_output(odd[i], err, sizeof err) == -1 && strstr(err, kind[i]),
+                  "%s must be refused as %s: '%s'", odd[i], kind[i], err);
+        cr_assert_null(llmlab_open_temp(odd[i], tmp, sizeof tmp, err, sizeof err), "%s must be refused", odd[i]);
+    }
+    char *long_path = malloc(LLMLAB_PATH_MAX + 10);
+    memset(long_path, 'a', LLMLAB_PATH_MAX + 9);
+    long_path[LLMLAB_PATH_MAX + 9] = '\0';
+    cr_assert(llmlab_check_output(long_path, err, sizeof err) == -1 && strstr(err, "long"),
+              "a path too long is an error, never cut short: '%s'", err);
+    free(long_path);
+    cr_assert_eq(temp_files_in(testing_dir()), 0);
+}
+
+Test(check, a_folder_to_read_says_so) {
+    char err[LLMLAB_ERR_SIZE];
+    cr_assert_null(llmlab_open_read("/tmp", "checkpoint", err, sizeof err));
+    cr_assert(strstr(err, "checkpoint /tmp is a folder"), "got '%s'", err);
+    cr_assert_null(llmlab_open_read("/nonexistent/x", "", err, sizeof err));
+    cr_assert(strstr(err, "cannot open /nonexistent/x: "), "got '%s'", err);
 }
 
 Test(check, mkdir_p_nested) {
@@ -206,9 +270,7 @@ Test(check, mkdir_p_nested) {
 
 /* ---- todo ---- */
 
-Test(todo, exits_with_todo_status, .exit_code = LLMLAB_EXIT_TODO, .init = cr_redirect_stderr) {
-    TODO_UNIMPLEMENTED();
-}
+Test(todo, exits_with_todo_status, .exit_code = LLMLAB_EXIT_TODO, .init = cr_redirect_stderr) { TODO_UNIMPLEMENTED(); }
 
 /* ---- runlog ---- */
 
@@ -233,8 +295,7 @@ Test(runlog, writes_header_rows_and_appends) {
     rmdir(dir);
 }
 
-Test(runlog, resume_with_other_columns_is_an_error, .exit_code = LLMLAB_EXIT_ERROR,
-     .init = cr_redirect_stderr) {
+Test(runlog, resume_with_other_columns_is_an_error, .exit_code = LLMLAB_EXIT_ERROR, .init = cr_redirect_stderr) {
     char dir[] = "/tmp/llmlab_run_XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
     RunLog log;
@@ -276,6 +337,27 @@ Test(progress, plain_lines_when_not_a_terminal) {
     cr_assert(last_done, "the last line shows 100/100 done");
 }
 
+Test(progress, a_bar_shown_only_after_a_while) {
+    FILE *f = tmpfile();
+    ProgressBar bar;
+    progress_init_after(&bar, f, "quick", 10, timer_now() + 100); /* quick work: never shown */
+    for (long i = 1; i <= 10; i++) progress_update(&bar, i, NULL);
+    progress_finish(&bar);
+    cr_assert(ftell(f) == 0, "work that ends before show_at prints nothing, not even its end");
+    progress_init_after(&bar, f, "slow", 10, timer_now() - 1); /* already past: shown */
+    for (long i = 1; i <= 10; i++) progress_update(&bar, i, NULL);
+    progress_finish(&bar);
+    rewind(f);
+    char line[256] = "";
+    int lines = 0;
+    while (fgets(line, sizeof line, f)) lines++;
+    fclose(f);
+    cr_assert(lines >= 2 && strstr(line, "slow") && strstr(line, "10/10"),
+              "past show_at the bar is drawn: %d lines, "
+              "last \"%s\"",
+              lines, line);
+}
+
 /* ---- timer ---- */
 
 Test(timer, monotonic_and_in_seconds) {
@@ -298,14 +380,18 @@ Test(fixture, reads_arrays) {
     const char *path = "/tmp/llmlab_fixture_ok.bin";
     unsigned char buf[64];
     size_t n = 0;
-    memcpy(buf, "LLMLABFX", 8); n = 8;
-    uint32_t head[] = {1, 1, 1};           /* version, count, name_len */
-    memcpy(buf + n, head, 12); n += 12;
+    memcpy(buf, "LLMLABFX", 8);
+    n = 8;
+    uint32_t head[] = {1, 1, 1}; /* version, count, name_len */
+    memcpy(buf + n, head, 12);
+    n += 12;
     buf[n++] = 'w';
-    uint32_t shape[] = {1, 2};             /* ndim, dims[0] */
-    memcpy(buf + n, shape, 8); n += 8;
+    uint32_t shape[] = {1, 2}; /* ndim, dims[0] */
+    memcpy(buf + n, shape, 8);
+    n += 8;
     double data[] = {1.5, -2.0};
-    memcpy(buf + n, data, 16); n += 16;
+    memcpy(buf + n, data, 16);
+    n += 16;
     write_bytes(path, buf, n);
     Fixture fx;
     fixture_load(&fx, path);
@@ -344,8 +430,8 @@ Test(toydata, xor_table) {
     double x[4][2], y[4];
     toydata_xor(x, y);
     for (int i = 0; i < 4; i++)
-        cr_assert_eq(y[i], (double)((int)x[i][0] ^ (int)x[i][1]), "row %d: %g xor %g gave %g", i,
-                     x[i][0], x[i][1], y[i]);
+        cr_assert_eq(y[i], (double)((int)x[i][0] ^ (int)x[i][1]), "row %d: %g xor %g gave %g", i, x[i][0], x[i][1],
+                     y[i]);
 }
 
 Test(toydata, moons_are_seeded_balanced_and_shaped) {
@@ -375,8 +461,8 @@ Test(cli, parses_the_demo_flags) {
     char *argv[] = {"demo", "--quick", "--runs", "/tmp/r", "--seed", "123", NULL};
     DemoArgs args = {.runs = "runs", .seed = 1};
     cli_parse_demo(6, argv, "about", &args);
-    cr_assert(args.quick == 1 && strcmp(args.runs, "/tmp/r") == 0 && args.seed == 123,
-              "got quick=%d runs=%s seed=%llu", args.quick, args.runs, (unsigned long long)args.seed);
+    cr_assert(args.quick == 1 && strcmp(args.runs, "/tmp/r") == 0 && args.seed == 123, "got quick=%d runs=%s seed=%llu",
+              args.quick, args.runs, (unsigned long long)args.seed);
 }
 
 Test(cli, unknown_flag_exits_2, .exit_code = 2, .init = cr_redirect_stderr) {
@@ -391,6 +477,75 @@ Test(cli, bad_seed_exits_2, .exit_code = 2, .init = cr_redirect_stderr) {
     cli_parse_demo(3, argv, "about", &args);
 }
 
+Test(cli, seed_takes_every_64_bit_value_and_no_sign, .init = cr_redirect_stderr) {
+    char *argv[] = {"demo", "--seed", "18446744073709551615", NULL};
+    DemoArgs args = {.runs = "runs"};
+    cli_parse_demo(3, argv, "about", &args);
+    cr_assert(args.seed == UINT64_MAX, "--seed 2^64-1 gave %llu", (unsigned long long)args.seed);
+    uint64_t seed = 5;
+    const Flag flags[] = {{"seed", FLAG_U64, &seed, 0, 9e18, "seed", NULL}};
+    const CliCommand c = {"test", "usage", flags, CLI_COUNT(flags), NULL, 0, NULL};
+    char *minus[] = {"test", "--seed", "-1", NULL}, *over[] = {"test", "--seed", "9000000000000000001", NULL};
+    cr_assert_eq(cli_parse(&c, 3, minus), CLI_EXIT_USAGE, "--seed -1 must be refused, not read as 2^64-1");
+    cr_assert_eq(cli_parse(&c, 3, over), CLI_EXIT_USAGE, "--seed above its range must be refused");
+    cr_assert_eq(seed, 5, "a refused value must leave the default");
+}
+
+Test(cli, table_flags_aliases_lists_and_arguments, .init = cr_redirect_stderr) {
+    int n = 3, on = 0;
+    float x = 0.5f;
+    const char *name = NULL, *items[2];
+    CliList list = {items, 0, 2};
+    char *args[2];
+    int n_args = 0;
+    const Flag flags[] = {
+        {"n", FLAG_INT, &n, 1, 10, "n", NULL},          {"x", FLAG_FLOAT, &x, 0, 1, "x", NULL},
+        {"on", FLAG_BOOL, &on, 0, 0, "on", NULL},       {"name", FLAG_STRING, &name, 0, 0, "name", "-N"},
+        {"item", FLAG_LIST, &list, 0, 0, "item", NULL},
+    };
+    const CliCommand c = {"test", "usage", flags, CLI_COUNT(flags), args, 2, &n_args};
+    char *argv[] = {"test", "a", "--n",    "7", "-N",  "bob",  "--item", "p",
+                    "--on", "-", "--item", "q", "--x", "0.25", NULL};
+    cr_assert_eq(cli_parse(&c, 14, argv), 0);
+    cr_assert(n == 7 && x == 0.25f && on == 1 && name && !strcmp(name, "bob"), "n=%d x=%g on=%d", n, (double)x, on);
+    cr_assert(list.n == 2 && !strcmp(items[0], "p") && !strcmp(items[1], "q"), "--item twice: %d values", list.n);
+    cr_assert(n_args == 2 && !strcmp(args[0], "a") && !strcmp(args[1], "-"), "plain arguments: %d", n_args);
+    char *third[] = {"test", "--item", "r", NULL};
+    cr_assert_eq(cli_parse(&c, 3, third), CLI_EXIT_USAGE, "a third --item has no room");
+    char *bad[][3] = {{"test", "--n", "11"}, {"test", "--n", "1.5"}, {"test", "--x", "nan"}, {"test", "--nn", "3"}};
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(cli_parse(&c, 3, bad[i]), CLI_EXIT_USAGE, "%s %s must be refused", bad[i][1], bad[i][2]);
+    char *more[] = {"test", "a", "b", "c", NULL};
+    cr_assert_eq(cli_parse(&c, 4, more), CLI_EXIT_USAGE, "three arguments where two fit");
+    char *missing[] = {"test", "--n", NULL};
+    cr_assert_eq(cli_parse(&c, 2, missing), CLI_EXIT_USAGE, "a flag without its value");
+}
+
+Test(cli, messages_name_the_program_and_suggest_a_flag) {
+    int steps = 3;
+    const Flag flags[] = {{"steps", FLAG_INT, &steps, 1, 1000000000, "steps", NULL}};
+    const CliCommand c = {"llmlab train", "usage", flags, CLI_COUNT(flags), NULL, 0, NULL};
+    char path[] = "/tmp/llmlab_cli_msg_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *saved = stderr;
+    stderr = fdopen(fd, "w+");
+    char *typo[] = {"x", "--stesp", "5", NULL}, *range[] = {"x", "--steps", "0", NULL};
+    cli_parse(&c, 3, typo);
+    cli_parse(&c, 3, range);
+    fflush(stderr);
+    char text[512] = {0};
+    rewind(stderr);
+    size_t got = fread(text, 1, sizeof text - 1, stderr);
+    text[got] = '\0';
+    fclose(stderr);
+    stderr = saved;
+    remove(path);
+    cr_assert(strstr(text, "llmlab train: unknown option '--stesp'; did you mean --steps?"), "got:\n%s", text);
+    cr_assert(strstr(text, "llmlab train: --steps wants a whole number from 1 to 1000000000, got '0'"), "got:\n%s",
+              text);
+}
+
 /* ---- plot ---- */
 
 /* A folder name with what a shell or gnuplot could read as code: quotes, $, ;, backquotes, @. */
@@ -403,8 +558,7 @@ static int have_gnuplot(void) {
         size_t n = strcspn(p, ":");
         snprintf(dir, sizeof dir, "%.*s", (int)n, p);
         snprintf(exe, sizeof exe, "%s/gnuplot", n ? dir : ".");
-        if (access(exe, X_OK) == 0)
-            return 1;
+        if (access(exe, X_OK) == 0) return 1;
         p += n + (p[n] == ':');
     }
     return 0;
@@ -424,20 +578,21 @@ Test(plot, quoted_string_doubles_single_quotes_and_refuses_line_breaks) {
     int rc = plot_put_string(f, ODD_NAME);
     fclose(f);
     cr_assert(rc == 0 && strcmp(s, "'my run, it''s \"quoted\" $HOME;`touch PWNED` @x'") == 0,
-              "plot_put_string(\"%s\"): expected the text in single quotes with ' doubled, got %d and [%s]",
-              ODD_NAME, rc, s);
+              "plot_put_string(\"%s\"): expected the text in single quotes with ' doubled, got %d and [%s]", ODD_NAME,
+              rc, s);
     free(s);
     f = open_memstream(&s, &n);
     rc = plot_put_string(f, "two\nlines");
     fclose(f);
-    cr_assert(rc == -1 && n == 0, "plot_put_string(\"two\\nlines\"): a gnuplot string holds no line break, so "
-              "expected -1 and nothing written, got %d and %zu bytes", rc, n);
+    cr_assert(rc == -1 && n == 0,
+              "plot_put_string(\"two\\nlines\"): a gnuplot string holds no line break, so "
+              "expected -1 and nothing written, got %d and %zu bytes",
+              rc, n);
     free(s);
 }
 
 Test(plot, gnuplot_reads_back_an_odd_path_as_text, .fini = testing_dir_remove) {
-    if (!have_gnuplot())
-        cr_skip_test("gnuplot is not installed (make setup)");
+    if (!have_gnuplot()) cr_skip_test("gnuplot is not installed (make setup)");
     testing_dir_make("plot");
     const char *dir = testing_dir_path(ODD_NAME), *script = testing_dir_path(ODD_NAME "/t.gp");
     cr_assert(mkdir(dir, 0777) == 0, "could not make %s", dir);
@@ -462,8 +617,7 @@ Test(plot, gnuplot_reads_back_an_odd_path_as_text, .fini = testing_dir_remove) {
 }
 
 Test(plot, loss_curves_of_a_run_with_an_odd_name, .fini = testing_dir_remove) {
-    if (!have_gnuplot())
-        cr_skip_test("gnuplot is not installed (make setup)");
+    if (!have_gnuplot()) cr_skip_test("gnuplot is not installed (make setup)");
     testing_dir_make("plot");
     const char *run = testing_dir_path(ODD_NAME);
     cr_assert(mkdir(run, 0777) == 0, "could not make %s", run);
@@ -479,8 +633,10 @@ Test(plot, loss_curves_of_a_run_with_an_odd_name, .fini = testing_dir_remove) {
     cr_assert(access(testing_dir_path(ODD_NAME "/loss.gp"), R_OK) == 0, "plot_loss: expected RUN/loss.gp kept");
     write_script(testing_dir_path(ODD_NAME "/log.csv"), "step,accuracy\n1,0.5\n");
     rc = plot_loss(run, &o, err, sizeof err);
-    cr_assert(rc == -1 && strstr(err, "no column"), "plot_loss with no loss column: expected -1 and a message "
-              "naming the columns, got %d (%s)", rc, err);
+    cr_assert(rc == -1 && strstr(err, "no column"),
+              "plot_loss with no loss column: expected -1 and a message "
+              "naming the columns, got %d (%s)",
+              rc, err);
 }
 
 Test(plot, missing_gnuplot_is_an_error_not_a_crash, .fini = testing_dir_remove) {
@@ -490,16 +646,16 @@ Test(plot, missing_gnuplot_is_an_error_not_a_crash, .fini = testing_dir_remove) 
     write_script(testing_dir_path("t.gp"), "print 1\n");
     write_script(testing_dir_path("log.csv"), "step,loss\n1,2\n");
     char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
-    setenv("PATH", bin, 1);     /* a folder with no programs: gnuplot cannot be found */
+    setenv("PATH", bin, 1); /* a folder with no programs: gnuplot cannot be found */
     char err[600] = "", err_loss[600] = "";
     int rc = plot_run(testing_dir(), "t.gp", NULL, err, sizeof err);
     PlotLossOptions o = {.terminal = 1};
     int rc_loss = plot_loss(testing_dir(), &o, err_loss, sizeof err_loss);
-    setenv("PATH", path, 1);    /* back, for the clean-up's rm */
+    setenv("PATH", path, 1); /* back, for the clean-up's rm */
     free(path);
     cr_assert(rc == PLOT_NOT_INSTALLED && strstr(err, "gnuplot is not installed"),
-              "plot_run without gnuplot: expected PLOT_NOT_INSTALLED and \"gnuplot is not installed\", got %d (%s)",
-              rc, err);
+              "plot_run without gnuplot: expected PLOT_NOT_INSTALLED and \"gnuplot is not installed\", got %d (%s)", rc,
+              err);
     cr_assert(rc_loss == PLOT_NOT_INSTALLED && strstr(err_loss, "not installed"),
               "plot_loss without gnuplot: expected PLOT_NOT_INSTALLED, got %d (%s)", rc_loss, err_loss);
 }
@@ -510,26 +666,29 @@ Test(plot, failures_say_why, .fini = testing_dir_remove) {
     int rc = plot_run(testing_dir_path("no such folder"), "t.gp", NULL, err, sizeof err);
     cr_assert(rc == -1 && strstr(err, "no such folder"),
               "plot_run in a missing folder: expected -1 and the folder's name, got %d (%s)", rc, err);
-    if (!have_gnuplot())
-        cr_skip_test("gnuplot is not installed (make setup)");
+    if (!have_gnuplot()) cr_skip_test("gnuplot is not installed (make setup)");
     write_script(testing_dir_path("bad.gp"), "set output 'x.txt'\nplot no_such_function(x)\n");
     rc = plot_run(testing_dir(), "bad.gp", NULL, err, sizeof err);
     cr_assert(rc == -1 && strstr(err, "gnuplot failed") && strstr(err, "bad.gp"),
-              "plot_run on a broken script: expected -1 with gnuplot's own message (naming bad.gp), got %d (%s)",
-              rc, err);
+              "plot_run on a broken script: expected -1 with gnuplot's own message (naming bad.gp), got %d (%s)", rc,
+              err);
 }
 
 /* ---- idx ---- */
 
 /* Write an IDX file of unsigned bytes: header for dims, then `ndata` bytes. gz: compress it. */
-static void write_idx(const char *path, int gz, const uint32_t *dims, int ndim, const uint8_t *data,
-                      size_t ndata) {
+static void write_idx(const char *path, int gz, const uint32_t *dims, int ndim, const uint8_t *data, size_t ndata) {
     uint8_t buf[64 + 256];
     size_t n = 0;
-    buf[n++] = 0; buf[n++] = 0; buf[n++] = 0x08; buf[n++] = (uint8_t)ndim;
+    buf[n++] = 0;
+    buf[n++] = 0;
+    buf[n++] = 0x08;
+    buf[n++] = (uint8_t)ndim;
     for (int d = 0; d < ndim; d++) {
-        buf[n++] = (uint8_t)(dims[d] >> 24); buf[n++] = (uint8_t)(dims[d] >> 16);
-        buf[n++] = (uint8_t)(dims[d] >> 8); buf[n++] = (uint8_t)dims[d];
+        buf[n++] = (uint8_t)(dims[d] >> 24);
+        buf[n++] = (uint8_t)(dims[d] >> 16);
+        buf[n++] = (uint8_t)(dims[d] >> 8);
+        buf[n++] = (uint8_t)dims[d];
     }
     memcpy(buf + n, data, ndata);
     n += ndata;
@@ -563,8 +722,7 @@ static void expect_idx_error(const char *path, const char *words) {
     IdxArray a;
     char err[256] = "";
     cr_assert_eq(idx_load(path, &a, err, sizeof err), -1, "%s loaded, expected an error", path);
-    cr_assert(strstr(err, words) != NULL, "error for %s was \"%s\", expected it to say \"%s\"", path,
-              err, words);
+    cr_assert(strstr(err, words) != NULL, "error for %s was \"%s\", expected it to say \"%s\"", path, err, words);
     cr_assert_null(a.data);
 }
 
@@ -576,7 +734,7 @@ Test(idx, broken_files_are_clear_errors) {
     expect_idx_error("/tmp/llmlab_empty.idx", "too short");
     write_bytes("/tmp/llmlab_png.idx", "\x89PNG\r\n\x1a\n....", 12);
     expect_idx_error("/tmp/llmlab_png.idx", "not an IDX file");
-    write_idx("/tmp/llmlab_short.idx.gz", 1, dims, 2, pix, 4);  /* 2 bytes missing */
+    write_idx("/tmp/llmlab_short.idx.gz", 1, dims, 2, pix, 4); /* 2 bytes missing */
     expect_idx_error("/tmp/llmlab_short.idx.gz", "truncated");
     write_idx("/tmp/llmlab_long.idx", 0, dims, 2, (uint8_t[]){1, 2, 3, 4, 5, 6, 7}, 7);
     expect_idx_error("/tmp/llmlab_long.idx", "bytes after the data");
@@ -590,8 +748,8 @@ Test(idx, reads_debian_fashion_mnist) {
     if (access(path, R_OK) != 0) cr_skip_test("dataset-fashion-mnist is not installed (make setup)");
     IdxArray labels;
     idx_load_or_die(path, &labels);
-    cr_assert(labels.ndim == 1 && labels.dims[0] == 10000, "t10k labels: %d dims, %u entries",
-              labels.ndim, labels.dims[0]);
+    cr_assert(labels.ndim == 1 && labels.dims[0] == 10000, "t10k labels: %d dims, %u entries", labels.ndim,
+              labels.dims[0]);
     int count[10] = {0};
     for (size_t i = 0; i < labels.size; i++) {
         cr_assert_lt(labels.data[i], 10, "label %zu is %d", i, labels.data[i]);
@@ -606,10 +764,8 @@ Test(idx, reads_debian_fashion_mnist) {
 /* The shortest encoding of cp (the only valid one), written here from the
  * standard, independently of utf8.c. Returns its length. */
 static int encode_utf8(int32_t cp, uint8_t *out) {
-    if (cp < 0x80)
-        return out[0] = (uint8_t)cp, 1;
-    if (cp < 0x800)
-        return out[0] = (uint8_t)(0xC0 | cp >> 6), out[1] = (uint8_t)(0x80 | (cp & 0x3F)), 2;
+    if (cp < 0x80) return out[0] = (uint8_t)cp, 1;
+    if (cp < 0x800) return out[0] = (uint8_t)(0xC0 | cp >> 6), out[1] = (uint8_t)(0x80 | (cp & 0x3F)), 2;
     if (cp < 0x10000)
         return out[0] = (uint8_t)(0xE0 | cp >> 12), out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F)),
                out[2] = (uint8_t)(0x80 | (cp & 0x3F)), 3;
@@ -619,13 +775,12 @@ static int encode_utf8(int32_t cp, uint8_t *out) {
 
 Test(utf8, every_code_point_decodes_from_its_encoding) {
     for (int32_t cp = 0; cp <= 0x10FFFF; cp++) {
-        if (cp >= 0xD800 && cp <= 0xDFFF)
-            continue;
+        if (cp >= 0xD800 && cp <= 0xDFFF) continue;
         uint8_t buf[5] = {0, 0, 0, 0, 'x'};
         int want = encode_utf8(cp, buf);
         int32_t got;
         int len = utf8_char(buf, 5, &got);
-        if (len != want || got != cp)       /* cr_assert only on failure: a million checks */
+        if (len != want || got != cp) /* cr_assert only on failure: a million checks */
             cr_assert_fail("utf8_char of U+%04X (%d bytes): got %d (0x%X) in %d bytes", (unsigned)cp, want, got,
                            (unsigned)got, len);
         if (utf8_first_invalid(buf, (size_t)want) != (size_t)want)
@@ -643,13 +798,13 @@ static void expect_valid_or_refused(const uint8_t *s, size_t n) {
     int len = utf8_char(s, n, &cp);
     uint8_t enc[4];
     if (cp < 0 ? len == 1
-               : cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) && len == encode_utf8(cp, enc) &&
-                     (size_t)len <= n && memcmp(enc, s, (size_t)len) == 0)
+               : cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) && len == encode_utf8(cp, enc) && (size_t)len <= n &&
+                     memcmp(enc, s, (size_t)len) == 0)
         return;
     cr_assert_fail("utf8_char(%02X %02X %02X %02X, n = %zu) returned %d (0x%X) in %d bytes: expected -1 in 1 byte, "
                    "or a code point whose shortest encoding is those bytes (no overlong form, surrogate or value "
-                   "past U+10FFFF)", s[0], n > 1 ? s[1] : 0, n > 2 ? s[2] : 0, n > 3 ? s[3] : 0, n, cp,
-                   (unsigned)cp, len);
+                   "past U+10FFFF)",
+                   s[0], n > 1 ? s[1] : 0, n > 2 ? s[2] : 0, n > 3 ? s[3] : 0, n, cp, (unsigned)cp, len);
 }
 
 Test(utf8, anything_else_is_one_invalid_byte) {
@@ -659,7 +814,7 @@ Test(utf8, anything_else_is_one_invalid_byte) {
             uint8_t s[4] = {(uint8_t)b0, (uint8_t)b1, 0x80, 0x80};
             expect_valid_or_refused(s, 1);
             expect_valid_or_refused(s, 2);
-            if (b0 < 0xE0)              /* one or two bytes: what follows cannot matter */
+            if (b0 < 0xE0) /* one or two bytes: what follows cannot matter */
                 continue;
             for (size_t i = 0; i < sizeof edge; i++)
                 for (size_t j = 0; j < sizeof edge; j++) {
@@ -671,44 +826,59 @@ Test(utf8, anything_else_is_one_invalid_byte) {
 }
 
 Test(utf8, named_cases) {
-    static const struct { const char *s; size_t n; int32_t cp; int len; } cases[] = {
-        {"\x7F", 1, 0x7F, 1},            {"\xC2\x80", 2, 0x80, 2},       {"\xDF\xBF", 2, 0x7FF, 2},
-        {"\xE0\xA0\x80", 3, 0x800, 3},   {"\xED\x9F\xBF", 3, 0xD7FF, 3}, {"\xEE\x80\x80", 3, 0xE000, 3},
-        {"\xEF\xBF\xBF", 3, 0xFFFF, 3},  {"\xF0\x90\x80\x80", 4, 0x10000, 4},
+    static const struct {
+        const char *s;
+        size_t n;
+        int32_t cp;
+        int len;
+    } cases[] = {
+        {"\x7F", 1, 0x7F, 1},
+        {"\xC2\x80", 2, 0x80, 2},
+        {"\xDF\xBF", 2, 0x7FF, 2},
+        {"\xE0\xA0\x80", 3, 0x800, 3},
+        {"\xED\x9F\xBF", 3, 0xD7FF, 3},
+        {"\xEE\x80\x80", 3, 0xE000, 3},
+        {"\xEF\xBF\xBF", 3, 0xFFFF, 3},
+        {"\xF0\x90\x80\x80", 4, 0x10000, 4},
         {"\xF4\x8F\xBF\xBF", 4, 0x10FFFF, 4},
-        {"\x80", 1, -1, 1},              /* a stray continuation byte */
-        {"\xC0\x80", 2, -1, 1},          /* overlong NUL */
-        {"\xC1\xBF", 2, -1, 1},          /* overlong U+007F */
-        {"\xE0\x9F\xBF", 3, -1, 1},      /* overlong U+07FF */
-        {"\xF0\x8F\xBF\xBF", 4, -1, 1},  /* overlong U+FFFF */
-        {"\xED\xA0\x80", 3, -1, 1},      /* surrogate U+D800 */
-        {"\xED\xBF\xBF", 3, -1, 1},      /* surrogate U+DFFF */
-        {"\xF4\x90\x80\x80", 4, -1, 1},  /* U+110000 */
-        {"\xF5\x80\x80\x80", 4, -1, 1},  {"\xFE", 1, -1, 1}, {"\xFF", 1, -1, 1},
-        {"\xE2\x82\xAC", 2, -1, 1},      /* the euro sign cut by n */
-        {"\xF0\x9F\x98", 3, -1, 1},      /* an emoji cut short */
-        {"\xE2\x28\xA1", 3, -1, 1},      /* a bad continuation byte */
+        {"\x80", 1, -1, 1},             /* a stray continuation byte */
+        {"\xC0\x80", 2, -1, 1},         /* overlong NUL */
+        {"\xC1\xBF", 2, -1, 1},         /* overlong U+007F */
+        {"\xE0\x9F\xBF", 3, -1, 1},     /* overlong U+07FF */
+        {"\xF0\x8F\xBF\xBF", 4, -1, 1}, /* overlong U+FFFF */
+        {"\xED\xA0\x80", 3, -1, 1},     /* surrogate U+D800 */
+        {"\xED\xBF\xBF", 3, -1, 1},     /* surrogate U+DFFF */
+        {"\xF4\x90\x80\x80", 4, -1, 1}, /* U+110000 */
+        {"\xF5\x80\x80\x80", 4, -1, 1},
+        {"\xFE", 1, -1, 1},
+        {"\xFF", 1, -1, 1},
+        {"\xE2\x82\xAC", 2, -1, 1}, /* the euro sign cut by n */
+        {"\xF0\x9F\x98", 3, -1, 1}, /* an emoji cut short */
+        {"\xE2\x28\xA1", 3, -1, 1}, /* a bad continuation byte */
         {"\xC3\xA9", 2, 0xE9, 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int32_t cp;
         int len = utf8_char((const uint8_t *)cases[i].s, cases[i].n, &cp);
-        cr_assert(cp == cases[i].cp && len == cases[i].len, "case %zu: utf8_char: expected %d in %d bytes, got %d in %d",
-                  i, cases[i].cp, cases[i].len, cp, len);
+        cr_assert(cp == cases[i].cp && len == cases[i].len,
+                  "case %zu: utf8_char: expected %d in %d bytes, got %d in %d", i, cases[i].cp, cases[i].len, cp, len);
     }
 }
 
 Test(utf8, first_invalid_offset) {
-    static const struct { const char *s; size_t n, want; } cases[] = {
+    static const struct {
+        const char *s;
+        size_t n, want;
+    } cases[] = {
         {"", 0, 0},
         {"plain text", 10, 10},
         {"h\xC3\xA9llo \xF0\x9F\x99\x82", 11, 11},
-        {"a\0b", 3, 3},                     /* NUL is valid UTF-8 */
-        {"ab\xC3", 3, 2},                   /* cut at the end */
-        {"\xC3\xA9\x80z", 4, 2},            /* a stray continuation after a valid character */
-        {"abc\xED\xA0\x80", 6, 3},          /* a surrogate */
-        {"\xC3\xA9", 1, 0},                 /* n cuts the character */
-        {"ok\xC0\xAF", 4, 2},               /* an overlong slash */
+        {"a\0b", 3, 3},            /* NUL is valid UTF-8 */
+        {"ab\xC3", 3, 2},          /* cut at the end */
+        {"\xC3\xA9\x80z", 4, 2},   /* a stray continuation after a valid character */
+        {"abc\xED\xA0\x80", 6, 3}, /* a surrogate */
+        {"\xC3\xA9", 1, 0},        /* n cuts the character */
+        {"ok\xC0\xAF", 4, 2},      /* an overlong slash */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t got = utf8_first_invalid((const uint8_t *)cases[i].s, cases[i].n);
@@ -721,7 +891,11 @@ Test(utf8, first_invalid_offset) {
 /* Known values. The 64-bit ones use the course's start value (hash.h): token
  * file names, checkpoints and the domain corpus split depend on them. */
 Test(hash, fnv1a_known_values) {
-    static const struct { const char *s; uint32_t h32; uint64_t h64; } cases[] = {
+    static const struct {
+        const char *s;
+        uint32_t h32;
+        uint64_t h64;
+    } cases[] = {
         {"", 0x811C9DC5u, 0x14650FB0739D0383ull},
         {"a", 0xE40C292Cu, 0x44BD8AD473CD9906ull},
         {"foobar", 0xBF9CF968u, 0x88FAD7C0A8FF07F2ull},
@@ -757,11 +931,17 @@ Test(hashmap, insert_find_and_count) {
     cr_assert(added == 0 && *p == 42, "hashmap_upsert of a key already there: expected added 0 and 42, got %d and %lld",
               added, (long long)*p);
     /* a key is its bytes and its length: a prefix, a longer key, NUL bytes and the empty key are all different */
-    const char *keys[] = {"", "a", "ap", "appl", "apple\0", "\0", "\0\0", "a long key, past eight bytes",
+    const char *keys[] = {"",
+                          "a",
+                          "ap",
+                          "appl",
+                          "apple\0",
+                          "\0",
+                          "\0\0",
+                          "a long key, past eight bytes",
                           "a long key, past eight bytes!"};
     size_t lens[] = {0, 1, 2, 4, 6, 1, 2, 28, 29};
-    for (int i = 0; i < 9; i++)
-        *hashmap_upsert(&m, keys[i], lens[i], NULL) = 100 + i;
+    for (int i = 0; i < 9; i++) *hashmap_upsert(&m, keys[i], lens[i], NULL) = 100 + i;
     cr_assert(m.n == 10, "expected 10 distinct keys, got %zu", m.n);
     for (int i = 0; i < 9; i++)
         cr_assert(hashmap_get(&m, keys[i], lens[i], &v) == 1 && v == 100 + i,
@@ -782,7 +962,7 @@ Test(hashmap, grows_and_keeps_insertion_order) {
     HashMap m = {0};
     Rng rng;
     rng_init(&rng, 5);
-    char (*text)[24] = malloc(N * sizeof *text);
+    char(*text)[24] = malloc(N * sizeof *text);
     cr_assert_not_null(text);
     size_t *len = malloc(N * sizeof *len);
     for (int i = 0; i < N; i++) {
@@ -792,7 +972,7 @@ Test(hashmap, grows_and_keeps_insertion_order) {
         int added;
         *hashmap_upsert(&m, buf, len[i], &added) = 3 * i;
         cr_assert(added == 1, "key %d (\"%s\") is new: expected added 1", i, buf);
-        memset(buf, 'x', sizeof buf);           /* the map must have copied the key */
+        memset(buf, 'x', sizeof buf); /* the map must have copied the key */
     }
     for (int i = 0; i < N; i++) {
         int64_t v = -1;
@@ -804,8 +984,8 @@ Test(hashmap, grows_and_keeps_insertion_order) {
         if (ev != 3 * i || kl != len[i] || memcmp(k, text[i], kl) != 0)
             cr_assert_fail("hashmap_entry(%d): expected \"%s\" (inserted %d-th) with value %d", i, text[i], i, 3 * i);
     }
-    cr_assert(m.n == N && m.cap >= 2 * m.n, "expected %d keys in at least twice as many slots, got %zu in %zu", N,
-              m.n, m.cap);
+    cr_assert(m.n == N && m.cap >= 2 * m.n, "expected %d keys in at least twice as many slots, got %zu in %zu", N, m.n,
+              m.cap);
     /* 8-byte keys, as the tokenizer's pairs: every pair (a, b) of small ids */
     HashMap pairs = {0};
     for (int32_t a = 0; a < 300; a++)

@@ -137,11 +137,9 @@ Test(neuron, gradients_reach_weights_and_bias) {
     const char *copies = "build the sum from the neuron's own Values n->w[i] and n->b (not new leaves holding "
                          "copies of their numbers), so that value_backward reaches them";
     EXPECT_NEAR(n.w[0]->grad, d * 2.0, TOL,
-                "neuron_forward: dy/dw0 for y = tanh(w0*x0 + w1*x1 + b), w = (0.5, -1), b = 0.25, x = (2, 3)",
-                copies);
+                "neuron_forward: dy/dw0 for y = tanh(w0*x0 + w1*x1 + b), w = (0.5, -1), b = 0.25, x = (2, 3)", copies);
     EXPECT_NEAR(n.w[1]->grad, d * 3.0, TOL,
-                "neuron_forward: dy/dw1 for y = tanh(w0*x0 + w1*x1 + b), w = (0.5, -1), b = 0.25, x = (2, 3)",
-                copies);
+                "neuron_forward: dy/dw1 for y = tanh(w0*x0 + w1*x1 + b), w = (0.5, -1), b = 0.25, x = (2, 3)", copies);
     EXPECT_NEAR(n.b->grad, d, TOL,
                 "neuron_forward: dy/db for y = tanh(w0*x0 + w1*x1 + b), w = (0.5, -1), b = 0.25, x = (2, 3)",
                 "the bias Value n->b itself must be part of the sum");
@@ -161,10 +159,12 @@ Test(layer, every_neuron_same_input) {
     Value *out[4] = {NULL, NULL, NULL, sentinel};
     layer_forward(&l, &tape, x, out);
     for (int j = 0; j < 3; j++)
-        cr_assert_not_null(out[j], "layer_forward of a layer of 3 neurons on 2 inputs left out[%d] NULL\n"
-                           "  hint: out[j] for every neuron j < l->nout (the neurons), not l->nin (the inputs)", j);
+        cr_assert_not_null(out[j],
+                           "layer_forward of a layer of 3 neurons on 2 inputs left out[%d] NULL\n"
+                           "  hint: out[j] for every neuron j < l->nout (the neurons), not l->nin (the inputs)",
+                           j);
     cr_assert(out[3] == sentinel, "layer_forward of a layer of 3 neurons wrote out[3], past its last "
-              "output\n  hint: loop j over l->nout, the number of neurons");
+                                  "output\n  hint: loop j over l->nout, the number of neurons");
     static const double want[3] = {-1.0, -3.0, -0.25};
     char where[128];
     for (int j = 0; j < 3; j++) {
@@ -198,8 +198,10 @@ static const char *param_name(const MLP *m, size_t k, char *buf, size_t size) {
         size_t per = (size_t)m->layers[l].nin + 1, count = per * (size_t)m->layers[l].nout;
         if (k < count) {
             int j = (int)(k / per), i = (int)(k % per);
-            if (i == m->layers[l].nin) snprintf(buf, size, "b%d[%d]", l % 100, j % 10000);
-            else snprintf(buf, size, "W%d[%d][%d]", l % 100, j % 10000, i % 10000);
+            if (i == m->layers[l].nin)
+                snprintf(buf, size, "b%d[%d]", l % 100, j % 10000);
+            else
+                snprintf(buf, size, "W%d[%d][%d]", l % 100, j % 10000, i % 10000);
             return buf;
         }
         k -= count;
@@ -217,7 +219,7 @@ static Value *mlp_batch_loss(MLP *m, Value **out) {
         out[e] = NULL;
         mlp_forward(m, &tape, x, &out[e]);
         cr_assert_not_null(out[e], "mlp_forward of the 3-4-3-1 MLP wrote nothing to out[0]\n"
-                           "  hint: the last layer writes its outputs into `out`, not into a scratch array");
+                                   "  hint: the last layer writes its outputs into `out`, not into a scratch array");
     }
     return loss_mse(&tape, out, fixture_get(&fx, "mlp.target")->data, 3);
 }
@@ -241,7 +243,7 @@ Test(mlp, forward_matches_pytorch) {
         for (int i = 0; i < 3; i++) x[i] = value_new(&tape, X->data[e * 3 + i], NULL);
         mlp_forward(&m, &tape, x, &out[e]);
         cr_assert_not_null(out[e], "mlp_forward of the 3-4-3-1 MLP wrote nothing to out[0]\n"
-                           "  hint: the last layer writes its outputs into `out`, not into a scratch array");
+                                   "  hint: the last layer writes its outputs into `out`, not into a scratch array");
         snprintf(where, sizeof where, "mlp_forward: 3-4-3-1 MLP (tanh hidden, linear output), example %d, ", e);
         append_numbers(where, sizeof where, "x", &X->data[e * 3], 3);
         EXPECT_NEAR(out[e]->data, want->data[e], TOL, where,
@@ -269,12 +271,14 @@ Test(mlp, parameter_gradients_match_pytorch) {
         for (int j = 0; j < m.layers[l].nout; j++) {
             for (int i = 0; i <= m.layers[l].nin; i++) {
                 int bias = i == m.layers[l].nin;
-                snprintf(where, sizeof where, "mlp_forward + loss_mse: d loss / d %s over the batch of 3 "
-                         "(PyTorch's autograd)", param_name(&m, k, name, sizeof name));
-                EXPECT_NEAR(m.params[k++]->grad, bias ? gB->data[j] : gW->data[j * m.layers[l].nin + i], 1e-8,
-                            where, bias ? "the bias Value itself must be in each neuron's sum"
-                                        : "every weight Value itself (not a copy) must be in the graph, once "
-                                          "per example: its gradient is the sum over the batch");
+                snprintf(where, sizeof where,
+                         "mlp_forward + loss_mse: d loss / d %s over the batch of 3 "
+                         "(PyTorch's autograd)",
+                         param_name(&m, k, name, sizeof name));
+                EXPECT_NEAR(m.params[k++]->grad, bias ? gB->data[j] : gW->data[j * m.layers[l].nin + i], 1e-8, where,
+                            bias ? "the bias Value itself must be in each neuron's sum"
+                                 : "every weight Value itself (not a copy) must be in the graph, once "
+                                   "per example: its gradient is the sum over the batch");
             }
         }
     }
@@ -287,15 +291,16 @@ Test(mlp, gradients_match_finite_differences) {
     value_backward(&tape, mlp_batch_loss(&m, out));
     const double h = 1e-6, tol = 1e-6;
     char where[320], name[32];
-    double largest = 0.0;   /* a loss that never moves would make every check 0 = 0 */
-    for (size_t k = 0; k < m.nparams; k += 3) {  /* every third parameter keeps it quick */
+    double largest = 0.0;                       /* a loss that never moves would make every check 0 = 0 */
+    for (size_t k = 0; k < m.nparams; k += 3) { /* every third parameter keeps it quick */
         double saved = m.params[k]->data, analytic = m.params[k]->grad;
         m.params[k]->data = saved + h;
         double up = mlp_batch_loss(&m, out)->data;
         m.params[k]->data = saved - h;
         double down = mlp_batch_loss(&m, out)->data;
         m.params[k]->data = saved;
-        snprintf(where, sizeof where, "mlp_forward + loss_mse: d loss / d %s over the batch of 3, against the "
+        snprintf(where, sizeof where,
+                 "mlp_forward + loss_mse: d loss / d %s over the batch of 3, against the "
                  "finite-difference estimate (loss(p+h) - loss(p-h)) / 2h with h = %g (an approximation, "
                  "hence the tolerance; the mlp test parameter_gradients_match_pytorch has the exact value)",
                  param_name(&m, k, name, sizeof name), h);
@@ -303,9 +308,11 @@ Test(mlp, gradients_match_finite_differences) {
                     "backward and a nudged forward disagree: is every parameter Value itself in the graph?");
         largest = fmax(largest, fabs(up - down) / (2 * h));
     }
-    cr_assert(largest > 1e-3, "mlp_forward + loss_mse: the loss does not change when any parameter moves "
+    cr_assert(largest > 1e-3,
+              "mlp_forward + loss_mse: the loss does not change when any parameter moves "
               "(largest finite-difference slope %g)\n  hint: loss_mse or mlp_forward returns something that "
-              "does not depend on the parameters: check the mse suite and the forward test first", largest);
+              "does not depend on the parameters: check the mse suite and the forward test first",
+              largest);
     mlp_free(&m);
 }
 
@@ -323,15 +330,18 @@ static void check_loss(const char *fn, const char *name, const char *inputs, Val
     double want = fixture_scalar(&fx, key), got = loss->data;
     cr_assert(isfinite(got), "%s with %s: the loss is %g, expected %.10g\n  hint: %s", fn, inputs, got, want, hint);
     const char *why = llmlab_close(got, want * scale, TOL) ? scale_why : "";
-    cr_assert(llmlab_close(got, want, TOL), "%s with %s: expected %.10g (PyTorch), got %.10g (tolerance %g)%s\n"
-              "  hint: %s", fn, inputs, want, got, TOL, why, hint);
+    cr_assert(llmlab_close(got, want, TOL),
+              "%s with %s: expected %.10g (PyTorch), got %.10g (tolerance %g)%s\n"
+              "  hint: %s",
+              fn, inputs, want, got, TOL, why, hint);
     value_backward(&tape, loss);
     snprintf(key, sizeof key, "%s.grad", name);
     const FixtureArray *g = fixture_get(&fx, key);
     for (size_t i = 0; i < n; i++)
         cr_assert(llmlab_close(in[i]->grad, g->data[i], TOL),
                   "%s with %s: d loss / d input %zu: expected %.10g (PyTorch), got %.10g (tolerance %g)\n"
-                  "  hint: %s", fn, inputs, i, g->data[i], in[i]->grad, TOL, grad_hint);
+                  "  hint: %s",
+                  fn, inputs, i, g->data[i], in[i]->grad, TOL, grad_hint);
 }
 
 Test(mse, matches_pytorch) {
@@ -348,7 +358,7 @@ Test(mse, matches_pytorch) {
 
 Test(bce, matches_pytorch_even_for_huge_logits) {
     size_t n;
-    Value **z = leaves("bce.z", &n);  /* includes logits of +-40 and 800 */
+    Value **z = leaves("bce.z", &n); /* includes logits of +-40 and 800 */
     const FixtureArray *t = fixture_get(&fx, "bce.t");
     char inputs[256] = "";
     append_numbers(inputs, sizeof inputs, "logits z", fixture_get(&fx, "bce.z")->data, n);
@@ -362,7 +372,7 @@ Test(bce, matches_pytorch_even_for_huge_logits) {
 
 Test(hinge, matches_pytorch) {
     size_t n;
-    Value **s = leaves("hinge.s", &n);  /* one score sits exactly on the margin, 1 - y*s = 0 */
+    Value **s = leaves("hinge.s", &n); /* one score sits exactly on the margin, 1 - y*s = 0 */
     const FixtureArray *y = fixture_get(&fx, "hinge.y");
     char inputs[256] = "";
     append_numbers(inputs, sizeof inputs, "scores s", fixture_get(&fx, "hinge.s")->data, n);
@@ -382,8 +392,7 @@ Test(l2, matches_pytorch) {
     append(inputs, sizeof inputs, ", alpha = 0.01");
     check_loss("loss_l2", "l2", inputs, loss_l2(&tape, p, n, 0.01), p, n, 100.0,
                "\n  that is the sum of squares without alpha: multiply it by alpha",
-               "alpha * (p[0]^2 + p[1]^2 + ...), summed, not averaged",
-               "d loss / d p[i] = 2 * alpha * p[i]");
+               "alpha * (p[0]^2 + p[1]^2 + ...), summed, not averaged", "d loss / d p[i] = 2 * alpha * p[i]");
 }
 
 /* ---- gradient descent ---- */
@@ -393,7 +402,7 @@ Test(sgd, zero_grad_clears_every_parameter) {
     Value *p[N];
     for (int i = 0; i < N; i++) {
         p[i] = value_new(&tape, 0.5 * i - 1.0, "p");
-        p[i]->grad = testing_prefill_value((size_t)i);  /* grads left over from a previous step */
+        p[i]->grad = testing_prefill_value((size_t)i); /* grads left over from a previous step */
     }
     nn_zero_grad(p, N);
     char where[96];
@@ -420,17 +429,20 @@ Test(sgd, one_exact_step) {
 }
 
 Test(schedule, linear_decay) {
-    EXPECT_NEAR(lr_linear_decay(1.0, 0, 100, 0.1), 1.0, 1e-12, "lr_linear_decay(lr0 1, step 0, total 100, final_frac 0.1)",
-                "it starts at lr0");
+    EXPECT_NEAR(lr_linear_decay(1.0, 0, 100, 0.1), 1.0, 1e-12,
+                "lr_linear_decay(lr0 1, step 0, total 100, final_frac 0.1)", "it starts at lr0");
     EXPECT_NEAR(lr_linear_decay(1.0, 99, 100, 0.1), 0.1, 1e-12,
                 "lr_linear_decay(lr0 1, step 99, total 100, final_frac 0.1), the last step",
                 "it ends at lr0 * final_frac on the last step, step total - 1: the fraction done is "
                 "step / (total - 1)");
-    EXPECT_NEAR(lr_linear_decay(2.0, 33, 67, 0.5), 1.5, 1e-12, "lr_linear_decay(lr0 2, step 33, total 67, final_frac 0.5), halfway",
+    EXPECT_NEAR(lr_linear_decay(2.0, 33, 67, 0.5), 1.5, 1e-12,
+                "lr_linear_decay(lr0 2, step 33, total 67, final_frac 0.5), halfway",
                 "a straight line between the two ends; compute the fraction in double, not int");
-    EXPECT_NEAR(lr_linear_decay(1.0, 500, 100, 0.1), 0.1, 1e-12, "lr_linear_decay(lr0 1, step 500, total 100, final_frac 0.1)",
+    EXPECT_NEAR(lr_linear_decay(1.0, 500, 100, 0.1), 0.1, 1e-12,
+                "lr_linear_decay(lr0 1, step 500, total 100, final_frac 0.1)",
                 "past the last step the rate stays at lr0 * final_frac: clamp the fraction at 1");
-    EXPECT_NEAR(lr_linear_decay(0.3, 0, 1, 0.1), 0.3, 1e-12, "lr_linear_decay(lr0 0.3, step 0, total 1, final_frac 0.1)",
+    EXPECT_NEAR(lr_linear_decay(0.3, 0, 1, 0.1), 0.3, 1e-12,
+                "lr_linear_decay(lr0 0.3, step 0, total 1, final_frac 0.1)",
                 "with total <= 1 the fraction is 0: no division by zero");
 }
 
@@ -460,8 +472,10 @@ Test(xor_training, solves_xor_with_a_hidden_layer) {
         nn_sgd_step(m.params, m.nparams, 0.5);
         arena_reset(&tape);
     }
-    cr_assert(solved_at >= 0, "training a 2-4-1 tanh MLP (mlp_forward, loss_bce_logits, nn_zero_grad, "
+    cr_assert(solved_at >= 0,
+              "training a 2-4-1 tanh MLP (mlp_forward, loss_bce_logits, nn_zero_grad, "
               "value_backward, nn_sgd_step; lr 0.5, seed 7) did not get all four XOR cases right in %d steps\n"
-              "  hint: get the other suites green first; this one only puts them together", steps);
+              "  hint: get the other suites green first; this one only puts them together",
+              steps);
     mlp_free(&m);
 }

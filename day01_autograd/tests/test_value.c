@@ -15,7 +15,7 @@
 #include "testing.h"
 #include "value.h"
 
-#define TOL 1e-9  /* float64 arithmetic, done in a slightly different order than PyTorch */
+#define TOL 1e-9 /* float64 arithmetic, done in a slightly different order than PyTorch */
 
 static Arena ar;
 static void setup(void) { arena_init(&ar, 0); }
@@ -51,8 +51,7 @@ static void local_backward(Value *out, double g) {
  * plus the gradient of the step (@p want). @p fn names the backward rule,
  * @p what the input and the expression.
  */
-static void expect_added(const Value *v, double held, double want, const char *fn, const char *what,
-                         const char *hint) {
+static void expect_added(const Value *v, double held, double want, const char *fn, const char *what, const char *hint) {
     double got = v->grad;
     if (llmlab_close(got - held, want, TOL)) {
         cr_assert(1);
@@ -67,19 +66,20 @@ static void expect_added(const Value *v, double held, double want, const char *f
         cr_assert_fail("%s: %s: expected %.10g (what the grad held before) + %.10g (the gradient) = %.10g, "
                        "got %.10g, which is a gradient of %.10g (tolerance %g)\n  hint: %s",
                        fn, what, held, want, held + want, got, got - held, TOL, hint);
-    cr_assert_fail("%s: %s: expected %.10g, got %.10g (tolerance %g)\n  hint: %s", fn, what, want, got, TOL,
-                   hint);
+    cr_assert_fail("%s: %s: expected %.10g, got %.10g (tolerance %g)\n  hint: %s", fn, what, want, got, TOL, hint);
 }
 
-static void expect_node(const Value *v, ValueOp op, const Value *a, const Value *b,
-                        const char *fn) {
+static void expect_node(const Value *v, ValueOp op, const Value *a, const Value *b, const char *fn) {
     cr_assert_not_null(v, "%s returned NULL\n  hint: return the node made by value_node()", fn);
-    cr_assert(v->op == op, "%s: the node records op '%s', expected '%s'\n  hint: pass VALUE_... "
-              "of this operation to value_node()", fn, value_op_name(v->op), value_op_name(op));
-    cr_assert(v->in[0] == a && v->in[1] == b, "%s: the node's inputs are not the operands "
+    cr_assert(v->op == op,
+              "%s: the node records op '%s', expected '%s'\n  hint: pass VALUE_... "
+              "of this operation to value_node()",
+              fn, value_op_name(v->op), value_op_name(op));
+    cr_assert(v->in[0] == a && v->in[1] == b,
+              "%s: the node's inputs are not the operands "
               "(in[0]=%p, in[1]=%p; expected %p, %p)\n  hint: in[0] is the first operand; "
-              "unary ops leave in[1] NULL", fn, (void *)v->in[0], (void *)v->in[1],
-              (const void *)a, (const void *)b);
+              "unary ops leave in[1] NULL",
+              fn, (void *)v->in[0], (void *)v->in[1], (const void *)a, (const void *)b);
 }
 
 /* ---- one operation at a time: forward value, then local derivative ---- */
@@ -103,7 +103,7 @@ Test(add, backward) {
 Test(add, accumulates) {
     Value *a = value_new(&ar, 3.0, "a"), *b = value_new(&ar, -2.0, "b");
     Value *c = value_add(&ar, a, b);
-    a->grad = HELD_A;  /* as if other uses of a and b had contributed already */
+    a->grad = HELD_A; /* as if other uses of a and b had contributed already */
     b->grad = HELD_B;
     local_backward(c, 1.5);
     expect_added(a, HELD_A, 1.5, "add_backward", "grad of a in a+b with a=3, b=-2, upstream grad 1.5",
@@ -145,8 +145,7 @@ Test(pow, forward) {
     Value *c = value_pow(&ar, a, 3.0);
     expect_node(c, VALUE_POW, a, NULL, "value_pow");
     EXPECT_NEAR(c->data, 3.375, TOL, "value_pow(1.5, 3).data", "data is pow(a->data, k)");
-    EXPECT_NEAR(c->exponent, 3.0, 0.0, "value_pow(1.5, 3).exponent",
-                "store k in the node: out->exponent = k");
+    EXPECT_NEAR(c->exponent, 3.0, 0.0, "value_pow(1.5, 3).exponent", "store k in the node: out->exponent = k");
 }
 
 Test(pow, backward) {
@@ -171,8 +170,7 @@ Test(exp, forward_and_backward) {
     EXPECT_NEAR(c->data, 2.0137527074704766, TOL, "value_exp(0.7).data", "use exp() from math.h");
     a->grad = HELD_A;
     local_backward(c, 3.0);
-    expect_added(a, HELD_A, 3.0 * 2.0137527074704766, "exp_backward",
-                 "grad of a in exp(a) with a=0.7, upstream grad 3",
+    expect_added(a, HELD_A, 3.0 * 2.0137527074704766, "exp_backward", "grad of a in exp(a) with a=0.7, upstream grad 3",
                  "d(e^a)/da = e^a, which is out->data; multiply by out->grad");
 }
 
@@ -180,8 +178,7 @@ Test(log, forward_and_backward) {
     Value *a = value_new(&ar, 2.5, "a");
     Value *c = value_log(&ar, a);
     expect_node(c, VALUE_LOG, a, NULL, "value_log");
-    EXPECT_NEAR(c->data, 0.9162907318741551, TOL, "value_log(2.5).data",
-                "use log() (natural log), not log10()");
+    EXPECT_NEAR(c->data, 0.9162907318741551, TOL, "value_log(2.5).data", "use log() (natural log), not log10()");
     a->grad = HELD_A;
     local_backward(c, 2.0);
     expect_added(a, HELD_A, 0.8, "log_backward", "grad of a in log(a) with a=2.5, upstream grad 2",
@@ -242,15 +239,19 @@ Test(composites, built_from_primitives) {
     Value *a = value_new(&ar, 3.0, "a"), *b = value_new(&ar, -2.0, "b");
     Value *d = value_div(&ar, a, b), *s = value_sub(&ar, a, b), *n = value_neg(&ar, a);
     /* neg first: sub is built from it */
-    cr_assert(n->op == VALUE_MUL, "value_neg made op '%s', expected '*'\n  hint: -a is "
+    cr_assert(n->op == VALUE_MUL,
+              "value_neg made op '%s', expected '*'\n  hint: -a is "
               "value_mul(a, <a new leaf holding -1>); a leaf holding -a->data would cut the graph, "
-              "and no gradient would reach a", value_op_name(n->op));
+              "and no gradient would reach a",
+              value_op_name(n->op));
     Value *other = n->in[0] == a ? n->in[1] : n->in[0];
     cr_assert((n->in[0] == a || n->in[1] == a) && other != NULL && other->data == -1.0,
               "value_neg(a) is a '*', but not of a and a leaf holding -1\n  hint: value_mul(a, "
               "value_new(ar, -1, NULL)): then backward hands a the gradient -1 * out->grad");
-    cr_assert(s->op == VALUE_ADD, "value_sub made op '%s', expected '+'\n  hint: a - b is "
-              "value_add(a, value_neg(b))", value_op_name(s->op));
+    cr_assert(s->op == VALUE_ADD,
+              "value_sub made op '%s', expected '+'\n  hint: a - b is "
+              "value_add(a, value_neg(b))",
+              value_op_name(s->op));
     cr_assert(s->in[0] == a && s->in[1] != b && s->in[1] != NULL && s->in[1]->op == VALUE_MUL &&
                   (s->in[1]->in[0] == b || s->in[1]->in[1] == b),
               "value_sub(a, b) must be value_add(a, value_neg(b)): its second input is %s\n  hint: a node "
@@ -260,7 +261,8 @@ Test(composites, built_from_primitives) {
     cr_assert(d->op == VALUE_MUL && d->in[1] != NULL && d->in[1]->op == VALUE_POW,
               "value_div made op '%s', expected a '*' whose second input is a 'pow'\n"
               "  hint: build a / b as value_mul(a, value_pow(b, -1)), so no new backward rule is "
-              "needed", value_op_name(d->op));
+              "needed",
+              value_op_name(d->op));
     cr_assert(d->in[0] == a && d->in[1]->in[0] == b && d->in[1]->exponent == -1.0,
               "value_div(a, b) is a '*' of a 'pow', but not of a and b^-1\n  hint: value_mul(a, "
               "value_pow(b, -1)): the first input a itself, the second b raised to -1");
@@ -283,20 +285,21 @@ Test(topo_sort, inputs_before_outputs) {
     size_t n = 0;
     Value **order = value_topo_sort(&ar, e, &n);
     cr_assert_not_null(order, "value_topo_sort of tanh(a*b + a) returned NULL\n  hint: return the "
-                       "array of nodes (allocated in the arena)");
-    cr_assert_eq(n, 5, "value_topo_sort of tanh(a*b + a) gave %zu nodes, expected 5 (a, b, a*b, "
+                              "array of nodes (allocated in the arena)");
+    cr_assert_eq(n, 5,
+                 "value_topo_sort of tanh(a*b + a) gave %zu nodes, expected 5 (a, b, a*b, "
                  "a*b + a, tanh)\n  hint: every node exactly once, even a, which is used twice: "
-                 "mark a node visited when you first reach it and skip marked nodes", n);
+                 "mark a node visited when you first reach it and skip marked nodes",
+                 n);
     cr_assert(order[n - 1] == e, "value_topo_sort of tanh(a*b + a): the root must come last in the "
-              "order\n  hint: append a node after its inputs (post-order)");
+                                 "order\n  hint: append a node after its inputs (post-order)");
     for (int i = 0; i < 5; i++)
-        cr_assert(index_of(order, n, nodes[i]) >= 0, "value_topo_sort of tanh(a*b + a): node %s is "
+        cr_assert(index_of(order, n, nodes[i]) >= 0,
+                  "value_topo_sort of tanh(a*b + a): node %s is "
                   "missing from the order\n  hint: visit both inputs, in[0] and in[1], of every node",
                   names[i]);
-    cr_assert(index_of(order, n, c) > index_of(order, n, a) &&
-                  index_of(order, n, c) > index_of(order, n, b) &&
-                  index_of(order, n, d) > index_of(order, n, c) &&
-                  index_of(order, n, e) > index_of(order, n, d),
+    cr_assert(index_of(order, n, c) > index_of(order, n, a) && index_of(order, n, c) > index_of(order, n, b) &&
+                  index_of(order, n, d) > index_of(order, n, c) && index_of(order, n, e) > index_of(order, n, d),
               "value_topo_sort of tanh(a*b + a): a node comes before one of its inputs\n  hint: visit "
               "all inputs first, then append the node itself");
 }
@@ -306,13 +309,16 @@ Test(topo_sort, resets_marks) {
     Value *c = value_add(&ar, a, a);
     size_t n1 = 0, n2 = 0;
     value_topo_sort(&ar, c, &n1);
-    cr_assert(a->visited == 0 && c->visited == 0, "value_topo_sort of a+a left `visited` marks set "
+    cr_assert(a->visited == 0 && c->visited == 0,
+              "value_topo_sort of a+a left `visited` marks set "
               "(a: %d, a+a: %d)\n  hint: set every listed node's visited back to 0 before returning, "
               "or the next sort of this graph (value_backward after value_zero_grad) finds nothing",
               a->visited, c->visited);
     value_topo_sort(&ar, c, &n2);
-    cr_assert(n1 == 2 && n2 == 2, "value_topo_sort of a+a gave %zu nodes, then %zu the second time; "
-              "expected 2 and 2\n  hint: a appears twice as an input but once in the order", n1, n2);
+    cr_assert(n1 == 2 && n2 == 2,
+              "value_topo_sort of a+a gave %zu nodes, then %zu the second time; "
+              "expected 2 and 2\n  hint: a appears twice as an input but once in the order",
+              n1, n2);
 }
 
 Test(topo_sort, deep_chain) {
@@ -322,9 +328,11 @@ Test(topo_sort, deep_chain) {
     for (int i = 0; i < 20000; i++) v = value_add(&ar, v, one);
     size_t n = 0;
     Value **order = value_topo_sort(&ar, v, &n);
-    cr_assert_eq(n, 20002, "value_topo_sort of x + one + one + ... (20000 additions) listed %zu "
+    cr_assert_eq(n, 20002,
+                 "value_topo_sort of x + one + one + ... (20000 additions) listed %zu "
                  "nodes, expected 20002 (x, one and the 20000 sums)\n  hint: `one` is an input of "
-                 "every sum but goes in the order once", n);
+                 "every sum but goes in the order once",
+                 n);
     cr_assert(order[n - 1] == v && (order[0] == x || order[0] == one),
               "value_topo_sort of a chain of additions: the leaves must come first and the last "
               "addition last");
@@ -347,12 +355,16 @@ Test(backward, single_use) {
 Test(backward, sets_root_grad_to_one) {
     Value *a = value_new(&ar, 2.0, "a"), *b = value_new(&ar, -3.0, "b");
     Value *y = value_mul(&ar, a, b);
-    y->grad = 0.5;  /* whatever the root held before: backward starts from d y / d y = 1 */
+    y->grad = 0.5; /* whatever the root held before: backward starts from d y / d y = 1 */
     value_backward(&ar, y);
-    EXPECT_NEAR(y->grad, 1.0, TOL, "value_backward: root->grad after the pass on y = a*b, when it held "
-                "0.5 before", "set root->grad = 1 (=, not +=): d root / d root is 1 whatever it held");
-    EXPECT_NEAR(a->grad, -3.0, TOL, "value_backward: dy/da for y = a*b with a=2, b=-3, when y->grad held 0.5 "
-                "before", "set root->grad = 1 (=, not +=) before the first value_backward_step");
+    EXPECT_NEAR(y->grad, 1.0, TOL,
+                "value_backward: root->grad after the pass on y = a*b, when it held "
+                "0.5 before",
+                "set root->grad = 1 (=, not +=): d root / d root is 1 whatever it held");
+    EXPECT_NEAR(a->grad, -3.0, TOL,
+                "value_backward: dy/da for y = a*b with a=2, b=-3, when y->grad held 0.5 "
+                "before",
+                "set root->grad = 1 (=, not +=) before the first value_backward_step");
 }
 
 Test(backward, reused_node) {
@@ -371,7 +383,7 @@ Test(backward, shared_subexpression) {
     /* c = a*b feeds two nodes: its grad must be complete before it passes it on */
     Value *a = value_new(&ar, 1.5, "a"), *b = value_new(&ar, 2.0, "b");
     Value *c = value_mul(&ar, a, b);
-    Value *y = value_add(&ar, value_tanh(&ar, c), value_mul(&ar, c, c));  /* tanh(c) + c^2 */
+    Value *y = value_add(&ar, value_tanh(&ar, c), value_mul(&ar, c, c)); /* tanh(c) + c^2 */
     value_backward(&ar, y);
     double t = tanh(3.0), dc = (1 - t * t) + 2 * 3.0;
     EXPECT_NEAR(c->grad, dc, TOL, "value_backward: dy/dc for y = tanh(c) + c*c, c = a*b with a=1.5, b=2",
@@ -398,13 +410,13 @@ Test(backward, deep_chain) {
 typedef Value *(*BuildFn)(Value **in);
 typedef struct Expression {
     const char *name;
-    const char *text;       /* the formula, shown in every message about it */
-    const char *inputs[5];  /* its inputs, in the order build() reads them */
+    const char *text;      /* the formula, shown in every message about it */
+    const char *inputs[5]; /* its inputs, in the order build() reads them */
     BuildFn build;
-    int corner;             /* 1: a relu gets exactly 0, where only the convention (slope 0) decides */
+    int corner; /* 1: a relu gets exactly 0, where only the convention (slope 0) decides */
 } Expression;
 
-static Value *build_neuron(Value **v) {  /* v = x1 x2 w1 w2 b */
+static Value *build_neuron(Value **v) { /* v = x1 x2 w1 w2 b */
     Value *s = value_add(&ar, value_mul(&ar, v[2], v[0]), value_mul(&ar, v[3], v[1]));
     return value_tanh(&ar, value_add(&ar, s, v[4]));
 }
@@ -451,8 +463,7 @@ static const Expression EXPRESSIONS[] = {
     {"softplus_mix", "log(1 + exp(a*b)) / (b - c) + relu(c) * a^3", {"a", "b", "c"}, build_softplus_mix, 0},
     {"reuse", "a*a + a*b + exp(b - a) * a", {"a", "b"}, build_reuse, 0},
     {"dead_relu", "relu(a - b) * c + relu(b - a) * c * c", {"a", "b", "c"}, build_dead_relu, 0},
-    {"bce", "-(t*log(p) + (1 - t)*log(1 - p)), p = 1 / (1 + exp(-(w*x + b)))", {"w", "x", "b", "t"},
-     build_bce, 0},
+    {"bce", "-(t*log(p) + (1 - t)*log(1 - p)), p = 1 / (1 + exp(-(w*x + b)))", {"w", "x", "b", "t"}, build_bce, 0},
     {"relu_corner", "relu(a*b) * c + relu(c - a)", {"a", "b", "c"}, build_relu_corner, 1},
 };
 enum { N_EXPRESSIONS = sizeof EXPRESSIONS / sizeof EXPRESSIONS[0] };
@@ -489,8 +500,8 @@ static unsigned ops_between(const Value *v, const Value *x) {
 /* "mul_backward, tanh_backward": the backward rules a gradient from root to x goes through. */
 static void rules_on_path(const Value *root, const Value *x, char *buf, size_t size) {
     static const char *rule[] = {
-        [VALUE_ADD] = "add_backward", [VALUE_MUL] = "mul_backward", [VALUE_POW] = "pow_backward",
-        [VALUE_EXP] = "exp_backward", [VALUE_LOG] = "log_backward", [VALUE_TANH] = "tanh_backward",
+        [VALUE_ADD] = "add_backward",   [VALUE_MUL] = "mul_backward", [VALUE_POW] = "pow_backward",
+        [VALUE_EXP] = "exp_backward",   [VALUE_LOG] = "log_backward", [VALUE_TANH] = "tanh_backward",
         [VALUE_RELU] = "relu_backward",
     };
     unsigned ops = ops_between(root, x);
@@ -526,7 +537,8 @@ Test(pytorch, values_and_gradients) {
         cr_assert(llmlab_close(y->data, want, TOL),
                   "expression %s: value: expected %.10g (PyTorch), got %.10g (tolerance %g)\n"
                   "  hint: a forward rule (value_add ... value_relu, value_neg/sub/div) is off: the op "
-                  "tests narrow it down", expr, want, y->data, TOL);
+                  "tests narrow it down",
+                  expr, want, y->data, TOL);
         value_backward(&ar, y);
         for (int k = 0; k < n; k++) {
             snprintf(key, sizeof key, "%s.grad.%s", e->name, e->inputs[k]);
@@ -536,8 +548,8 @@ Test(pytorch, values_and_gradients) {
                       "expression %s: d out / d %s: expected %.10g (PyTorch's autograd), got %.10g "
                       "(tolerance %g)\n  the gradient of %s goes through %s: check those rules (each adds "
                       "with +=); if the op tests pass, check value_backward and value_topo_sort (each "
-                      "node once, walked from the root down)\n  hint: %s", expr, e->inputs[k], want,
-                      in[k]->grad, TOL, e->inputs[k], rules,
+                      "node once, walked from the root down)\n  hint: %s",
+                      expr, e->inputs[k], want, in[k]->grad, TOL, e->inputs[k], rules,
                       e->corner ? "a relu here gets exactly 0, where its slope is taken as 0 (PyTorch's "
                                   "choice too): relu_backward must test a > 0, not a >= 0"
                                 : "finite_diff checks the same gradients without PyTorch");
@@ -580,8 +592,8 @@ Test(finite_diff, every_expression) {
                       "(pytorch/values_and_gradients compares the same gradient with PyTorch's exact "
                       "value)\n  the gradient of %s goes through %s: check those rules (each adds with "
                       "+=), then value_backward\n  hint: nudging the input disagrees with your gradient",
-                      expr, e->inputs[k], numeric, in[k]->grad, tol, e->inputs[k], e->inputs[k], h,
-                      e->inputs[k], rules);
+                      expr, e->inputs[k], numeric, in[k]->grad, tol, e->inputs[k], e->inputs[k], h, e->inputs[k],
+                      rules);
         }
     }
     fixture_free(&fx);

@@ -74,8 +74,7 @@ static float *nan_filled(size_t n) {
 /* True when got[i] (less the pre-filled pattern when `prefilled`) is within tol of want[i] for every i. */
 static int all_close(const float *got, const float *want, size_t n, double tol, int prefilled) {
     for (size_t i = 0; i < n; i++)
-        if (!llmlab_close((double)got[i] - (prefilled ? testing_prefill_value(i) : 0.0), want[i], tol))
-            return 0;
+        if (!llmlab_close((double)got[i] - (prefilled ? testing_prefill_value(i) : 0.0), want[i], tol)) return 0;
     return 1;
 }
 
@@ -98,14 +97,14 @@ static void expect_grad_near(const float *got, const float *want, size_t n, size
 /* ---- matmul ---- */
 
 /* How gemm_fast does the linear layer (matmul_steps.h says the same). */
-#define GEMM_STRIDES                                                                                      \
+#define GEMM_STRIDES                                                                                       \
     "gemm_fast(M, N, K, A, rsa, csa, B, rsb, csb, out, ldc, accumulate) reads A(i,k) at A[i*rsa + k*csa] " \
     "and B(k,j) at B[k*rsb + j*csb]"
 
 /* The linear layer by plain loops over the first `cols` columns, with weight element (o, c) read at
  * weight[o*wo + c*wc]: (wo, wc) = (C, 1) is the right layout, (1, OC) reads weight as if stored (C, OC). */
-static void plain_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C,
-                          int OC, int wo, int wc, int cols) {
+static void plain_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C, int OC,
+                          int wo, int wc, int cols) {
     for (int n = 0; n < N; n++)
         for (int o = 0; o < OC; o++) {
             double s = bias ? bias[o] : 0.0;
@@ -148,17 +147,22 @@ static void check_linear_out(const float *out, const float *want, const float *i
                   "out = inp @ weight^T\n  hint: with loops, weight[o*C + c]; with gemm_fast, B = weight^T: "
                   "B(c, o) = weight[o*C + c], so rsb = 1 and csb = C (" GEMM_STRIDES ")",
                   what, C, OC);
-        cr_assert(!short_loop, "%s: each sum leaves out the last column, c = C-1 = %d\n  hint: the loop over c "
-                  "runs c = 0, 1, ..., C-1: `c < C`, not `c < C - 1`", what, C - 1);
-        cr_assert(!no_bias, "%s: out is inp @ weight^T without the bias\n  hint: start each sum at bias[o] "
-                  "(or add bias[o] afterwards); only a NULL bias means none", what);
+        cr_assert(!short_loop,
+                  "%s: each sum leaves out the last column, c = C-1 = %d\n  hint: the loop over c "
+                  "runs c = 0, 1, ..., C-1: `c < C`, not `c < C - 1`",
+                  what, C - 1);
+        cr_assert(!no_bias,
+                  "%s: out is inp @ weight^T without the bias\n  hint: start each sum at bias[o] "
+                  "(or add bias[o] afterwards); only a NULL bias means none",
+                  what);
     }
     expect_array_near(out, want, n, (size_t)OC, 1e-5, what, hint);
 }
 
-#define FWD_HINT                                                                                           \
-    "out[n*OC + o] = bias[o] + sum over c of inp[n*C + c] * weight[o*C + c]. If you call gemm_fast: A = inp " \
-    "(rsa = C, csa = 1), B = weight^T (rsb = 1, csb = C), ldc = OC, accumulate = 0, then add the bias (" GEMM_STRIDES ")"
+#define FWD_HINT                                                                                                      \
+    "out[n*OC + o] = bias[o] + sum over c of inp[n*C + c] * weight[o*C + c]. If you call gemm_fast: A = inp "         \
+    "(rsa = C, csa = 1), B = weight^T (rsb = 1, csb = C), ldc = OC, accumulate = 0, then add the bias (" GEMM_STRIDES \
+    ")"
 
 Test(matmul_forward, matches_pytorch_at_every_shape) {
     char what[128];
@@ -171,9 +175,9 @@ Test(matmul_forward, matches_pytorch_at_every_shape) {
         matmul_forward(out, inp, w, b, N, C, OC);
         snprintf(what, sizeof what, "matmul_forward with N=%d, C=%d, OC=%d", N, C, OC);
         check_linear_out(out, want, inp, w, b, N, C, OC, what, FWD_HINT);
-        matmul_forward(out, inp, w, b, N, C, OC);  /* a second call on the same out must give the same */
-        snprintf(what, sizeof what, "matmul_forward with N=%d, C=%d, OC=%d, called a second time on the same out",
-                 N, C, OC);
+        matmul_forward(out, inp, w, b, N, C, OC); /* a second call on the same out must give the same */
+        snprintf(what, sizeof what, "matmul_forward with N=%d, C=%d, OC=%d, called a second time on the same out", N, C,
+                 OC);
         check_linear_out(out, want, inp, w, b, N, C, OC, what,
                          "overwrite out (=), never add to what it holds (gemm_fast: accumulate = 0)");
         free(inp), free(w), free(b), free(want), free(out);
@@ -184,7 +188,7 @@ Test(matmul_forward, bias_may_be_null) {
     float inp[6] = {1, 2, 3, 4, 5, 6}, w[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f}, out[4];
     float want[4] = {-2, 3, -2, 7.5f};
     testing_fill_nan(out, 4);
-    matmul_forward(out, inp, w, NULL, 2, 3, 2);  /* (2,3) @ (2,3)^T */
+    matmul_forward(out, inp, w, NULL, 2, 3, 2); /* (2,3) @ (2,3)^T */
     expect_array_near(out, want, 4, 2, 1e-6, "matmul_forward (N=2, C=3, OC=2) with bias NULL",
                       "when bias is NULL, start each sum at 0 (and never read bias)");
 }
@@ -214,10 +218,10 @@ Test(matmul_forward, agrees_with_plain_loops_at_awkward_sizes) {
     free(inp), free(w), free(b), free(want), free(out);
 }
 
-#define DINP_HINT                                                                                             \
+#define DINP_HINT                                                                                                   \
     "dinp[n][c] += sum over o of dout[n][o] * weight[o][c]; add, never assign. With gemm_fast: dinp (N,C) += dout " \
     "(N,OC) @ weight (OC,C), accumulate = 1, ldc = C (study note 01 has the strides of each layout)"
-#define DWEIGHT_HINT                                                                                       \
+#define DWEIGHT_HINT                                                                                            \
     "dweight[o][c] += sum over n of dout[n][o] * inp[n][c]. With gemm_fast: dweight (OC,C) += dout^T (OC,N) @ " \
     "inp (N,C), accumulate = 1, ldc = C; dout^T is dout read transposed (study note 01)"
 
@@ -234,11 +238,12 @@ static void check_linear_grads(const float *dinp, const float *dw, const float *
         free(alt);
         cr_assert(!transposed,
                   "%s: dinp is dout @ weight with weight read as if it were stored (C, OC) = (%d, %d)\n"
-                  "  weight is (OC, C): element (o, c) is weight[o*C + c]\n  hint: " DINP_HINT, what, C, OC);
+                  "  weight is (OC, C): element (o, c) is weight[o*C + c]\n  hint: " DINP_HINT,
+                  what, C, OC);
     }
     expect_grad_near(dinp, want_dinp, nin, (size_t)C, 1e-4, "dinp", what, DINP_HINT);
     if (!all_close(dw, want_dw, nw, 1e-4, 1)) {
-        int stored_transposed = 1;   /* dweight[c*OC + o] instead of dweight[o*C + c]? */
+        int stored_transposed = 1; /* dweight[c*OC + o] instead of dweight[o*C + c]? */
         for (int o = 0; o < OC && stored_transposed; o++)
             for (int c = 0; c < C; c++) {
                 size_t at = (size_t)c * OC + o;
@@ -249,12 +254,13 @@ static void check_linear_grads(const float *dinp, const float *dw, const float *
             }
         cr_assert(!stored_transposed,
                   "%s: dweight holds the right gradients, transposed: element (o, c) was added at dweight[c*OC + o]\n"
-                  "  dweight has weight's shape (OC, C) = (%d, %d): element (o, c) is dweight[o*C + c]\n  hint: " DWEIGHT_HINT,
+                  "  dweight has weight's shape (OC, C) = (%d, %d): element (o, c) is dweight[o*C + c]\n  "
+                  "hint: " DWEIGHT_HINT,
                   what, OC, C);
     }
     expect_grad_near(dw, want_dw, nw, (size_t)C, 1e-4, "dweight", what, DWEIGHT_HINT);
     expect_grad_near(db, want_db, (size_t)OC, (size_t)OC, 1e-4, "dbias", what,
-                           "dbias[o] += sum over n of dout[n][o] (every row used the bias once)");
+                     "dbias[o] += sum over n of dout[n][o] (every row used the bias once)");
 }
 
 Test(matmul_backward, matches_pytorch_at_every_shape) {
@@ -312,8 +318,8 @@ Test(matmul_backward, null_gradients_are_skipped) {
         static const char *what[3] = {"matmul_backward with only dinp (dweight and dbias NULL)",
                                       "matmul_backward with only dweight (dinp and dbias NULL)",
                                       "matmul_backward with only dbias (dinp and dweight NULL)"};
-        matmul_backward(wanted == 0 ? dinp : NULL, wanted == 1 ? dw : NULL, wanted == 2 ? db : NULL, dout, inp, w, 1,
-                        2, 1);
+        matmul_backward(wanted == 0 ? dinp : NULL, wanted == 1 ? dw : NULL, wanted == 2 ? db : NULL, dout, inp, w, 1, 2,
+                        1);
         const char *hint = "add (+=) into each gradient that is not NULL; a NULL one is not needed: check each "
                            "pointer before writing through it";
         if (wanted == 0) expect_grad_near(dinp, want_dinp, 2, 2, 1e-6, "dinp", what[0], hint);
@@ -340,8 +346,10 @@ static void check_rows(const char *name, RowsFwd fwd, int is_mul) {
         expect_array(out, key("%s.%d.out", name, i), 1e-5, what,
                      is_mul ? "out[n*C + c] = a[n*C + c] * row[c]: row[c] applies to column c of every row"
                             : "out[n*C + c] = a[n*C + c] + row[c]: row[c] applies to column c of every row");
-        if (is_mul) mul_rows_backward(da, drow, dout, a, row, N, C);
-        else add_rows_backward(da, drow, dout, N, C);
+        if (is_mul)
+            mul_rows_backward(da, drow, dout, a, row, N, C);
+        else
+            add_rows_backward(da, drow, dout, N, C);
         snprintf(what, sizeof what, "%s_backward on (%d,%d)", name, N, C);
         expect_grad(da, key("%s.%d.da", name, i), 1e-5, what,
                     is_mul ? "the product rule: da[i] += dout[i] * row[c] (the other factor, not a)"
@@ -365,20 +373,23 @@ static void check_reduce(const char *name, ReduceFwd fwd, ReduceBwd bwd) {
     for (int axis = 0; axis <= 1; axis++)
         for (int i = 0; i < N_ROWS; i++) {
             int N = dim(key("%s%d.%d.a", name, axis, i), 0), C = dim(key("%s%d.%d.a", name, axis, i), 1);
-            float *a = load(key("%s%d.%d.a", name, axis, i), NULL), *dout = load(key("%s%d.%d.dout", name, axis, i), NULL);
+            float *a = load(key("%s%d.%d.a", name, axis, i), NULL),
+                  *dout = load(key("%s%d.%d.dout", name, axis, i), NULL);
             float *out = nan_filled((size_t)(axis == 0 ? C : N)), *da = testing_prefilled((size_t)N * C);
-            const char *fwd_hint = axis == 0
-                ? (is_mean ? "axis 0: out[c] = (sum over n of a[n*C + c]) / N, for each of the C columns"
-                           : "axis 0: set every out[c] to 0 first, then add a[n*C + c] for every row n (C results)")
-                : (is_mean ? "axis 1: out[n] = (sum over c of a[n*C + c]) / C, for each of the N rows"
-                           : "axis 1: out[n] = sum over c of a[n*C + c], a sum that starts at 0 (N results)");
-            for (int call = 1; call <= 2; call++) {  /* the second call on the same out must give the same */
+            const char *fwd_hint =
+                axis == 0
+                    ? (is_mean ? "axis 0: out[c] = (sum over n of a[n*C + c]) / N, for each of the C columns"
+                               : "axis 0: set every out[c] to 0 first, then add a[n*C + c] for every row n (C results)")
+                    : (is_mean ? "axis 1: out[n] = (sum over c of a[n*C + c]) / C, for each of the N rows"
+                               : "axis 1: out[n] = sum over c of a[n*C + c], a sum that starts at 0 (N results)");
+            for (int call = 1; call <= 2; call++) { /* the second call on the same out must give the same */
                 fwd(out, a, N, C, axis);
                 snprintf(what, sizeof what, "%s_forward on (%d,%d), axis %d%s", name, N, C, axis,
                          call == 2 ? ", called a second time on the same out" : "");
                 expect_array(out, key("%s%d.%d.out", name, axis, i), 1e-5, what,
                              call == 2 ? "start from 0 on every call: write each result (=), do not add to what out "
-                                         "held" : fwd_hint);
+                                         "held"
+                                       : fwd_hint);
             }
             bwd(da, dout, N, C, axis);
             snprintf(what, sizeof what, "%s_backward on (%d,%d), axis %d", name, N, C, axis);
@@ -424,7 +435,8 @@ static void check_activation(const char *name, void (*fwd)(float *, const float 
 
 Test(relu, matches_pytorch) {
     /* a third of the inputs are exactly 0 */
-    check_activation("relu", relu_forward, relu_backward, 0, "out[i] = a[i] > 0 ? a[i] : 0: write every element, 0 included",
+    check_activation("relu", relu_forward, relu_backward, 0,
+                     "out[i] = a[i] > 0 ? a[i] : 0: write every element, 0 included",
                      "da[i] += dout[i] only where a[i] > 0; where a[i] <= 0 (0 included) da[i] is left as it is");
 }
 
@@ -454,8 +466,10 @@ Test(softmax, matches_pytorch_and_is_stable) {
     expect_array_near(p, want, n - C, C, 1e-5, "softmax_forward on rows of small logits",
                       "p[c] = expf(x[c] - max) / (the row's sum of them): write every element (=)");
     for (size_t i = n - C; i < n; i++)
-        cr_assert(isfinite(p[i]), "softmax_forward gave %g at [%zu][%zu], in a row of logits up to 1e4\n  hint: "
-                  "subtract the row's maximum before expf: expf(1e4) is infinite in float32", p[i], i / C, i % C);
+        cr_assert(isfinite(p[i]),
+                  "softmax_forward gave %g at [%zu][%zu], in a row of logits up to 1e4\n  hint: "
+                  "subtract the row's maximum before expf: expf(1e4) is infinite in float32",
+                  p[i], i / C, i % C);
     expect_array(p, "softmax.out", 1e-5, "softmax_forward", "exp(x - max) / its row sum, written into every element");
     softmax_backward(dx, dout, p, N, C);
     expect_grad(dx, "softmax.dlogits", 1e-5, "softmax_backward",
@@ -472,12 +486,15 @@ Test(log_softmax, matches_pytorch_and_is_stable) {
     expect_array_near(o, want, n - C, C, 1e-5, "log_softmax_forward on rows of small logits",
                       "out[c] = (x[c] - max) - logf(sum over the row of expf(x - max)): write every element (=)");
     for (size_t i = n - C; i < n; i++)
-        cr_assert(isfinite(o[i]), "log_softmax_forward gave %g at [%zu][%zu], in a row of logits up to 1e4\n  hint: "
+        cr_assert(isfinite(o[i]),
+                  "log_softmax_forward gave %g at [%zu][%zu], in a row of logits up to 1e4\n  hint: "
                   "x - max - log(sum exp(x - max)); never log(softmax), which is log(0) for a logit 2e4 below the "
-                  "max", o[i], i / C, i % C);
+                  "max",
+                  o[i], i / C, i % C);
     expect_array(o, "log_softmax.out", 1e-5, "log_softmax_forward", "(x - max) - log(sum exp(x - max)), in that order");
     log_softmax_backward(dx, dout, o, N, C);
-    expect_grad(dx, "log_softmax.dlogits", 1e-5, "log_softmax_backward", "dlogits += dout - exp(out) * (row sum of dout)");
+    expect_grad(dx, "log_softmax.dlogits", 1e-5, "log_softmax_backward",
+                "dlogits += dout - exp(out) * (row sum of dout)");
     free(x), free(dout), free(o), free(dx), free(want);
 }
 
@@ -508,22 +525,28 @@ static void check_cross_entropy(const char *name) {
     int *targets = load_targets(key("%s.targets", name), &M);
     float want = (float)fixture_scalar(&fx, key("%s.loss", name));
     char what[160], hint[200];
-    snprintf(hint, sizeof hint, "the mean of -log softmax(x)[target] over the M = %d rows whose target is not "
-             "negative (here N = %d)", M, N);
+    snprintf(hint, sizeof hint,
+             "the mean of -log softmax(x)[target] over the M = %d rows whose target is not "
+             "negative (here N = %d)",
+             M, N);
     float *p = nan_filled(n), *dx = testing_prefilled(n);
-    for (int call = 1; call <= 2; call++) {  /* a second call must return the same loss: start from 0 each time */
+    for (int call = 1; call <= 2; call++) { /* a second call must return the same loss: start from 0 each time */
         float loss = cross_entropy_forward(p, x, targets, N, C);
         snprintf(what, sizeof what, "cross_entropy_forward: the loss of %d rows, %d of them counted%s", N, M,
                  call == 2 ? ", called a second time" : "");
-        cr_assert(isfinite(loss), "%s is %g, for logits of up to 1e4\n  hint: compute -log p[target] as "
-                  "-(x[t] - max - log(sum exp(x - max))), not from the probability (which underflows to 0)", what, loss);
+        cr_assert(isfinite(loss),
+                  "%s is %g, for logits of up to 1e4\n  hint: compute -log p[target] as "
+                  "-(x[t] - max - log(sum exp(x - max))), not from the probability (which underflows to 0)",
+                  what, loss);
         cr_assert(!(M < N && llmlab_close(loss, want * M / N, 1e-4)),
                   "%s: expected %.7g, got %.7g, which is the sum divided by N = %d\n  hint: divide by M = %d, "
-                  "the rows whose target is not negative: ignored rows are not in the mean", what, want, loss, N, M);
-        EXPECT_NEAR(loss, want, 1e-4, what, call == 2 ? "keep the running sum in a local variable that starts at 0"
-                                                        : hint);
+                  "the rows whose target is not negative: ignored rows are not in the mean",
+                  what, want, loss, N, M);
+        EXPECT_NEAR(loss, want, 1e-4, what,
+                    call == 2 ? "keep the running sum in a local variable that starts at 0" : hint);
         for (size_t i = 0; i < n; i++)
-            cr_assert(isfinite(p[i]), "cross_entropy_forward's probs: %g at [%zu][%zu], in a row of logits up to %g\n"
+            cr_assert(isfinite(p[i]),
+                      "cross_entropy_forward's probs: %g at [%zu][%zu], in a row of logits up to %g\n"
                       "  hint: probs come from softmax_forward: it must subtract the row's maximum before expf",
                       p[i], i / C, i % C, (double)row_max_abs(x + i / C * C, C));
         expect_array(p, key("%s.probs", name), 1e-5, "cross_entropy_forward's probs",
@@ -537,11 +560,15 @@ static void check_cross_entropy(const char *name) {
         for (size_t i = 0; i < n; i++) scaled[i] = want_dx[i] * M / N;
         int by_n = all_close(dx, scaled, n, 1e-5, 1);
         free(scaled);
-        cr_assert(!by_n, "%s: every gradient is %d/%d of what it should be: divided by N = %d\n  hint: divide "
-                  "by M = %d, the rows whose target is not negative", what, M, N, N, M);
+        cr_assert(!by_n,
+                  "%s: every gradient is %d/%d of what it should be: divided by N = %d\n  hint: divide "
+                  "by M = %d, the rows whose target is not negative",
+                  what, M, N, N, M);
     }
-    snprintf(hint, sizeof hint, "dlogits += (probs - onehot(target)) / M with M = %d, the rows whose target is not "
-             "negative; an ignored row gets nothing", M);
+    snprintf(hint, sizeof hint,
+             "dlogits += (probs - onehot(target)) / M with M = %d, the rows whose target is not "
+             "negative; an ignored row gets nothing",
+             M);
     expect_grad(dx, key("%s.dlogits", name), 1e-5, what, hint);
     free(x), free(want_dx), free(targets), free(p), free(dx);
 }
@@ -567,8 +594,7 @@ Test(cross_entropy, gradient_matches_finite_differences) {
         char what[96];
         snprintf(what, sizeof what, "cross_entropy_backward: d loss / d logit[%d][%d] vs finite difference", i / C,
                  i % C);
-        EXPECT_NEAR(dx[i], (up - down) / (2 * h), 2e-3, what,
-                    "(probs - onehot) / M, M = 3 here (every target counts)");
+        EXPECT_NEAR(dx[i], (up - down) / (2 * h), 2e-3, what, "(probs - onehot) / M, M = 3 here (every target counts)");
     }
 }
 

@@ -39,7 +39,7 @@ EXERCISE(embedding);
 static int dim(const char *key, int d) { return (int)fixture_get(&fx, key)->dims[d]; }
 static int count(const char *key) { return (int)fixture_scalar(&fx, key); }
 static const char *k(const char *fmt, int i, const char *name) {
-    static char buf[4][64];  /* a few alive at once */
+    static char buf[4][64]; /* a few alive at once */
     static int next;
     char *b = buf[next++ % 4];
     snprintf(b, 64, fmt, i, name);
@@ -57,8 +57,8 @@ static void expect_near(const float *got, const double *want, size_t n, size_t c
                         const char *hint) {
     testing_expect_array(want, n, cols, got, 0, "", tol, what, hint);
 }
-static void expect_grad_near(const float *got, const double *want, size_t n, size_t cols, double tol,
-                             const char *what, const char *hint) {
+static void expect_grad_near(const float *got, const double *want, size_t n, size_t cols, double tol, const char *what,
+                             const char *hint) {
     testing_expect_array(want, n, cols, got, 1, "", tol, what, hint);
 }
 
@@ -107,9 +107,8 @@ static void plain_sdpa_forward(double *out, double *att, const float *q, const f
 }
 
 /* Its backward, given the weights att as the function under test gets them (floats). */
-static void plain_sdpa_backward(double *dq, double *dk, double *dv, const float *dout, const float *att,
-                                const float *q, const float *kk, const float *v, int Tq, int Tk, int hs,
-                                double scale) {
+static void plain_sdpa_backward(double *dq, double *dk, double *dv, const float *dout, const float *att, const float *q,
+                                const float *kk, const float *v, int Tq, int Tk, int hs, double scale) {
     double *datt = zero_doubles((size_t)Tk);
     for (int i = 0; i < Tq; i++) {
         const float *a = att + (size_t)i * Tk;
@@ -160,7 +159,9 @@ static float *to_floats(const double *d, size_t n) {
  * of 64 queries). Some with
  * strides (q, k, v rows 3*hs apart as inside qkv, out rows 2*hs apart), one with a last
  * block of 2 queries, one whose queries are the last 96 of 160 positions. */
-typedef struct { int Tq, Tk, hs, causal, stride, out_stride; } LongCase;
+typedef struct {
+    int Tq, Tk, hs, causal, stride, out_stride;
+} LongCase;
 static const LongCase LONG_CASES[] = {
     {128, 128, 32, 1, 32, 32}, {128, 128, 32, 0, 96, 64}, {130, 130, 16, 1, 16, 16},
     {96, 160, 32, 1, 96, 32},  {70, 200, 8, 0, 8, 8},
@@ -171,7 +172,6 @@ static const char LONG_HINT[] =
     "the same formula as the short cases; if those pass, look at what grows with the length: the causal "
     "limit i + (Tk - Tq) + 1 when Tq < Tk, the strides (row j of k is k + j*stride, row i of out is "
     "out + i*out_stride), a buffer sized for short rows";
-
 
 /* ---- one head ---- */
 
@@ -208,7 +208,7 @@ Test(sdpa_forward, rows_with_strides) {
     expect_array(att, SDPA("att"), 1e-5, "sdpa_forward, q/k/v rows 13 floats apart (stride=13): att",
                  "row j of k starts at k + j*stride, not k + j*hs; q the same");
     const FixtureArray *want = fixture_get(&fx, SDPA("out"));
-    double *wo = spread_d(want->data, Tq, hs, ostride, NAN);  /* NaN: the gaps must keep their NaN */
+    double *wo = spread_d(want->data, Tq, hs, ostride, NAN); /* NaN: the gaps must keep their NaN */
     expect_near(out, wo, (size_t)Tq * ostride, ostride, 1e-5, "sdpa_forward, out rows 11 floats apart (out_stride=11)",
                 "row i of out starts at out + i*out_stride, and only its first hs floats are yours (columns hs.. "
                 "belong to other heads)");
@@ -255,7 +255,7 @@ Test(sdpa_forward, large_scores_need_the_max_subtracted) {
             int T = sizes[s], hs = 4;
             float *q = normal_floats((size_t)T * hs, &rng, 0.5f), *kk = normal_floats((size_t)T * hs, &rng, 0.5f);
             float *v = normal_floats((size_t)T * hs, &rng, 1);
-            for (int t = 0; t < T; t++) q[t * hs] += 10.0f, kk[t * hs] += 10.0f;  /* q.k about 100 */
+            for (int t = 0; t < T; t++) q[t * hs] += 10.0f, kk[t * hs] += 10.0f; /* q.k about 100 */
             double *wout = zero_doubles((size_t)T * hs), *watt = zero_doubles((size_t)T * T);
             plain_sdpa_forward(wout, watt, q, kk, v, T, T, hs, 1.0, causal);
             float *out = nan_floats((size_t)T * hs), *att = nan_floats((size_t)T * T);
@@ -278,7 +278,7 @@ Test(sdpa_backward, matches_pytorch) {
         float *q = load(SDPA("q")), *kk = load(SDPA("k")), *v = load(SDPA("v"));
         float *att = load(SDPA("att")), *dout = load(SDPA("dout"));
         float *dq = testing_prefilled((size_t)Tq * hs), *dk = testing_prefilled((size_t)Tk * hs);
-        float *dv = testing_prefilled((size_t)Tk * hs), *datt = nan_floats((size_t)Tq * Tk);  /* scratch */
+        float *dv = testing_prefilled((size_t)Tk * hs), *datt = nan_floats((size_t)Tq * Tk); /* scratch */
         sdpa_backward(dq, dk, dv, datt, dout, hs, att, q, kk, v, hs, Tq, Tk, hs, 1.0f / sqrtf((float)hs));
         snprintf(what, sizeof what, "sdpa_backward, Tq=%d Tk=%d hs=%d causal=%d: dv", Tq, Tk, hs, causal);
         expect_grad(dv, SDPA("dv"), 1e-5, what,
@@ -314,8 +314,10 @@ Test(sdpa_backward, rows_with_strides) {
     char what[128];
     for (int a = 0; a < 3; a++) {
         double *want = spread_d(fixture_get(&fx, SDPA(names[a]))->data, rows[a], hs, stride, 0);
-        snprintf(what, sizeof what, "sdpa_backward, Tq=%d Tk=%d hs=%d causal, rows 13 apart (stride), dout rows 11 "
-                 "apart (out_stride): %s", Tq, Tk, hs, names[a]);
+        snprintf(what, sizeof what,
+                 "sdpa_backward, Tq=%d Tk=%d hs=%d causal, rows 13 apart (stride), dout rows 11 "
+                 "apart (out_stride): %s",
+                 Tq, Tk, hs, names[a]);
         expect_grad_near(got[a], want, (size_t)rows[a] * stride, stride, 1e-5, what,
                          "rows of q, k, v, dq, dk, dv are stride floats apart; rows of dout are out_stride apart "
                          "(dout + i*out_stride); only the first hs floats of a row are this head's");
@@ -384,7 +386,8 @@ static void expect_future_invisible(int T, int hs, int changed, uint64_t seed) {
         for (int j = i + 1; j < T; j++)
             cr_assert(att[i * T + j] == 0.0f,
                       "sdpa_forward, T=%d causal: query %d gives weight %g to the future key %d\n"
-                      "  hint: with causal set, keys j > i get weight exactly 0", T, i, att[i * T + j], j);
+                      "  hint: with causal set, keys j > i get weight exactly 0",
+                      T, i, att[i * T + j], j);
     for (int d = 0; d < hs; d++) {
         q[changed * hs + d] += 3, kk[changed * hs + d] -= 2, v[changed * hs + d] *= -5;
     }
@@ -393,11 +396,12 @@ static void expect_future_invisible(int T, int hs, int changed, uint64_t seed) {
         cr_assert(memcmp(&out1[i], &out2[i], sizeof(float)) == 0,
                   "sdpa_forward, T=%d causal: changing position %d changed the output of the earlier position %zu "
                   "(column %zu) from %.9g to %.9g\n  hint: query i must not read keys or values after i, not even "
-                  "to multiply them by 0", T, changed, i / hs, i % hs, out1[i], out2[i]);
-    int later_changed = memcmp(out1 + (size_t)changed * hs, out2 + (size_t)changed * hs,
-                               sizeof(float) * (T - changed) * hs) != 0;
-    cr_assert(later_changed, "sdpa_forward, T=%d causal: positions from %d on should change when position %d does",
-              T, changed, changed);
+                  "to multiply them by 0",
+                  T, changed, i / hs, i % hs, out1[i], out2[i]);
+    int later_changed =
+        memcmp(out1 + (size_t)changed * hs, out2 + (size_t)changed * hs, sizeof(float) * (T - changed) * hs) != 0;
+    cr_assert(later_changed, "sdpa_forward, T=%d causal: positions from %d on should change when position %d does", T,
+              changed, changed);
     free(q), free(kk), free(v), free(out1), free(out2), free(att);
 }
 
@@ -430,7 +434,9 @@ Test(mha_forward, matches_pytorch) {
 
 /* Multi-head attention in plain loops: gather head (b,h) into packed arrays with the
  * index formulas of attention.h, run the one-head loops, scatter back. */
-typedef struct { int B, T, C, NH, causal; } MhaCase;
+typedef struct {
+    int B, T, C, NH, causal;
+} MhaCase;
 static const MhaCase MHA_LONG[] = {{2, 128, 128, 4, 1}, {1, 96, 96, 3, 0}};
 
 static void gather_head(float *dst, const float *qkv, int b, int h, int part, int T, int C, int hs) {
@@ -490,8 +496,8 @@ Test(mha_forward, long_sequences_match_plain_loops) {
         double *wout = zero_doubles(nx), *watt = zero_doubles(na);
         plain_mha_forward(wout, watt, qkv, m);
         mha_forward(out, att, qkv, m.B, m.T, m.C, m.NH, m.causal);
-        snprintf(what, sizeof what, "mha_forward, long: B=%d T=%d C=%d NH=%d (hs=%d) causal=%d: att (B*NH*T rows)",
-                 m.B, m.T, m.C, m.NH, m.C / m.NH, m.causal);
+        snprintf(what, sizeof what, "mha_forward, long: B=%d T=%d C=%d NH=%d (hs=%d) causal=%d: att (B*NH*T rows)", m.B,
+                 m.T, m.C, m.NH, m.C / m.NH, m.causal);
         expect_near(att, watt, na, (size_t)m.T, 1e-5, what, MHA_LONG_HINT);
         snprintf(what, sizeof what, "mha_forward, long: B=%d T=%d C=%d NH=%d (hs=%d) causal=%d: out", m.B, m.T, m.C,
                  m.NH, m.C / m.NH, m.causal);
@@ -508,7 +514,7 @@ Test(mha_backward, matches_pytorch) {
         float *qkv = load(MHA("qkv")), *dout = load(MHA("dout"));
         float *out = nan_floats((size_t)B * T * C), *att = nan_floats((size_t)B * NH * T * T);
         float *dqkv = testing_prefilled((size_t)B * T * 3 * C), *datt = nan_floats((size_t)T * T);
-        mha_forward(out, att, qkv, B, T, C, NH, causal);  /* the reference's, or yours: it passed above */
+        mha_forward(out, att, qkv, B, T, C, NH, causal); /* the reference's, or yours: it passed above */
         mha_backward(dqkv, datt, dout, att, qkv, B, T, C, NH);
         snprintf(what, sizeof what, "mha_backward, B=%d T=%d C=%d NH=%d causal=%d", B, T, C, NH, causal);
         expect_grad(dqkv, MHA("dqkv"), 1e-5, what,
@@ -543,7 +549,7 @@ Test(mha_backward, long_sequences_match_plain_loops) {
 Test(mha_backward, matches_finite_differences) {
     enum { B = 1, T = 3, C = 4, NH = 2 };
     float qkv[B * T * 3 * C], out[B * T * C], att[B * NH * T * T], dqkv[B * T * 3 * C] = {0}, datt[T * T];
-    float w[B * T * C];  /* loss = sum(w * out), so dout = w */
+    float w[B * T * C]; /* loss = sum(w * out), so dout = w */
     Rng rng;
     rng_init(&rng, 4);
     for (int i = 0; i < B * T * 3 * C; i++) qkv[i] = (float)rng_normal(&rng);
@@ -562,7 +568,10 @@ Test(mha_backward, matches_finite_differences) {
         qkv[i] = saved;
         char what[96];
         snprintf(what, sizeof what, "mha_backward: d loss / d qkv[%d] (%s of head %d) vs a finite difference", i,
-                 (i % (3 * C)) / C == 0 ? "q" : (i % (3 * C)) / C == 1 ? "k" : "v", (i % C) / (C / NH));
+                 (i % (3 * C)) / C == 0   ? "q"
+                 : (i % (3 * C)) / C == 1 ? "k"
+                                          : "v",
+                 (i % C) / (C / NH));
         EXPECT_NEAR(dqkv[i], (up - down) / (2 * h), 2e-3, what,
                     "check the backward of the head this column belongs to");
     }

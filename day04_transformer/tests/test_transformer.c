@@ -55,8 +55,8 @@ static void expect_near(const float *got, const double *want, size_t n, size_t c
     testing_expect_array(want, n, cols, got, 0, "", tol, what, hint);
 }
 /* got was filled by testing_prefilled() before the call: it must hold the pattern + want */
-static void expect_grad_near(const float *got, const double *want, size_t n, size_t cols, double tol,
-                             const char *what, const char *hint) {
+static void expect_grad_near(const float *got, const double *want, size_t n, size_t cols, double tol, const char *what,
+                             const char *hint) {
     testing_expect_array(want, n, cols, got, 1, "", tol, what, hint);
 }
 static float *nan_floats(size_t n) {
@@ -80,11 +80,12 @@ static float *normal_floats(size_t n, Rng *rng, float mean, float scale) {
 /* Sizes past every threshold of a threaded or partitioned path (the reference splits
  * work over threads from 65536 elements on): C = 257 does not split evenly, and
  * 4096 rows of 16 give each thread only a few columns. */
-typedef struct { int N, C; } LnCase;
+typedef struct {
+    int N, C;
+} LnCase;
 static const LnCase LN_LARGE[] = {{300, 257}, {4096, 16}};
 enum { N_LN_LARGE = sizeof LN_LARGE / sizeof LN_LARGE[0] };
-enum { N_LARGE = 70001 };  /* GELU and residual: past 65536, and odd */
-
+enum { N_LARGE = 70001 }; /* GELU and residual: past 65536, and odd */
 
 /* ---- LayerNorm ---- */
 
@@ -160,7 +161,7 @@ Test(layernorm_backward, matches_pytorch) {
         float *dout = load(LN("dout"));
         float *dx = testing_prefilled((size_t)N * C), *dw = testing_prefilled((size_t)C);
         float *db = testing_prefilled((size_t)C);
-        layernorm_backward(dx, dw, db, dout, x, w, mean, rstd, N, C);  /* mean and rstd as PyTorch has them */
+        layernorm_backward(dx, dw, db, dout, x, w, mean, rstd, N, C); /* mean and rstd as PyTorch has them */
         const char *flat = i == 2 ? ", every row of variance 0" : i == 3 ? ", row 2 of variance 0" : "";
         snprintf(what, sizeof what, "layernorm_backward on (%d,%d)%s: dbias", N, C, flat);
         expect_grad(db, LN("db"), 1e-5, what, "dbias[c] += dout[row][c], summed over the rows");
@@ -316,11 +317,11 @@ static void load_block(Block *blk, int i, int *B, int *T) {
     Rng rng;
     rng_init(&rng, 1);
     block_init(blk, *B, *T, C, NH, 1, &rng);
-#define X(NAME, COUNT)                                                              \
-    {                                                                               \
-        const FixtureArray *a = fixture_get(&fx, key("block.%d.%s", i, #NAME));     \
+#define X(NAME, COUNT)                                                                       \
+    {                                                                                        \
+        const FixtureArray *a = fixture_get(&fx, key("block.%d.%s", i, #NAME));              \
         cr_assert_eq(a->size, (size_t)(COUNT), "fixture %s has %zu floats", #NAME, a->size); \
-        for (size_t j = 0; j < a->size; j++) blk->params.NAME[j] = (float)a->data[j]; \
+        for (size_t j = 0; j < a->size; j++) blk->params.NAME[j] = (float)a->data[j];        \
     }
     BLOCK_PARAMS(X, C)
 #undef X
@@ -330,10 +331,10 @@ static void load_block(Block *blk, int i, int *B, int *T) {
 /* What block_forward saves, straight from the fixture: the backward tests do not depend on
  * your block_forward (its own tests check it). */
 static void load_acts(Block *blk, int i) {
-#define X(NAME, PER_ROW)                                                                   \
-    {                                                                                      \
-        const FixtureArray *a = fixture_get(&fx, key("block.%d.act.%s", i, #NAME));        \
-        for (size_t j = 0; j < a->size; j++) blk->acts.NAME[j] = (float)a->data[j];        \
+#define X(NAME, PER_ROW)                                                            \
+    {                                                                               \
+        const FixtureArray *a = fixture_get(&fx, key("block.%d.act.%s", i, #NAME)); \
+        for (size_t j = 0; j < a->size; j++) blk->acts.NAME[j] = (float)a->data[j]; \
     }
     BLOCK_ACTS(X, 0, 0, 0)
 #undef X
@@ -341,14 +342,17 @@ static void load_acts(Block *blk, int i) {
 
 /* Fill every parameter gradient with the pattern expect_fixture_grad expects. */
 static void prefill_grads(Block *blk) {
-#define X(NAME, COUNT)                                                                      \
+#define X(NAME, COUNT) \
     for (size_t j = 0; j < (size_t)(COUNT); j++) blk->grads.NAME[j] = testing_prefill_value(j);
     BLOCK_PARAMS(X, blk->C)
 #undef X
 }
 
 /* The call of block_forward that makes each saved activation, in order. */
-static const struct { const char *name; const char *call; } FORWARD_STEPS[] = {
+static const struct {
+    const char *name;
+    const char *call;
+} FORWARD_STEPS[] = {
     {"ln1", "layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, inp, p->ln1_w, p->ln1_b, N, C)"},
     {"ln1_mean", "layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, inp, ...), which saves the mean of each "
                  "row of inp"},
@@ -371,7 +375,8 @@ static const struct { const char *name; const char *call; } FORWARD_STEPS[] = {
 };
 
 static float *act(BlockActs *a, const char *name) {
-#define X(NAME, PER_ROW) if (strcmp(name, #NAME) == 0) return a->NAME;
+#define X(NAME, PER_ROW) \
+    if (strcmp(name, #NAME) == 0) return a->NAME;
     BLOCK_ACTS(X, 0, 0, 0)
 #undef X
     cr_assert_fail("no activation %s in BlockActs", name);
@@ -391,8 +396,8 @@ Test(block_forward, matches_pytorch_step_by_step) {
                      blk.NH, FORWARD_STEPS[s].name);
             snprintf(hint, sizeof hint, "it is made by %s (the activations checked before it matched)",
                      FORWARD_STEPS[s].call);
-            expect_array(act(&blk.acts, FORWARD_STEPS[s].name), key("block.%d.act.%s", i, FORWARD_STEPS[s].name),
-                         1e-4, what, hint);
+            expect_array(act(&blk.acts, FORWARD_STEPS[s].name), key("block.%d.act.%s", i, FORWARD_STEPS[s].name), 1e-4,
+                         what, hint);
         }
         snprintf(what, sizeof what, "block_forward, B=%d T=%d C=%d NH=%d: out", B, T, blk.C, blk.NH);
         expect_array(out, key("block.%d.%s", i, "out"), 1e-4, what,
@@ -404,7 +409,10 @@ Test(block_forward, matches_pytorch_step_by_step) {
 }
 
 Test(block_forward, switches_match_pytorch) {
-    static const struct { int ln, res; const char *hint; } SW[] = {
+    static const struct {
+        int ln, res;
+        const char *hint;
+    } SW[] = {
         {0, 1, "with use_layernorm = 0, ln1 and ln2 are copies of their inputs (memcpy of N*C floats)"},
         {1, 0, "with use_residual = 0, res1 = attproj and out = fcproj (copies, no additions)"},
     };
@@ -428,7 +436,9 @@ Test(block_forward, switches_match_pytorch) {
  * The backward steps, last forward step first: the gradient each leaves in blk->dacts
  * (d) and the parameter gradients it adds (g), with the call that makes them.
  */
-static const struct { const char *dact, *grad_w, *grad_b, *call; } BACKWARD_STEPS[] = {
+static const struct {
+    const char *dact, *grad_w, *grad_b, *call;
+} BACKWARD_STEPS[] = {
     {"fcproj", NULL, NULL,
      "residual_backward(d->res1, d->fcproj, dout, N * C): out = res1 + fcproj hands dout to both"},
     {"fch_gelu", "fcproj_w", "fcproj_b",
@@ -449,7 +459,8 @@ static const struct { const char *dact, *grad_w, *grad_b, *call; } BACKWARD_STEP
 };
 
 static float *grad(BlockParams *g, const char *name) {
-#define X(NAME, COUNT) if (strcmp(name, #NAME) == 0) return g->NAME;
+#define X(NAME, COUNT) \
+    if (strcmp(name, #NAME) == 0) return g->NAME;
     BLOCK_PARAMS(X, 0)
 #undef X
     cr_assert_fail("no parameter %s in BlockParams", name);
@@ -466,7 +477,8 @@ static void expect_dact(Block *blk, int i, const char *name, const char *what, c
                   "%s: element %zu is NaN\n  the test filled blk->dact_mem with NaN before the call, as a "
                   "previous step leaves it full of old gradients: block_backward must first clear it (memset of "
                   "blk->dact_mem, blk->nacts floats), since every backward after that adds (+=) into it. If it "
-                  "does, the NaN came from this step\n  hint: %s", what, j, hint);
+                  "does, the NaN came from this step\n  hint: %s",
+                  what, j, hint);
     expect_array(got, key("block.%d.dact.%s", i, name), 1e-4, what, hint);
 }
 
@@ -479,10 +491,10 @@ Test(block_backward, every_gradient_matches_pytorch_step_by_step) {
         int C = blk.C;
         float *x = load(key("block.%d.%s", i, "x")), *dout = load(key("block.%d.%s", i, "dout"));
         float *dx = testing_prefilled((size_t)B * T * C);
-        load_acts(&blk, i);                             /* as block_forward would have saved them */
-        prefill_grads(&blk);                            /* a gradient is added to what is there */
-        testing_fill_nan(blk.dact_mem, blk.nacts);      /* scratch: cleared by block_backward */
-        testing_fill_nan(blk.scratch, (size_t)T * T);   /* scratch: written by mha_backward before read */
+        load_acts(&blk, i);                           /* as block_forward would have saved them */
+        prefill_grads(&blk);                          /* a gradient is added to what is there */
+        testing_fill_nan(blk.dact_mem, blk.nacts);    /* scratch: cleared by block_backward */
+        testing_fill_nan(blk.scratch, (size_t)T * T); /* scratch: written by mha_backward before read */
         block_backward(&blk, dx, dout, x, B, T);
         for (size_t s = 0; s < sizeof BACKWARD_STEPS / sizeof BACKWARD_STEPS[0]; s++) {
             snprintf(what, sizeof what, "block_backward, B=%d T=%d C=%d NH=%d: the gradient of %s (d->%s)", B, T, C,
@@ -492,10 +504,12 @@ Test(block_backward, every_gradient_matches_pytorch_step_by_step) {
             expect_dact(&blk, i, BACKWARD_STEPS[s].dact, what, hint);
             const char *params[2] = {BACKWARD_STEPS[s].grad_w, BACKWARD_STEPS[s].grad_b};
             for (int p = 0; p < 2 && params[p]; p++) {
-                snprintf(what, sizeof what, "block_backward, B=%d T=%d C=%d NH=%d: the gradient of %s", B, T, C,
-                         blk.NH, params[p]);
-                snprintf(hint, sizeof hint, "%s adds (+=) it into blk->grads; block_backward must not clear "
-                         "blk->grads (the caller zeroes them once per step)", BACKWARD_STEPS[s].call);
+                snprintf(what, sizeof what, "block_backward, B=%d T=%d C=%d NH=%d: the gradient of %s", B, T, C, blk.NH,
+                         params[p]);
+                snprintf(hint, sizeof hint,
+                         "%s adds (+=) it into blk->grads; block_backward must not clear "
+                         "blk->grads (the caller zeroes them once per step)",
+                         BACKWARD_STEPS[s].call);
                 expect_grad(grad(&blk.grads, params[p]), key("block.%d.grad.%s", i, params[p]), 1e-4, what, hint);
             }
         }
@@ -522,16 +536,17 @@ static void expect_twice(const float *got, const char *k, const char *what) {
     const FixtureArray *want = fixture_get(&fx, k);
     for (size_t j = 0; j < want->size; j++) {
         double base = testing_prefill_value(j), g = want->data[j];
-        if (llmlab_close(got[j], base + 2 * g, 1e-4))
-            continue;
+        if (llmlab_close(got[j], base + 2 * g, 1e-4)) continue;
         if (llmlab_close(got[j], base + g, 1e-4) || llmlab_close(got[j], g, 1e-4))
             cr_assert_fail("%s, element %zu: expected %.7g (what it held) + 2 x %.7g (two calls), got %.7g: only one "
                            "call's gradient is there\n  hint: block_backward adds (+=) into blk->grads and dinp and "
-                           "never clears them (the caller zeroes them once per step)", what, j, base, g, got[j]);
+                           "never clears them (the caller zeroes them once per step)",
+                           what, j, base, g, got[j]);
         cr_assert_fail("%s, element %zu: expected %.7g (what it held) + 2 x %.7g (two calls), got %.7g: the second "
                        "call's gradient differs from the first's\n  hint: clear blk->dact_mem (memset, blk->nacts "
                        "floats) at the start of block_backward: the sub-ops add (+=) into it, and it still holds "
-                       "the first call's gradients", what, j, base, g, got[j]);
+                       "the first call's gradients",
+                       what, j, base, g, got[j]);
     }
     cr_assert(1);
 }
@@ -565,11 +580,16 @@ Test(block_backward, second_call_adds_the_same_again) {
 }
 
 Test(block_backward, switches_match_pytorch) {
-    static const struct { int ln, res; const char *hint; } SW[] = {
-        {0, 1, "with use_layernorm = 0, ln2 and ln1 were copies: their gradients add straight into d->res1 and "
-               "dinp (+=, on top of what the residual gave them), and ln1_w, ln1_b, ln2_w, ln2_b get nothing"},
-        {1, 0, "with use_residual = 0, out was fcproj and res1 was attproj: d->fcproj is dout, d->attproj gets "
-               "d->res1, and dinp gets only ln1's gradient"},
+    static const struct {
+        int ln, res;
+        const char *hint;
+    } SW[] = {
+        {0, 1,
+         "with use_layernorm = 0, ln2 and ln1 were copies: their gradients add straight into d->res1 and "
+         "dinp (+=, on top of what the residual gave them), and ln1_w, ln1_b, ln2_w, ln2_b get nothing"},
+        {1, 0,
+         "with use_residual = 0, out was fcproj and res1 was attproj: d->fcproj is dout, d->attproj gets "
+         "d->res1, and dinp gets only ln1's gradient"},
     };
     char what[128], k[64];
     for (int s = 0; s < 2; s++) {
@@ -580,24 +600,24 @@ Test(block_backward, switches_match_pytorch) {
         int C = blk.C;
         float *x = load("block.0.x"), *dout = load("block.0.dout");
         float *out = nan_floats((size_t)B * T * C), *dx = testing_prefilled((size_t)B * T * C);
-        block_forward(&blk, out, x, B, T);  /* yours: the saved activations of a switched block */
+        block_forward(&blk, out, x, B, T); /* yours: the saved activations of a switched block */
         snprintf(k, sizeof k, "block.0.ln%dres%d.out", SW[s].ln, SW[s].res);
         for (size_t j = 0; j < (size_t)B * T * C; j++)
             cr_assert(llmlab_close(out[j], fixture_get(&fx, k)->data[j], 1e-4),
                       "block_backward with use_layernorm=%d use_residual=%d needs what block_forward saved, and "
                       "block_forward's output differs (element %zu: expected %.7g, got %.7g)\n  hint: make "
-                      "block_forward/switches_match_pytorch pass first", SW[s].ln, SW[s].res, j,
-                      fixture_get(&fx, k)->data[j], out[j]);
+                      "block_forward/switches_match_pytorch pass first",
+                      SW[s].ln, SW[s].res, j, fixture_get(&fx, k)->data[j], out[j]);
         prefill_grads(&blk);
         testing_fill_nan(blk.dact_mem, blk.nacts);
         block_backward(&blk, dx, dout, x, B, T);
         snprintf(k, sizeof k, "block.0.ln%dres%d.dx", SW[s].ln, SW[s].res);
         snprintf(what, sizeof what, "block_backward with use_layernorm=%d use_residual=%d: dinp", SW[s].ln, SW[s].res);
         expect_grad(dx, k, 1e-4, what, SW[s].hint);
-#define X(NAME, COUNT)                                                                                      \
-    snprintf(k, sizeof k, "block.0.ln%dres%d.grad.%s", SW[s].ln, SW[s].res, #NAME);                           \
-    snprintf(what, sizeof what, "block_backward with use_layernorm=%d use_residual=%d: the gradient of %s",   \
-             SW[s].ln, SW[s].res, #NAME);                                                                     \
+#define X(NAME, COUNT)                                                                                                \
+    snprintf(k, sizeof k, "block.0.ln%dres%d.grad.%s", SW[s].ln, SW[s].res, #NAME);                                   \
+    snprintf(what, sizeof what, "block_backward with use_layernorm=%d use_residual=%d: the gradient of %s", SW[s].ln, \
+             SW[s].res, #NAME);                                                                                       \
     expect_grad(blk.grads.NAME, k, 1e-4, what, SW[s].hint);
         BLOCK_PARAMS(X, C)
 #undef X
@@ -616,7 +636,7 @@ Test(block_backward, matches_finite_differences) {
     float x[B * T * C], w[B * T * C], out[B * T * C], dx[B * T * C] = {0};
     for (int j = 0; j < B * T * C; j++) x[j] = (float)rng_normal(&rng), w[j] = (float)rng_normal(&rng);
     block_forward(&blk, out, x, B, T);
-    block_backward(&blk, dx, w, x, B, T);  /* loss = sum(w * out) */
+    block_backward(&blk, dx, w, x, B, T); /* loss = sum(w * out) */
     for (int j = 0; j < B * T * C; j++) {
         float saved = x[j], h = 1e-2f;
         double up = 0, down = 0;

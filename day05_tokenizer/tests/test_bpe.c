@@ -31,9 +31,8 @@ static const char *shown(const uint8_t *s, size_t n) {
     char *out = buf[which++ % 4];
     size_t k = 0;
     for (size_t i = 0; i < n && k < 150; i++)
-        k += (size_t)(s[i] >= 0x20 && s[i] < 0x7F && s[i] != '"'
-                          ? snprintf(out + k, 160 - k, "%c", s[i])
-                          : snprintf(out + k, 160 - k, "\\x%02X", s[i]));
+        k += (size_t)(s[i] >= 0x20 && s[i] < 0x7F && s[i] != '"' ? snprintf(out + k, 160 - k, "%c", s[i])
+                                                                 : snprintf(out + k, 160 - k, "\\x%02X", s[i]));
     out[k] = '\0';
     return out;
 }
@@ -41,24 +40,29 @@ static const char *shown(const uint8_t *s, size_t n) {
 /* ---- UTF-8 ---- */
 
 Test(utf8_decode, valid_characters_of_one_to_four_bytes) {
-    static const struct { const char *s; int32_t cp; int len; const char *hint; } cases[] = {
+    static const struct {
+        const char *s;
+        int32_t cp;
+        int len;
+        const char *hint;
+    } cases[] = {
         {"A", 'A', 1, "a byte below 0x80 is itself"},
         {"\x7F", 0x7F, 1, "0x7F is the last 1-byte character"},
-        {"\xC3\xA9", 0xE9, 2, "110xxxxx: 2 bytes; keep b & 0x1F, then v = (v << 6) | (b & 0x3F)"},   /* é */
+        {"\xC3\xA9", 0xE9, 2, "110xxxxx: 2 bytes; keep b & 0x1F, then v = (v << 6) | (b & 0x3F)"}, /* é */
         {"\xC2\x80", 0x80, 2, "U+0080 is the smallest 2-byte value: reject only v < 0x80"},
         {"\xDF\xBF", 0x7FF, 2, "U+07FF is the largest 2-byte value"},
         {"\xE0\xA0\x80", 0x800, 3, "U+0800 is the smallest 3-byte value: reject only v < 0x800"},
-        {"\xED\x95\x9C", 0xD55C, 3, "1110xxxx: 3 bytes; keep b & 0x0F"},                            /* 한 */
+        {"\xED\x95\x9C", 0xD55C, 3, "1110xxxx: 3 bytes; keep b & 0x0F"}, /* 한 */
         {"\xED\x9F\xBF", 0xD7FF, 3, "U+D7FF is just below the surrogates (U+D800..U+DFFF): valid"},
         {"\xEE\x80\x80", 0xE000, 3, "U+E000 is just above the surrogates (U+D800..U+DFFF): valid"},
         {"\xEF\xBF\xBF", 0xFFFF, 3, "U+FFFF is the largest 3-byte value"},
         {"\xF0\x90\x80\x80", 0x10000, 4, "U+10000 is the smallest 4-byte value: reject only v < 0x10000"},
-        {"\xF0\x9F\x99\x82", 0x1F642, 4, "11110xxx: 4 bytes; keep b & 0x07"},                      /* 🙂 */
+        {"\xF0\x9F\x99\x82", 0x1F642, 4, "11110xxx: 4 bytes; keep b & 0x07"}, /* 🙂 */
         {"\xF4\x8F\xBF\xBF", 0x10FFFF, 4, "U+10FFFF is the last code point: reject only v > 0x10FFFF"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n = strlen(cases[i].s);
-        for (int more = 0; more < 2; more++) {      /* the character ends the text, or text follows */
+        for (int more = 0; more < 2; more++) { /* the character ends the text, or text follows */
             uint8_t buf[8];
             memcpy(buf, cases[i].s, n);
             buf[n] = 'x';
@@ -77,15 +81,21 @@ Test(utf8_decode, valid_characters_of_one_to_four_bytes) {
 Test(utf8_decode, invalid_sequences_are_one_byte_of_minus_one) {
     /* n counts the bytes the function may read; the bytes after n in the
      * string are valid continuations, so reading past n is caught. */
-    static const struct { const char *s; size_t n; const char *why; } cases[] = {
+    static const struct {
+        const char *s;
+        size_t n;
+        const char *why;
+    } cases[] = {
         {"\x80", 1, "a continuation byte (10xxxxxx) cannot start a character"},
-        {"\xC3\xA9", 1, "truncated: a 2-byte lead with n = 1 (the byte after n is not yours to read: check the "
-                        "length against n before reading on)"},
+        {"\xC3\xA9", 1,
+         "truncated: a 2-byte lead with n = 1 (the byte after n is not yours to read: check the "
+         "length against n before reading on)"},
         {"\xE2\x82\xAC", 2, "truncated: a 3-byte lead with n = 2 (check the length against n first)"},
         {"\xF0\x9F\x99\x82", 3, "truncated: a 4-byte lead with n = 3 (check the length against n first)"},
         {"\xC3\x41", 2, "the second byte 0x41 is not 10xxxxxx"},
-        {"\xC3\xC3", 2, "the second byte 0xC3 = 11000011 is a lead byte, not 10xxxxxx: test the top two bits "
-                        "((b & 0xC0) == 0x80)"},
+        {"\xC3\xC3", 2,
+         "the second byte 0xC3 = 11000011 is a lead byte, not 10xxxxxx: test the top two bits "
+         "((b & 0xC0) == 0x80)"},
         {"\xC0\x80", 2, "overlong: 0 fits in one byte"},
         {"\xC1\xBF", 2, "overlong: U+007F fits in one byte (2-byte values start at 0x80)"},
         {"\xE0\x80\xAF", 3, "overlong: '/' written in 3 bytes"},
@@ -95,8 +105,9 @@ Test(utf8_decode, invalid_sequences_are_one_byte_of_minus_one) {
         {"\xED\xBF\xBF", 3, "a surrogate (U+DFFF, the last one) is not a character"},
         {"\xF4\x90\x80\x80", 4, "above U+10FFFF"},
         {"\xF8\x88\x80\x80\x80", 5, "11111xxx is no lead byte"},
-        {"\xFC\x80\x80\x80", 4, "0xFC = 11111100 is no lead byte, even with three continuation bytes after it: "
-                                "a 4-byte lead is (b & 0xF8) == 0xF0"},
+        {"\xFC\x80\x80\x80", 4,
+         "0xFC = 11111100 is no lead byte, even with three continuation bytes after it: "
+         "a 4-byte lead is (b & 0xF8) == 0xF0"},
         {"\xFF", 1, "0xFF never appears in UTF-8"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -120,8 +131,7 @@ static const char *split(const char *text, size_t n) {
         size_t end = pretok_next(u8(text), n, pos);
         cr_assert(end > pos && end <= n, "pretok_next(\"%s\", pos %zu) returned %zu: it must be in (pos, n]",
                   shown(u8(text), n), pos, end);
-        if (pos > 0)
-            out[k++] = '|';
+        if (pos > 0) out[k++] = '|';
         memcpy(out + k, text + pos, end - pos);
         k += end - pos;
         pos = end;
@@ -131,7 +141,9 @@ static const char *split(const char *text, size_t n) {
 }
 
 Test(pretok_next, words_numbers_punctuation_and_spaces) {
-    static const struct { const char *in, *want, *hint; } cases[] = {
+    static const struct {
+        const char *in, *want, *hint;
+    } cases[] = {
         {"Hello, world!", "Hello|,| world|!", "a space before a word belongs to the word"},
         {"It costs 42 dollars...", "It| costs| 42| dollars|...",
          "digits form their own runs, and the space before them joins them"},
@@ -154,7 +166,9 @@ Test(pretok_next, a_space_joins_the_run_after_it_whatever_its_class) {
     /* The space goes with what follows it, so " 42" and " ..." are chunks
      * like " the": a space is never encoded apart from its text when one
      * plain space precedes it. */
-    static const struct { const char *in, *want, *hint; } cases[] = {
+    static const struct {
+        const char *in, *want, *hint;
+    } cases[] = {
         {"go 42", "go| 42", "a space before digits joins the digits: \" 42\""},
         {"wait ...", "wait| ...", "a space before punctuation joins it: \" ...\""},
         {"hi \xF0\x9F\x99\x82", "hi| \xF0\x9F\x99\x82", "a space before an emoji (punctuation class) joins it"},
@@ -174,19 +188,23 @@ Test(pretok_next, a_space_joins_the_run_after_it_whatever_its_class) {
 }
 
 Test(pretok_next, other_scripts_emoji_and_invalid_bytes) {
-    static const struct { const char *in, *want, *hint; } cases[] = {
+    static const struct {
+        const char *in, *want, *hint;
+    } cases[] = {
         {"\xEC\x95\x88\xEB\x85\x95 \xEC\x84\xB8\xEC\x83\x81", "\xEC\x95\x88\xEB\x85\x95| \xEC\x84\xB8\xEC\x83\x81",
          "Hangul syllables are letters (char_class): 안녕 세상 is two words"},
         {"caf\xC3\xA9 ok", "caf\xC3\xA9| ok", "é is a letter, so café is one word"},
         {"hi \xF0\x9F\x99\x82\xF0\x9F\x99\x82!", "hi| \xF0\x9F\x99\x82\xF0\x9F\x99\x82!",
          "emoji are punctuation-like symbols: they run together with !"},
-        {"ab\xFF\xFE" "cd", "ab|\xFF\xFE|cd", "invalid bytes (cp -1) are CC_PUNCT and never join a word"},
+        {"ab\xFF\xFE"
+         "cd",
+         "ab|\xFF\xFE|cd", "invalid bytes (cp -1) are CC_PUNCT and never join a word"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *got = split(cases[i].in, strlen(cases[i].in));
         cr_assert(strcmp(got, cases[i].want) == 0,
-                  "pretok_next: chunks of \"%s\": expected \"%s\", got \"%s\"\n  hint: %s",
-                  cases[i].in, cases[i].want, got, cases[i].hint);
+                  "pretok_next: chunks of \"%s\": expected \"%s\", got \"%s\"\n  hint: %s", cases[i].in, cases[i].want,
+                  got, cases[i].hint);
     }
 }
 
@@ -210,7 +228,8 @@ Test(pretok_next, never_cuts_a_character_and_covers_the_text) {
                       shown(u8(text), n), pos, end, n);
             cr_assert(end == n || ((uint8_t)text[end] & 0xC0) != 0x80,
                       "pretok_next(\"%s\", %zu) = %zu cuts a UTF-8 character in two\n"
-                      "  hint: move by utf8_decode's length, never by one byte", shown(u8(text), n), pos, end);
+                      "  hint: move by utf8_decode's length, never by one byte",
+                      shown(u8(text), n), pos, end);
             pos = end;
         }
     }
@@ -222,8 +241,7 @@ Test(pretok_next, never_cuts_a_character_and_covers_the_text) {
 static BpeWords make_words(const char *const *texts, const int64_t *counts, int n) {
     BpeWords w = {.n = n};
     size_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += strlen(texts[i]);
+    for (int i = 0; i < n; i++) total += strlen(texts[i]);
     w.ids = calloc(total + 1, sizeof *w.ids);
     w.start = calloc((size_t)n, sizeof *w.start);
     w.len = calloc((size_t)n, sizeof *w.len);
@@ -233,8 +251,7 @@ static BpeWords make_words(const char *const *texts, const int64_t *counts, int 
         w.start[i] = pos;
         w.len[i] = (int32_t)strlen(texts[i]);
         w.count[i] = counts[i];
-        for (int j = 0; j < w.len[i]; j++)
-            w.ids[pos++] = (uint8_t)texts[i][j];
+        for (int j = 0; j < w.len[i]; j++) w.ids[pos++] = (uint8_t)texts[i][j];
     }
     return w;
 }
@@ -246,31 +263,35 @@ Test(bpe_count_pairs, counts_every_adjacent_pair_times_the_word_count) {
     int stride = 256;
     int32_t *table = calloc((size_t)stride * stride, sizeof *table);
     /* The table already holds counts: the function adds to them. */
-    for (int i = 0; i < stride * stride; i++)
-        table[i] = 100 + i % 7;
-#define HELD(a, b) (100 + ((a) * stride + (b)) % 7)
+    for (int i = 0; i < stride * stride; i++) table[i] = 100 + i % 7;
+#define HELD(a, b) (100 + ((a)*stride + (b)) % 7)
     bpe_count_pairs(&w, table, stride, +1);
     int ab = table['a' * stride + 'b'] - HELD('a', 'b');
     cr_assert(table['a' * stride + 'b'] >= HELD('a', 'b'),
               "bpe_count_pairs: pair (a, b) held %d before the call and %d after it: the count was assigned\n"
               "  hint: add (+=) to counts[...], never assign (=): the table is shared by all words and all pairs, "
-              "and it may hold counts already", HELD('a', 'b'), table['a' * stride + 'b']);
-    cr_assert(ab == 5, "bpe_count_pairs: pair (a, b) in \"aaab\" x2 and \"ab\" x3: expected +5, got %+d\n"
-                       "  hint: add the word's count (count[k]), not 1, for every position of the pair", ab);
+              "and it may hold counts already",
+              HELD('a', 'b'), table['a' * stride + 'b']);
+    cr_assert(ab == 5,
+              "bpe_count_pairs: pair (a, b) in \"aaab\" x2 and \"ab\" x3: expected +5, got %+d\n"
+              "  hint: add the word's count (count[k]), not 1, for every position of the pair",
+              ab);
     int aa = table['a' * stride + 'a'] - HELD('a', 'a'), zz = table['z' * stride + 'z'] - HELD('z', 'z');
     cr_assert(aa == 4 && zz == 3,
               "bpe_count_pairs: pair (a, a) in \"aaab\" x2: expected +4, got %+d; pair (z, z) in \"zzzz\" x1: expected "
               "+3, got %+d\n  hint: overlapping pairs count each time: aaab has (a, a) at positions 0 and 1, zzzz "
-              "has (z, z) at 0, 1 and 2; step j by one, never skip after a match", aa, zz);
+              "has (z, z) at 0, 1 and 2; step j by one, never skip after a match",
+              aa, zz);
     cr_assert(table['b' * stride + 'a'] == HELD('b', 'a'),
               "bpe_count_pairs: pair (b, a) never occurs, but it changed by %+d\n  hint: pairs are (ids[j], "
-              "ids[j + 1]) inside one word only", table['b' * stride + 'a'] - HELD('b', 'a'));
+              "ids[j + 1]) inside one word only",
+              table['b' * stride + 'a'] - HELD('b', 'a'));
     bpe_count_pairs(&w, table, stride, -1);
     for (int i = 0; i < stride * stride; i++)
         cr_assert(table[i] == HELD(i / stride, i % stride),
                   "bpe_count_pairs: after counting with sign +1 then -1 the table must hold what it held before; "
-                  "pair (%d, %d) is %d, was %d\n  hint: multiply the count by sign", i / stride, i % stride,
-                  table[i], HELD(i / stride, i % stride));
+                  "pair (%d, %d) is %d, was %d\n  hint: multiply the count by sign",
+                  i / stride, i % stride, table[i], HELD(i / stride, i % stride));
 #undef HELD
     free(table);
     bpe_words_free(&w);
@@ -282,7 +303,7 @@ Test(bpe_best_pair, highest_count_then_smallest_ids) {
     BpeWords w = make_words(texts, counts, 3);
     int stride = 256;
     int32_t *table = calloc((size_t)stride * stride, sizeof *table);
-    bpe_count_pairs(&w, table, stride, +1);     /* the reference's, or yours */
+    bpe_count_pairs(&w, table, stride, +1); /* the reference's, or yours */
     int64_t c = -1;
     BpeMerge m = bpe_best_pair(&w, table, stride, &c);
     cr_assert(m.left == 'a' && m.right == 'b' && c == 1,
@@ -290,17 +311,18 @@ Test(bpe_best_pair, highest_count_then_smallest_ids) {
               "with %lld\n"
               "  hint: the tie rule: same count -> the smaller left id wins, then the smaller right id",
               m.left, m.right, (long long)c);
-    table['c' * stride + 'd'] += 5;             /* now (c, d) is the most frequent */
+    table['c' * stride + 'd'] += 5; /* now (c, d) is the most frequent */
     m = bpe_best_pair(&w, table, stride, &c);
     cr_assert(m.left == 'c' && m.right == 'd' && c == 6,
               "bpe_best_pair: expected (c, d) with count 6, got (%d, %d) with %lld\n"
               "  hint: a higher count beats any tie rule",
               m.left, m.right, (long long)c);
-    table['c' * stride + 'a'] += 5;             /* a tie on the left id: c a (99,97) beats c d (99,100) */
+    table['c' * stride + 'a'] += 5; /* a tie on the left id: c a (99,97) beats c d (99,100) */
     m = bpe_best_pair(&w, table, stride, &c);
     cr_assert(m.left == 'c' && m.right == 'a',
               "bpe_best_pair: (c, a) and (c, d) both have 6: expected (c, a), got (%d, %d)\n"
-              "  hint: equal left ids -> the smaller right id", m.left, m.right);
+              "  hint: equal left ids -> the smaller right id",
+              m.left, m.right);
     free(table);
     bpe_words_free(&w);
 
@@ -323,8 +345,7 @@ static const char *ids_str(const int32_t *ids, int n, int cap) {
     static int which;
     char *out = buf[which++ % 4];
     int k = 0;
-    if (n > cap)
-        n = cap;
+    if (n > cap) n = cap;
     out[k++] = '[';
     for (int i = 0; i < n; i++) {
         if (k > 360) {
@@ -353,15 +374,20 @@ Test(bpe_merge_pair, left_to_right_without_overlaps) {
     int32_t none[] = {2, 1, 3}, want_none[] = {2, 1, 3};
     n = bpe_merge_pair(none, 3, (BpeMerge){1, 2}, 7);
     cr_assert(n == 3 && ids_equal(none, want_none, 3),
-              "bpe_merge_pair: [2 1 3] has no (1, 2): expected it unchanged, got %s (length %d)",
-              ids_str(none, n, 3), n);
+              "bpe_merge_pair: [2 1 3] has no (1, 2): expected it unchanged, got %s (length %d)", ids_str(none, n, 3),
+              n);
 }
 
 Test(bpe_merge_pair, never_reads_or_writes_past_n) {
     /* The buffer holds more than the n ids, and the id right after them is the
      * pair's second token: reading ids[n] would merge across the end, as the
      * trainer would merge across two words (they are stored back to back). */
-    static const struct { int32_t buf[6]; int n; int32_t want[6]; int want_n; } cases[] = {
+    static const struct {
+        int32_t buf[6];
+        int n;
+        int32_t want[6];
+        int want_n;
+    } cases[] = {
         {{5, 1, 2, 2, 2, 2}, 2, {5, 1}, 2},
         {{1, 2, 1, 2, 9, 9}, 3, {7, 1}, 2},
         {{1, 2, 9, 9, 9, 9}, 1, {1}, 1},
@@ -409,8 +435,7 @@ static int64_t occurrences(const BpeWords *w, BpeMerge p) {
     int64_t c = 0;
     for (int k = 0; k < w->n; k++)
         for (int j = 0; j + 1 < w->len[k]; j++)
-            if (w->ids[w->start[k] + j] == p.left && w->ids[w->start[k] + j + 1] == p.right)
-                c += w->count[k];
+            if (w->ids[w->start[k] + j] == p.left && w->ids[w->start[k] + j + 1] == p.right) c += w->count[k];
     return c;
 }
 
@@ -430,7 +455,7 @@ static const char *later_merge_hint(BpeWords *mine, BpeWords *replay, const BpeM
     else
         snprintf(done, sizeof done, "merges 0 to %d are", i - 1);
     BpeMerge *tmp = calloc((size_t)i + 1, sizeof *tmp);
-    int32_t *fresh_len = malloc((size_t)mine->n * sizeof *fresh_len);    /* room each word has */
+    int32_t *fresh_len = malloc((size_t)mine->n * sizeof *fresh_len); /* room each word has */
     memcpy(fresh_len, mine->len, (size_t)mine->n * sizeof *fresh_len);
     bpe_train_simple(mine, i, tmp);
     free(tmp);
@@ -438,8 +463,8 @@ static const char *later_merge_hint(BpeWords *mine, BpeWords *replay, const BpeM
         for (int k = 0; k < replay->n; k++)
             replay->len[k] = merge_plain(replay->ids + replay->start[k], replay->len[k], right[r], 256 + r);
     for (int k = 0; k < replay->n; k++) {
-        if (mine->len[k] == replay->len[k] && ids_equal(mine->ids + mine->start[k], replay->ids + replay->start[k],
-                                                        replay->len[k]))
+        if (mine->len[k] == replay->len[k] &&
+            ids_equal(mine->ids + mine->start[k], replay->ids + replay->start[k], replay->len[k]))
             continue;
         snprintf(hint, sizeof hint,
                  "%s right, but the words are not: after them, word %d should be %s, and your "
@@ -490,8 +515,7 @@ Test(bpe_train_simple, the_wikipedia_example) {
               "  hint: aa occurs 4 times (overlaps count), ab twice: check bpe_count_pairs and bpe_best_pair",
               m[0].left, m[0].right);
     for (int i = 1; i < 3; i++) {
-        if (m[i].left == right[i].left && m[i].right == right[i].right)
-            continue;
+        if (m[i].left == right[i].left && m[i].right == right[i].right) continue;
         BpeWords mine = make_words(texts, counts, 1), replay = make_words(texts, counts, 1);
         const char *hint = later_merge_hint(&mine, &replay, right, i, m[i], right[i]);
         cr_assert_fail("bpe_train_simple on aaabdaaabac: merge %d: expected %s, got (%d, %d)\n  hint: %s", i,
@@ -514,8 +538,10 @@ Test(bpe_train_simple, stops_when_no_pair_is_left) {
     BpeWords w = make_words(texts, counts, 2);
     BpeMerge m[10];
     int made = bpe_train_simple(&w, 10, m);
-    cr_assert(made == 1, "bpe_train_simple: words \"ab\" and \"c\" allow exactly 1 merge; asked for 10, got %d\n"
-                         "  hint: stop when the best pair's count is 0", made);
+    cr_assert(made == 1,
+              "bpe_train_simple: words \"ab\" and \"c\" allow exactly 1 merge; asked for 10, got %d\n"
+              "  hint: stop when the best pair's count is 0",
+              made);
     bpe_words_free(&w);
 }
 
@@ -547,8 +573,7 @@ Test(bpe_train_simple, agrees_with_the_fast_trainer) {
         BpeMerge ma[300], mb[300];
         int na = bpe_train_simple(&a, 300, ma), nb = bpe_train_fast(&b, 300, mb);
         for (int i = 0; i < na && i < nb; i++) {
-            if (ma[i].left == mb[i].left && ma[i].right == mb[i].right)
-                continue;
+            if (ma[i].left == mb[i].left && ma[i].right == mb[i].right) continue;
             if (i == 0)
                 cr_assert_fail("bpe_train_simple, %s mode, merge 0: yours is (%d, %d), the fast trainer's is "
                                "(%d, %d)\n  hint: the very first merge differs, so the first count or pick does: "
@@ -562,13 +587,15 @@ Test(bpe_train_simple, agrees_with_the_fast_trainer) {
                            "(%d, %d)\n  hint: %s",
                            pretok ? "words" : "bytes", i, ma[i].left, ma[i].right, mb[i].left, mb[i].right, hint);
         }
-        cr_assert(na == nb, "bpe_train_simple, %s mode, 300 merges asked: yours made %d merges, the fast trainer "
-                            "%d (the first %d agree)\n  hint: return the number of merges stored, and stop only "
-                            "when the best pair's count is 0",
+        cr_assert(na == nb,
+                  "bpe_train_simple, %s mode, 300 merges asked: yours made %d merges, the fast trainer "
+                  "%d (the first %d agree)\n  hint: return the number of merges stored, and stop only "
+                  "when the best pair's count is 0",
                   pretok ? "words" : "bytes", na, nb, na < nb ? na : nb);
         bpe_words_free(&a), bpe_words_free(&b);
     }
-    free(text);    EXPECT_NO_LEAKS();
+    free(text);
+    EXPECT_NO_LEAKS();
 }
 
 /* ---- encoding and decoding ---- */
@@ -578,20 +605,23 @@ static const char *encode_hint(const Tokenizer *t, const uint8_t *s, int len, co
                                const char *hint) {
     static char out[900];
     int has_ff = 0;
-    for (int i = 0; i < len; i++)
-        has_ff |= s[i] == 0xFF;
+    for (int i = 0; i < len; i++) has_ff |= s[i] == 0xFF;
     for (int i = 0; i < n && i < cap; i++) {
         if (got[i] == 255 && !has_ff) {
-            snprintf(out, sizeof out, "id 255 = 256 + (-1) came out, but the input has no byte 255: you merged a "
-                                      "pair of rank -1. tokenizer_merge_rank returns -1 when a pair is not a "
-                                      "merge: rank -1 means no merge, skip it (keep the smallest rank r >= 0; "
-                                      "stop when there is none). %s", hint);
+            snprintf(out, sizeof out,
+                     "id 255 = 256 + (-1) came out, but the input has no byte 255: you merged a "
+                     "pair of rank -1. tokenizer_merge_rank returns -1 when a pair is not a "
+                     "merge: rank -1 means no merge, skip it (keep the smallest rank r >= 0; "
+                     "stop when there is none). %s",
+                     hint);
             return out;
         }
         if (got[i] < 0 || got[i] >= 256 + t->n_merges) {
-            snprintf(out, sizeof out, "id %d is no token of this tokenizer (ids 0 .. %d): the new id of merge "
-                                      "rank r is 256 + r, for a rank r >= 0 that tokenizer_merge_rank returned "
-                                      "(rank -1 means no merge: skip it). %s", got[i], 255 + t->n_merges, hint);
+            snprintf(out, sizeof out,
+                     "id %d is no token of this tokenizer (ids 0 .. %d): the new id of merge "
+                     "rank r is 256 + r, for a rank r >= 0 that tokenizer_merge_rank returned "
+                     "(rank -1 means no merge: skip it). %s",
+                     got[i], 255 + t->n_merges, hint);
             return out;
         }
     }
@@ -629,8 +659,7 @@ Test(bpe_encode_chunk, applies_merges_in_the_order_they_were_learned) {
     /* (b, c) was learned before (a, b): in "abc" the later merge comes first from the left */
     BpeMerge later_left[] = {{'b', 'c'}, {'a', 'b'}};
     tokenizer_init(&t, later_left, 2, 0, NULL, 0);
-    for (int i = 0; i < 32; i++)
-        out[i] = -7;
+    for (int i = 0; i < 32; i++) out[i] = -7;
     n = bpe_encode_chunk(&t, u8("abc"), 3, out);
     int32_t want3[] = {'a', 256};
     cr_assert(n == 2 && ids_equal(out, want3, 2),
@@ -660,8 +689,7 @@ Test(bpe_encode_chunk, reproduces_the_training_segmentation) {
     uint8_t bytes[256];
     for (int k = 0; k < copy.n; k++) {
         int len = copy.len[k];
-        for (int j = 0; j < len; j++)
-            bytes[j] = (uint8_t)copy.ids[copy.start[k] + j];
+        for (int j = 0; j < len; j++) bytes[j] = (uint8_t)copy.ids[copy.start[k] + j];
         int n = bpe_encode_chunk(&t, bytes, len, out);
         cr_assert(n == w.len[k] && ids_equal(out, w.ids + w.start[k], n),
                   "bpe_encode_chunk: word \"%s\" (%d bytes), with the %d merges trained on this corpus: training "
@@ -674,7 +702,8 @@ Test(bpe_encode_chunk, reproduces_the_training_segmentation) {
     }
     tokenizer_free(&t);
     bpe_words_free(&w), bpe_words_free(&copy);
-    free(text);    EXPECT_NO_LEAKS();
+    free(text);
+    EXPECT_NO_LEAKS();
 }
 
 Test(tokenizer_decode, concatenates_the_bytes_of_each_token) {
@@ -697,9 +726,14 @@ Test(tokenizer_decode, any_bytes_round_trip) {
     Tokenizer t;
     tokenizer_train(&t, u8(text), strlen(text), 600, 1, special, 1);
     free(text);
-    static const char *fixed[] = {"", "hello, world", "\xEC\x95\x88\xEB\x85\x95\xED\x95\x98\xEC\x84\xB8\xEC\x9A\x94",
-                                  "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD ok", "a<|endoftext|>b", "\xFF\xC3(\xED\xA0\x80",
-                                  "\0zero\0", "   \n\n\t x"};
+    static const char *fixed[] = {"",
+                                  "hello, world",
+                                  "\xEC\x95\x88\xEB\x85\x95\xED\x95\x98\xEC\x84\xB8\xEC\x9A\x94",
+                                  "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD ok",
+                                  "a<|endoftext|>b",
+                                  "\xFF\xC3(\xED\xA0\x80",
+                                  "\0zero\0",
+                                  "   \n\n\t x"};
     Rng rng;
     rng_init(&rng, 77);
     uint8_t in[600], back[600];
@@ -711,15 +745,16 @@ Test(tokenizer_decode, any_bytes_round_trip) {
             memcpy(in, fixed[trial], n);
         } else {
             n = rng_below(&rng, 500);
-            for (size_t i = 0; i < n; i++)                    /* all bytes, or mostly text */
+            for (size_t i = 0; i < n; i++) /* all bytes, or mostly text */
                 in[i] = trial % 2 ? (uint8_t)rng_below(&rng, 256) : (uint8_t)("ka rimo,\n"[rng_below(&rng, 9)]);
         }
         size_t nt = tokenizer_encode(&t, in, n, trial == 4, ids);
         size_t nb = tokenizer_decode(&t, ids, nt, back);
         cr_assert(nb == n && memcmp(in, back, n) == 0,
                   "tokenizer_decode: round trip of \"%s\" (%zu bytes): decode(encode(x)) gave %zu bytes \"%s\"\n"
-                  "  hint: every token's bytes, in order, nothing added or lost", shown(in, n), n, nb,
-                  shown(back, nb));
+                  "  hint: every token's bytes, in order, nothing added or lost",
+                  shown(in, n), n, nb, shown(back, nb));
     }
-    tokenizer_free(&t);    EXPECT_NO_LEAKS();
+    tokenizer_free(&t);
+    EXPECT_NO_LEAKS();
 }

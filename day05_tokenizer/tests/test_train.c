@@ -32,8 +32,7 @@ TestSuite(training_loop, .timeout = 60, .fini = testing_dir_remove);
 Test(batch_sample, rows_are_the_windows_the_generator_picks) {
     enum { N = 1000, B = 4, T = 8 };
     uint16_t tokens[N];
-    for (int i = 0; i < N; i++)
-        tokens[i] = (uint16_t)((i * 7919) % 5003);
+    for (int i = 0; i < N; i++) tokens[i] = (uint16_t)((i * 7919) % 5003);
     Rng rng, replay;
     rng_init(&rng, 21);
     replay = rng;
@@ -44,17 +43,18 @@ Test(batch_sample, rows_are_the_windows_the_generator_picks) {
         for (int t = 0; t < T; t++) {
             cr_assert(x[b * T + t] == tokens[start + t],
                       "row %d, position %d: x should be tokens[%zu + %d] = %d, got %d\n"
-                      "  hint: one rng_below(rng, n - T) per row, rows in order", b, t, start, t,
-                      tokens[start + t], x[b * T + t]);
+                      "  hint: one rng_below(rng, n - T) per row, rows in order",
+                      b, t, start, t, tokens[start + t], x[b * T + t]);
             cr_assert(y[b * T + t] == tokens[start + t + 1],
                       "row %d, position %d: y should be the next token tokens[%zu] = %d, got %d\n"
-                      "  hint: the target of x[t] is the token right after it", b, t, start + t + 1,
-                      tokens[start + t + 1], y[b * T + t]);
+                      "  hint: the target of x[t] is the token right after it",
+                      b, t, start + t + 1, tokens[start + t + 1], y[b * T + t]);
         }
     }
     cr_assert(memcmp(&rng, &replay, sizeof rng) == 0,
               "batch_sample drew a different number of random numbers than B = %d\n"
-              "  hint: exactly one rng_below per row (resuming a run depends on it)", B);
+              "  hint: exactly one rng_below per row (resuming a run depends on it)",
+              B);
 }
 
 Test(batch_sample, windows_reach_the_last_token_and_no_further) {
@@ -63,17 +63,19 @@ Test(batch_sample, windows_reach_the_last_token_and_no_further) {
     rng_init(&rng, 1);
     for (int i = 0; i < 200; i++) {
         int x[5], y[5];
-        batch_sample(tokens, 6, 1, 5, &rng, x, y);       /* one window only fits: start 0 */
-        cr_assert(x[0] == 10 && y[4] == 15, "n = 6, T = 5: the only window is x = 10..14, y = 11..15; got x[0] = "
-                                            "%d, y[4] = %d\n  hint: start < n - T", x[0], y[4]);
+        batch_sample(tokens, 6, 1, 5, &rng, x, y); /* one window only fits: start 0 */
+        cr_assert(x[0] == 10 && y[4] == 15,
+                  "n = 6, T = 5: the only window is x = 10..14, y = 11..15; got x[0] = "
+                  "%d, y[4] = %d\n  hint: start < n - T",
+                  x[0], y[4]);
     }
 }
 
 /* Why a learning rate can stop being a number. */
-#define LR_NAN_HINT                                                                                           \
-    "a NaN comes from 0 / 0 and an inf from x / 0: the decay phase max_steps - 1 - warmup can be 0 or less "  \
-    "(then take p = 1 without dividing; 0.0 / 0.0 is NaN, and NaN slips through a clamp like "                \
-    "if (p > 1) p = 1, since every comparison with NaN is false), and warmup can be 0 (then step < warmup "   \
+#define LR_NAN_HINT                                                                                          \
+    "a NaN comes from 0 / 0 and an inf from x / 0: the decay phase max_steps - 1 - warmup can be 0 or less " \
+    "(then take p = 1 without dividing; 0.0 / 0.0 is NaN, and NaN slips through a clamp like "               \
+    "if (p > 1) p = 1, since every comparison with NaN is false), and warmup can be 0 (then step < warmup "  \
     "is never true: do not divide by warmup outside the warmup branch)"
 
 /* got within 1e-5 of want, relative to want itself (learning rates are small numbers) */
@@ -81,7 +83,11 @@ static void expect_lr(float got, double want, const char *where, const char *hin
     if (!isfinite(got))
         cr_assert_fail("lr_schedule(%s): expected %.9g, got %s: the rate is not a finite number, and the "
                        "training loop would turn every parameter into NaN with it\n  hint: %s. Here: %s",
-                       where, want, isnan(got) ? "NaN" : got > 0 ? "+inf" : "-inf", LR_NAN_HINT, hint);
+                       where, want,
+                       isnan(got) ? "NaN"
+                       : got > 0  ? "+inf"
+                                  : "-inf",
+                       LR_NAN_HINT, hint);
     cr_assert(fabs(got - want) <= 1e-5 * fabs(want) + 1e-12,
               "lr_schedule(%s): expected %.9g, got %.9g (%.3g%% off)\n  hint: %s", where, want, got,
               want != 0 ? 100.0 * fabs(got - want) / fabs(want) : 0.0, hint);
@@ -91,13 +97,18 @@ Test(lr_schedule, warmup_then_cosine) {
     const float hi = 1e-3f, lo = 1e-4f;
     const double pi = 3.14159265358979323846;
     /* the decay runs over steps 10..100 (90 steps): p = (step - 10) / 90 */
-    struct { long step; double want; const char *hint; } cases[] = {
+    struct {
+        long step;
+        double want;
+        const char *hint;
+    } cases[] = {
         {0, hi / 10.0, "warmup starts at lr_max / warmup: lr_max * (step + 1) / warmup, step + 1 and not step"},
         {4, hi / 2.0, "halfway through a warmup of 10: (4 + 1) / 10 of lr_max"},
         {9, hi, "the last warmup step (warmup - 1) reaches lr_max"},
         {10, hi, "the cosine starts at lr_max (p = 0) on the first step after the warmup (step < warmup is warmup)"},
-        {100, lo, "the last step (max_steps - 1) ends at lr_min, not at 0: there p = (step - warmup) / "
-                  "(max_steps - 1 - warmup) is exactly 1"},
+        {100, lo,
+         "the last step (max_steps - 1) ends at lr_min, not at 0: there p = (step - warmup) / "
+         "(max_steps - 1 - warmup) is exactly 1"},
         {55, (hi + lo) / 2.0, "halfway through the decay (p = 0.5): the mean of lr_max and lr_min"},
         {32, lo + (hi - lo) * 0.5 * (1.0 + cos(pi * 22.0 / 90.0)),
          "p = (step - warmup) / (max_steps - 1 - warmup) = 22 / 90 here: the decay ends on the last step, "
@@ -108,8 +119,7 @@ Test(lr_schedule, warmup_then_cosine) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char where[80];
-        snprintf(where, sizeof where, "step %ld, max_steps 101, warmup 10, lr_max 1e-3, lr_min 1e-4",
-                 cases[i].step);
+        snprintf(where, sizeof where, "step %ld, max_steps 101, warmup 10, lr_max 1e-3, lr_min 1e-4", cases[i].step);
         expect_lr(lr_schedule(cases[i].step, 101, 10, hi, lo), cases[i].want, where, cases[i].hint);
     }
     expect_lr(lr_schedule(0, 50, 0, hi, lo), hi, "step 0, max_steps 50, warmup 0",
@@ -121,7 +131,12 @@ Test(lr_schedule, warmup_then_cosine) {
 Test(lr_schedule, degenerate_schedules_stay_finite) {
     const float hi = 1e-3f, lo = 1e-4f;
     /* The schedules the training loop's own tests run, and their neighbours. */
-    struct { long step, max_steps, warmup; float lr_max, lr_min; double want; const char *hint; } cases[] = {
+    struct {
+        long step, max_steps, warmup;
+        float lr_max, lr_min;
+        double want;
+        const char *hint;
+    } cases[] = {
         {5, 6, 5, hi, lo, lo,
          "6 steps with a warmup of 5 (the training_loop test runs exactly this): steps 0 to 4 warm up, and "
          "step 5 is both the first and the last step of a decay phase of length max_steps - 1 - warmup = 0. "
@@ -165,8 +180,8 @@ static void expect_finite(const float *p, size_t n, const char *what, const char
                            isnan(p[i]) ? "NaN" : "infinite", hint);
 }
 
-#define CLIP_NAN_HINT                                                                                         \
-    "sum the squares in a double starting at 0, take sqrt of the sum, and scale only when max_norm > 0 and "  \
+#define CLIP_NAN_HINT                                                                                        \
+    "sum the squares in a double starting at 0, take sqrt of the sum, and scale only when max_norm > 0 and " \
     "norm > max_norm, by max_norm / (norm + 1e-6): that never divides by 0"
 
 static void check_clip(const char *name, const char *hint) {
@@ -177,8 +192,8 @@ static void check_clip(const char *name, const char *hint) {
     float norm = clip_grad_norm(g, n, 1.0f);
     snprintf(key, sizeof key, "clip.%s.norm", name);
     snprintf(what, sizeof what, "clip_grad_norm's return value (a norm %s the limit 1.0)", name);
-    cr_assert(isfinite(norm), "%s: expected %.7g, got %s\n  hint: " CLIP_NAN_HINT, what,
-              fixture_get(&fx, key)->data[0], isnan(norm) ? "NaN" : "infinity");
+    cr_assert(isfinite(norm), "%s: expected %.7g, got %s\n  hint: " CLIP_NAN_HINT, what, fixture_get(&fx, key)->data[0],
+              isnan(norm) ? "NaN" : "infinity");
     EXPECT_NEAR(norm, fixture_get(&fx, key)->data[0], 1e-5, what,
                 "return the norm before clipping: sqrt(sum of g^2), the square root included");
     snprintf(key, sizeof key, "clip.%s.clipped", name);
@@ -201,12 +216,13 @@ Test(clip_grad_norm, a_limit_of_zero_is_off) {
     cr_assert(g[0] == 3.0f && g[1] == 4.0f && g[2] == 12.0f,
               "clip_grad_norm with max_norm 0 changed the gradients to %g %g %g\n"
               "  hint: max_norm 0 means no clipping (the loop passes grad_clip, which may be 0): scale only when "
-              "max_norm > 0 and norm > max_norm", g[0], g[1], g[2]);
+              "max_norm > 0 and norm > max_norm",
+              g[0], g[1], g[2]);
 }
 
-#define ADAMW_NAN_HINT                                                                                        \
-    "a NaN or inf comes from a division by 0 or the square root of a negative number: the bias corrections "  \
-    "1 - beta^t are 0 when t is 0 (t is given, 1 at the first step: use it as it is); v = beta2 v + "         \
+#define ADAMW_NAN_HINT                                                                                       \
+    "a NaN or inf comes from a division by 0 or the square root of a negative number: the bias corrections " \
+    "1 - beta^t are 0 when t is 0 (t is given, 1 at the first step: use it as it is); v = beta2 v + "        \
     "(1 - beta2) grad^2 is never negative; the denominator is sqrtf(v / (1 - beta2^t)) + eps"
 
 /* What goes wrong first, by step, for the parameters after it. */
@@ -263,8 +279,8 @@ Test(adamw_update, the_weight_decay_is_decoupled) {
                   "step. Adding weight_decay * param to the gradient is Adam with L2, which Adam then rescales",
                   i, m[i], i, v[i]);
         char where[96];
-        snprintf(where, sizeof where, "adamw_update: param[%d] = %g with a zero gradient, lr 0.1, weight_decay 0.5",
-                 i, start[i]);
+        snprintf(where, sizeof where, "adamw_update: param[%d] = %g with a zero gradient, lr 0.1, weight_decay 0.5", i,
+                 start[i]);
         cr_assert(isfinite(param[i]), "%s: expected %.7g, got %s\n  hint: " ADAMW_NAN_HINT, where,
                   (double)(start[i] * (1.0f - lr * wd)), isnan(param[i]) ? "NaN" : "an infinity");
         EXPECT_NEAR(param[i], start[i] * (1.0f - lr * wd), 1e-6, where,
@@ -335,8 +351,7 @@ static TrainConfig tiny_config(const char *run, long steps) {
 /* Any tokenizer of 300 tokens: the runs store it in their checkpoints. */
 static void tokenizer_300(Tokenizer *t) {
     BpeMerge m[44];
-    for (int i = 0; i < 44; i++)
-        m[i] = (BpeMerge){'a' + i % 26, 'a' + i / 26};
+    for (int i = 0; i < 44; i++) m[i] = (BpeMerge){'a' + i % 26, 'a' + i / 26};
     tokenizer_init(t, m, 44, 1, NULL, 0);
 }
 
@@ -351,10 +366,8 @@ static const MlpLmConfig tiny = {.vocab = 300, .context = 3, .embed = 8, .hidden
 static void expect_finite_params(const float *p, size_t n, const TrainConfig *c, long first, const char *what) {
     size_t bad = n;
     for (size_t i = 0; i < n && bad == n; i++)
-        if (!isfinite(p[i]))
-            bad = i;
-    if (bad == n)
-        return;
+        if (!isfinite(p[i])) bad = i;
+    if (bad == n) return;
     const char *got = isnan(p[bad]) ? "NaN" : "infinite";
     for (long step = first; step < c->max_steps; step++) {
         float lr = lr_schedule(step, c->max_steps, c->warmup, c->lr_max, c->lr_min);
@@ -391,8 +404,7 @@ static char *log_without_timing(const char *run_dir) {
     char *out = calloc(1, 1 << 16);
     while (fgets(line, sizeof line, f)) {
         char *comma = strrchr(line, ',');
-        if (comma)
-            *comma = '\0';
+        if (comma) *comma = '\0';
         strcat(out, line);
         strcat(out, "\n");
     }
@@ -415,11 +427,14 @@ Test(training_loop, learns_and_resumes_bit_for_bit) {
     TrainConfig ca = tiny_config("straight", 30);
     TrainResult ra = train_run(&ma, &ca, &train, &val, &tok);
     expect_finite_params(a.params, a.n_params, &ca, 0, "after 30 steps (warmup 5)");
-    cr_assert(ra.status == TRAIN_FINISHED && ra.steps == 30, "the run should finish 30 steps, got status %d "
-                                                            "after %ld", ra.status, ra.steps);
+    cr_assert(ra.status == TRAIN_FINISHED && ra.steps == 30,
+              "the run should finish 30 steps, got status %d "
+              "after %ld",
+              ra.status, ra.steps);
     cr_assert(ra.val_loss < 0.8 * logf(300.0f),
               "after 30 steps on a repeating pattern the validation loss should fall well below ln(300) = 5.70; "
-              "got %.3f\n  hint: check lr_schedule and adamw_update (signs, bias corrections)", ra.val_loss);
+              "got %.3f\n  hint: check lr_schedule and adamw_update (signs, bias corrections)",
+              ra.val_loss);
 
     /* interrupted after 12 steps, then resumed to 30 */
     MlpLm b;
@@ -428,28 +443,30 @@ Test(training_loop, learns_and_resumes_bit_for_bit) {
     TrainConfig cb = tiny_config("resumed", 30);
     cb.stop_after = 12;
     TrainResult rb = train_run(&mb, &cb, &train, &val, &tok);
-    cr_assert(rb.status == TRAIN_INTERRUPTED && rb.steps == 12, "stop_after 12: expected an interrupted run "
-                                                               "at step 12, got status %d at %ld", rb.status, rb.steps);
+    cr_assert(rb.status == TRAIN_INTERRUPTED && rb.steps == 12,
+              "stop_after 12: expected an interrupted run "
+              "at step 12, got status %d at %ld",
+              rb.status, rb.steps);
     mlp_lm_free(&b);
-    mlp_lm_init(&b, &tiny, 99);                    /* different weights: the checkpoint must replace them */
+    mlp_lm_init(&b, &tiny, 99); /* different weights: the checkpoint must replace them */
     mb = mlp_lm_train_model(&b);
     cb.stop_after = 0;
     cb.resume = 1;
     rb = train_run(&mb, &cb, &train, &val, &tok);
-    cr_assert(rb.status == TRAIN_FINISHED && rb.steps == 30, "the resumed run should finish at 30, got %ld",
-              rb.steps);
+    cr_assert(rb.status == TRAIN_FINISHED && rb.steps == 30, "the resumed run should finish at 30, got %ld", rb.steps);
     for (size_t i = 0; i < a.n_params; i++)
         cr_assert(memcmp(&a.params[i], &b.params[i], sizeof(float)) == 0,
                   "parameter %zu: uninterrupted %.9g, resumed %.9g: a resumed run must continue bit for bit\n"
-                  "  hint: batch_sample must draw exactly one number per row from the rng it is given", i,
-                  a.params[i], b.params[i]);
+                  "  hint: batch_sample must draw exactly one number per row from the rng it is given",
+                  i, a.params[i], b.params[i]);
     char *la = log_without_timing(ca.run_dir), *lb = log_without_timing(cb.run_dir);
     cr_assert(strcmp(la, lb) == 0, "log.csv of the resumed run differs from the uninterrupted one:\n%s\nvs\n%s", la,
               lb);
     free(la), free(lb);
     mlp_lm_free(&a), mlp_lm_free(&b);
     tokenizer_free(&tok);
-    token_file_close(&train), token_file_close(&val);    EXPECT_NO_LEAKS();
+    token_file_close(&train), token_file_close(&val);
+    EXPECT_NO_LEAKS();
 }
 
 Test(training_loop, a_diverging_run_stops_and_keeps_its_checkpoint) {
@@ -462,21 +479,22 @@ Test(training_loop, a_diverging_run_stops_and_keeps_its_checkpoint) {
     MlpLm m;
     mlp_lm_init(&m, &tiny, 4);
     TrainModel tm = mlp_lm_train_model(&m);
-    TrainConfig c = tiny_config("diverge", 6);     /* 6 good steps, checkpoint at the end */
+    TrainConfig c = tiny_config("diverge", 6); /* 6 good steps, checkpoint at the end */
     TrainResult r = train_run(&tm, &c, &train, &val, &tok);
     expect_finite_params(m.params, m.n_params, &c, 0,
                          "after 6 ordinary steps with a warmup of 5 (a decay phase of length 0), the model");
     cr_assert(r.status == TRAIN_FINISHED, "6 ordinary steps should finish, got status %d", r.status);
-    const TrainConfig good = c;                   /* the run that made the checkpoint */
+    const TrainConfig good = c; /* the run that made the checkpoint */
     c.max_steps = 200;
     c.resume = 1;
     c.ckpt_every = 1000;
     c.warmup = 0;
-    c.lr_max = c.lr_min = 1e30f;                  /* absurd: the weights explode */
+    c.lr_max = c.lr_min = 1e30f; /* absurd: the weights explode */
     c.grad_clip = 0;
     r = train_run(&tm, &c, &train, &val, &tok);
-    cr_assert(r.status == TRAIN_DIVERGED, "a learning rate of 1e30 must make the loss NaN or inf and stop the "
-                                          "run (status %d), got status %d after %ld steps",
+    cr_assert(r.status == TRAIN_DIVERGED,
+              "a learning rate of 1e30 must make the loss NaN or inf and stop the "
+              "run (status %d), got status %d after %ld steps",
               TRAIN_DIVERGED, r.status, r.steps);
     char path[160], err[300];
     snprintf(path, sizeof path, "%s/ckpt.bin", c.run_dir);
@@ -488,5 +506,6 @@ Test(training_loop, a_diverging_run_stops_and_keeps_its_checkpoint) {
     checkpoint_free(&ck);
     mlp_lm_free(&m);
     tokenizer_free(&tok);
-    token_file_close(&train), token_file_close(&val);    EXPECT_NO_LEAKS();
+    token_file_close(&train), token_file_close(&val);
+    EXPECT_NO_LEAKS();
 }

@@ -28,18 +28,16 @@ static void neuron_init(Neuron *n, Arena *ar, int nin, Activation act, Rng *rng)
     n->b = value_new(ar, 0.0, "b");
 }
 
-void mlp_init(MLP *m, int nin, const int *sizes, int nlayers, Activation hidden, Activation out,
-              Rng *rng) {
-    LLMLAB_CHECK(nin > 0 && nlayers > 0, "an MLP needs inputs and at least one layer",
-                 "mlp_init(nin=%d, nlayers=%d)", nin, nlayers);
+void mlp_init(MLP *m, int nin, const int *sizes, int nlayers, Activation hidden, Activation out, Rng *rng) {
+    LLMLAB_CHECK(nin > 0 && nlayers > 0, "an MLP needs inputs and at least one layer", "mlp_init(nin=%d, nlayers=%d)",
+                 nin, nlayers);
     arena_init(&m->arena, 0);
     m->nin = nin;
     m->nlayers = nlayers;
     m->layers = arena_alloc(&m->arena, (size_t)nlayers * sizeof *m->layers);
     size_t nparams = 0;
     for (int l = 0, fan_in = nin; l < nlayers; fan_in = sizes[l++]) {
-        LLMLAB_CHECK(sizes[l] > 0, "every layer needs at least one neuron", "layer %d has size %d",
-                     l, sizes[l]);
+        LLMLAB_CHECK(sizes[l] > 0, "every layer needs at least one neuron", "layer %d has size %d", l, sizes[l]);
         nparams += (size_t)sizes[l] * (size_t)(fan_in + 1);
     }
     m->params = arena_alloc(&m->arena, nparams * sizeof *m->params);
@@ -69,9 +67,12 @@ void mlp_free(MLP *m) {
 
 Value *activation_apply(Arena *tape, Value *z, Activation act) {
     switch (act) {
-    case ACT_LINEAR: return z;
-    case ACT_TANH: return value_tanh(tape, z);
-    case ACT_RELU: return value_relu(tape, z);
+    case ACT_LINEAR:
+        return z;
+    case ACT_TANH:
+        return value_tanh(tape, z);
+    case ACT_RELU:
+        return value_relu(tape, z);
     case ACT_SIGMOID:
         /* TODO(day1.5): sigmoid(z) = 1 / (1 + e^-z), built from Day 1's ops
            (value_neg, value_exp, value_add, value_div and a leaf holding 1). */
@@ -82,8 +83,7 @@ Value *activation_apply(Arena *tape, Value *z, Activation act) {
         }
         /* END SOLUTION */
     }
-    LLMLAB_DIE("use one of ACT_LINEAR, ACT_TANH, ACT_RELU, ACT_SIGMOID", "unknown activation %d",
-               (int)act);
+    LLMLAB_DIE("use one of ACT_LINEAR, ACT_TANH, ACT_RELU, ACT_SIGMOID", "unknown activation %d", (int)act);
 }
 
 Value *neuron_forward(const Neuron *n, Arena *tape, Value *const *x) {

@@ -12,11 +12,10 @@
 #include "matmul_steps.h"
 #include "todo.h"
 /* BEGIN SOLUTION */
-#include "parallel.h"  /* the reference's OpenMP thresholds */
+#include "parallel.h" /* the reference's OpenMP thresholds */
 /* END SOLUTION */
 
-void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int N,
-                    int C, int OC) {
+void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C, int OC) {
     /* TODO(day2): for every row n and output o: start from bias[o] (or 0 when
        bias is NULL), add inp[n*C + c] * weight[o*C + c] over c, and store it
        in out[n*OC + o]. Three nested loops. */
@@ -54,11 +53,11 @@ void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dou
          dbias[o]      += dout[n][o]
        Skip any of the three that is NULL. */
     /* BEGIN SOLUTION */
-    if (dinp != NULL)     /* dinp (N,C) += dout (N,OC) @ weight (OC,C) */
+    if (dinp != NULL) /* dinp (N,C) += dout (N,OC) @ weight (OC,C) */
         gemm_fast(N, C, OC, dout, OC, 1, weight, C, 1, dinp, C, 1);
-    if (dweight != NULL)  /* dweight (OC,C) += dout^T (OC,N) @ inp (N,C) */
+    if (dweight != NULL) /* dweight (OC,C) += dout^T (OC,N) @ inp (N,C) */
         gemm_fast(OC, C, N, dout, 1, OC, inp, C, 1, dweight, C, 1);
-    if (dbias != NULL)  /* threads take columns; each column sums its rows in order */
+    if (dbias != NULL) /* threads take columns; each column sums its rows in order */
 #pragma omp parallel for schedule(static) if ((size_t)N * OC >= PARALLEL_MIN_WORK)
         for (int o0 = 0; o0 < OC; o0 += 64)
             for (int n = 0; n < N; n++)

@@ -15,7 +15,7 @@
 #include "check.h"
 #include "todo.h"
 /* BEGIN SOLUTION */
-#include "parallel.h"  /* the reference's OpenMP thresholds */
+#include "parallel.h" /* the reference's OpenMP thresholds */
 /* END SOLUTION */
 
 /* ---- broadcasting over rows ---- */
@@ -49,8 +49,7 @@ void mul_rows_forward(float *out, const float *a, const float *row, int N, int C
     /* END SOLUTION */
 }
 
-void mul_rows_backward(float *da, float *drow, const float *dout, const float *a, const float *row,
-                       int N, int C) {
+void mul_rows_backward(float *da, float *drow, const float *dout, const float *a, const float *row, int N, int C) {
     /* TODO(day2): the product rule, element by element: da[i] += dout[i] * row[c]
        and drow[c] += dout[i] * a[i], summed over the rows for drow. */
     /* BEGIN SOLUTION */
@@ -227,8 +226,7 @@ float cross_entropy_forward(float *probs, const float *logits, const int *target
         row_loss[n] = targets[n] < 0 ? 0.0f : -(x[targets[n]] - m - logf(sum));
     }
     double loss = 0.0;
-    for (int n = 0; n < N; n++)
-        loss += row_loss[n];
+    for (int n = 0; n < N; n++) loss += row_loss[n];
     free(row_loss);
     return counted ? (float)(loss / counted) : 0.0f;
     /* END SOLUTION */
@@ -240,10 +238,8 @@ void cross_entropy_backward(float *dlogits, const float *probs, const int *targe
        rows; an ignored row gets no gradient at all. */
     /* BEGIN SOLUTION */
     int counted = 0;
-    for (int n = 0; n < N; n++)
-        counted += targets[n] >= 0;
-    if (counted == 0)
-        return;
+    for (int n = 0; n < N; n++) counted += targets[n] >= 0;
+    if (counted == 0) return;
     float inv_m = 1.0f / (float)counted;
 #pragma omp parallel for schedule(static) if ((size_t)N * C >= PARALLEL_MIN_WORK)
     for (int n = 0; n < N; n++)

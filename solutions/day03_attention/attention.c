@@ -12,8 +12,8 @@
 
 #include "todo.h"
 
-void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k,
-                  const float *v, int stride, int Tq, int Tk, int hs, float scale, int causal) {
+void sdpa_forward(float *out, int out_stride, float *att, const float *q, const float *k, const float *v, int stride,
+                  int Tq, int Tk, int hs, float scale, int causal) {
     /* TODO(day3): for each query i: the keys it sees are j < lim, with
        lim = Tk, or i + (Tk - Tq) + 1 when causal. For those j,
        att[i*Tk + j] = scale * (q_i . k_j); softmax them (subtract the max,
@@ -23,7 +23,7 @@ void sdpa_forward(float *out, int out_stride, float *att, const float *q, const 
     for (int i = 0; i < Tq; i++) {
         const float *qi = q + (size_t)i * stride;
         float *row = att + (size_t)i * Tk;
-        int lim = causal ? i + (Tk - Tq) + 1 : Tk;  /* keys 0 .. lim-1 are visible */
+        int lim = causal ? i + (Tk - Tq) + 1 : Tk; /* keys 0 .. lim-1 are visible */
         float max = -INFINITY, sum = 0.0f;
         for (int j = 0; j < lim; j++) {
             const float *kj = k + (size_t)j * stride;
@@ -34,7 +34,7 @@ void sdpa_forward(float *out, int out_stride, float *att, const float *q, const 
         }
         for (int j = 0; j < lim; j++) sum += (row[j] = expf(row[j] - max));
         for (int j = 0; j < lim; j++) row[j] /= sum;
-        for (int j = lim; j < Tk; j++) row[j] = 0.0f;  /* the future: weight exactly 0 */
+        for (int j = lim; j < Tk; j++) row[j] = 0.0f; /* the future: weight exactly 0 */
         float *oi = out + (size_t)i * out_stride;
         for (int d = 0; d < hs; d++) oi[d] = 0.0f;
         for (int j = 0; j < lim; j++) {
@@ -45,9 +45,8 @@ void sdpa_forward(float *out, int out_stride, float *att, const float *q, const 
     /* END SOLUTION */
 }
 
-void sdpa_backward(float *dq, float *dk, float *dv, float *datt, const float *dout, int out_stride,
-                   const float *att, const float *q, const float *k, const float *v, int stride,
-                   int Tq, int Tk, int hs, float scale) {
+void sdpa_backward(float *dq, float *dk, float *dv, float *datt, const float *dout, int out_stride, const float *att,
+                   const float *q, const float *k, const float *v, int stride, int Tq, int Tk, int hs, float scale) {
     /* TODO(day3): undo the forward steps in reverse, for each query i:
        1. out_i = sum_j att_ij v_j:  datt_ij = dout_i . v_j,  dv_j += att_ij * dout_i
        2. softmax (Day 2): dscore_ij = att_ij * (datt_ij - sum_l att_il datt_il)
@@ -59,7 +58,7 @@ void sdpa_backward(float *dq, float *dk, float *dv, float *datt, const float *do
         const float *doi = dout + (size_t)i * out_stride, *row = att + (size_t)i * Tk;
         const float *qi = q + (size_t)i * stride;
         float *dqi = dq + (size_t)i * stride, *drow = datt + (size_t)i * Tk;
-        float dot = 0.0f;   /* sum over l of att_il datt_il */
+        float dot = 0.0f; /* sum over l of att_il datt_il */
         for (int j = 0; j < Tk; j++) {
             const float *vj = v + (size_t)j * stride;
             float *dvj = dv + (size_t)j * stride, g = 0.0f;
@@ -92,14 +91,14 @@ void mha_forward(float *out, float *att, const float *qkv, int B, int T, int C, 
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
             const float *q = qkv + (size_t)b * T * 3 * C + (size_t)h * hs;
-            sdpa_forward(out + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T,
-                         q, q + C, q + 2 * C, 3 * C, T, T, hs, scale, causal);
+            sdpa_forward(out + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T, q, q + C,
+                         q + 2 * C, 3 * C, T, T, hs, scale, causal);
         }
     /* END SOLUTION */
 }
 
-void mha_backward(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv,
-                  int B, int T, int C, int NH) {
+void mha_backward(float *dqkv, float *datt, const float *dout, const float *att, const float *qkv, int B, int T, int C,
+                  int NH) {
     /* TODO(day3): the same pointers as mha_forward, for the gradients too
        (dq at dqkv + b*T*3C + h*hs, dk at dq + C, dv at dq + 2C), and
        sdpa_backward for every b and h. datt is (T,T) scratch: reuse it. */
@@ -110,8 +109,8 @@ void mha_backward(float *dqkv, float *datt, const float *dout, const float *att,
         for (int h = 0; h < NH; h++) {
             size_t off = (size_t)b * T * 3 * C + (size_t)h * hs;
             sdpa_backward(dqkv + off, dqkv + off + C, dqkv + off + 2 * C, datt,
-                          dout + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T,
-                          qkv + off, qkv + off + C, qkv + off + 2 * C, 3 * C, T, T, hs, scale);
+                          dout + (size_t)b * T * C + (size_t)h * hs, C, att + ((size_t)b * NH + h) * T * T, qkv + off,
+                          qkv + off + C, qkv + off + 2 * C, 3 * C, T, T, hs, scale);
         }
     /* END SOLUTION */
 }
@@ -129,8 +128,7 @@ void sinusoidal_encoding(float *pe, int T, int C) {
     /* END SOLUTION */
 }
 
-void embedding_forward(float *out, const int *tokens, const float *wte, const float *wpe, int B,
-                       int T, int C) {
+void embedding_forward(float *out, const int *tokens, const float *wte, const float *wpe, int B, int T, int C) {
     /* TODO(day3): out[b][t][c] = wte[tokens[b*T + t]][c] + wpe[t][c]. */
     /* BEGIN SOLUTION */
     for (int b = 0; b < B; b++)
@@ -142,8 +140,7 @@ void embedding_forward(float *out, const int *tokens, const float *wte, const fl
     /* END SOLUTION */
 }
 
-void embedding_backward(float *dwte, float *dwpe, const float *dout, const int *tokens, int B, int T,
-                        int C) {
+void embedding_backward(float *dwte, float *dwpe, const float *dout, const int *tokens, int B, int T, int C) {
     /* TODO(day3): for every (b,t): add dout[b][t] into row tokens[b*T + t]
        of dwte and into row t of dwpe. */
     /* BEGIN SOLUTION */

@@ -17,13 +17,13 @@
 #include "tensor.h"
 #include "todo.h"
 /* BEGIN SOLUTION */
-#include "parallel.h"  /* the reference's OpenMP thresholds */
+#include "parallel.h" /* the reference's OpenMP thresholds */
 /* END SOLUTION */
 
 /* ---- LayerNorm ---- */
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
-                       const float *bias, int N, int C) {
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight, const float *bias,
+                       int N, int C) {
     /* TODO(day4): for each row: m = the mean of its C values; v = the mean of
        (x - m)^2; s = 1 / sqrtf(v + LAYERNORM_EPS); out = (x - m) * s * weight[c]
        + bias[c]. Save m in mean[row] and s in rstd[row]. */
@@ -127,7 +127,9 @@ void residual_backward(float *da, float *db, const float *dout, size_t n) {
 /* Point every field of a BlockParams at its slice of `mem`; returns the floats used. */
 static size_t carve_params(BlockParams *p, float *mem, int C) {
     size_t off = 0;
-#define X(NAME, COUNT) p->NAME = mem ? mem + off : NULL; off += (size_t)(COUNT);
+#define X(NAME, COUNT)                \
+    p->NAME = mem ? mem + off : NULL; \
+    off += (size_t)(COUNT);
     BLOCK_PARAMS(X, C)
 #undef X
     return off;
@@ -135,7 +137,9 @@ static size_t carve_params(BlockParams *p, float *mem, int C) {
 
 static size_t carve_acts(BlockActs *a, float *mem, int B, int T, int C, int NH) {
     size_t off = 0, rows = (size_t)B * T;
-#define X(NAME, PER_ROW) a->NAME = mem ? mem + off : NULL; off += rows * (size_t)(PER_ROW);
+#define X(NAME, PER_ROW)              \
+    a->NAME = mem ? mem + off : NULL; \
+    off += rows * (size_t)(PER_ROW);
     BLOCK_ACTS(X, C, T, NH)
 #undef X
     return off;
@@ -194,20 +198,28 @@ void block_forward(Block *blk, float *out, const float *inp, int B, int T) {
     BlockActs *a = &blk->acts;
     int C = blk->C, NH = blk->NH, N = B * T;
     size_t nc = (size_t)N * C;
-    if (blk->use_layernorm) layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, inp, p->ln1_w, p->ln1_b, N, C);
-    else memcpy(a->ln1, inp, nc * sizeof(float));
+    if (blk->use_layernorm)
+        layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, inp, p->ln1_w, p->ln1_b, N, C);
+    else
+        memcpy(a->ln1, inp, nc * sizeof(float));
     matmul_forward(a->qkv, a->ln1, p->qkv_w, p->qkv_b, N, C, 3 * C);
     mha_forward_fast(a->atty, a->att, a->qkv, B, T, C, NH, 1);
     matmul_forward(a->attproj, a->atty, p->proj_w, p->proj_b, N, C, C);
-    if (blk->use_residual) residual_forward(a->res1, inp, a->attproj, nc);
-    else memcpy(a->res1, a->attproj, nc * sizeof(float));
-    if (blk->use_layernorm) layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res1, p->ln2_w, p->ln2_b, N, C);
-    else memcpy(a->ln2, a->res1, nc * sizeof(float));
+    if (blk->use_residual)
+        residual_forward(a->res1, inp, a->attproj, nc);
+    else
+        memcpy(a->res1, a->attproj, nc * sizeof(float));
+    if (blk->use_layernorm)
+        layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res1, p->ln2_w, p->ln2_b, N, C);
+    else
+        memcpy(a->ln2, a->res1, nc * sizeof(float));
     matmul_forward(a->fch, a->ln2, p->fc_w, p->fc_b, N, C, 4 * C);
     gelu_forward_fast(a->fch_gelu, a->fch, nc * 4);
     matmul_forward(a->fcproj, a->fch_gelu, p->fcproj_w, p->fcproj_b, N, 4 * C, C);
-    if (blk->use_residual) residual_forward(out, a->res1, a->fcproj, nc);
-    else memcpy(out, a->fcproj, nc * sizeof(float));
+    if (blk->use_residual)
+        residual_forward(out, a->res1, a->fcproj, nc);
+    else
+        memcpy(out, a->fcproj, nc * sizeof(float));
     /* END SOLUTION */
 }
 
@@ -234,17 +246,21 @@ void block_backward(Block *blk, float *dinp, const float *dout, const float *inp
     int C = blk->C, NH = blk->NH, N = B * T;
     size_t nc = (size_t)N * C;
     memset(blk->dact_mem, 0, blk->nacts * sizeof(float));
-    if (blk->use_residual) residual_backward(d->res1, d->fcproj, dout, nc);
-    else memcpy(d->fcproj, dout, nc * sizeof(float));
+    if (blk->use_residual)
+        residual_backward(d->res1, d->fcproj, dout, nc);
+    else
+        memcpy(d->fcproj, dout, nc * sizeof(float));
     matmul_backward(d->fch_gelu, g->fcproj_w, g->fcproj_b, d->fcproj, a->fch_gelu, p->fcproj_w, N, 4 * C, C);
     gelu_backward_fast(d->fch, d->fch_gelu, a->fch, nc * 4);
     matmul_backward(d->ln2, g->fc_w, g->fc_b, d->fch, a->ln2, p->fc_w, N, C, 4 * C);
     if (blk->use_layernorm)
         layernorm_backward_fast(d->res1, g->ln2_w, g->ln2_b, d->ln2, a->res1, p->ln2_w, a->ln2_mean, a->ln2_rstd, N, C);
-    else  /* ln2 was a copy of res1: its gradient adds straight in */
+    else /* ln2 was a copy of res1: its gradient adds straight in */
         residual_forward(d->res1, d->res1, d->ln2, nc);
-    if (blk->use_residual) residual_backward(dinp, d->attproj, d->res1, nc);
-    else residual_forward(d->attproj, d->attproj, d->res1, nc);  /* res1 was attproj itself */
+    if (blk->use_residual)
+        residual_backward(dinp, d->attproj, d->res1, nc);
+    else
+        residual_forward(d->attproj, d->attproj, d->res1, nc); /* res1 was attproj itself */
     matmul_backward(d->atty, g->proj_w, g->proj_b, d->attproj, a->atty, p->proj_w, N, C, C);
     mha_backward_fast(d->qkv, blk->scratch, d->atty, a->att, a->qkv, B, T, C, NH);
     matmul_backward(d->ln1, g->qkv_w, g->qkv_b, d->qkv, a->ln1, p->qkv_w, N, C, 3 * C);

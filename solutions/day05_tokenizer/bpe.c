@@ -80,16 +80,14 @@ size_t pretok_next(const uint8_t *text, size_t n, size_t pos) {
         }
     }
     i += (size_t)len;
-    size_t last_start = i - (size_t)len;    /* where the run's last character starts */
+    size_t last_start = i - (size_t)len; /* where the run's last character starts */
     while (i < n) {
         len = utf8_decode(text + i, n - i, &cp);
-        if (char_class(cp) != cls)
-            break;
+        if (char_class(cp) != cls) break;
         last_start = i;
         i += (size_t)len;
     }
-    if (cls == CC_SPACE && i < n && text[last_start] == ' ' && last_start > pos)
-        i = last_start;
+    if (cls == CC_SPACE && i < n && text[last_start] == ' ' && last_start > pos) i = last_start;
     return i;
     /* END SOLUTION */
 }
@@ -101,8 +99,7 @@ void bpe_count_pairs(const BpeWords *w, int32_t *counts, int stride, int sign) {
     for (int k = 0; k < w->n; k++) {
         const int32_t *ids = w->ids + w->start[k];
         int32_t c = (int32_t)(sign * w->count[k]);
-        for (int j = 0; j + 1 < w->len[k]; j++)
-            counts[(size_t)ids[j] * (size_t)stride + (size_t)ids[j + 1]] += c;
+        for (int j = 0; j + 1 < w->len[k]; j++) counts[(size_t)ids[j] * (size_t)stride + (size_t)ids[j + 1]] += c;
     }
     /* END SOLUTION */
 }
@@ -119,8 +116,7 @@ BpeMerge bpe_best_pair(const BpeWords *w, const int32_t *counts, int stride, int
         for (int j = 0; j + 1 < w->len[k]; j++) {
             int32_t a = ids[j], b = ids[j + 1];
             int64_t c = counts[(size_t)a * (size_t)stride + (size_t)b];
-            if (c > best_count ||
-                (c == best_count && (a < best.left || (a == best.left && b < best.right)))) {
+            if (c > best_count || (c == best_count && (a < best.left || (a == best.left && b < best.right)))) {
                 best = (BpeMerge){a, b};
                 best_count = c;
             }
@@ -168,11 +164,9 @@ int bpe_train_simple(BpeWords *w, int n_merges, BpeMerge *out) {
         bpe_count_pairs(w, counts, stride, +1);
         BpeMerge best = bpe_best_pair(w, counts, stride, &count);
         bpe_count_pairs(w, counts, stride, -1);
-        if (count == 0)
-            break;
+        if (count == 0) break;
         out[i] = best;
-        for (int k = 0; k < w->n; k++)
-            w->len[k] = bpe_merge_pair(w->ids + w->start[k], w->len[k], best, 256 + i);
+        for (int k = 0; k < w->n; k++) w->len[k] = bpe_merge_pair(w->ids + w->start[k], w->len[k], best, 256 + i);
         made = i + 1;
     }
     /* END SOLUTION */
@@ -186,17 +180,14 @@ int bpe_encode_chunk(const Tokenizer *t, const uint8_t *s, int n, int32_t *out) 
      * if there is none, stop; else merge it everywhere with bpe_merge_pair
      * (the merge t->merges[rank], new id 256 + rank). */
     /* BEGIN SOLUTION */
-    for (int i = 0; i < n; i++)
-        out[i] = s[i];
+    for (int i = 0; i < n; i++) out[i] = s[i];
     for (;;) {
         int best = -1;
         for (int i = 0; i + 1 < n; i++) {
             int r = tokenizer_merge_rank(t, out[i], out[i + 1]);
-            if (r >= 0 && (best < 0 || r < best))
-                best = r;
+            if (r >= 0 && (best < 0 || r < best)) best = r;
         }
-        if (best < 0)
-            break;
+        if (best < 0) break;
         n = bpe_merge_pair(out, n, t->merges[best], 256 + best);
     }
     return n;
@@ -214,8 +205,7 @@ size_t tokenizer_decode(const Tokenizer *t, const int32_t *ids, size_t n, uint8_
     for (size_t i = 0; i < n; i++) {
         size_t len;
         const uint8_t *b = tokenizer_token_bytes(t, ids[i], &len);
-        if (!b)
-            continue;
+        if (!b) continue;
         memcpy(out + total, b, len);
         total += len;
     }

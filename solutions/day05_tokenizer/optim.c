@@ -7,7 +7,7 @@
 #include "todo.h"
 #include "optim.h"
 /* BEGIN SOLUTION */
-#include "parallel.h"  /* the reference's OpenMP thresholds */
+#include "parallel.h" /* the reference's OpenMP thresholds */
 /* END SOLUTION */
 
 void batch_sample(const uint16_t *tokens, size_t n, int B, int T, Rng *rng, int *x, int *y) {
@@ -35,12 +35,10 @@ float lr_schedule(long step, long max_steps, long warmup, float lr_max, float lr
      * is an undeclared identifier. Write pi out, 3.14159265358979, or take
      * acos(-1.0). */
     /* BEGIN SOLUTION */
-    if (step < warmup)
-        return lr_max * (float)(step + 1) / (float)warmup;
+    if (step < warmup) return lr_max * (float)(step + 1) / (float)warmup;
     long span = max_steps - 1 - warmup;
     double p = span > 0 ? (double)(step - warmup) / (double)span : 1.0;
-    if (p > 1.0)
-        p = 1.0;
+    if (p > 1.0) p = 1.0;
     return lr_min + (lr_max - lr_min) * (float)(0.5 * (1.0 + cos(3.14159265358979323846 * p)));
     /* END SOLUTION */
 }
@@ -50,20 +48,18 @@ float clip_grad_norm(float *grads, size_t n, float max_norm) {
      * above max_norm, multiply every gradient by max_norm / (norm + 1e-6). */
     /* BEGIN SOLUTION */
     double sum = 0.0;
-    for (size_t i = 0; i < n; i++)
-        sum += (double)grads[i] * (double)grads[i];
+    for (size_t i = 0; i < n; i++) sum += (double)grads[i] * (double)grads[i];
     double norm = sqrt(sum);
     if (max_norm > 0 && norm > max_norm) {
         float scale = (float)(max_norm / (norm + 1e-6));
-        for (size_t i = 0; i < n; i++)
-            grads[i] *= scale;
+        for (size_t i = 0; i < n; i++) grads[i] *= scale;
     }
     return (float)norm;
     /* END SOLUTION */
 }
 
-void adamw_update(float *param, const float *grad, float *m, float *v, size_t n, long t, float lr,
-                  float beta1, float beta2, float eps, float weight_decay) {
+void adamw_update(float *param, const float *grad, float *m, float *v, size_t n, long t, float lr, float beta1,
+                  float beta2, float eps, float weight_decay) {
     /* TODO(day5): the three lines of optim.h, for every i. Compute the two
      * bias corrections 1 - beta^t once, outside the loop (pow). */
     /* BEGIN SOLUTION */

@@ -45,8 +45,7 @@ float gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) {
     }
     layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, p->lnf_w, p->lnf_b, N, C);
     matmul_forward(a->logits, a->lnf, p->wte, NULL, N, C, V);
-    if (!targets)
-        return 0.0f;
+    if (!targets) return 0.0f;
     return cross_entropy_forward(a->probs, a->logits, targets, N, V);
     /* END SOLUTION */
 }
@@ -83,8 +82,8 @@ void gpt_backward(Gpt *m) {
     matmul_backward(d->lnf, g->wte, NULL, d->logits, a->lnf, p->wte, N, C, V);
     float *dx = d->res[0], *dbelow = d->res[1];
     memset(dx, 0, NC * sizeof(float));
-    layernorm_backward(dx, g->lnf_w, g->lnf_b, d->lnf, gpt_layer_out(m, L - 1), p->lnf_w, a->lnf_mean,
-                       a->lnf_rstd, N, C);
+    layernorm_backward(dx, g->lnf_w, g->lnf_b, d->lnf, gpt_layer_out(m, L - 1), p->lnf_w, a->lnf_mean, a->lnf_rstd, N,
+                       C);
     for (int l = L - 1; l >= 0; l--) {
         Block blk = gpt_block(m, l);
         memset(dbelow, 0, NC * sizeof(float));
@@ -147,8 +146,7 @@ const float *gpt_decode_step(const Gpt *m, GptCache *kv, int token) {
     int C = c->n_embd, L = c->n_layer;
     const GptParams *p = &m->p;
     float *x = kv->x, *ln = kv->scratch, mean, rstd;
-    for (int i = 0; i < C; i++)
-        x[i] = p->wte[(size_t)token * C + i] + p->wpe[(size_t)t * C + i];
+    for (int i = 0; i < C; i++) x[i] = p->wte[(size_t)token * C + i] + p->wpe[(size_t)t * C + i];
     for (int l = 0; l < L; l++) {
         Block blk = gpt_block(m, l);
         block_decode(&blk, x, kv->qkv + (size_t)l * c->ctx * 3 * C, t, kv->scratch);

@@ -9,8 +9,7 @@
 
 int prob_index_compare(const void *a, const void *b) {
     const ProbIndex *x = a, *y = b;
-    if (x->prob != y->prob)
-        return x->prob > y->prob ? -1 : 1;
+    if (x->prob != y->prob) return x->prob > y->prob ? -1 : 1;
     return (x->index > y->index) - (x->index < y->index);
 }
 
@@ -19,13 +18,10 @@ void probs_with_temperature(float *probs, const float *logits, int V, float temp
      * (so exp never overflows), exponentiate, and normalise to sum 1. */
     /* BEGIN SOLUTION */
     float max = logits[0];
-    for (int i = 1; i < V; i++)
-        max = logits[i] > max ? logits[i] : max;
+    for (int i = 1; i < V; i++) max = logits[i] > max ? logits[i] : max;
     double sum = 0;
-    for (int i = 0; i < V; i++)
-        sum += (probs[i] = expf((logits[i] - max) / temperature));
-    for (int i = 0; i < V; i++)
-        probs[i] = (float)(probs[i] / sum);
+    for (int i = 0; i < V; i++) sum += (probs[i] = expf((logits[i] - max) / temperature));
+    for (int i = 0; i < V; i++) probs[i] = (float)(probs[i] / sum);
     /* END SOLUTION */
 }
 
@@ -33,10 +29,8 @@ void probs_with_temperature(float *probs, const float *logits, int V, float temp
 /* Renormalise probs to sum 1 (it holds only the kept entries). */
 static void renormalise(float *probs, int V) {
     double sum = 0;
-    for (int i = 0; i < V; i++)
-        sum += probs[i];
-    for (int i = 0; i < V; i++)
-        probs[i] = (float)(probs[i] / sum);
+    for (int i = 0; i < V; i++) sum += probs[i];
+    for (int i = 0; i < V; i++) probs[i] = (float)(probs[i] / sum);
 }
 /* END SOLUTION */
 
@@ -45,13 +39,10 @@ int top_k_filter(float *probs, int V, int k, ProbIndex *scratch) {
      * to scratch, sort them with qsort and prob_index_compare, zero the probs
      * of every entry after the first k, and renormalise. */
     /* BEGIN SOLUTION */
-    if (k <= 0 || k >= V)
-        return V;
-    for (int i = 0; i < V; i++)
-        scratch[i] = (ProbIndex){probs[i], i};
+    if (k <= 0 || k >= V) return V;
+    for (int i = 0; i < V; i++) scratch[i] = (ProbIndex){probs[i], i};
     qsort(scratch, (size_t)V, sizeof *scratch, prob_index_compare);
-    for (int r = k; r < V; r++)
-        probs[scratch[r].index] = 0.0f;
+    for (int r = k; r < V; r++) probs[scratch[r].index] = 0.0f;
     renormalise(probs, V);
     return k;
     /* END SOLUTION */
@@ -63,17 +54,13 @@ int top_p_filter(float *probs, int V, float p, ProbIndex *scratch) {
      * sum reaches p (keep the one that reaches it; a sum equal to p has reached
      * it, so add while sum < p); zero the rest, renormalise. */
     /* BEGIN SOLUTION */
-    if (p >= 1.0f)
-        return V;
-    for (int i = 0; i < V; i++)
-        scratch[i] = (ProbIndex){probs[i], i};
+    if (p >= 1.0f) return V;
+    for (int i = 0; i < V; i++) scratch[i] = (ProbIndex){probs[i], i};
     qsort(scratch, (size_t)V, sizeof *scratch, prob_index_compare);
     double sum = 0;
     int keep = 0;
-    while (keep < V && (keep == 0 || sum < p))
-        sum += scratch[keep++].prob;
-    for (int r = keep; r < V; r++)
-        probs[scratch[r].index] = 0.0f;
+    while (keep < V && (keep == 0 || sum < p)) sum += scratch[keep++].prob;
+    for (int r = keep; r < V; r++) probs[scratch[r].index] = 0.0f;
     renormalise(probs, V);
     return keep;
     /* END SOLUTION */
@@ -87,11 +74,9 @@ int sample_index(const float *probs, int V, double u) {
     double cdf = 0;
     int last = 0;
     for (int i = 0; i < V; i++) {
-        if (probs[i] > 0)
-            last = i;
+        if (probs[i] > 0) last = i;
         cdf += probs[i];
-        if (u < cdf)
-            return i;
+        if (u < cdf) return i;
     }
     return last;
     /* END SOLUTION */
@@ -105,8 +90,7 @@ int sample_next(const float *logits, int V, const SamplerConfig *s, Rng *rng, fl
     if (s->temperature <= 0) {
         int best = 0;
         for (int i = 1; i < V; i++)
-            if (logits[i] > logits[best])
-                best = i;
+            if (logits[i] > logits[best]) best = i;
         return best;
     }
     probs_with_temperature(probs, logits, V, s->temperature);

@@ -34,25 +34,20 @@ int chat_encode(Tokenizer *tok, const ChatTokens *ct, const Chat *c, int open_re
         bytes[0] = ' ';
         memcpy(bytes + 1, c->turns[i].text, len - 1);
         int k = (int)tokenizer_encode(tok, bytes, len, 0, scratch);
-        if (starts)
-            starts[i] = n;
+        if (starts) starts[i] = n;
         if (cap - n < k + 2) {
             n = -1;
             break;
         }
         ids[n++] = ct->role[c->turns[i].role];
-        for (int j = 0; j < k; j++)
-            ids[n++] = scratch[j];
+        for (int j = 0; j < k; j++) ids[n++] = scratch[j];
         ids[n++] = ct->end;
     }
     free(bytes), free(scratch);
-    if (n < 0)
-        return -1;
-    if (starts)
-        starts[c->n] = n;
+    if (n < 0) return -1;
+    if (starts) starts[c->n] = n;
     if (open_reply) {
-        if (n == cap)
-            return -1;
+        if (n == cap) return -1;
         ids[n++] = ct->role[CHAT_ASSISTANT];
     }
     return n;
@@ -69,8 +64,7 @@ void chat_loss_mask(const int32_t *ids, int n, const ChatTokens *ct, uint8_t *ma
     for (int t = 0; t < n; t++) {
         int32_t id = ids[t];
         int marker = id == ct->eot || id == ct->end;
-        for (int r = 0; r < CHAT_N_ROLES; r++)
-            marker |= id == ct->role[r];
+        for (int r = 0; r < CHAT_N_ROLES; r++) marker |= id == ct->role[r];
         if (id == ct->role[CHAT_ASSISTANT]) {
             mask[t] = 0;
             inside = 1;
@@ -91,17 +85,14 @@ int chat_trim(const Chat *c, const int *len, int budget) {
      * The answer is the smallest i reached within the budget where turn i is
      * a user turn; -1 if there is none. */
     /* BEGIN SOLUTION */
-    if (c->n == 0)
-        return -1;
+    if (c->n == 0) return -1;
     int sys = c->turns[0].role == CHAT_SYSTEM;
     long cost = sys ? len[0] : 0;
     int best = -1;
     for (int i = c->n - 1; i >= sys; i--) {
         cost += len[i];
-        if (cost > budget)
-            break;
-        if (c->turns[i].role == CHAT_USER)
-            best = i;
+        if (cost > budget) break;
+        if (c->turns[i].role == CHAT_USER) best = i;
     }
     return best;
     /* END SOLUTION */

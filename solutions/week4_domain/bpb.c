@@ -10,10 +10,8 @@
 #include "todo.h"
 
 double sequence_nll(Gpt *m, const int *ids, size_t n, int stride, size_t *predicted) {
-    if (predicted)
-        *predicted = n > 0 ? n - 1 : 0;
-    if (n < 2)
-        return 0.0;
+    if (predicted) *predicted = n > 0 ? n - 1 : 0;
+    if (n < 2) return 0.0;
     int W = n - 1 < (size_t)m->T ? (int)(n - 1) : m->T;
     LLMLAB_CHECK(stride >= 1 && stride <= W, "a stride from 1 to the window", "sequence_nll: stride %d, window %d",
                  stride, W);
@@ -34,8 +32,7 @@ double sequence_nll(Gpt *m, const int *ids, size_t n, int stride, size_t *predic
             y[t] = target >= done ? ids[target] : -1;
             counted += target >= done;
         }
-        if (counted)
-            total += (double)gpt_forward(m, ids + start, y, 1, w) * counted;
+        if (counted) total += (double)gpt_forward(m, ids + start, y, 1, w) * counted;
         done = start + (size_t)w + 1;
     }
     free(y);
@@ -51,8 +48,7 @@ double bits_per_byte(const Tokenizer *tok, const int *ids, size_t n, double nll_
     size_t bytes = 0;
     for (size_t i = 1; i < n; i++) {
         size_t len = 1;
-        if (!tokenizer_is_special(tok, ids[i]))
-            tokenizer_token_bytes(tok, ids[i], &len);
+        if (!tokenizer_is_special(tok, ids[i])) tokenizer_token_bytes(tok, ids[i], &len);
         bytes += len;
     }
     return bytes ? nll_nats / log(2.0) / (double)bytes : 0.0;

@@ -28,8 +28,7 @@ static double run_timed(const char *cmd) {
 int main(void) {
     char path[600] = "data/tinyshakespeare.txt";
     const char *mirror = getenv("LLMLAB_DATA_MIRROR");
-    if (access(path, R_OK) != 0 && mirror)
-        XSNPRINTF(path, sizeof path, "%s/tinyshakespeare.txt", mirror);
+    if (access(path, R_OK) != 0 && mirror) XSNPRINTF(path, sizeof path, "%s/tinyshakespeare.txt", mirror);
     if (access(path, R_OK) != 0) {
         printf("bench_bpe: skipped: no tinyshakespeare (run `make data`, or set LLMLAB_DATA_MIRROR=DIR)\n");
         return 0;
@@ -79,11 +78,11 @@ int main(void) {
     char cmd[2000], prefix[64];
     if (have_spm) {
         strcpy(prefix, "/tmp/llmlab-bench-spm-XXXXXX");
-        if (!mkdtemp(prefix))
-            LLMLAB_DIE("", "cannot make a temporary folder");
+        if (!mkdtemp(prefix)) LLMLAB_DIE("", "cannot make a temporary folder");
         XSNPRINTF(cmd, sizeof cmd,
                   "spm_train --input=%s --model_prefix=%s/m --vocab_size=%d --model_type=bpe --minloglevel=2 "
-                  ">/dev/null 2>&1", path, prefix, VOCAB);
+                  ">/dev/null 2>&1",
+                  path, prefix, VOCAB);
         spm_train_s = run_timed(cmd);
         XSNPRINTF(cmd, sizeof cmd, "spm_encode --model=%s/m.model --output_format=id < %s > /dev/null", prefix, path);
         spm_enc_s = 1e30;
@@ -92,8 +91,7 @@ int main(void) {
             spm_enc_s = t > 0 && t < spm_enc_s ? t : spm_enc_s;
         }
         XSNPRINTF(cmd, sizeof cmd, "rm -rf %s", prefix);
-        if (system(cmd) != 0)
-            fprintf(stderr, "bench_bpe: could not remove %s\n", prefix);
+        if (system(cmd) != 0) fprintf(stderr, "bench_bpe: could not remove %s\n", prefix);
     }
 #define RATIO(ours, theirs) ((theirs) > 0 ? (theirs) / (ours) : 0)
     printf("%-44s %8.3f %9.1fx\n", "train, straightforward (bpe_train_simple)", t_simple, RATIO(t_simple, spm_train_s));
@@ -101,7 +99,8 @@ int main(void) {
     if (spm_train_s > 0)
         printf("%-44s %8.3f %9s\n", "train, spm_train --model_type=bpe (threads)", spm_train_s, "1.0x");
     else
-        printf("%-44s %8s\n", "train, spm_train", have_spm ? "failed" : "not installed (apt-get install sentencepiece)");
+        printf("%-44s %8s\n", "train, spm_train",
+               have_spm ? "failed" : "not installed (apt-get install sentencepiece)");
     printf("  merges identical between our two trainers: %s (%d and %d merges)\n", same ? "yes" : "NO", made_s, made_f);
     printf("  incremental / straightforward: %.1fx faster\n\n", t_simple / t_fast);
     printf("%-44s %8.1f MB/s %5.1fx\n", "encode, tokenizer_encode (one core)", n / t_enc / 1e6,

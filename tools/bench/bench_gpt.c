@@ -44,17 +44,16 @@ static double train_tokens_per_s(const Config *c, double *gflops) {
         x[i] = (int)rng_below(&rng, (uint64_t)c->g.vocab), y[i] = (int)rng_below(&rng, (uint64_t)c->g.vocab);
     float *m1 = XCALLOC(m.n_params, sizeof(float)), *m2 = XCALLOC(m.n_params, sizeof(float));
     double t0 = 0;
-    for (int s = -3; s < c->steps; s++) {            /* 3 warm-up steps */
-        if (s == 0)
-            t0 = timer_now();
+    for (int s = -3; s < c->steps; s++) { /* 3 warm-up steps */
+        if (s == 0) t0 = timer_now();
         memset(m.grads, 0, m.n_params * sizeof(float));
         gpt_forward(&m, x, y, c->batch, c->g.ctx);
         gpt_backward(&m);
         clip_grad_norm(m.grads, m.n_params, 1.0f);
         for (int k = 0; k < m.n_groups; k++) {
             const ParamGroup *g = &m.groups[k];
-            adamw_update(m.params + g->offset, m.grads + g->offset, m1 + g->offset, m2 + g->offset, g->size,
-                         s + 4, 1e-3f, 0.9f, 0.95f, 1e-8f, g->decay ? 0.1f : 0.0f);
+            adamw_update(m.params + g->offset, m.grads + g->offset, m1 + g->offset, m2 + g->offset, g->size, s + 4,
+                         1e-3f, 0.9f, 0.95f, 1e-8f, g->decay ? 0.1f : 0.0f);
         }
     }
     double dt = timer_now() - t0, tok_s = (double)n * c->steps / dt;
@@ -69,14 +68,13 @@ static double torch_tokens_per_s(const Config *c) {
     char cmd[600];
     XSNPRINTF(cmd, sizeof cmd,
               "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench/gpt_torch_bench.py "
-              "%d %d %d %d %d %d %d 2>/dev/null", c->g.vocab, c->g.n_layer, c->g.n_head, c->g.n_embd, c->g.ctx,
-              c->batch, c->steps);
+              "%d %d %d %d %d %d %d 2>/dev/null",
+              c->g.vocab, c->g.n_layer, c->g.n_head, c->g.n_embd, c->g.ctx, c->batch, c->steps);
     FILE *p = popen(cmd, "r");
     double v = -1;
     char line[400];
     if (p) {
-        while (fgets(line, sizeof line, p))
-            sscanf(line, "torch tokens/s %lf", &v);
+        while (fgets(line, sizeof line, p)) sscanf(line, "torch tokens/s %lf", &v);
         pclose(p);
     }
     return v;
@@ -104,7 +102,7 @@ static double sample_tokens_per_s(const Config *c, int use_cache, int n) {
 }
 
 int main(int argc, char **argv) {
-    int quick = 0, only = -1;              /* only: index of the one configuration to run, or -1 for all */
+    int quick = 0, only = -1; /* only: index of the one configuration to run, or -1 for all */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
@@ -126,10 +124,10 @@ int main(int argc, char **argv) {
     };
     int rounds = quick ? 1 : 3;
     printf("GPT training, llmlab (%d threads) vs the PyTorch twin (2 threads), random tokens, best of %d "
-           "alternated rounds (llmlab/PyTorch)\n", threads, rounds);
+           "alternated rounds (llmlab/PyTorch)\n",
+           threads, rounds);
     for (int i = 0; i < (int)(sizeof configs / sizeof configs[0]); i++) {
-        if (only >= 0 && i != only)
-            continue;
+        if (only >= 0 && i != only) continue;
         const Config *c = &configs[i];
         /* Rounds alternate the two sides, and each keeps its best: on a
          * shared machine a neighbour slows whichever side runs at that moment. */
@@ -140,10 +138,8 @@ int main(int argc, char **argv) {
             double gf, o = train_tokens_per_s(c, &gf), t = torch_tokens_per_s(c);
             printf(" %.0f/%.0f", o, t);
             fflush(stdout);
-            if (o > ours)
-                ours = o, gf_best = gf;
-            if (t > theirs)
-                theirs = t;
+            if (o > ours) ours = o, gf_best = gf;
+            if (t > theirs) theirs = t;
         }
         printf("\n    best: llmlab %.0f tokens/s (%.1f GFLOP/s)", ours, gf_best);
         if (theirs > 0)
@@ -151,8 +147,7 @@ int main(int argc, char **argv) {
         else
             printf(", PyTorch not available (needs /usr/bin/python3 with python3-torch)\n");
     }
-    if (only >= 0)
-        return 0;
+    if (only >= 0) return 0;
     printf("\nsampling from configuration A (context 64), 200 tokens\n");
     double with = sample_tokens_per_s(&configs[0], 1, 200), without = sample_tokens_per_s(&configs[0], 0, 200);
     printf("  KV cache %.0f tokens/s, full recomputation %.0f tokens/s: %.1fx\n", with, without, with / without);

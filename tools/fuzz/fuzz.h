@@ -20,8 +20,7 @@ static inline const char *fuzz_to_file(const uint8_t *data, size_t size, const c
     static char path[96];
     snprintf(path, sizeof path, "/tmp/llmlab_fuzz_%s_%d", name, (int)getpid());
     FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return NULL;
+    if (f == NULL) return NULL;
     fwrite(data, 1, size, f);
     fclose(f);
     return path;

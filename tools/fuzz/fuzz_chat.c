@@ -25,19 +25,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[256] = "";
     int open = 0;
     if (chat_parse(&c, (const char *)data, size, &open, err, sizeof err) != 0) {
-        if (err[0] == '\0' || c.n != 0)
-            abort();                                   /* an error says what is wrong and leaves no turns */
+        if (err[0] == '\0' || c.n != 0) abort(); /* an error says what is wrong and leaves no turns */
         chat_free(&c);
         return 0;
     }
     size_t len;
     char *text = chat_format(&c, open, &len);
     int open2 = 0;
-    if (chat_parse(&again, text, len, &open2, err, sizeof err) != 0 || again.n != c.n || open2 != open)
-        abort();
+    if (chat_parse(&again, text, len, &open2, err, sizeof err) != 0 || again.n != c.n || open2 != open) abort();
     for (int i = 0; i < c.n; i++)
-        if (again.turns[i].role != c.turns[i].role || strcmp(again.turns[i].text, c.turns[i].text) != 0)
-            abort();
+        if (again.turns[i].role != c.turns[i].role || strcmp(again.turns[i].text, c.turns[i].text) != 0) abort();
     int cap = (int)len + 1;
     int32_t *ids = malloc((size_t)cap * sizeof *ids);
     uint8_t *mask = malloc((size_t)cap), *back = malloc(len + 1);
@@ -48,8 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     chat_loss_mask(ids, n, &ct, mask);
     int inside = 0;
     for (int i = 0; i < n; i++) {
-        if (mask[i] && !inside)
-            abort();                                   /* a learned token outside a reply */
+        if (mask[i] && !inside) abort(); /* a learned token outside a reply */
         inside = ids[i] == ct.role[CHAT_ASSISTANT] ? 1 : ids[i] >= 256 ? 0 : inside;
     }
     free(ids), free(mask), free(back), free(text);

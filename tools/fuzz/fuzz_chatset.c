@@ -12,8 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = fuzz_to_file(data, size, "chatset");
-    if (path == NULL)
-        return 0;
+    if (path == NULL) return 0;
     ChatSet s;
     char err[300] = "";
     if (chatset_load(&s, path, err, sizeof err) == 0) {
@@ -26,8 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
             size_t len;
             char *text = chat_format(c, 0, &len);
-            if (chat_parse(&back, text, len, NULL, err, sizeof err) != 0 || back.n != c->n)
-                abort();
+            if (chat_parse(&back, text, len, NULL, err, sizeof err) != 0 || back.n != c->n) abort();
             for (int t = 0; t < c->n; t++)
                 if (back.turns[t].role != c->turns[t].role || strcmp(back.turns[t].text, c->turns[t].text) != 0)
                     abort();

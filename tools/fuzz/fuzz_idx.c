@@ -21,12 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     IdxArray a;
     char err[256];
     if (idx_load(path, &a, err, sizeof err) == 0) {
-        size_t n = 1;  /* a loaded array must be as large as its header says */
+        size_t n = 1; /* a loaded array must be as large as its header says */
         for (int d = 0; d < a.ndim; d++) n *= a.dims[d];
         if (n != a.size || a.data == NULL) abort();
         idx_free(&a);
     } else if (err[0] == '\0') {
-        abort();  /* an error must say what went wrong */
+        abort(); /* an error must say what went wrong */
     }
     unlink(path);
     return 0;

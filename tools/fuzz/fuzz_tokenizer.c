@@ -14,15 +14,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     Tokenizer t, again;
     char err[256] = "";
     if (tokenizer_from_text(&t, (const char *)data, size, err, sizeof err) != 0) {
-        if (err[0] == '\0')
-            abort();                                   /* an error must say what went wrong */
+        if (err[0] == '\0') abort(); /* an error must say what went wrong */
         return 0;
     }
     size_t len;
     char *text = tokenizer_to_text(&t, &len);
     if (tokenizer_from_text(&again, text, len, err, sizeof err) != 0 || again.n_merges != t.n_merges ||
-        again.n_special != t.n_special ||
-        memcmp(again.merges, t.merges, (size_t)t.n_merges * sizeof *t.merges) != 0)
+        again.n_special != t.n_special || memcmp(again.merges, t.merges, (size_t)t.n_merges * sizeof *t.merges) != 0)
         abort();
     static const uint8_t sample[] = "The quick brown fox, 42 times!\n\xED\x95\x9C\xFF<|endoftext|> ok";
     int32_t ids[sizeof sample];

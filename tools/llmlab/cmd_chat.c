@@ -13,23 +13,21 @@
 #include "commands.h"
 #include "utf8.h"
 
-static const char help_text[] =
-    "commands:\n"
-    "  /reset          forget the conversation (the system prompt stays)\n"
-    "  /system TEXT    set the system prompt (/system alone removes it)\n"
-    "  /temp T         temperature (0 = greedy)\n"
-    "  /topk K         keep the K most likely tokens (0 = all)\n"
-    "  /topp P         keep the most likely tokens up to mass P (1 = all)\n"
-    "  /history        show the conversation so far\n"
-    "  /help           this list\n"
-    "  /quit           leave (or Ctrl-D)\n";
+static const char help_text[] = "commands:\n"
+                                "  /reset          forget the conversation (the system prompt stays)\n"
+                                "  /system TEXT    set the system prompt (/system alone removes it)\n"
+                                "  /temp T         temperature (0 = greedy)\n"
+                                "  /topk K         keep the K most likely tokens (0 = all)\n"
+                                "  /topp P         keep the most likely tokens up to mass P (1 = all)\n"
+                                "  /history        show the conversation so far\n"
+                                "  /help           this list\n"
+                                "  /quit           leave (or Ctrl-D)\n";
 
 /* Parse a number for a command; prints why not and returns -1 when it is not one in [lo, hi]. */
 static int number(const char *what, const char *s, double lo, double hi, double *out) {
     char *end;
     double v = strtod(s, &end);
-    while (*end == ' ')
-        end++;
+    while (*end == ' ') end++;
     if (end == s || *end != '\0' || !(v >= lo && v <= hi)) {
         fprintf(stderr, "%s wants a number from %g to %g, got '%s'\n", what, lo, hi, s);
         return -1;
@@ -45,11 +43,9 @@ static int command(ChatBot *b, char *line) {
         *arg++ = '\0';
     else
         arg = line + strlen(line);
-    while (*arg == ' ')
-        arg++;
+    while (*arg == ' ') arg++;
     double v;
-    if (strcmp(line, "/quit") == 0 || strcmp(line, "/exit") == 0)
-        return 1;
+    if (strcmp(line, "/quit") == 0 || strcmp(line, "/exit") == 0) return 1;
     if (strcmp(line, "/help") == 0) {
         fputs(help_text, stdout);
     } else if (strcmp(line, "/reset") == 0) {
@@ -60,17 +56,13 @@ static int command(ChatBot *b, char *line) {
         chat_set_system(&b->chat, arg);
         printf(*arg ? "(system prompt set)\n" : "(system prompt removed)\n");
     } else if (strcmp(line, "/temp") == 0) {
-        if (number("/temp", arg, 0, 100, &v) == 0)
-            b->sampler.temperature = (float)v, printf("(temperature %g)\n", v);
+        if (number("/temp", arg, 0, 100, &v) == 0) b->sampler.temperature = (float)v, printf("(temperature %g)\n", v);
     } else if (strcmp(line, "/topk") == 0) {
-        if (number("/topk", arg, 0, 1e6, &v) == 0)
-            b->sampler.top_k = (int)v, printf("(top-k %d)\n", (int)v);
+        if (number("/topk", arg, 0, 1e6, &v) == 0) b->sampler.top_k = (int)v, printf("(top-k %d)\n", (int)v);
     } else if (strcmp(line, "/topp") == 0) {
-        if (number("/topp", arg, 1e-6, 1, &v) == 0)
-            b->sampler.top_p = (float)v, printf("(top-p %g)\n", v);
+        if (number("/topp", arg, 1e-6, 1, &v) == 0) b->sampler.top_p = (float)v, printf("(top-p %g)\n", v);
     } else if (strcmp(line, "/history") == 0) {
-        if (b->chat.n == 0)
-            printf("(no turns yet)\n");
+        if (b->chat.n == 0) printf("(no turns yet)\n");
         for (int i = 0; i < b->chat.n; i++)
             printf("%s: %s\n", chat_role_name(b->chat.turns[i].role), b->chat.turns[i].text);
     } else {
@@ -79,11 +71,26 @@ static int command(ChatBot *b, char *line) {
     return 0;
 }
 
+/* The tokens @p text takes as a user turn of the template (its marker, the text, the end marker). */
+static int turn_tokens(ChatBot *b, const char *text) {
+    Chat one;
+    chat_init(&one);
+    chat_add(&one, CHAT_USER, text);
+    int cap = 3 + (int)strlen(text) + 1; /* at most a token per byte, and the markers */
+    int32_t *ids = XMALLOC((size_t)cap * sizeof *ids);
+    int n = chat_encode(&b->tok, &b->ct, &one, 0, ids, cap, NULL);
+    free(ids);
+    chat_free(&one);
+    return n;
+}
+
 /* On a terminal the reply streams as it is sampled (after "bot>", its
  * leading space is the template's); otherwise it is printed whole, so a
  * script reads exactly the reply. */
 static void reply(ChatBot *b, const char *text, int tty) {
     int dropped = 0;
+    /* chat_prompt keeps only the end of a message that alone does not fit (with room for the reply) */
+    int need = turn_tokens(b, text), room = b->m.cfg.ctx - b->max_reply - 1;
     if (tty) {
         fputs("bot>", stdout);
         fflush(stdout);
@@ -93,6 +100,11 @@ static void reply(ChatBot *b, const char *text, int tty) {
     }
     fputc('\n', stdout);
     fflush(stdout);
+    if (need > room)
+        fprintf(stderr,
+                "(your message is %d tokens; only its last %d fit the context of %d tokens with room for "
+                "a reply of %d, so its start was cut)\n",
+                need, room, b->m.cfg.ctx, b->max_reply);
     if (dropped > 0)
         fprintf(stderr, "(the %d oldest turn%s no longer fit the context of %d tokens)\n", dropped,
                 dropped == 1 ? "" : "s", b->m.cfg.ctx);
@@ -100,45 +112,44 @@ static void reply(ChatBot *b, const char *text, int tty) {
 
 int cmd_chat(int argc, char **argv) {
     const char *ckpt = "runs/chat/ckpt.bin", *system_prompt = NULL;
-    float temperature = 0.0f, top_p = 1.0f;
-    int top_k = 0, once = 0, max_reply = 0;
-    long seed = 1337;
+    int once = 0, max_reply = 0;
+    SamplerConfig s = {.temperature = 0.0f, .top_k = 0, .top_p = 1.0f};
+    uint64_t seed = 1337;
     const Flag flags[] = {
-        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "a fine-tuned checkpoint (llmlab tune)"},
-        {"system", FLAG_STRING, &system_prompt, 0, 0, "a system prompt to start with"},
-        {"temperature", FLAG_FLOAT, &temperature, 0, 100, "0 = greedy"},
-        {"top-k", FLAG_INT, &top_k, 0, 1000000, "keep the k most likely tokens (0: off)"},
-        {"top-p", FLAG_FLOAT, &top_p, 1e-6, 1, "keep the most likely tokens up to this mass (1: off)"},
-        {"max-reply", FLAG_INT, &max_reply, 0, 4096, "the most tokens in a reply (0: a third of the context)"},
-        {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed"},
-        {"once", FLAG_BOOL, &once, 0, 0, "read one message from standard input, reply, and exit"},
+        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "a fine-tuned checkpoint (llmlab tune)", NULL},
+        {"system", FLAG_STRING, &system_prompt, 0, 0, "a system prompt to start with", NULL},
+        SAMPLER_FLAGS(&s, &seed),
+        {"max-reply", FLAG_INT, &max_reply, 0, 4096, "the most tokens in a reply (0: a third of the context)", NULL},
+        {"once", FLAG_BOOL, &once, 0, 0, "read one message from standard input, reply, and exit", NULL},
     };
-    int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
-                             "usage: llmlab chat [--ckpt FILE] [--system TEXT] [--temperature T] [--once]\n"
-                             "Talk to a fine-tuned GPT; type /help in the chat for its commands.\n");
-    if (rc != 0)
-        return rc;
+    const CliCommand cmd = {"llmlab chat",
+                            "usage: llmlab chat [--ckpt FILE] [--system TEXT] [--temperature T] [--once]\n"
+                            "Talk to a fine-tuned GPT; type /help in the chat for its commands.",
+                            flags,
+                            CLI_COUNT(flags),
+                            NULL,
+                            0,
+                            NULL};
+    int rc = cli_parse(&cmd, argc, argv);
+    if (rc != 0) return rc;
     if (system_prompt && !utf8_valid((const uint8_t *)system_prompt, strlen(system_prompt))) {
         fprintf(stderr, "llmlab chat: the system prompt is not valid UTF-8\n");
         return 1;
     }
     ChatBot b;
     char err[LLMLAB_ERR_SIZE];
-    if (chatbot_load(&b, ckpt, (uint64_t)seed, err, sizeof err) != 0) {
+    if (chatbot_load(&b, ckpt, seed, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab: %s\n", err);
         return 1;
     }
-    b.sampler = (SamplerConfig){.temperature = temperature, .top_k = top_k, .top_p = top_p};
-    if (max_reply > 0)
-        b.max_reply = max_reply < b.m.cfg.ctx - 2 ? max_reply : b.m.cfg.ctx - 2;
-    if (system_prompt)
-        chat_set_system(&b.chat, system_prompt);
+    b.sampler = s;
+    if (max_reply > 0) b.max_reply = max_reply < b.m.cfg.ctx - 2 ? max_reply : b.m.cfg.ctx - 2;
+    if (system_prompt) chat_set_system(&b.chat, system_prompt);
     rc = 0;
     if (once) {
         size_t len;
         uint8_t *text = cli_read_input("-", &len);
-        while (text && len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-            text[--len] = '\0';
+        while (text && len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r')) text[--len] = '\0';
         if (!text) {
             rc = 1;
         } else if (len == 0 || memchr(text, '\0', len)) {
@@ -165,25 +176,21 @@ int cmd_chat(int argc, char **argv) {
             fflush(stdout);
         }
         ssize_t got = getline(&line, &cap, stdin);
-        if (got < 0)
-            break;
-        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
-            line[--got] = '\0';
-        if (got == 0)
-            continue;
+        if (got < 0) break;
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
+        if (got == 0) continue;
         if ((size_t)got != strlen(line) || !utf8_valid((const uint8_t *)line, (size_t)got)) {
             fprintf(stderr, "(that line is not valid UTF-8 text; it was ignored)\n");
             continue;
         }
         if (line[0] == '/') {
-            if (command(&b, line))
-                break;
+            if (command(&b, line)) break;
             continue;
         }
         reply(&b, line, tty);
+        if (ferror(stdout)) break; /* main() says why */
     }
-    if (tty)
-        putchar('\n');
+    if (tty) putchar('\n');
     free(line);
     chatbot_free(&b);
     return 0;

@@ -2,6 +2,7 @@
  * llmlab chatgen: write Week 3's instruction-tuning dialogues (chatgen.h),
  * the training split or the held-out evaluation split.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,40 +19,48 @@ static const char *split_named(int argc, char **argv) {
         if (!strcmp(argv[i], "--split"))
             split = argv[++i];
         else if (!strcmp(argv[i], "--n") || !strcmp(argv[i], "--seed") || !strcmp(argv[i], "--out"))
-            i++;                        /* skip the value, which could itself be "--split" */
+            i++; /* skip the value, which could itself be "--split" */
     return split;
 }
 
 int cmd_chatgen(int argc, char **argv) {
     const char *split = split_named(argc, argv);
     int which = !strcmp(split, "eval") ? CHATGEN_EVAL : !strcmp(split, "new-words") ? CHATGEN_NEW_WORDS : CHATGEN_TRAIN;
-    long n = which == CHATGEN_TRAIN ? 100000 : 1400, seed = which == CHATGEN_NEW_WORDS ? 5 : which + 1;
+    long n = which == CHATGEN_TRAIN ? 100000 : 1400;
+    uint64_t seed = which == CHATGEN_NEW_WORDS ? 5 : (uint64_t)which + 1;
     const char *out = which == CHATGEN_EVAL        ? "data/chat/eval.txt"
                       : which == CHATGEN_NEW_WORDS ? "data/chat/new-words.txt"
                                                    : "data/chat/train.txt";
     const Flag flags[] = {
         {"split", FLAG_STRING, &split, 0, 0,
-         "train; eval (held-out values, new phrasings half the time); or new-words (eval, with words training never shows)"},
-        {"n", FLAG_LONG, &n, 1, 1e9, "how many dialogues (all families in turn)"},
-        {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed"},
-        {"out", FLAG_STRING, &out, 0, 0, "file to write (its folder is created)"},
+         "train; eval (held-out values, new phrasings half the time); or new-words (eval, with words training never "
+         "shows)",
+         NULL},
+        {"n", FLAG_LONG, &n, 1, 1e9, "how many dialogues (all families in turn)", NULL},
+        {"seed", FLAG_U64, &seed, 0, 9e18, "random seed", NULL},
+        {"out", FLAG_STRING, &out, 0, 0, "file to write (its folder is created)", NULL},
     };
-    int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
-                             "usage: llmlab chatgen [--split train|eval|new-words] [--n N] [--seed S] [--out PATH]\n"
-                             "Write dialogues with exactly checkable answers, one per line. The defaults below\n"
-                             "are those of the split named (llmlab chatgen --split eval --help for eval's).\n");
-    if (rc != 0)
-        return rc;
+    const CliCommand cmd = {"llmlab chatgen",
+                            "usage: llmlab chatgen [--split train|eval|new-words] [--n N] [--seed S] [--out PATH]\n"
+                            "Write dialogues with exactly checkable answers, one per line. The defaults below\n"
+                            "are those of the split named (llmlab chatgen --split eval --help for eval's).",
+                            flags,
+                            CLI_COUNT(flags),
+                            NULL,
+                            0,
+                            NULL};
+    int rc = cli_parse(&cmd, argc, argv);
+    if (rc != 0) return rc;
     if (strcmp(split, "train") != 0 && strcmp(split, "eval") != 0 && strcmp(split, "new-words") != 0) {
         fprintf(stderr, "llmlab chatgen: --split wants train, eval or new-words, got '%s'\n", split);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     if (!*out) {
         fprintf(stderr, "llmlab chatgen: --out wants a file name\n");
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     const char *slash = strrchr(out, '/');
-    if (slash && slash != out) {        /* create the folder, like mkdir -p */
+    if (slash && slash != out) { /* create the folder, like mkdir -p */
         size_t len = (size_t)(slash - out);
         char *folder = XMALLOC(len + 1);
         memcpy(folder, out, len);
@@ -60,12 +69,12 @@ int cmd_chatgen(int argc, char **argv) {
         free(folder);
     }
     char err[1200];
-    if (chatgen_write(out, n, which, (uint64_t)seed, err, sizeof err) != 0) {
+    if (chatgen_write(out, n, which, seed, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab chatgen: %s\n", err);
         return 1;
     }
     static const char *const what[] = {"training", "evaluation", "new-words evaluation"};
-    printf("wrote %ld %s dialogues (%d families, seed %ld%s) to %s\n", n, what[which], chatgen_n_families(), seed,
-           which != CHATGEN_TRAIN ? "; held-out values, new phrasings about half the time" : "", out);
+    printf("wrote %ld %s dialogues (%d families, seed %" PRIu64 "%s) to %s\n", n, what[which], chatgen_n_families(),
+           seed, which != CHATGEN_TRAIN ? "; held-out values, new phrasings about half the time" : "", out);
     return 0;
 }

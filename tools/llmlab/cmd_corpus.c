@@ -25,7 +25,7 @@ int cmd_corpus(int argc, char **argv) {
     int fortunes = argc == 4 && !strcmp(argv[1], "fortunes"), split = argc == 4 && !strcmp(argv[1], "split");
     if (!fortunes && !split) {
         fputs(usage_text, stderr);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     char err[1200];
     int rc = fortunes ? corpus_prepare_fortunes(argv[2], argv[3], stdout, err, sizeof err)

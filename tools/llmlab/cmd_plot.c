@@ -19,18 +19,14 @@ static void print_runs(FILE *out) {
     char *names[256];
     int n = 0;
     for (struct dirent *e; d && n < 256 && (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] == '.')
-            continue;
+        if (e->d_name[0] == '.') continue;
         char path[600];
         snprintf(path, sizeof path, "runs/%s", e->d_name);
-        DIR *sub = opendir(path);   /* folders only */
-        if (sub && (names[n] = strdup(e->d_name)) != NULL)
-            n++;
-        if (sub)
-            closedir(sub);
+        DIR *sub = opendir(path); /* folders only */
+        if (sub && (names[n] = strdup(e->d_name)) != NULL) n++;
+        if (sub) closedir(sub);
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     qsort(names, (size_t)n, sizeof *names, by_name);
     for (int i = 0; i < n; i++) {
         fprintf(out, "runs/%s/ ", names[i]);
@@ -41,20 +37,26 @@ static void print_runs(FILE *out) {
 int cmd_plot(int argc, char **argv) {
     int logy = 0;
     const Flag flags[] = {
-        {"logy", FLAG_BOOL, &logy, 0, 0, "a logarithmic loss axis (make plot ... LOGY=1)"},
+        {"logy", FLAG_BOOL, &logy, 0, 0, "a logarithmic loss axis (make plot ... LOGY=1)", NULL},
     };
     char *run[1];
     int n_run;
-    int rc = cli_parse_args(argc, argv, flags, 1, "usage: llmlab plot RUN [--logy]   (make plot RUN=runs/NAME)\n"
+    const CliCommand cmd = {"llmlab plot",
+                            "usage: llmlab plot RUN [--logy]   (make plot RUN=runs/NAME)\n"
                             "draws RUN/loss.png: every column of RUN/log.csv whose name ends in 'loss', against "
-                            "the step; and the same in the terminal", run, 1, &n_run);
-    if (rc != 0)
-        return rc;
-    if (n_run == 0 || run[0][0] == '\0') {     /* make plot without RUN= passes "" */
+                            "the step; and the same in the terminal",
+                            flags,
+                            CLI_COUNT(flags),
+                            run,
+                            1,
+                            &n_run};
+    int rc = cli_parse(&cmd, argc, argv);
+    if (rc != 0) return rc;
+    if (n_run == 0 || run[0][0] == '\0') { /* make plot without RUN= passes "" */
         fprintf(stderr, "usage: make plot RUN=runs/NAME   (runs so far: ");
         print_runs(stderr);
         fprintf(stderr, ")\n");
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     PlotLossOptions o = {.logy = logy, .terminal = 1, .ansi = isatty(STDOUT_FILENO)};
     char err[1200];

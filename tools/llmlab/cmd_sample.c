@@ -13,25 +13,28 @@
 
 int cmd_sample(int argc, char **argv) {
     const char *ckpt = "runs/gpt/ckpt.bin", *prompt = NULL;
-    int tokens = 200, top_k = 0, no_cache = 0, count = 1;
-    float temperature = 0.8f, top_p = 1.0f;
-    long seed = 1337;
+    int tokens = 200, no_cache = 0, count = 1;
+    SamplerConfig s = {.temperature = 0.8f, .top_k = 0, .top_p = 1.0f};
+    uint64_t seed = 1337;
     const Flag flags[] = {
-        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "checkpoint of llmlab train (holds the model and its tokenizer)"},
-        {"prompt", FLAG_STRING, &prompt, 0, 0, "text to continue; without it a new document starts"},
-        {"tokens", FLAG_INT, &tokens, 1, 1000000, "the most tokens to generate per sample"},
-        {"temperature", FLAG_FLOAT, &temperature, 0, 100, "0 = greedy; below 1 safer, above 1 wilder"},
-        {"top-k", FLAG_INT, &top_k, 0, 1000000, "keep the k most likely tokens (0: off)"},
-        {"top-p", FLAG_FLOAT, &top_p, 1e-6, 1, "keep the most likely tokens up to this mass (1: off)"},
-        {"seed", FLAG_LONG, &seed, 0, 9e18, "random seed: the same seed, the same text"},
-        {"count", FLAG_INT, &count, 1, 1000, "how many samples"},
-        {"no-cache", FLAG_BOOL, &no_cache, 0, 0, "recompute the whole context every token (slow; for comparison)"},
+        {"ckpt", FLAG_STRING, &ckpt, 0, 0, "checkpoint of llmlab train (holds the model and its tokenizer)", NULL},
+        {"prompt", FLAG_STRING, &prompt, 0, 0, "text to continue; without it a new document starts", NULL},
+        {"tokens", FLAG_INT, &tokens, 1, 1000000, "the most tokens to generate per sample", NULL},
+        SAMPLER_FLAGS(&s, &seed),
+        {"count", FLAG_INT, &count, 1, 1000, "how many samples", NULL},
+        {"no-cache", FLAG_BOOL, &no_cache, 0, 0, "recompute the whole context every token (slow; for comparison)",
+         NULL},
     };
-    int rc = cli_parse_flags(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
-                             "usage: llmlab sample [--ckpt FILE] [--prompt TEXT] [--temperature T] [--top-k K] "
-                             "[--top-p P] ...\nThe knobs apply in this order: temperature, top-k, top-p.\n");
-    if (rc != 0)
-        return rc;
+    const CliCommand cmd = {"llmlab sample",
+                            "usage: llmlab sample [--ckpt FILE] [--prompt TEXT] [--temperature T] [--top-k K] "
+                            "[--top-p P] ...\nThe knobs apply in this order: temperature, top-k, top-p.",
+                            flags,
+                            CLI_COUNT(flags),
+                            NULL,
+                            0,
+                            NULL};
+    int rc = cli_parse(&cmd, argc, argv);
+    if (rc != 0) return rc;
     Gpt m;
     Tokenizer tok;
     char err[LLMLAB_ERR_SIZE];
@@ -49,30 +52,26 @@ int cmd_sample(int argc, char **argv) {
     int *ids = malloc((plen + 2) * sizeof *ids);
     int32_t *ids32 = malloc((plen + 2) * sizeof *ids32);
     int n = 0;
-    if (eot >= 0)
-        ids[n++] = eot;                                   /* a new document starts here */
+    if (eot >= 0) ids[n++] = eot; /* a new document starts here */
     size_t k = tokenizer_encode(&tok, (const uint8_t *)(prompt ? prompt : ""), plen, 1, ids32);
-    for (size_t i = 0; i < k; i++)
-        ids[n++] = ids32[i];
+    for (size_t i = 0; i < k; i++) ids[n++] = ids32[i];
     if (n == 0) {
         fprintf(stderr, "llmlab sample: give a --prompt (this tokenizer has no <|endoftext|> to start from)\n");
         free(ids), free(ids32), gpt_free(&m), tokenizer_free(&tok);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     if (n > m.cfg.ctx) {
         fprintf(stderr, "llmlab sample: the prompt is %d tokens, longer than the model's context of %d\n", n,
                 m.cfg.ctx);
         free(ids), free(ids32), gpt_free(&m), tokenizer_free(&tok);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    SamplerConfig s = {.temperature = temperature, .top_k = top_k, .top_p = top_p};
     Rng rng;
-    rng_init(&rng, (uint64_t)seed);
+    rng_init(&rng, seed);
     double t0 = timer_now();
     long made = 0;
-    for (int c = 0; c < count; c++) {
-        if (prompt)
-            fputs(prompt, stdout);
+    for (int c = 0; c < count && !ferror(stdout); c++) { /* main() reports a failed write */
+        if (prompt) fputs(prompt, stdout);
         made += gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, stdout, !no_cache, NULL);
         fputs(count > 1 ? "\n----\n" : "\n", stdout);
     }

@@ -24,69 +24,48 @@ static const char *usage_text =
     "  decode   read token ids (whitespace-separated) and write the text they stand for\n"
     "  show     print the text with every token's boundaries coloured\n"
     "\n"
-    "  -t, --tokenizer FILE   the tokenizer to use\n"
-    "  -o, --out FILE         where to write (train: the tokenizer; encode: a token file)\n"
-    "  --vocab N              vocabulary size, 256 bytes and the special tokens included (default 1024)\n"
-    "  --bytes                plain byte mode: merges may cross words (never lines); default: words\n"
-    "  --special TEXT         a special token (repeatable; default: <|endoftext|>)\n"
-    "  --no-special           no special tokens at all\n"
-    "  --raw                  accept input that is not valid UTF-8 (its bytes still round-trip)\n"
-    "  --plain                show: mark boundaries with | instead of colours\n";
+    "decode writes the text's bytes as they are, except to a terminal: there, control characters\n"
+    "(escape sequences among them) and bytes that are not UTF-8 are shown as \\xNN, so that a\n"
+    "token file cannot drive the terminal.\n"
+    "\n";
 
 typedef struct Opts {
     const char *tok, *out;
-    long vocab;
-    int bytes, raw, plain, no_special, n_special;
+    int vocab, bytes, raw, plain, no_special, n_special;
     const char *special[TOKENIZER_MAX_SPECIAL];
-    const char *files[64];
+    char *files[64];
     int n_files;
 } Opts;
 
-static int parse(int argc, char **argv, Opts *o) {
+/* The flags of all four subcommands (one table: a flag a subcommand does not use is ignored). */
+static int parse(const char *sub, int argc, char **argv, Opts *o) {
     *o = (Opts){.vocab = 1024};
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int has_value = i + 1 < argc;
-        if ((!strcmp(a, "-t") || !strcmp(a, "--tokenizer")) && has_value)
-            o->tok = argv[++i];
-        else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && has_value)
-            o->out = argv[++i];
-        else if (!strcmp(a, "--vocab") && has_value) {
-            if (cli_int("--vocab", argv[++i], 256, TOKENIZER_MAX_VOCAB, &o->vocab) != 0)
-                return -1;
-        } else if (!strcmp(a, "--special") && has_value) {
-            if (o->n_special == TOKENIZER_MAX_SPECIAL) {
-                fprintf(stderr, "llmlab: at most %d special tokens\n", TOKENIZER_MAX_SPECIAL);
-                return -1;
-            }
-            const char *s = argv[++i];
-            if (!*s || strlen(s) > TOKENIZER_MAX_SPECIAL_LEN || strchr(s, '\n')) {
-                fprintf(stderr, "llmlab: a special token is 1 to %d bytes on one line\n", TOKENIZER_MAX_SPECIAL_LEN);
-                return -1;
-            }
-            o->special[o->n_special++] = s;
-        } else if (!strcmp(a, "--no-special"))
-            o->no_special = 1;
-        else if (!strcmp(a, "--bytes"))
-            o->bytes = 1;
-        else if (!strcmp(a, "--raw"))
-            o->raw = 1;
-        else if (!strcmp(a, "--plain"))
-            o->plain = 1;
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage_text, stdout);
-            exit(0);
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "llmlab tokenizer: unknown or incomplete option '%s' (see llmlab tokenizer --help)\n", a);
+    CliList special = {o->special, 0, TOKENIZER_MAX_SPECIAL};
+    const Flag flags[] = {
+        {"tokenizer", FLAG_STRING, &o->tok, 0, 0, "the tokenizer to use", "-t"},
+        {"out", FLAG_STRING, &o->out, 0, 0, "where to write (train: the tokenizer; encode: a token file)", "-o"},
+        {"vocab", FLAG_INT, &o->vocab, 256, TOKENIZER_MAX_VOCAB,
+         "vocabulary size, 256 bytes and the special tokens included", NULL},
+        {"bytes", FLAG_BOOL, &o->bytes, 0, 0, "plain byte mode: merges may cross words (never lines); default: words",
+         NULL},
+        {"special", FLAG_LIST, &special, 0, 0, "a special token; none given: <|endoftext|> alone", NULL},
+        {"no-special", FLAG_BOOL, &o->no_special, 0, 0, "no special tokens at all", NULL},
+        {"raw", FLAG_BOOL, &o->raw, 0, 0, "accept input that is not valid UTF-8 (its bytes still round-trip)", NULL},
+        {"plain", FLAG_BOOL, &o->plain, 0, 0, "show: mark boundaries with | instead of colours", NULL},
+    };
+    char name[64];
+    snprintf(name, sizeof name, "llmlab tokenizer %s", sub);
+    const CliCommand cmd = {name, usage_text, flags, CLI_COUNT(flags), o->files, 64, &o->n_files};
+    if (cli_parse(&cmd, argc, argv) != 0) return -1;
+    for (int i = 0; i < special.n; i++) {
+        const char *t = special.items[i];
+        if (!*t || strlen(t) > TOKENIZER_MAX_SPECIAL_LEN || strchr(t, '\n')) {
+            fprintf(stderr, "%s: a special token is 1 to %d bytes on one line, got '%.40s'\n", name,
+                    TOKENIZER_MAX_SPECIAL_LEN, t);
             return -1;
-        } else {
-            if (o->n_files == 64) {
-                fprintf(stderr, "llmlab tokenizer: at most 64 input files\n");
-                return -1;
-            }
-            o->files[o->n_files++] = a;
         }
     }
+    o->n_special = special.n;
     if (o->no_special)
         o->n_special = 0;
     else if (o->n_special == 0)
@@ -97,15 +76,16 @@ static int parse(int argc, char **argv, Opts *o) {
 /* Read the input (one file or standard input) and check it is UTF-8 unless --raw. */
 static uint8_t *read_text(const Opts *o, const char *path, size_t *len) {
     uint8_t *text = cli_read_input(path, len);
-    if (!text)
-        return NULL;
+    if (!text) return NULL;
     size_t bad = o->raw ? *len : utf8_first_invalid(text, *len);
+    const uint8_t *nul = o->raw ? NULL : memchr(text, 0, bad); /* valid UTF-8, but a binary file */
+    if (nul) bad = (size_t)(nul - text);
     if (bad != *len) {
         size_t line = 1;
-        for (size_t i = 0; i < bad; i++)
-            line += text[i] == '\n';
-        fprintf(stderr, "llmlab: %s is not valid UTF-8 (byte %zu, line %zu); pass --raw to tokenize its bytes anyway\n",
-                path && strcmp(path, "-") ? path : "standard input", bad, line);
+        for (size_t i = 0; i < bad; i++) line += text[i] == '\n';
+        fprintf(stderr, "llmlab: %s %s (byte %zu, line %zu); pass --raw to tokenize its bytes anyway\n",
+                path && strcmp(path, "-") ? path : "standard input",
+                nul ? "holds a NUL byte, so it is a binary file, not text" : "is not valid UTF-8", bad, line);
         free(text);
         return NULL;
     }
@@ -137,12 +117,17 @@ static int one_input(const Opts *o) {
 static int train(const Opts *o) {
     if (!o->out || o->n_files == 0) {
         fprintf(stderr, "llmlab tokenizer train: needs -o OUT.bpe and at least one text file\n");
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     if (o->vocab < 256 + o->n_special) {
-        fprintf(stderr, "llmlab: --vocab %ld is too small: the 256 bytes and %d special tokens need %d\n", o->vocab,
+        fprintf(stderr, "llmlab: --vocab %d is too small: the 256 bytes and %d special tokens need %d\n", o->vocab,
                 o->n_special, 256 + o->n_special);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
+    }
+    char err[LLMLAB_ERR_SIZE];
+    if (llmlab_check_output(o->out, err, sizeof err) != 0) { /* before the training, not after */
+        fprintf(stderr, "llmlab tokenizer train: %s\n", err);
+        return 1;
     }
     size_t total = 0;
     uint8_t *all = NULL;
@@ -165,14 +150,19 @@ static int train(const Opts *o) {
         free(text);
     }
     Tokenizer t;
-    tokenizer_train(&t, all, total, (int)o->vocab, !o->bytes, o->special, o->n_special);
-    tokenizer_save(&t, o->out);
+    tokenizer_train(&t, all, total, o->vocab, !o->bytes, o->special, o->n_special);
+    if (tokenizer_write(&t, o->out, err, sizeof err) != 0) {
+        fprintf(stderr, "llmlab tokenizer train: %s\n", err);
+        free(all);
+        tokenizer_free(&t);
+        return 1;
+    }
     int32_t *ids = malloc((total + 1) * sizeof *ids);
     size_t n = ids ? tokenizer_encode(&t, all, total, 1, ids) : 0;
     fprintf(stderr, "wrote %s: %d tokens (%d merges, %d special); %zu bytes become %zu tokens (%.2f bytes/token)\n",
             o->out, t.vocab_size, t.n_merges, t.n_special, total, n, n ? (double)total / (double)n : 0.0);
-    if (t.n_merges < (int)o->vocab - 256 - o->n_special)
-        fprintf(stderr, "note: the text ran out of pairs to merge before reaching --vocab %ld\n", o->vocab);
+    if (t.n_merges < o->vocab - 256 - o->n_special)
+        fprintf(stderr, "note: the text ran out of pairs to merge before reaching --vocab %d\n", o->vocab);
     free(ids), free(all);
     tokenizer_free(&t);
     return 0;
@@ -190,15 +180,17 @@ typedef struct Encoded {
 /* Returns 0, or the exit status after saying what went wrong. */
 static int load_and_encode(const Opts *o, Encoded *e) {
     memset(e, 0, sizeof *e);
-    if (one_input(o) != 0)
-        return EXIT_USAGE;
-    if (load(o, &e->tok) != 0)
+    if (one_input(o) != 0) return CLI_EXIT_USAGE;
+    char err[LLMLAB_ERR_SIZE];
+    if (o->out && llmlab_check_output(o->out, err, sizeof err) != 0) {
+        fprintf(stderr, "llmlab tokenizer: %s\n", err);
         return 1;
+    }
+    if (load(o, &e->tok) != 0) return 1;
     e->text = read_text(o, o->n_files ? o->files[0] : NULL, &e->len);
     e->ids = e->text ? malloc((e->len + 1) * sizeof *e->ids) : NULL;
     if (!e->ids) {
-        if (e->text)
-            fprintf(stderr, "llmlab: out of memory\n");
+        if (e->text) fprintf(stderr, "llmlab: out of memory\n");
         free(e->text);
         tokenizer_free(&e->tok);
         return 1;
@@ -215,8 +207,7 @@ static void encoded_free(Encoded *e) {
 static int encode(const Opts *o) {
     Encoded e;
     int rc = load_and_encode(o, &e);
-    if (rc != 0)
-        return rc;
+    if (rc != 0) return rc;
     if (o->out) {
         char err[LLMLAB_ERR_SIZE];
         if (token_file_write(o->out, e.ids, e.n, e.tok.vocab_size, tokenizer_hash(&e.tok), err, sizeof err) != 0) {
@@ -226,48 +217,72 @@ static int encode(const Opts *o) {
             fprintf(stderr, "wrote %s: %zu tokens\n", o->out, e.n);
         }
     } else {
-        for (size_t i = 0; i < e.n; i++)
+        for (size_t i = 0; i < e.n && !ferror(stdout); i++) /* main() reports a failed write */
             printf("%d%c", e.ids[i], i + 1 == e.n ? '\n' : ' ');
     }
     encoded_free(&e);
     return rc;
 }
 
+/* Write decoded text to a terminal: bytes that would drive it (ESC and the other control
+ * characters but newline and tab, DEL, the C1 controls U+0080..U+009F) and bytes that are not
+ * UTF-8 are shown as \xNN, so a token file cannot move the cursor, retitle the window or worse. */
+static void put_safe(const uint8_t *s, size_t n, FILE *out) {
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        int len = utf8_char(s + i, n - i, &cp);
+        if (cp < 0 || (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F))
+            for (int k = 0; k < (cp < 0 ? 1 : len); k++) fprintf(out, "\\x%02X", s[i + (size_t)k]);
+        else
+            fwrite(s + i, 1, (size_t)len, out);
+        i += (size_t)(cp < 0 ? 1 : len);
+    }
+}
+
 static int decode(const Opts *o) {
     Tokenizer t;
     size_t len;
-    if (one_input(o) != 0)
-        return EXIT_USAGE;
-    if (load(o, &t) != 0)
-        return 1;
+    if (one_input(o) != 0) return CLI_EXIT_USAGE;
+    if (load(o, &t) != 0) return 1;
     char *text = (char *)cli_read_input(o->n_files ? o->files[0] : NULL, &len);
     if (!text) {
         tokenizer_free(&t);
         return 1;
     }
+    /* a terminal gets the text made safe (put_safe), whole, since a character may span tokens;
+     * a file or a pipe gets the bytes as they are */
+    int tty = isatty(STDOUT_FILENO);
+    size_t cap = 1 << 12, n_out = 0;
+    uint8_t *shown = tty ? XMALLOC(cap) : NULL;
     int rc = 0;
     size_t count = 0;
-    for (char *p = text; rc == 0;) {
-        while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
-            p++;
-        if (*p == '\0')
-            break;
+    for (char *p = text; rc == 0 && !ferror(stdout);) {
+        while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
+        if (*p == '\0') break;
         char *end;
         long id = strtol(p, &end, 10);
         if (end == p || (*end && *end != ' ' && *end != '\n' && *end != '\t' && *end != '\r') || id < 0 ||
             id >= t.vocab_size) {
-            int shown = (int)strcspn(p, " \t\r\n");
+            int shown_len = (int)strcspn(p, " \t\r\n");
             fprintf(stderr, "llmlab: token %zu ('%.*s') is not an id from 0 to %d\n", count + 1,
-                    shown < 20 ? shown : 20, p, t.vocab_size - 1);
+                    shown_len < 20 ? shown_len : 20, p, t.vocab_size - 1);
             rc = 1;
             break;
         }
         size_t n;
         const uint8_t *b = tokenizer_token_bytes(&t, (int32_t)id, &n);
-        fwrite(b, 1, n, stdout);
+        if (!tty) {
+            fwrite(b, 1, n, stdout);
+        } else {
+            while (n_out + n > cap) shown = XREALLOC(shown, cap *= 2);
+            memcpy(shown + n_out, b, n);
+            n_out += n;
+        }
         count++;
         p = end;
     }
+    if (tty) put_safe(shown, n_out, stdout);
+    free(shown);
     free(text);
     tokenizer_free(&t);
     return rc;
@@ -293,11 +308,10 @@ static void put_visible(const uint8_t *s, size_t n) {
 static int show(const Opts *o) {
     Encoded e;
     int rc = load_and_encode(o, &e);
-    if (rc != 0)
-        return rc;
+    if (rc != 0) return rc;
     int colour = !o->plain && isatty(STDOUT_FILENO);
     static const char *bg[] = {"\033[48;5;153m", "\033[48;5;222m", "\033[48;5;157m", "\033[48;5;218m"};
-    for (size_t i = 0; i < e.n; i++) {
+    for (size_t i = 0; i < e.n && !ferror(stdout); i++) {
         size_t bl;
         const uint8_t *b = tokenizer_token_bytes(&e.tok, e.ids[i], &bl);
         if (colour)
@@ -305,8 +319,7 @@ static int show(const Opts *o) {
         else if (i > 0)
             putchar('|');
         put_visible(b, bl);
-        if (colour)
-            fputs("\033[0m", stdout);
+        if (colour) fputs("\033[0m", stdout);
     }
     putchar('\n');
     fprintf(stderr, "%zu bytes, %zu tokens: %.2f bytes per token\n", e.len, e.n,
@@ -319,23 +332,18 @@ int cmd_tokenizer(int argc, char **argv) {
     Opts o;
     if (argc < 2) {
         fputs(usage_text, stderr);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
-        fputs(usage_text, stdout);
-        return 0;
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
+        sub = ""; /* cli_parse prints the usage and the flags */
+    else if (strcmp(sub, "train") && strcmp(sub, "encode") && strcmp(sub, "decode") && strcmp(sub, "show")) {
+        fprintf(stderr, "llmlab tokenizer: unknown subcommand '%s' (train, encode, decode or show)\n", sub);
+        return CLI_EXIT_USAGE;
     }
-    if (parse(argc - 2, argv + 2, &o) != 0)
-        return EXIT_USAGE;
-    if (!strcmp(sub, "train"))
-        return train(&o);
-    if (!strcmp(sub, "encode"))
-        return encode(&o);
-    if (!strcmp(sub, "decode"))
-        return decode(&o);
-    if (!strcmp(sub, "show"))
-        return show(&o);
-    fprintf(stderr, "llmlab tokenizer: unknown subcommand '%s' (train, encode, decode or show)\n", sub);
-    return EXIT_USAGE;
+    if (parse(sub, *sub ? argc - 1 : argc, *sub ? argv + 1 : argv, &o) != 0) return CLI_EXIT_USAGE;
+    if (!strcmp(sub, "train")) return train(&o);
+    if (!strcmp(sub, "encode")) return encode(&o);
+    if (!strcmp(sub, "decode")) return decode(&o);
+    return show(&o);
 }

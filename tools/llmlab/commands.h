@@ -5,9 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
+
 typedef struct Command {
     const char *name, *about;
-    int (*run)(int argc, char **argv);      /* argv[0] is the command's name */
+    int (*run)(int argc, char **argv); /* argv[0] is the command's name */
 } Command;
 
 int cmd_plot(int argc, char **argv);
@@ -23,37 +25,54 @@ int cmd_eval_chat(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
-/** Exit status for a wrong flag or a missing argument (like most Unix tools). */
-#define EXIT_USAGE 2
-
 /** Read FILE, or standard input for "-" or NULL. Returns NULL (with a message printed) on failure. */
 uint8_t *cli_read_input(const char *path, size_t *len);
 
-/** Parse a whole decimal integer in [lo, hi]; prints "llmlab: FLAG wants ..." and returns -1 if it is not one. */
-int cli_int(const char *flag, const char *s, long lo, long hi, long *out);
-
-/** A flag of a table-driven command line: --name VALUE (or --name alone for FLAG_BOOL). */
-typedef enum FlagType { FLAG_INT, FLAG_LONG, FLAG_FLOAT, FLAG_STRING, FLAG_BOOL } FlagType;
-typedef struct Flag {
-    const char *name;       /**< without the dashes */
-    FlagType type;
-    void *value;            /**< int*, long*, float*, const char**, int* (bool); holds the default */
-    double lo, hi;          /**< the allowed range of a number */
-    const char *help;
-} Flag;
+/**
+ * The sampler's flags, one table for `sample`, `chat` and `eval-chat`:
+ * --temperature, --top-k and --top-p into SamplerConfig @p s, --seed into
+ * the uint64_t @p seed. Each command sets its own defaults in them.
+ */
+#define SAMPLER_FLAGS(s, seed)                                                                                       \
+    {"temperature", FLAG_FLOAT, &(s)->temperature, 0, 100, "0 = greedy; below 1 safer, above 1 wilder", NULL},       \
+        {"top-k", FLAG_INT, &(s)->top_k, 0, 1000000, "keep the k most likely tokens (0: off)", NULL},                \
+        {"top-p", FLAG_FLOAT, &(s)->top_p, 1e-6, 1, "keep the most likely tokens up to this mass (1: off)", NULL}, { \
+        "seed", FLAG_U64, (seed), 0, 9e18, "random seed: the same seed, the same text", NULL                         \
+    }
 
 /**
- * Parse argv[1..] against @p flags; `--help` prints @p usage, then every flag
- * with its default, and exits 0. Returns 0, or EXIT_USAGE after a message.
+ * The training loop's flags, one table for `train` and `tune`, into
+ * TrainConfig @p t (whose defaults gpt_run_defaults() and
+ * chat_tune_defaults() set). Check them with cli_check_train() after parsing.
  */
-int cli_parse_flags(int argc, char **argv, const Flag *flags, int n_flags, const char *usage);
+#define TRAIN_FLAGS(t)                                                                                                 \
+    {"batch", FLAG_INT, &(t)->batch, 1, 4096, "rows (windows of tokens) per step", NULL},                              \
+        {"steps", FLAG_LONG, &(t)->max_steps, 1, 1e9, "optimiser steps", NULL},                                        \
+        {"lr", FLAG_FLOAT, &(t)->lr_max, 1e-7, 10, "peak learning rate", NULL},                                        \
+        {"min-lr", FLAG_FLOAT, &(t)->lr_min, 0, 10, "learning rate at the end of the cosine", NULL},                   \
+        {"warmup", FLAG_LONG, &(t)->warmup, 0, 1e9, "warmup steps", NULL},                                             \
+        {"weight-decay", FLAG_FLOAT, &(t)->weight_decay, 0, 10, "AdamW weight decay (matrices only)", NULL},           \
+        {"beta2",                                                                                                      \
+         FLAG_FLOAT,                                                                                                   \
+         &(t)->beta2,                                                                                                  \
+         0,                                                                                                            \
+         0.99999,                                                                                                      \
+         "AdamW's decay of the squared gradients' average (nanoGPT takes 0.99 for its character-level model)",         \
+         NULL},                                                                                                        \
+        {"clip", FLAG_FLOAT, &(t)->grad_clip, 0, 1e6, "clip the gradient's global norm (0: off)", NULL},               \
+        {"eval-every", FLAG_LONG, &(t)->eval_every, 1, 1e9, "validation loss every so many steps", NULL},              \
+        {"eval-batches", FLAG_INT, &(t)->eval_batches, 1, 10000, "batches per validation", NULL},                      \
+        {"ckpt-every", FLAG_LONG, &(t)->ckpt_every, 1, 1e9, "checkpoint every so many steps", NULL},                   \
+        {"seed", FLAG_U64, &(t)->seed, 0, 9e18, "random seed", NULL},                                                  \
+        {"run", FLAG_STRING, &(t)->run_dir, 0, 0, "run folder (log.csv, ckpt.bin)", NULL},                             \
+        {"resume", FLAG_BOOL, &(t)->resume, 0, 0, "continue from the run folder's checkpoint", NULL},                  \
+        {"force", FLAG_BOOL, &(t)->force, 0, 0, "start afresh in a run folder that holds a run (replacing it)", NULL}, \
+    {                                                                                                                  \
+        "quiet", FLAG_BOOL, &(t)->quiet, 0, 0, "no progress bar", NULL                                                 \
+    }
 
-/**
- * cli_parse_flags() for a command that also takes arguments (`llmlab collect DIR...`):
- * anything that does not start with '-' goes to @p args (at most @p max_args;
- * their number in @p n_args), in order, wherever it stands among the flags.
- */
-int cli_parse_args(int argc, char **argv, const Flag *flags, int n_flags, const char *usage, char **args,
-                   int max_args, int *n_args);
+struct TrainConfig;
+/** What TRAIN_FLAGS cannot check one flag at a time (--min-lr above --lr); 0, or CLI_EXIT_USAGE after a message. */
+int cli_check_train(const char *command, const struct TrainConfig *t);
 
 #endif

@@ -9,8 +9,11 @@
  *   llmlab chatgen, tune, chat, eval-chat       (Week 3)
  *   llmlab collect, report                      (Week 4)
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -32,11 +35,33 @@ static const Command commands[] = {
 
 static void usage(FILE *out) {
     fprintf(out, "usage: llmlab COMMAND [ARGS]   (llmlab COMMAND --help for its flags)\n\ncommands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].about);
+    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].about);
+}
+
+/* Results go to standard output; a write there that failed (a full disk, `> /dev/full`) must
+ * not pass for success. Checked when a command returns, and at any exit() before that. */
+static const char *running = "llmlab";
+static int stdout_checked;
+
+static int stdout_failed(void) {
+    stdout_checked = 1;
+    /* a write that failed before (a flush in a command) may have left its reason in errno */
+    int earlier = errno == ENOSPC || errno == EFBIG || errno == EIO || errno == EPIPE ? errno : 0;
+    errno = 0;
+    int bad = fflush(stdout) != 0, why = errno ? errno : earlier;
+    bad |= ferror(stdout);
+    if (bad)
+        fprintf(stderr, "%s: could not write the output: %s\n", running,
+                why ? strerror(why) : "a write to standard output failed (a full disk?)");
+    return bad;
+}
+
+static void check_stdout_at_exit(void) {
+    if (!stdout_checked && stdout_failed()) _exit(1);
 }
 
 int main(int argc, char **argv) {
+    atexit(check_stdout_at_exit);
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -45,9 +70,14 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    static char name[64];
     for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            snprintf(name, sizeof name, "llmlab %s", commands[i].name);
+            running = name;
+            int rc = commands[i].run(argc - 1, argv + 1);
+            return stdout_failed() && rc == 0 ? 1 : rc;
+        }
     fprintf(stderr, "llmlab: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

@@ -121,5 +121,32 @@ class ChatCommands(test_cli.LlmlabCase):
         self.assertIn(b"(no turns yet)", r.stdout)
 
 
+    def test_once_says_when_it_cuts_a_long_message(self):
+        long = "please reverse these words: " + "red blue green " * 10
+        r = self.run_llmlab(["chat", "--ckpt", self.tuned, "--once"], long.encode())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"cut", r.stderr, "a message longer than the context is cut: say so")
+        short = self.run_llmlab(["chat", "--ckpt", self.tuned, "--once"], b"hi\n")
+        self.assertNotIn(b"cut", short.stderr, "a short message is not cut")
+
+    def test_empty_conversation_files_say_so(self):
+        open(os.path.join(self.dir, "empty.txt"), "w").close()
+        r = self.expect(["tune", "--base", self.base, "--data", "empty.txt", "--run", "never", "--quiet"], 1,
+                        "empty.txt holds no conversations")
+        self.assertNotIn(b"fits", r.stderr, "the message names the empty file, not the context")
+        self.expect(["eval-chat", "--ckpt", self.tuned, "--data", "empty.txt"], 1, "empty.txt holds no conversations")
+
+    def test_a_failed_write_to_standard_output_exits_1(self):
+        self.expect(["eval-chat", "--ckpt", self.tuned, "--data", "chat/eval.txt", "--limit", "2"], 1,
+                    "No space left on device", stdout=test_cli.DEV_FULL)
+        self.expect(["chat", "--ckpt", self.tuned, "--once"], 1, "No space left on device", stdin=b"hi\n",
+                    stdout=test_cli.DEV_FULL)
+
+    def test_folders_as_inputs_say_so(self):
+        os.makedirs(os.path.join(self.dir, "afolder"), exist_ok=True)
+        self.expect(["chat", "--ckpt", "afolder"], 1, "is a folder")
+        self.expect(["eval-chat", "--ckpt", self.tuned, "--data", "afolder"], 1, "is a folder")
+        self.expect(["tune", "--base", self.base, "--data", "afolder", "--run", "never"], 1, "is a folder")
+
 if __name__ == "__main__":
     unittest.main()

@@ -7,13 +7,108 @@ Exit status 1: the input is wrong (a file is missing, broken or foreign).
 Needs LLMLAB_BIN (the built program), set by `make test-tools`.
 """
 import os
+import pty
+import random
+import resource
 import shutil
+import signal
+import stat
 import subprocess
 import tempfile
 import unittest
 
 BIN = os.environ.get("LLMLAB_BIN")
 TEXT = "the theme of the thesis, then there these.\n" * 20 + "한글 🙂\n"
+DEV_FULL = "/dev/full"          # every write to it fails with ENOSPC: a full disk for standard output
+
+
+def full_disk(limit):
+    """A preexec_fn: the program may not grow a file beyond `limit` bytes; a write past it fails
+    with EFBIG ("File too large"), as a write to a full disk fails (SIGXFSZ is ignored, so it is
+    an error to handle, not a signal that kills)."""
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def temporary_files(folder):
+    """Names under `folder` that look like a temporary file or folder left behind."""
+    return [os.path.join(d, n) for d, dirs, files in os.walk(folder) for n in dirs + files if ".tmp" in n]
+
+
+def odd_outputs(folder):
+    """Paths that exist and are not regular files: a FIFO, a symbolic link to a file, a folder
+    and, where the test may make one (as root), a device node of its own, a twin of /dev/null.
+    Never the system's /dev/null: a program that replaces its output by rename, run as root,
+    would replace it with a file. An output path must refuse each of them and leave it as it
+    was (check_untouched)."""
+    os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, "target.txt")
+    with open(target, "w") as f:
+        f.write("the file the link points to\n")
+    odd = {"fifo": os.path.join(folder, "fifo"), "symlink": os.path.join(folder, "link"),
+           "folder": os.path.join(folder, "adir"), "device": os.path.join(folder, "null")}
+    if not os.path.exists(odd["fifo"]):
+        os.mkfifo(odd["fifo"])
+        os.symlink(target, odd["symlink"])
+        os.makedirs(odd["folder"])
+        try:
+            os.mknod(odd["device"], 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        except OSError:
+            pass
+    if not os.path.exists(odd["device"]):
+        del odd["device"]
+    return odd
+
+
+def read_all(folder):
+    """{name: bytes} of the files in folder."""
+    files = {}
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name), "rb") as f:
+            files[name] = f.read()
+    return files
+
+
+def check_untouched(case, odd):
+    case.assertTrue(stat.S_ISFIFO(os.lstat(odd["fifo"]).st_mode), "the FIFO was replaced")
+    case.assertTrue(os.path.islink(odd["symlink"]), "the symbolic link was replaced")
+    with open(odd["symlink"]) as f:
+        case.assertEqual(f.read(), "the file the link points to\n", "the link's file was overwritten")
+    case.assertTrue(os.path.isdir(odd["folder"]), "the folder was replaced")
+    if "device" in odd:
+        case.assertTrue(stat.S_ISCHR(os.lstat(odd["device"]).st_mode), "the device was replaced")
+
+
+def long_path(root, name):
+    """A path of about 1,090 characters under root (ten folders of 100, made here, and name): an
+    output there must be written at exactly that path, never at a shortened one."""
+    folder = os.path.join(root, *["d" * 100] * 10)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    assert len(path) >= 1090, len(path)
+    return path
+
+
+def on_a_terminal(args, cwd, timeout=30):
+    """Run args with standard output on a pseudo-terminal; returns (exit status, what it printed)."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE, cwd=cwd)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:                 # EIO: the program closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    p.wait(timeout=timeout)
+    p.stderr.close()
+    return p.returncode, out
 
 
 class LlmlabCase(unittest.TestCase):
@@ -39,11 +134,18 @@ class LlmlabCase(unittest.TestCase):
         return p
 
     @classmethod
-    def run_llmlab(cls, args, stdin=b""):
-        return subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=cls.timeout, cwd=cls.dir)
+    def run_llmlab(cls, args, stdin=b"", stdout=None, preexec_fn=None):
+        """stdout: a path to write standard output to (DEV_FULL); preexec_fn: full_disk(...)."""
+        out = open(stdout, "wb") if stdout else subprocess.PIPE
+        try:
+            return subprocess.run([BIN] + args, input=stdin, stdout=out, stderr=subprocess.PIPE,
+                                  timeout=cls.timeout, cwd=cls.dir, preexec_fn=preexec_fn)
+        finally:
+            if stdout:
+                out.close()
 
-    def expect(self, args, code, says=None, stdin=b""):
-        r = self.run_llmlab(args, stdin)
+    def expect(self, args, code, says=None, stdin=b"", stdout=None, preexec_fn=None):
+        r = self.run_llmlab(args, stdin, stdout, preexec_fn)
         err = r.stderr.decode("utf-8", "replace")
         where = f"llmlab {' '.join(args)}"
         self.assertEqual(r.returncode, code, f"{where}: exit {r.returncode}, stderr:\n{err}")
@@ -53,6 +155,7 @@ class LlmlabCase(unittest.TestCase):
             self.assertNotIn(bad, err, where)
         if says:
             self.assertIn(says, err, f"{where}: the message should mention {says!r}:\n{err}")
+        return r
 
 
 @unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
@@ -81,7 +184,7 @@ class TokenizerBadInput(LlmlabCase):
         cases = [
             ([], None), (["frobnicate"], "unknown command"), (["tokenizer"], "usage"),
             (["tokenizer", "frob"], "unknown subcommand"), (["tokenizer", "train", "--frob"], "unknown"),
-            (["tokenizer", "train", "--vocab"], "incomplete"),
+            (["tokenizer", "train", "--vocab"], "needs a value"),
             (["tokenizer", "train", "--vocab", "100", "-o", "x", self.text], "256"),
             (["tokenizer", "train", "--vocab", "70000", "-o", "x", self.text], "65536"),
             (["tokenizer", "train", "--vocab", "12abc", "-o", "x", self.text], "whole number"),
@@ -119,6 +222,56 @@ class TokenizerBadInput(LlmlabCase):
                           (b"3.5", "token 1")):
             with self.subTest(ids=ids):
                 self.expect(["tokenizer", "decode", "-t", self.tok], 1, says, stdin=ids)
+
+    def test_a_failed_write_to_standard_output_exits_1(self):
+        ids = self.run_llmlab(["tokenizer", "encode", "-t", self.tok, self.text]).stdout
+        for sub, stdin in (("encode", b"hello"), ("decode", ids), ("show", b"hello")):
+            with self.subTest(sub=sub):
+                self.expect(["tokenizer", sub, "-t", self.tok], 1, "No space left on device", stdin=stdin,
+                            stdout=DEV_FULL)
+
+    def test_outputs_that_are_not_regular_files_are_refused(self):
+        odd = odd_outputs(os.path.join(self.dir, "odd"))
+        for kind, path in odd.items():
+            for args in (["tokenizer", "train", "--vocab", "260", "-o", path, self.text],
+                         ["tokenizer", "encode", "-t", self.tok, "--out", path, self.text]):
+                with self.subTest(kind=kind, sub=args[1]):
+                    self.expect(args, 1, "not a regular file")
+                    check_untouched(self, odd)
+
+    def test_a_full_disk_keeps_the_old_file_and_leaves_no_temporary_file(self):
+        folder = os.path.join(self.dir, "full")
+        os.makedirs(folder)
+        words = random.Random(1)
+        big = self.path("big.txt", " ".join("".join(words.choice("abcdefghij") for _ in range(words.randint(2, 7)))
+                                            for _ in range(6000)).encode())
+        for name, args in (("t.bpe", ["tokenizer", "train", "--vocab", "400", "-o"]),
+                           ("t.tok", ["tokenizer", "encode", "-t", self.tok, "--out"])):
+            out = os.path.join(folder, name)
+            with open(out, "wb") as f:
+                f.write(b"old")
+            with self.subTest(sub=args[1]):
+                self.expect(args + [out, big], 1, "File too large", preexec_fn=full_disk(500))
+                with open(out, "rb") as f:
+                    self.assertEqual(f.read(), b"old", "a failed write must leave the old file")
+                self.assertEqual(temporary_files(folder), [], "a failed write must leave no temporary file")
+
+    def test_decode_escapes_control_bytes_on_a_terminal(self):
+        raw = b"red \x1b]0;pwned\x07 \x1b[2J \xc2\x9b ok\ttab\n"
+        ids = self.run_llmlab(["tokenizer", "encode", "--raw", "-t", self.tok], stdin=raw).stdout
+        ids_file = self.path("escapes.ids", ids)
+        code, out = on_a_terminal([BIN, "tokenizer", "decode", "-t", self.tok, ids_file], self.dir)
+        self.assertEqual(code, 0, out)
+        self.assertNotIn(b"\x1b", out, "decode must not send escape sequences to a terminal")
+        self.assertNotIn(b"\xc2\x9b", out, "nor the C1 control U+009B (CSI)")
+        for shown in (b"\\x1B]0;pwned\\x07", b"\\x1B[2J", b"\\xC2\\x9B", b"ok\ttab"):
+            self.assertIn(shown, out, f"decode on a terminal should show {shown!r}")
+        piped = self.run_llmlab(["tokenizer", "decode", "-t", self.tok, ids_file])
+        self.assertEqual(piped.stdout, raw, "to a file or a pipe, decode writes the bytes as they are")
+
+    def test_a_folder_as_input_says_so(self):
+        self.expect(["tokenizer", "encode", "-t", self.dir], 1, "is a folder", stdin=b"hello")
+        self.expect(["tokenizer", "encode", "-t", self.tok, self.dir], 1, "is a folder")
 
     def test_good_input_round_trips(self):
         raw = b"\xff\xfe invalid bytes, \xed\x95\x9c and <|endoftext|> too"
@@ -200,6 +353,52 @@ class GptBadInput(LlmlabCase):
         self.assertIn(b"UTF-8", r.stderr)
 
 
+    def test_a_folder_as_checkpoint_says_so(self):
+        for cmd in (["sample", "--ckpt", self.dir], ["export", "--ckpt", self.dir, "--out", "x"],
+                    ["train", "--data", "tiny", "--init", self.dir, "--run", "never"]):
+            with self.subTest(cmd=cmd[0]):
+                self.expect(cmd, 1, "is a folder")
+
+    def test_sample_to_a_full_stdout_exits_1(self):
+        self.expect(["sample", "--ckpt", self.ckpt, "--tokens", "5"], 1, "No space left on device", stdout=DEV_FULL)
+
+    def test_export_creates_parents_and_replaces_the_folder_whole(self):
+        out = os.path.join(self.dir, "nested", "new", "exp")
+        self.expect_ok(["export", "--ckpt", self.ckpt, "--out", out])
+        before = read_all(out)
+        self.assertEqual(sorted(before), ["check.json", "config.json", "model.safetensors", "tokenizer.bpe"])
+        r = self.expect(["export", "--ckpt", self.ckpt, "--out", out], 1, "File too large",
+                        preexec_fn=full_disk(4096))
+        self.assertIn(b"unchanged", r.stderr)
+        after = read_all(out)
+        self.assertEqual(after, before, "a full disk must leave the earlier export whole")
+        self.assertEqual(temporary_files(os.path.join(self.dir, "nested")), [], "no temporary folder is left")
+        self.expect_ok(["export", "--ckpt", self.ckpt, "--out", out])     # and a good run replaces it
+
+    def test_export_refuses_what_it_would_destroy(self):
+        with open(os.path.join(self.dir, "afile"), "w") as f:
+            f.write("mine")
+        self.expect(["export", "--ckpt", self.ckpt, "--out", "afile"], 1, "not a folder")
+        os.makedirs(os.path.join(self.dir, "notes"))
+        with open(os.path.join(self.dir, "notes", "todo.txt"), "w") as f:
+            f.write("mine")
+        self.expect(["export", "--ckpt", self.ckpt, "--out", "notes"], 1, "todo.txt")
+        self.assertEqual(os.listdir(os.path.join(self.dir, "notes")), ["todo.txt"])
+        os.symlink("notes", os.path.join(self.dir, "notes-link"))
+        self.expect(["export", "--ckpt", self.ckpt, "--out", "notes-link"], 1, "symbolic link")
+
+    def test_a_long_out_path_is_written_in_full(self):
+        out = long_path(os.path.join(self.dir, "long"), "x" * 80)
+        self.expect_ok(["export", "--ckpt", self.ckpt, "--out", out])
+        self.assertEqual(sorted(os.listdir(out)), ["check.json", "config.json", "model.safetensors", "tokenizer.bpe"])
+        self.assertEqual(os.listdir(os.path.dirname(out)), ["x" * 80], "nothing is written at a shortened path")
+
+    def expect_ok(self, args):
+        r = self.run_llmlab(args)
+        self.assertEqual(r.returncode, 0, f"llmlab {' '.join(args)}: {r.stderr.decode()}")
+        return r
+
+
 @unittest.skipUnless(BIN, "run through `make test-tools`, which passes the program's path")
 class CollectBadInput(LlmlabCase):
     """llmlab collect on folders the test makes (Week 4's corpus of a domain)."""
@@ -231,6 +430,33 @@ class CollectBadInput(LlmlabCase):
         self.expect(["collect", "--out", "o2", "empty"], 1, "nothing kept")
         self.expect(["collect", "--out", "tree/a.c/o3", "tree"], 1, "cannot make")
         self.assertFalse(os.path.exists(os.path.join(self.dir, "o2", "train.txt")), "nothing kept: nothing written")
+
+    def test_outputs_that_are_not_regular_files_are_refused(self):
+        odd = odd_outputs(os.path.join(self.dir, "oddcol"))
+        for kind, path in odd.items():
+            os.rename(path, os.path.join(self.dir, "oddcol", "train.txt"))
+            with self.subTest(kind=kind):
+                self.expect(["collect", "--out", "oddcol", "--ext", "c,h", "tree"], 1, "not a regular file")
+            os.rename(os.path.join(self.dir, "oddcol", "train.txt"), path)
+        check_untouched(self, odd)
+        self.assertEqual(temporary_files(os.path.join(self.dir, "oddcol")), [])
+
+    def test_a_full_disk_keeps_the_old_corpus(self):
+        self.assertEqual(self.run_llmlab(["collect", "--out", "kept", "--ext", "c,h", "tree"]).returncode, 0)
+        with open(os.path.join(self.dir, "tree", "big.c"), "w") as f:
+            f.write("int big[] = {%s};\n" % ", ".join(str(i) for i in range(3000)))
+        try:
+            before = read_all(os.path.join(self.dir, "kept"))
+            self.expect(["collect", "--out", "kept", "--ext", "c,h", "tree"], 1, "File too large",
+                        preexec_fn=full_disk(4096))
+            after = read_all(os.path.join(self.dir, "kept"))
+            self.assertEqual(after, before, "a failed collect must leave the earlier corpus as it was")
+        finally:
+            os.remove(os.path.join(self.dir, "tree", "big.c"))
+
+    def test_a_failed_write_to_standard_output_exits_1(self):
+        self.expect(["collect", "--out", "o4", "--ext", "c,h", "tree"], 1, "No space left on device",
+                    stdout=DEV_FULL)
 
     def test_a_small_tree(self):
         r = self.run_llmlab(["collect", "--out", "data/mine", "--ext", "c,.h", "tree"])
@@ -329,3 +555,28 @@ class Chatgen(LlmlabCase):
         self.expect(["chatgen", "--n", "7", "--out", "afile/x.txt"], 1, "afile")
         os.makedirs(os.path.join(self.dir, "adir"), exist_ok=True)
         self.expect(["chatgen", "--n", "7", "--out", "adir"], 1, "adir")
+
+    def test_outputs_that_are_not_regular_files_are_refused(self):
+        odd = odd_outputs(os.path.join(self.dir, "odd"))
+        for kind, path in odd.items():
+            with self.subTest(kind=kind):
+                self.expect(["chatgen", "--n", "7", "--out", path], 1, "not a regular file")
+                check_untouched(self, odd)
+
+    def test_a_long_out_path_is_written_in_full(self):
+        out = long_path(os.path.join(self.dir, "long"), "f" * 78 + ".txt")
+        r = self.run_llmlab(["chatgen", "--n", "7", "--out", out])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            self.assertEqual(len(f.read().splitlines()), 7)
+        self.assertEqual(os.listdir(os.path.dirname(out)), [os.path.basename(out)])
+
+    def test_a_full_disk_keeps_the_old_file(self):
+        out = os.path.join(self.dir, "full", "chat.txt")
+        os.makedirs(os.path.dirname(out))
+        with open(out, "w") as f:
+            f.write("old\n")
+        self.expect(["chatgen", "--n", "2000", "--out", out], 1, "File too large", preexec_fn=full_disk(4096))
+        with open(out) as f:
+            self.assertEqual(f.read(), "old\n")
+        self.assertEqual(temporary_files(os.path.dirname(out)), [])

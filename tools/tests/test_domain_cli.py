@@ -5,6 +5,7 @@ cases (exit 2: the command line; exit 1: the input), never a crash.
 Needs LLMLAB_BIN (the built program), set by `make test-tools`.
 """
 import os
+import stat
 import subprocess
 import unittest
 
@@ -74,6 +75,36 @@ class DomainCommands(test_cli.LlmlabCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn(b"UTF-8", r.stderr)
 
+
+    def test_out_is_checked_before_any_model_is_measured(self):
+        with open(os.path.join(self.dir, "afile"), "w") as f:
+            f.write("mine")
+        r = self.expect(self.report("--out", "afile"), 1, "--out")
+        self.assertNotIn(b"measuring", r.stderr, "a bad --out must fail before the models are measured")
+        os.makedirs(os.path.join(self.dir, "rep-odd"), exist_ok=True)
+        fifo = os.path.join(self.dir, "rep-odd", "report.md")
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
+        r = self.expect(self.report("--out", "rep-odd"), 1, "not a regular file")
+        self.assertNotIn(b"measuring", r.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO in the way is left as it was")
+
+    def test_a_tiny_test_text_is_measured_and_said_to_be_small(self):
+        with open(os.path.join(self.dir, "tiny.txt"), "w") as f:
+            f.write("ab\n")
+        r = self.run_llmlab(self.report("--domain-test", "tiny.txt", "--out", "rep-tiny"))
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 0, err)
+        self.assertNotIn("sequence_nll", err, "no internal function's message")
+        self.assertIn("tiny.txt is only", err, "say that the text is too short for steady numbers")
+
+    def test_a_folder_as_text_says_so(self):
+        self.expect(self.report("--domain-test", "data/code"), 1, "is a folder")
+
+    def test_a_failed_write_to_standard_output_exits_1(self):
+        r = self.run_llmlab(self.report("--out", "rep-full"), stdout=test_cli.DEV_FULL)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"No space left on device", r.stderr, "the failed write to standard output is reported")
 
 if __name__ == "__main__":
     unittest.main()

@@ -34,8 +34,8 @@ static int B, T;
 /* A model with the fixture's parameters, and its tokens and targets. */
 static void load_model(Gpt *m, int *tokens, int *targets) {
     const double *c = fixture_get(&fx, "config")->data;
-    cfg = (GptConfig){.vocab = (int)c[0], .ctx = (int)c[1], .n_layer = (int)c[2], .n_head = (int)c[3],
-                      .n_embd = (int)c[4]};
+    cfg = (GptConfig){
+        .vocab = (int)c[0], .ctx = (int)c[1], .n_layer = (int)c[2], .n_head = (int)c[3], .n_embd = (int)c[4]};
     B = (int)c[5], T = (int)c[6];
     gpt_init(m, &cfg, B, T, 1);
     GptTensor t[GPT_MAX_TENSORS];
@@ -45,18 +45,15 @@ static void load_model(Gpt *m, int *tokens, int *targets) {
         snprintf(key, sizeof key, "param.%s", t[k].name);
         const FixtureArray *a = fixture_get(&fx, key);
         cr_assert(a->size == t[k].count, "fixture %s has %zu floats, the model %zu", key, a->size, t[k].count);
-        for (size_t i = 0; i < a->size; i++)
-            m->params[t[k].offset + i] = (float)a->data[i];
+        for (size_t i = 0; i < a->size; i++) m->params[t[k].offset + i] = (float)a->data[i];
     }
     const FixtureArray *tk = fixture_get(&fx, "tokens"), *tg = fixture_get(&fx, "targets");
-    for (int i = 0; i < B * T; i++)
-        tokens[i] = (int)tk->data[i], targets[i] = (int)tg->data[i];
+    for (int i = 0; i < B * T; i++) tokens[i] = (int)tk->data[i], targets[i] = (int)tg->data[i];
 }
 
 /* Compare got with the first n values of fixture key (all when n is 0);
  * fail naming the worst element and explaining a NaN. */
-static void expect_close(const float *got, const char *key, size_t n, double tol, const char *what,
-                         const char *hint) {
+static void expect_close(const float *got, const char *key, size_t n, double tol, const char *what, const char *hint) {
     const FixtureArray *want = fixture_get(&fx, key);
     n = n ? n : want->size;
     size_t worst = 0;
@@ -64,16 +61,16 @@ static void expect_close(const float *got, const char *key, size_t n, double tol
     for (size_t i = 0; i < n; i++) {
         double scale = fabs(want->data[i]) > 1 ? fabs(want->data[i]) : 1;
         double err = isfinite(got[i]) ? fabs(got[i] - want->data[i]) / scale : INFINITY;
-        if (err > worst_err)
-            worst_err = err, worst = i;
+        if (err > worst_err) worst_err = err, worst = i;
     }
     size_t V = (size_t)cfg.vocab;
     if (isnan(got[worst]))
         cr_assert_fail("%s: position %zu, token %zu is NaN, expected %.7g\n  the output was filled with NaN before "
                        "the call: every element must be written, and nothing read before it is written\n  hint: %s",
                        what, worst / V, worst % V, want->data[worst], hint);
-    cr_assert(worst_err <= tol, "%s: worst element: position %zu, token %zu of %zu values: expected %.7g, got %.7g "
-                                "(relative error %.2g > %g)\n  hint: %s",
+    cr_assert(worst_err <= tol,
+              "%s: worst element: position %zu, token %zu of %zu values: expected %.7g, got %.7g "
+              "(relative error %.2g > %g)\n  hint: %s",
               what, worst / V, worst % V, n, want->data[worst], got[worst], worst_err, tol, hint);
 }
 
@@ -103,11 +100,12 @@ Test(gpt_forward, a_future_token_never_changes_the_past) {
     size_t per_row = (size_t)T * cfg.vocab;
     float *before = malloc(per_row * sizeof *before);
     memcpy(before, m.a.logits, per_row * sizeof *before);
-    tokens[T - 1] = (tokens[T - 1] + 1) % cfg.vocab;       /* change the last token of row 0 */
+    tokens[T - 1] = (tokens[T - 1] + 1) % cfg.vocab; /* change the last token of row 0 */
     gpt_forward(&m, tokens, NULL, B, T);
     for (size_t i = 0; i < (size_t)(T - 1) * cfg.vocab; i++)
-        cr_assert(before[i] == m.a.logits[i], "gpt_forward: changing token %d changed the logits of position %zu: "
-                                              "the attention is not causal\n  hint: mha_forward(..., causal = 1)",
+        cr_assert(before[i] == m.a.logits[i],
+                  "gpt_forward: changing token %d changed the logits of position %zu: "
+                  "the attention is not causal\n  hint: mha_forward(..., causal = 1)",
                   T - 1, i / cfg.vocab);
     free(before);
     gpt_free(&m);
@@ -120,7 +118,9 @@ static int param_table(GptTensor *out) { return gpt_tensors(&cfg, out); }
 
 /* Which step of the backward pass writes a parameter's gradient. */
 static const char *grad_hint(const char *name) {
-    static const struct { const char *prefix, *hint; } hints[] = {
+    static const struct {
+        const char *prefix, *hint;
+    } hints[] = {
         {"lnf", "the final LayerNorm: its output gradient d->lnf comes from the head's matmul_backward (dlogits "
                 "from cross_entropy_backward, weight wte), and its input was the last layer's output, "
                 "gpt_layer_out(m, L - 1); if the loss matched, also check that gpt_forward left every layer's "
@@ -131,8 +131,7 @@ static const char *grad_hint(const char *name) {
                 "embedding_backward adds the embedding's at the end"},
     };
     for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
-        if (strncmp(name, hints[i].prefix, strlen(hints[i].prefix)) == 0)
-            return hints[i].hint;
+        if (strncmp(name, hints[i].prefix, strlen(hints[i].prefix)) == 0) return hints[i].hint;
     return "a block's gradients all come from its block_backward(&blk, dbelow, dx, input, B, T), Day 4's "
            "(which its own tests check): so check what gpt_backward hands it: dx must be the gradient of layer "
            "l's output (lnf's backward into d->res[0] for the last layer, the dinp of the block above for the "
@@ -175,20 +174,18 @@ static void check_slice(const float *grads, const GptTensor *pi, int l, int pref
     for (size_t j = 0; j < per; j++) {
         size_t i = (size_t)l * per + j;
         double base = prefilled ? testing_prefill_value(i) : 0.0, g = (double)got[i] - base;
-        if (llmlab_close(g, want->data[i], tol))
-            continue;
-        if (strcmp(pi->name, "wte") == 0)
-            explain_wte(got, prefilled, tol);
+        if (llmlab_close(g, want->data[i], tol)) continue;
+        if (strcmp(pi->name, "wte") == 0) explain_wte(got, prefilled, tol);
         char where[96];
         if (pi->per_layer)
-            snprintf(where, sizeof where, "grad.%s of layer %d (of %d), element [%zu][%zu]", pi->name, l, L,
-                     j / cols, j % cols);
+            snprintf(where, sizeof where, "grad.%s of layer %d (of %d), element [%zu][%zu]", pi->name, l, L, j / cols,
+                     j % cols);
         else
             snprintf(where, sizeof where, "grad.%s, element [%zu][%zu]", pi->name, j / cols, j % cols);
         if (isnan(got[i]))
             cr_assert_fail("gpt_backward: %s is NaN, expected %.7g\n  an activation gradient was read before it "
-                           "was written, or an activation was not saved by gpt_forward\n  hint: %s", where,
-                           want->data[i], grad_hint(pi->name));
+                           "was written, or an activation was not saved by gpt_forward\n  hint: %s",
+                           where, want->data[i], grad_hint(pi->name));
         if (prefilled && llmlab_close(got[i], want->data[i], tol))
             cr_assert_fail("gpt_backward: %s should be %.7g (what m->grads held) + %.7g (the gradient) = %.7g, "
                            "got %.7g\n  the gradient was assigned (=), or m->grads was cleared: gpt_backward adds "
@@ -197,7 +194,8 @@ static void check_slice(const float *grads, const GptTensor *pi, int l, int pref
         cr_assert_fail("gpt_backward: %s: expected a gradient of %.7g, got %.7g (tolerance %g)\n"
                        "  the tensors that backward fills before this one match (checked in its order: lnf, then "
                        "each layer from the last down, fcproj to ln1, then wpe and wte), so look at this step\n"
-                       "  hint: %s", where, want->data[i], g, tol, grad_hint(pi->name));
+                       "  hint: %s",
+                       where, want->data[i], g, tol, grad_hint(pi->name));
     }
 }
 
@@ -210,16 +208,13 @@ static void check_slice(const float *grads, const GptTensor *pi, int l, int pref
 static void check_grads(const float *grads, int prefilled, double tol) {
     GptTensor info[GPT_MAX_TENSORS];
     int n = param_table(info);
-    for (int k = n - 1; k >= 0; k--)            /* lnf_b, lnf_w */
-        if (strncmp(info[k].name, "lnf", 3) == 0)
-            check_slice(grads, &info[k], 0, prefilled, tol);
+    for (int k = n - 1; k >= 0; k--) /* lnf_b, lnf_w */
+        if (strncmp(info[k].name, "lnf", 3) == 0) check_slice(grads, &info[k], 0, prefilled, tol);
     for (int l = cfg.n_layer - 1; l >= 0; l--)
-        for (int k = n - 1; k >= 0; k--)        /* fcproj_b, fcproj_w, fc_b, ..., ln1_w */
-            if (info[k].per_layer)
-                check_slice(grads, &info[k], l, prefilled, tol);
-    for (int k = n - 1; k >= 0; k--)            /* wpe, then wte */
-        if (!info[k].per_layer && strncmp(info[k].name, "lnf", 3) != 0)
-            check_slice(grads, &info[k], 0, prefilled, tol);
+        for (int k = n - 1; k >= 0; k--) /* fcproj_b, fcproj_w, fc_b, ..., ln1_w */
+            if (info[k].per_layer) check_slice(grads, &info[k], l, prefilled, tol);
+    for (int k = n - 1; k >= 0; k--) /* wpe, then wte */
+        if (!info[k].per_layer && strncmp(info[k].name, "lnf", 3) != 0) check_slice(grads, &info[k], 0, prefilled, tol);
     cr_assert(1);
 }
 
@@ -228,8 +223,7 @@ static void prefill_grads(Gpt *m) {
     GptTensor info[GPT_MAX_TENSORS];
     int n = param_table(info);
     for (int k = 0; k < n; k++)
-        for (size_t i = 0; i < info[k].count; i++)
-            m->grads[info[k].offset + i] = testing_prefill_value(i);
+        for (size_t i = 0; i < info[k].count; i++) m->grads[info[k].offset + i] = testing_prefill_value(i);
 }
 
 Test(gpt_backward, every_gradient_matches_pytorch) {
@@ -241,7 +235,8 @@ Test(gpt_backward, every_gradient_matches_pytorch) {
     if (!llmlab_close(loss, want, 1e-4))
         cr_assert_fail("gpt_forward: its loss is %.7g, PyTorch's %.7g, so the gradients of gpt_backward cannot "
                        "match either: this test stops here\n  hint: make gpt_forward/logits_and_loss_match_pytorch "
-                       "pass first", loss, want);
+                       "pass first",
+                       loss, want);
     gpt_backward(&m);
     check_grads(m.grads, 1, 1e-3);
     gpt_free(&m);
@@ -260,9 +255,8 @@ Test(gpt_backward, a_second_call_gives_the_same_gradients) {
     float *first = malloc(m.n_params * sizeof *first);
     memcpy(first, m.grads, m.n_params * sizeof *first);
     for (int call = 2; call <= 3; call++) {
-        if (call == 3)          /* as if some other batch had run backward before */
-            for (size_t i = 0; i < m.n_dacts; i++)
-                m.dacts[i] = testing_prefill_value(i);
+        if (call == 3) /* as if some other batch had run backward before */
+            for (size_t i = 0; i < m.n_dacts; i++) m.dacts[i] = testing_prefill_value(i);
         memset(m.grads, 0, m.n_params * sizeof(float));
         gpt_backward(&m);
         GptTensor info[GPT_MAX_TENSORS];
@@ -297,7 +291,8 @@ Test(gpt_backward, ten_adamw_steps_follow_pytorch) {
             if (step == 0)
                 cr_assert_fail("gpt_forward: the loss before the first AdamW step is %.7g, PyTorch's %.7g\n"
                                "  nothing has been updated yet, so this is the forward pass alone\n"
-                               "  hint: see gpt_forward/logits_and_loss_match_pytorch", loss, want[0]);
+                               "  hint: see gpt_forward/logits_and_loss_match_pytorch",
+                               loss, want[0]);
             if (step == 1)
                 cr_assert_fail("the loss before AdamW step 1 matches PyTorch; the loss after it is %.7g, "
                                "expected %.7g\n  so the first update moved the weights wrongly: gpt_backward's "
@@ -308,7 +303,8 @@ Test(gpt_backward, ten_adamw_steps_follow_pytorch) {
                            "%.7g, expected %.7g\n  the first update was right and a later one is not, so "
                            "something depends on the calls before: most often gpt_backward adding (+=) into "
                            "m->d buffers that still hold the last call's values; it must clear them first (see "
-                           "gpt_backward/a_second_call_gives_the_same_gradients)", step, step + 1, loss, want[step]);
+                           "gpt_backward/a_second_call_gives_the_same_gradients)",
+                           step, step + 1, loss, want[step]);
         }
         gpt_backward(&m);
         for (int k = 0; k < m.n_groups; k++) {
@@ -347,7 +343,8 @@ Test(block_decode, one_position_at_a_time_gives_block_forward) {
             float want = out[(size_t)t * C + c], qkv = blk.acts.qkv[(size_t)t * 3 * C + c];
             if (!llmlab_close(x[c], want, 1e-4))
                 cr_assert_fail("block_decode: position %d, channel %d: expected %.7g (block_forward's output "
-                               "row %d), got %.7g\n  hint: %s", t, c, want, t, x[c],
+                               "row %d), got %.7g\n  hint: %s",
+                               t, c, want, t, x[c],
                                isnan(x[c]) ? "a NaN: scratch and cache were filled with NaN first, so something "
                                              "was read before it was written (ln, y, o, h and att are separate "
                                              "slices of scratch: a projection must not write the input it reads)"
@@ -374,7 +371,7 @@ Test(gpt_decode_step, the_kv_cache_gives_the_full_recomputation) {
     Gpt m;
     int tokens[64], targets[64];
     load_model(&m, tokens, targets);
-    const double *full = fixture_get(&fx, "logits")->data;      /* (B,T,V): row 0 first */
+    const double *full = fixture_get(&fx, "logits")->data; /* (B,T,V): row 0 first */
     size_t C = (size_t)cfg.n_embd, V = (size_t)cfg.vocab;
     GptCache kv;
     gpt_cache_init(&kv, &m);
@@ -383,12 +380,13 @@ Test(gpt_decode_step, the_kv_cache_gives_the_full_recomputation) {
     testing_fill_nan(kv.x, C), testing_fill_nan(kv.scratch, BLOCK_DECODE_SCRATCH(C, cfg.ctx));
     testing_fill_nan(kv.logits, V);
     for (int pass = 1; pass <= 2; pass++) {
-        kv.len = 0;             /* the second pass reuses the cache, its rows and scratch as the first left them */
+        kv.len = 0; /* the second pass reuses the cache, its rows and scratch as the first left them */
         for (int t = 0; t < T; t++) {
             const float *logits = gpt_decode_step(&m, &kv, tokens[t]);
-            cr_assert(kv.len == t + 1, "gpt_decode_step: after %d steps kv->len should be %d, got %d\n"
-                                       "  hint: advance kv->len by one at the end of each step", t + 1, t + 1,
-                      kv.len);
+            cr_assert(kv.len == t + 1,
+                      "gpt_decode_step: after %d steps kv->len should be %d, got %d\n"
+                      "  hint: advance kv->len by one at the end of each step",
+                      t + 1, t + 1, kv.len);
             cr_assert(logits == kv.logits, "gpt_decode_step should return kv->logits");
             for (size_t v = 0; v < V; v++) {
                 double want = full[(size_t)t * V + v];
@@ -398,18 +396,19 @@ Test(gpt_decode_step, the_kv_cache_gives_the_full_recomputation) {
                                    "something was read before it was written\n  hint: block_decode writes this "
                                    "position's qkv row into the cache at row t before attending, and the one "
                                    "query sees rows 0..t only (Tk = t + 1); gpt_decode_step computes lnf into "
-                                   "scratch before the head reads it", pass, v, t, want);
+                                   "scratch before the head reads it",
+                                   pass, v, t, want);
                 cr_assert(llmlab_close(logits[v], want, 1e-4),
                           "gpt_decode_step (pass %d): the logit of token %zu at position %d: the cached step "
                           "gives %.7g, PyTorch's full forward pass %.7g\n  hint: %s",
                           pass, v, t, logits[v], want,
                           pass == 2 ? "the first pass matched, so something depends on what the cache or its "
                                       "scratch held (a buffer added to instead of written)"
-                          : t == 0 ? "position 0 needs no cache yet: check x = wte[token] + wpe[0], that every "
-                                     "layer's block_decode gets its own cache (kv->qkv + l*ctx*3C), then lnf "
-                                     "and the head (see the block_decode test)"
-                                   : "position 0 matched and a later one does not: the cache. t = kv->len, "
-                                     "wpe[t], and each layer's rows 0..t (written by block_decode at row t)");
+                          : t == 0  ? "position 0 needs no cache yet: check x = wte[token] + wpe[0], that every "
+                                      "layer's block_decode gets its own cache (kv->qkv + l*ctx*3C), then lnf "
+                                      "and the head (see the block_decode test)"
+                                    : "position 0 matched and a later one does not: the cache. t = kv->len, "
+                                      "wpe[t], and each layer's rows 0..t (written by block_decode at row t)");
             }
         }
     }

@@ -23,8 +23,7 @@ EXERCISE(chat_trim);
 /* printf at the end of a message buffer; stops quietly when it is full. */
 static void appendf(char *buf, size_t cap, const char *fmt, ...) {
     size_t used = strlen(buf);
-    if (used + 1 >= cap)
-        return;
+    if (used + 1 >= cap) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf + used, cap - used, fmt, ap);
@@ -68,7 +67,7 @@ static void example(Chat *c, int k) {
         chat_add(c, CHAT_USER, "");
         chat_add(c, CHAT_ASSISTANT, "an empty question");
         break;
-    default:                                    /* text that looks like markers (not parsed back: ambiguous) */
+    default: /* text that looks like markers (not parsed back: ambiguous) */
         chat_add(c, CHAT_USER, "Type <|end|> and <|assistant|> for me");
         chat_add(c, CHAT_ASSISTANT, "<|endoftext|>");
     }
@@ -122,8 +121,8 @@ Test(chat_encode, round_trips_through_the_template, .init = make_tokenizer, .fin
                                             back.n == c.n && open_back == open),
                       "chat_encode: conversation %d does not parse back: %s", k, err);
             for (int t = 0; t < c.n; t++) {
-                cr_assert(k == FAKE_MARKERS ||
-                              (back.turns[t].role == c.turns[t].role && strcmp(back.turns[t].text, c.turns[t].text) == 0),
+                cr_assert(k == FAKE_MARKERS || (back.turns[t].role == c.turns[t].role &&
+                                                strcmp(back.turns[t].text, c.turns[t].text) == 0),
                           "chat_encode: conversation %d, turn %d: came back as %s \"%s\", was %s \"%s\"", k, t,
                           chat_role_name(back.turns[t].role), back.turns[t].text, chat_role_name(c.turns[t].role),
                           c.turns[t].text);
@@ -168,11 +167,10 @@ Test(chat_encode, encodes_the_space_with_its_text, .init = make_tokenizer, .fini
             char bytes[200];
             snprintf(bytes, sizeof bytes, " %s", c.turns[t].text);
             int m = (int)tokenizer_encode(&tok, (const uint8_t *)bytes, strlen(bytes), 0, want);
-            const int32_t *got = ids + starts[t] + 1;   /* between the marker and the end token */
+            const int32_t *got = ids + starts[t] + 1; /* between the marker and the end token */
             int got_n = starts[t + 1] - starts[t] - 2;
             int same = got_n == m;
-            for (int i = 0; same && i < m; i++)
-                same = got[i] == want[i];
+            for (int i = 0; same && i < m; i++) same = got[i] == want[i];
             char shown_got[600] = "", shown_want[600] = "";
             show_tokens(shown_got, sizeof shown_got, got, got_n);
             show_tokens(shown_want, sizeof shown_want, want, m);
@@ -182,8 +180,7 @@ Test(chat_encode, encodes_the_space_with_its_text, .init = make_tokenizer, .fini
                       "  hint: put the space and the text into one buffer and encode them in one call; encoded "
                       "apart, the space is a token of its own and the first word is cut as at the start of a "
                       "text",
-                      k, t, chat_role_name(c.turns[t].role), c.turns[t].text, got_n, shown_got, bytes, m,
-                      shown_want);
+                      k, t, chat_role_name(c.turns[t].role), c.turns[t].text, got_n, shown_got, bytes, m, shown_want);
         }
         chat_free(&c);
     }
@@ -197,11 +194,9 @@ Test(chat_encode, refuses_what_does_not_fit, .init = make_tokenizer, .fini = fre
     cr_assert(full > 0, "chat_encode returned %d for conversation 1 with room for 400 ids", full);
     for (int cap = 0; cap < full; cap++) {
         int32_t guard[410];
-        for (int i = 0; i < 410; i++)
-            guard[i] = -7;
+        for (int i = 0; i < 410; i++) guard[i] = -7;
         int n = chat_encode(&tok, &ct, &c, 1, guard, cap, NULL);
-        cr_assert(n == -1, "chat_encode: with room for %d of the %d ids, it should return -1, got %d", cap, full,
-                  n);
+        cr_assert(n == -1, "chat_encode: with room for %d of the %d ids, it should return -1, got %d", cap, full, n);
         for (int i = cap; i < 410; i++)
             cr_assert(guard[i] == -7,
                       "chat_encode: with room for %d ids (of the %d needed), it wrote ids[%d]\n"
@@ -211,7 +206,8 @@ Test(chat_encode, refuses_what_does_not_fit, .init = make_tokenizer, .fini = fre
     }
     cr_assert(chat_encode(&tok, &ct, &c, 1, ids, full, NULL) == full,
               "chat_encode: with exactly %d ids of room it should fit\n"
-              "  hint: the room check is off by one: cap - n ids are free", full);
+              "  hint: the room check is off by one: cap - n ids are free",
+              full);
     chat_free(&c);
 }
 
@@ -235,8 +231,7 @@ static int template_ids(const Chat *c, int32_t *ids, int *starts) {
 static void show_mask(char *buf, size_t cap, const Chat *c, const int *starts, const uint8_t *mask, int n) {
     for (int t = 0; t < c->n; t++) {
         appendf(buf, cap, "%s%s ", t ? " | " : "", chat_role_name(c->turns[t].role));
-        for (int i = starts[t]; i < starts[t + 1]; i++)
-            appendf(buf, cap, "%d", mask[i]);
+        for (int i = starts[t]; i < starts[t + 1]; i++) appendf(buf, cap, "%d", mask[i]);
     }
     appendf(buf, cap, " | eot %d", mask[n - 1]);
 }
@@ -248,31 +243,30 @@ Test(chat_loss_mask, marks_exactly_the_replies, .init = make_tokenizer, .fini = 
         int32_t ids[400];
         int starts[16];
         int n = template_ids(&c, ids, starts);
-        ids[n++] = ct.eot;                       /* conversations are separated by eot in training */
+        ids[n++] = ct.eot; /* conversations are separated by eot in training */
         uint8_t mask[400], want[400];
         memset(mask, 7, sizeof mask);
         memset(want, 0, sizeof want);
         for (int t = 0; t < c.n; t++)
-            for (int i = starts[t] + 1; i < starts[t + 1]; i++)
-                want[i] = c.turns[t].role == CHAT_ASSISTANT;
+            for (int i = starts[t] + 1; i < starts[t + 1]; i++) want[i] = c.turns[t].role == CHAT_ASSISTANT;
         chat_loss_mask(ids, n, &ct, mask);
         int bad = 0;
-        while (bad < n && mask[bad] == want[bad])
-            bad++;
+        while (bad < n && mask[bad] == want[bad]) bad++;
         if (bad == n) {
             chat_free(&c);
             continue;
         }
         int t = 0;
-        while (t < c.n && starts[t + 1] <= bad)
-            t++;
+        while (t < c.n && starts[t + 1] <= bad) t++;
         char where[160], got_s[600] = "", want_s[600] = "";
         if (t == c.n)
             snprintf(where, sizeof where, "the <|endoftext|> after the conversation");
         else
-            snprintf(where, sizeof where, "turn %d, a%s %s turn, %s", t,
-                     c.turns[t].role == CHAT_ASSISTANT ? "n" : "", chat_role_name(c.turns[t].role),
-                     bad == starts[t] ? "its marker" : bad == starts[t + 1] - 1 ? "its end token" : "its text");
+            snprintf(where, sizeof where, "turn %d, a%s %s turn, %s", t, c.turns[t].role == CHAT_ASSISTANT ? "n" : "",
+                     chat_role_name(c.turns[t].role),
+                     bad == starts[t]           ? "its marker"
+                     : bad == starts[t + 1] - 1 ? "its end token"
+                                                : "its text");
         show_mask(got_s, sizeof got_s, &c, starts, mask, n);
         show_mask(want_s, sizeof want_s, &c, starts, want, n);
         cr_assert(0,
@@ -284,8 +278,17 @@ Test(chat_loss_mask, marks_exactly_the_replies, .init = make_tokenizer, .fini = 
                   k, bad, where, mask[bad], want[bad], got_s, want_s);
     }
     /* a reply cut short by another marker or eot: its text counts, the interrupting token does not */
-    int32_t ids[] = {ct.role[CHAT_ASSISTANT], 'a', 'b', ct.role[CHAT_USER], 'c', ct.end, ct.role[CHAT_ASSISTANT],
-                     'd', ct.eot, 'e', ct.end};
+    int32_t ids[] = {ct.role[CHAT_ASSISTANT],
+                     'a',
+                     'b',
+                     ct.role[CHAT_USER],
+                     'c',
+                     ct.end,
+                     ct.role[CHAT_ASSISTANT],
+                     'd',
+                     ct.eot,
+                     'e',
+                     ct.end};
     uint8_t want[] = {0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0};
     uint8_t mask[11];
     memset(mask, 7, sizeof mask);
@@ -308,8 +311,7 @@ Test(chat_loss_mask, marks_exactly_the_replies, .init = make_tokenizer, .fini = 
 
 static void roles(Chat *c, const char *r) {
     chat_init(c);
-    for (; *r; r++)
-        chat_add(c, *r == 's' ? CHAT_SYSTEM : *r == 'u' ? CHAT_USER : CHAT_ASSISTANT, "x");
+    for (; *r; r++) chat_add(c, *r == 's' ? CHAT_SYSTEM : *r == 'u' ? CHAT_USER : CHAT_ASSISTANT, "x");
 }
 
 static const char *role_word(char r) { return r == 's' ? "system" : r == 'u' ? "user" : "assistant"; }
@@ -321,10 +323,8 @@ static int trim_rule(const char *r, const int *len, int budget) {
     int n = (int)strlen(r), sys = n > 0 && r[0] == 's';
     for (int i = sys; i < n; i++) {
         long cost = sys ? len[0] : 0;
-        for (int j = i; j < n; j++)
-            cost += len[j];
-        if (r[i] == 'u' && cost <= budget)
-            return i;
+        for (int j = i; j < n; j++) cost += len[j];
+        if (r[i] == 'u' && cost <= budget) return i;
     }
     return -1;
 }
@@ -333,8 +333,7 @@ static int trim_rule(const char *r, const int *len, int budget) {
 static long kept_cost(const char *r, const int *len, int first) {
     int n = (int)strlen(r), sys = n > 0 && r[0] == 's';
     long cost = sys ? len[0] : 0;
-    for (int j = first; j < n; j++)
-        cost += len[j];
+    for (int j = first; j < n; j++) cost += len[j];
     return cost;
 }
 static void describe(char *buf, size_t cap, const char *r, const int *len, int budget, int first) {
@@ -353,8 +352,7 @@ static void describe(char *buf, size_t cap, const char *r, const int *len, int b
         appendf(buf, cap, "turn %d, %ld tokens", first, cost);
     else
         appendf(buf, cap, "turns %d-%d, %ld tokens", first, n - 1, cost);
-    if (cost > budget)
-        appendf(buf, cap, ", over the budget of %d", budget);
+    if (cost > budget) appendf(buf, cap, ", over the budget of %d", budget);
     if (r[first] != 'u')
         appendf(buf, cap, ", starting with a%s %s turn", r[first] == 'a' ? "n" : "", role_word(r[first]));
 }
@@ -376,8 +374,7 @@ static void trim_message(char *msg, size_t cap, const char *r, const int *len, i
     describe(msg, cap, r, len, budget, want);
     appendf(msg, cap, "\n  got      ");
     describe(msg, cap, r, len, budget, got);
-    if (why)
-        appendf(msg, cap, "\n  why: %s", why);
+    if (why) appendf(msg, cap, "\n  why: %s", why);
     const char *hint;
     if (got >= sys && got < n && kept_cost(r, len, got) > budget)
         hint = "walk back from the last turn, adding each cost to the system prompt's, and stop at the first "
@@ -431,24 +428,21 @@ Test(chat_trim, matches_the_rule_on_many_conversations) {
     for (int k = 0; k < 400; k++) {
         char r[9];
         int len[8], n = 1 + (int)((s = s * 1664525u + 1013904223u) >> 8) % 8, i = 0;
-        if ((s >> 20) & 1)
-            r[i++] = 's';
-        for (; i < n; i++) {                  /* mostly alternating, sometimes two of a kind */
+        if ((s >> 20) & 1) r[i++] = 's';
+        for (; i < n; i++) { /* mostly alternating, sometimes two of a kind */
             s = s * 1664525u + 1013904223u;
             int alternate = (s >> 12) % 5 != 0;
             char prev = i ? r[i - 1] : 'a';
             r[i] = alternate ? (prev == 'u' ? 'a' : 'u') : (prev == 'u' ? 'u' : 'a');
         }
         r[n] = 0;
-        for (i = 0; i < n; i++)
-            len[i] = 1 + (int)((s = s * 1664525u + 1013904223u) >> 10) % 9;
+        for (i = 0; i < n; i++) len[i] = 1 + (int)((s = s * 1664525u + 1013904223u) >> 10) % 9;
         int budget = (int)((s = s * 1664525u + 1013904223u) >> 10) % 45;
         int want = trim_rule(r, len, budget);
         Chat c;
         roles(&c, r);
         int got = chat_trim(&c, len, budget);
-        if (got != want)
-            trim_message(msg, sizeof msg, r, len, budget, want, got, NULL);
+        if (got != want) trim_message(msg, sizeof msg, r, len, budget, want, got, NULL);
         cr_assert(got == want, "%s", msg);
         chat_free(&c);
     }

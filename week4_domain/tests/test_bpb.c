@@ -23,7 +23,7 @@ static Gpt m;
 static void tiny_model(void) {
     GptConfig c = {.vocab = 40, .ctx = 8, .n_layer = 1, .n_head = 2, .n_embd = 8};
     gpt_init(&m, &c, 1, 8, 7);
-    for (size_t i = 0; i < m.n_params; i++)         /* sharper than the initialisation: losses differ by context */
+    for (size_t i = 0; i < m.n_params; i++) /* sharper than the initialisation: losses differ by context */
         m.params[i] *= 6.0f;
 }
 static void free_model(void) { gpt_free(&m); }
@@ -35,35 +35,32 @@ static double token_nll(const int *ids, size_t from, size_t t, size_t want) {
     gpt_forward(&m, ids + from, NULL, 1, w);
     const float *z = m.a.logits + (size_t)(w - 1) * V;
     double max = z[0], sum = 0;
-    for (int v = 1; v < V; v++)
-        max = z[v] > max ? z[v] : max;
-    for (int v = 0; v < V; v++)
-        sum += exp(z[v] - max);
+    for (int v = 1; v < V; v++) max = z[v] > max ? z[v] : max;
+    for (int v = 0; v < V; v++) sum += exp(z[v] - max);
     return -(z[ids[want]] - max - log(sum));
 }
 
 /* The documented rule, one token at a time, and the usual ways to get it wrong. */
 enum Way {
-    RIGHT,          /* window k feeds tokens from s = k*stride on and scores the targets no earlier window did */
-    MEAN,           /* adds each window's mean instead of its sum */
-    TWICE,          /* done = s + w: each window scores the last target of the one before again */
-    ALL,            /* every window scores all of its targets */
-    SELF,           /* position t's target is its own input token, ids[s + t] */
-    SHORT,          /* stops while the last token is still unscored (done < n - 1) */
+    RIGHT, /* window k feeds tokens from s = k*stride on and scores the targets no earlier window did */
+    MEAN,  /* adds each window's mean instead of its sum */
+    TWICE, /* done = s + w: each window scores the last target of the one before again */
+    ALL,   /* every window scores all of its targets */
+    SELF,  /* position t's target is its own input token, ids[s + t] */
+    SHORT, /* stops while the last token is still unscored (done < n - 1) */
     N_WAYS
 };
 static double by_hand(const int *ids, size_t n, int W, int stride, enum Way way) {
     double total = 0;
     size_t done = 1;
     for (size_t s = 0; way == SHORT ? done < n - 1 : done < n; s += (size_t)stride) {
-        size_t last = s + (size_t)W < n - 1 ? s + (size_t)W : n - 1;     /* the last target */
+        size_t last = s + (size_t)W < n - 1 ? s + (size_t)W : n - 1; /* the last target */
         size_t first = way == ALL ? s + 1 : done > s + 1 ? done : s + 1;
         double sum = 0;
-        for (size_t t = first; t <= last; t++)
-            sum += token_nll(ids, s, t, way == SELF ? t - 1 : t);
+        for (size_t t = first; t <= last; t++) sum += token_nll(ids, s, t, way == SELF ? t - 1 : t);
         total += way == MEAN ? sum / (double)(last + 1 - first) : sum;
         done = way == TWICE ? last : last + 1;
-        if (last == n - 1)                        /* the text is done (TWICE would go on for ever) */
+        if (last == n - 1) /* the text is done (TWICE would go on for ever) */
             break;
     }
     return total;
@@ -83,8 +80,7 @@ static const char *which_mistake(double got, const int *ids, size_t n, int W, in
         [SHORT] = "your total leaves out the last token: go on while done < n (token n - 1 is predicted too)",
     };
     for (int way = MEAN; way < N_WAYS; way++)
-        if (llmlab_close(got, by_hand(ids, n, W, stride, (enum Way)way), 1e-4))
-            return said[way];
+        if (llmlab_close(got, by_hand(ids, n, W, stride, (enum Way)way), 1e-4)) return said[way];
     if (stride < W && llmlab_close(got, by_hand(ids, n, W, W, RIGHT), 1e-4))
         return "your total is that of windows that do not overlap (each starts where the last one stopped), so "
                "a token after a window's edge loses its context: window k starts at k * stride";
@@ -97,14 +93,12 @@ static const char *which_mistake(double got, const int *ids, size_t n, int W, in
 #define PAD 32
 static void text_in(int *buf, const int *ids, size_t n, int pad) {
     memcpy(buf, ids, n * sizeof *buf);
-    for (size_t i = n; i < n + PAD; i++)
-        buf[i] = (int)(i * (pad == 1 ? 3 : 13) + 1) % 40;
+    for (size_t i = n; i < n + PAD; i++) buf[i] = (int)(i * (pad == 1 ? 3 : 13) + 1) % 40;
 }
 
 Test(sequence_nll, matches_the_loss_by_hand_for_every_stride, .init = tiny_model, .fini = free_model) {
     int ids[29], text[29 + PAD];
-    for (int i = 0; i < 29; i++)
-        ids[i] = (i * 17 + 3) % 40;
+    for (int i = 0; i < 29; i++) ids[i] = (i * 17 + 3) % 40;
     size_t lengths[] = {2, 5, 8, 9, 29};
     for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
         size_t n = lengths[k];
@@ -145,7 +139,7 @@ Test(sequence_nll, a_smaller_stride_changes_the_context, .init = tiny_model, .fi
     /* sanity on a real model would be "smaller stride, lower loss"; here: stride changes the result,
      * so the windows really overlap (a version that ignores stride would give one number) */
     int ids[24 + PAD];
-    for (int i = 0; i < 24 + PAD; i++)             /* tokens after the 24 keep a loop that runs past them in bounds */
+    for (int i = 0; i < 24 + PAD; i++) /* tokens after the 24 keep a loop that runs past them in bounds */
         ids[i] = (i * 7) % 11;
     double a = sequence_nll(&m, ids, 24, 8, NULL), b = sequence_nll(&m, ids, 24, 2, NULL);
     cr_assert(fabs(a - b) > 1e-6,
@@ -172,8 +166,7 @@ static const char *bpb_mistake(double got) {
                       "special token counts as one byte"},
     };
     for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++)
-        if (llmlab_close(got, ways[i].value, 1e-9))
-            return ways[i].what;
+        if (llmlab_close(got, ways[i].value, 1e-9)) return ways[i].what;
     return "6 bits over 6 bytes: the first token is not predicted, a special token is one byte, ab is two";
 }
 
@@ -186,12 +179,11 @@ Test(bits_per_byte, nats_to_bits_over_the_bytes_of_the_predicted_tokens) {
     for (int id = 256; id < 256 + tok.n_merges; id++) {
         size_t len;
         const uint8_t *b = tokenizer_token_bytes(&tok, id, &len);
-        if (len == 2 && b[0] == 'a' && b[1] == 'b')
-            ab = id;
+        if (len == 2 && b[0] == 'a' && b[1] == 'b') ab = id;
     }
     cr_assert(ab >= 0, "test setup: the tokenizer should have learned the token ab");
     int special = tokenizer_special_id(&tok, TOKENIZER_EOT);
-    int ids[] = {'x', ab, 'c', special, ab};       /* predicted: ab c eot ab = 2 + 1 + 1 + 2 = 6 bytes */
+    int ids[] = {'x', ab, 'c', special, ab}; /* predicted: ab c eot ab = 2 + 1 + 1 + 2 = 6 bytes */
     double got = bits_per_byte(&tok, ids, 5, 6.0 * log(2.0));
     cr_assert(llmlab_close(got, 1.0, 1e-9),
               "bits_per_byte of 6 ln 2 nats over the tokens x | ab c <|endoftext|> ab (x is context): expected "

@@ -3,9 +3,10 @@
  * products of matmul_steps.c against the plain triple loop (gemm_naive), on
  * the shapes and layouts that take their different paths:
  *
- * - shapes: edges that are not multiples of the 6 x 16 tile, several blocks
- *   of k, of rows and of columns, tiny ones that gemm_fast hands to gemm_ikj,
- *   and ones big enough for two threads;
+ * - shapes: edges that are not multiples of the tile (6 x 16 with AVX2,
+ *   8 x 32 with AVX-512), several blocks of k, of rows and of columns, tiny
+ *   ones that gemm_fast hands to gemm_ikj, and ones big enough for two
+ *   threads;
  * - layouts, through the strides (element A(i,k) is A[i*rsa + k*csa], B(k,j)
  *   is B[k*rsb + j*csb]): row-major, column-major (a transpose read in
  *   place), either one inside a bigger matrix, and every other element
@@ -13,8 +14,8 @@
  *   is read in place, any other is packed; B is packed by row, by column or
  *   element by element;
  * - accumulate 0 (C is not read: it holds NaN) and 1 (C holds numbers);
- * - gemm_fast's AVX2 kernel and its portable one (LLMLAB_GEMM_KERNEL=generic),
- *   on one thread and on two.
+ * - gemm_fast's vector kernel (AVX-512 or AVX2) and its portable one
+ *   (LLMLAB_GEMM_KERNEL=generic), on one thread and on two.
  *
  * The gaps of every buffer (padding, skipped elements) hold NaN, so a read
  * outside the matrix shows; C's row stride is N + 3, and the three floats past
@@ -44,11 +45,21 @@ static const char *LAYOUT_NAME[LAYOUTS] = {"row-major", "column-major", "row-maj
 /* Strides and buffer size of an R x Cc operand stored in `layout`: element (r, c) is at r*rs + c*cs. */
 static size_t strides(int layout, int R, int Cc, int *rs, int *cs) {
     switch (layout) {
-    case ROW_MAJOR: *rs = Cc, *cs = 1; return (size_t)R * Cc;
-    case COL_MAJOR: *rs = 1, *cs = R; return (size_t)R * Cc;
-    case ROW_PADDED: *rs = Cc + 5, *cs = 1; return (size_t)R * (Cc + 5);
-    case COL_PADDED: *rs = 1, *cs = R + 5; return (size_t)(R + 5) * Cc;
-    default: *rs = 2 * Cc + 1, *cs = 2; return (size_t)R * (2 * Cc + 1);
+    case ROW_MAJOR:
+        *rs = Cc, *cs = 1;
+        return (size_t)R * Cc;
+    case COL_MAJOR:
+        *rs = 1, *cs = R;
+        return (size_t)R * Cc;
+    case ROW_PADDED:
+        *rs = Cc + 5, *cs = 1;
+        return (size_t)R * (Cc + 5);
+    case COL_PADDED:
+        *rs = 1, *cs = R + 5;
+        return (size_t)(R + 5) * Cc;
+    default:
+        *rs = 2 * Cc + 1, *cs = 2;
+        return (size_t)R * (2 * Cc + 1);
     }
 }
 
@@ -83,18 +94,19 @@ static const int shapes[][3] = {
     {96, 64, 32},    /* exact tiles */
     {200, 130, 300}, /* two blocks of k, partial tiles, two threads */
     {300, 2100, 9},  /* two blocks of columns (and of gemm_blocked's TILE_J) */
-    {769, 40, 70},   /* one row past a multiple of 6, several blocks of rows */
+    {769, 40, 70},   /* one row past a multiple of 6 (and of 8), several blocks of rows */
 };
 enum { SHAPES = sizeof shapes / sizeof shapes[0] };
 
-/* What a shape exercises in gemm_fast (its constants: MR 6, NR 16, KC 256, NC 2048, tiny below 32^3). */
+/* What a shape exercises in gemm_fast (its constants: MR x NR 6 x 16 with AVX2, 8 x 32 with AVX-512 (the
+ * shapes below have edges in both or in neither), KC 256, NC 2048, tiny below 32^3). */
 static void describe_shape(char *buf, size_t n, int M, int N, int K) {
     if ((double)M * N * K < 32.0 * 32 * 32) {
         snprintf(buf, n, "this shape is tiny: gemm_fast hands it to gemm_ikj");
         return;
     }
-    snprintf(buf, n, "this shape has %s%s%s%s", M % 6 || N % 16 ? "edge tiles" : "whole tiles", K > 256 ? ", several blocks of k" : "",
-             N > 2048 ? ", several blocks of columns" : "",
+    snprintf(buf, n, "this shape has %s%s%s%s", M % 6 || N % 16 ? "edge tiles" : "whole tiles",
+             K > 256 ? ", several blocks of k" : "", N > 2048 ? ", several blocks of columns" : "",
              (double)M * N * K >= 2.0 * (1 << 20) ? ", two threads when there are two" : ", one thread");
 }
 
@@ -105,9 +117,9 @@ typedef struct Failure {
     float want, got;
 } Failure;
 
-typedef struct Case {   /* one shape's operands and the products to expect */
+typedef struct Case { /* one shape's operands and the products to expect */
     int M, N, K, ldc;
-    float *A, *B, *C0, *want[2];   /* want[accumulate], each M x ldc */
+    float *A, *B, *C0, *want[2]; /* want[accumulate], each M x ldc */
 } Case;
 
 static float *random_floats(Rng *rng, size_t n) {
@@ -141,7 +153,7 @@ static int run_one(GemmFn *gemm, const Case *c, int la, int lb, int acc, Failure
     float *C = malloc((size_t)M * ldc * sizeof *C);
     cr_assert_not_null(C);
     memcpy(C, c->C0, (size_t)M * ldc * sizeof *C);
-    if (!acc)   /* C must not be read: NaN there would spread */
+    if (!acc) /* C must not be read: NaN there would spread */
         for (int i = 0; i < M; i++) testing_fill_nan(C + (size_t)i * ldc, (size_t)N);
     gemm(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, acc);
     int wrong = 0;
@@ -190,8 +202,8 @@ static void check_layouts(GemmFn *gemm, const char *name, int b_layouts) {
                     failed[la][lb][acc] |= 1u << s;
                 }
                 /* report the combination that fails at the most shapes: the clearest pattern */
-                if (failed[la][lb][acc] && (!combos++ || __builtin_popcount(failed[la][lb][acc]) >
-                                                             __builtin_popcount(failed[la0][lb0][acc0])))
+                if (failed[la][lb][acc] &&
+                    (!combos++ || __builtin_popcount(failed[la][lb][acc]) > __builtin_popcount(failed[la0][lb0][acc0])))
                     la0 = la, lb0 = lb, acc0 = acc;
             }
     for (int s = 0; s < SHAPES; s++) free_case(&cases[s]);
@@ -228,7 +240,7 @@ static void check_layouts(GemmFn *gemm, const char *name, int b_layouts) {
                     snprintf(others + len, sizeof others - len, "; and more");
             }
     describe_shape(shape_path, sizeof shape_path, M, N, K);
-    int tiny = is_fast && (double)M * N * K < 32.0 * 32 * 32;   /* then the layout paths are gemm_ikj's */
+    int tiny = is_fast && (double)M * N * K < 32.0 * 32 * 32; /* then the layout paths are gemm_ikj's */
     describe_layout(layout_path, sizeof layout_path, name, la0, lb0);
     cr_assert_fail(
         "%s: M=%d, N=%d, K=%d, A %s (rsa=%d, csa=%d), B %s (rsb=%d, csb=%d), ldc=%d, accumulate=%d: "
@@ -243,9 +255,9 @@ static void check_layouts(GemmFn *gemm, const char *name, int b_layouts) {
             ? "every layout fails, at every shape: the mistake is in what they all share (the kernel, the loops over "
               "blocks, how C is written), not in one layout's path"
         : every ? "at every shape, so the strides of this layout are misread: element A(i,k) is A[i*rsa + k*csa] and "
-                "B(k,j) is B[k*rsb + j*csb]; code that assumes a stride of 1, or the matrix's width as its row "
-                "stride, breaks on this layout"
-              : "the layout is read right at other shapes, so look at what this one reaches",
+                  "B(k,j) is B[k*rsb + j*csb]; code that assumes a stride of 1, or the matrix's width as its row "
+                  "stride, breaks on this layout"
+                : "the layout is read right at other shapes, so look at what this one reaches",
         every ? layout_path : shape_path, every || tiny ? "" : "; ", every || tiny ? "" : layout_path);
 }
 
@@ -257,7 +269,7 @@ Test(given_matmul_steps, ikj_matches_naive) { check_all(gemm_ikj, "gemm_ikj"); }
 
 Test(given_matmul_steps, blocked_matches_naive) { check_all(gemm_blocked, "gemm_blocked"); }
 
-/* The kernel this machine picks (AVX2 + FMA on most x86-64). */
+/* The kernel this machine picks (AVX-512 or AVX2 + FMA on most x86-64). */
 Test(given_matmul_steps, fast_matches_naive_on_one_and_two_threads) {
 #ifdef _OPENMP
     for (int threads = 1; threads <= 2; threads++) {
@@ -278,19 +290,26 @@ Test(given_matmul_steps, fast_with_the_portable_kernel_matches_naive) {
 
 Test(given_matmul_steps, fast_gives_the_same_bits_on_one_and_two_threads) {
 #ifdef _OPENMP
-    /* The training runs rely on it: a checkpoint must not depend on the thread count. */
-    int M = 300, N = 200, K = 600;
+    /* The training runs rely on it: a checkpoint must not depend on the thread count. Two threads split
+     * the rows of C for a transposed A, and the columns for a row-major A with enough columns (N = 300). */
+    int M = 300, N = 300, K = 600;
     Rng rng;
     rng_init(&rng, 5);
     float *A = random_floats(&rng, (size_t)M * K), *B = random_floats(&rng, (size_t)K * N);
     float *C1 = calloc((size_t)M * N, sizeof *C1), *C2 = calloc((size_t)M * N, sizeof *C2);
     cr_assert(C1 != NULL && C2 != NULL);
-    omp_set_num_threads(1);
-    gemm_fast(M, N, K, A, 1, M, B, N, 1, C1, N, 0);
-    omp_set_num_threads(2);
-    gemm_fast(M, N, K, A, 1, M, B, N, 1, C2, N, 0);
-    for (size_t i = 0; i < (size_t)M * N; i++)
-        cr_assert(C1[i] == C2[i], "C[%zu]: %.9g on one thread, %.9g on two", i, (double)C1[i], (double)C2[i]);
+    for (int transposed = 1; transposed >= 0; transposed--) {
+        int rsa = transposed ? 1 : K, csa = transposed ? M : 1;
+        const char *split = transposed ? "A transposed: two threads split the rows of C"
+                                       : "A row-major: two threads split the columns of C";
+        omp_set_num_threads(1);
+        gemm_fast(M, N, K, A, rsa, csa, B, N, 1, C1, N, 0);
+        omp_set_num_threads(2);
+        gemm_fast(M, N, K, A, rsa, csa, B, N, 1, C2, N, 0);
+        for (size_t i = 0; i < (size_t)M * N; i++)
+            cr_assert(C1[i] == C2[i], "gemm_fast, %s: C[%zu] is %.9g on one thread, %.9g on two", split, i,
+                      (double)C1[i], (double)C2[i]);
+    }
     free(A), free(B), free(C1), free(C2);
 #endif
 }

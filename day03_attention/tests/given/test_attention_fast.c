@@ -31,7 +31,7 @@ static void check_sdpa(int Tq, int Tk, int hs, int causal) {
     char what[160];
     Rng rng;
     rng_init(&rng, (uint64_t)(Tq * 1000 + Tk * 10 + causal));
-    int stride = 3 * hs + 5;                 /* q, k, v side by side, and a gap */
+    int stride = 3 * hs + 5; /* q, k, v side by side, and a gap */
     size_t nq = (size_t)Tk * stride;
     float *qkv = randoms(nq, &rng, 1.0f), *dout = randoms((size_t)Tq * hs, &rng, 1.0f);
     const float *q = qkv + (size_t)(Tk - Tq) * stride, *k = qkv + hs, *v = qkv + 2 * hs;
@@ -53,19 +53,22 @@ static void check_sdpa(int Tq, int Tk, int hs, int causal) {
 
     float *dqkv_plain = testing_prefilled(nq), *dqkv_fast = testing_prefilled(nq);
     float *dq_p = dqkv_plain + (size_t)(Tk - Tq) * stride, *dq_f = dqkv_fast + (size_t)(Tk - Tq) * stride;
-    sdpa_backward(dq_p, dqkv_plain + hs, dqkv_plain + 2 * hs, datt, dout, hs, att_plain, q, k, v, stride, Tq, Tk,
-                  hs, scale);
-    sdpa_backward_fast(dq_f, dqkv_fast + hs, dqkv_fast + 2 * hs, datt, dout, hs, att_plain, q, k, v, stride, Tq,
-                       Tk, hs, scale);
-    for (size_t i = 0; i < nq; i++)  /* the gaps between rows are nobody's: compare what the plain one left */
+    sdpa_backward(dq_p, dqkv_plain + hs, dqkv_plain + 2 * hs, datt, dout, hs, att_plain, q, k, v, stride, Tq, Tk, hs,
+                  scale);
+    sdpa_backward_fast(dq_f, dqkv_fast + hs, dqkv_fast + 2 * hs, datt, dout, hs, att_plain, q, k, v, stride, Tq, Tk, hs,
+                       scale);
+    for (size_t i = 0; i < nq; i++) /* the gaps between rows are nobody's: compare what the plain one left */
         if (!llmlab_close(dqkv_fast[i], dqkv_plain[i], 1e-4)) {
             size_t row = i / stride, col = i % stride;
-            const char *part = col < (size_t)hs ? "dq" : col < (size_t)2 * hs ? "dk" : col < (size_t)3 * hs ? "dv" : "a gap";
+            const char *part = col < (size_t)hs       ? "dq"
+                               : col < (size_t)2 * hs ? "dk"
+                               : col < (size_t)3 * hs ? "dv"
+                                                      : "a gap";
             cr_assert_fail("sdpa_backward_fast, Tq=%d Tk=%d hs=%d %s: %s, row %zu, column %zu: expected %.7g "
                            "(the plain loops, added to the pattern), got %.7g\n  hint: the blocked backward "
                            "needs dS = P * (dP - rowsum(P * dP)) * scale and must add into dq, dk, dv",
-                           Tq, Tk, hs, causal ? "causal" : "not causal", part, row, col % (size_t)hs,
-                           dqkv_plain[i], dqkv_fast[i]);
+                           Tq, Tk, hs, causal ? "causal" : "not causal", part, row, col % (size_t)hs, dqkv_plain[i],
+                           dqkv_fast[i]);
         }
     cr_assert(1);
     free(qkv), free(dout), free(out_plain), free(out_fast), free(att_plain), free(att_fast), free(datt);
@@ -73,12 +76,12 @@ static void check_sdpa(int Tq, int Tk, int hs, int causal) {
 }
 
 Test(given_attention_fast, sdpa_loops_and_blocked_products_match_the_plain_pair) {
-    check_sdpa(7, 7, 8, 1);        /* short: the loops */
-    check_sdpa(1, 40, 16, 1);      /* one query, as when generating */
-    check_sdpa(130, 130, 32, 1);   /* blocked, causal, a partial last block */
-    check_sdpa(130, 130, 32, 0);   /* blocked, every key */
-    check_sdpa(70, 200, 24, 1);    /* fewer queries than keys */
-    check_sdpa(64, 64, 16, 1);     /* exactly one block */
+    check_sdpa(7, 7, 8, 1);      /* short: the loops */
+    check_sdpa(1, 40, 16, 1);    /* one query, as when generating */
+    check_sdpa(130, 130, 32, 1); /* blocked, causal, a partial last block */
+    check_sdpa(130, 130, 32, 0); /* blocked, every key */
+    check_sdpa(70, 200, 24, 1);  /* fewer queries than keys */
+    check_sdpa(64, 64, 16, 1);   /* exactly one block */
 }
 
 static void check_mha(int B, int T, int C, int NH) {
@@ -99,11 +102,10 @@ static void check_mha(int B, int T, int C, int NH) {
     snprintf(what, sizeof what, "mha_backward_fast, B=%d T=%d C=%d NH=%d (dqkv, added to a pattern)", B, T, C, NH);
     expect_array_near(dqkv_f, dqkv_p, n3, (size_t)3 * C, 1e-4, what,
                       "each thread needs its own (T,T) scratch; heads write disjoint columns");
-    free(qkv), free(dout), free(out_p), free(out_f), free(att_p), free(att_f), free(datt), free(dqkv_p),
-        free(dqkv_f);
+    free(qkv), free(dout), free(out_p), free(out_f), free(att_p), free(att_f), free(datt), free(dqkv_p), free(dqkv_f);
 }
 
 Test(given_attention_fast, mha_on_threads_matches_the_plain_pair) {
-    check_mha(2, 130, 64, 4);   /* blocked products, heads on both threads */
-    check_mha(3, 9, 12, 3);     /* loops */
+    check_mha(2, 130, 64, 4); /* blocked products, heads on both threads */
+    check_mha(3, 9, 12, 3);   /* loops */
 }

@@ -27,7 +27,8 @@ static void check_layernorm(int N, int C) {
     rng_init(&rng, (uint64_t)(N + C));
     size_t n = (size_t)N * C;
     float *x = randoms(n, &rng, 2.0f), *w = randoms((size_t)C, &rng, 1.0f), *b = randoms((size_t)C, &rng, 1.0f);
-    float *dout = randoms(n, &rng, 1.0f), *out = malloc(n * 4), *mean = malloc((size_t)N * 4), *rstd = malloc((size_t)N * 4);
+    float *dout = randoms(n, &rng, 1.0f), *out = malloc(n * 4), *mean = malloc((size_t)N * 4),
+          *rstd = malloc((size_t)N * 4);
     layernorm_forward(out, mean, rstd, x, w, b, N, C);
     float *dx_p = testing_prefilled(n), *dw_p = testing_prefilled((size_t)C), *db_p = testing_prefilled((size_t)C);
     float *dx_f = testing_prefilled(n), *dw_f = testing_prefilled((size_t)C), *db_f = testing_prefilled((size_t)C);
@@ -44,16 +45,16 @@ static void check_layernorm(int N, int C) {
 }
 
 Test(given_transformer_fast, layernorm_backward_matches_the_plain_one) {
-    check_layernorm(300, 257);   /* past the threshold; 257 columns split unevenly */
-    check_layernorm(5, 7);       /* one thread */
+    check_layernorm(300, 257); /* past the threshold; 257 columns split unevenly */
+    check_layernorm(5, 7);     /* one thread */
 }
 
 Test(given_transformer_fast, gelu_matches_the_plain_one) {
-    enum { N = 70001 };          /* past the threshold, odd */
+    enum { N = 70001 }; /* past the threshold, odd */
     Rng rng;
     rng_init(&rng, 9);
     float *x = randoms(N, &rng, 4.0f), *dout = randoms(N, &rng, 1.0f);
-    x[0] = 0.0f, x[1] = 30.0f, x[2] = -30.0f;   /* where tanh saturates */
+    x[0] = 0.0f, x[1] = 30.0f, x[2] = -30.0f; /* where tanh saturates */
     float *out_p = malloc(N * 4), *out_f = malloc(N * 4), *dx_p = testing_prefilled(N), *dx_f = testing_prefilled(N);
     testing_fill_nan(out_f, N);
     gelu_forward(out_p, x, N);

@@ -21,8 +21,7 @@ static void write_text(const char *name, const char *text) {
 /* The file's whole text (NUL-terminated), or NULL. */
 static char *slurp(const char *path) {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     char *buf = calloc(1, 1 << 16);
     size_t n = fread(buf, 1, (1 << 16) - 1, f);
     buf[n] = '\0';
@@ -43,20 +42,19 @@ Test(given_corpus_prepare, fortunes_cleaned_deduplicated_and_split_one_in_ten) {
     testing_dir_make("fortunes");
     mkdir(testing_dir_path("src"), 0777);
     mkdir(testing_dir_path("src/subfolder"), 0777);
-    write_text("src/a",
-               "First entry.   \r\n"                 /* Windows line ends and trailing blanks go */
-               "  second line kept indented\n"
-               "%\n"
-               "\n   \n"                              /* empty lines around an entry go */
-               "Two\n\nlines apart\n"
-               "% \n"                                 /* a `%` with blanks around still ends an entry */
-               "\n%\n"                                /* an empty entry is dropped */
-               "First entry.\n  second line kept indented\n%\n"    /* a repeat is dropped */
-               "has " EOT " inside\n"                 /* would fool the model: dropped */
-               "\xC2\xA0%\xC2\xA0\n"                  /* no-break spaces are whitespace too */
-               "caf\xC3\xA9 \xE3\x80\x80\n"           /* ... and the ideographic space */
-               "%%\n"                                 /* not a separator: text */
-               "end without a line end");
+    write_text("src/a", "First entry.   \r\n" /* Windows line ends and trailing blanks go */
+                        "  second line kept indented\n"
+                        "%\n"
+                        "\n   \n" /* empty lines around an entry go */
+                        "Two\n\nlines apart\n"
+                        "% \n"  /* a `%` with blanks around still ends an entry */
+                        "\n%\n" /* an empty entry is dropped */
+                        "First entry.\n  second line kept indented\n%\n" /* a repeat is dropped */
+                        "has " EOT " inside\n"                           /* would fool the model: dropped */
+                        "\xC2\xA0%\xC2\xA0\n"                            /* no-break spaces are whitespace too */
+                        "caf\xC3\xA9 \xE3\x80\x80\n"                     /* ... and the ideographic space */
+                        "%%\n"                                           /* not a separator: text */
+                        "end without a line end");
     write_text("src/b", "r\xE9sum\xE9\n%\nthree\n%\nfour\n%\nfive\n%\nsix\n%\nseven\n%\neight\n%\nnine\n%\nten\n%\n");
     write_text("src/b.dat", "an index: ignored\n");
     write_text("src/a.u8", "a link: ignored\n");
@@ -75,8 +73,8 @@ Test(given_corpus_prepare, fortunes_cleaned_deduplicated_and_split_one_in_ten) {
      * tenth entry, "eight", validates; the eleven others train. */
     expect_file(testing_dir_path("data/fortunes/train.txt"),
                 "First entry.\n  second line kept indented\n" EOT "Two\n\nlines apart\n" EOT
-                "caf\xC3\xA9\n%%\nend without a line end\n" EOT "r\xC3\xA9sum\xC3\xA9\n" EOT "three\n" EOT
-                "four\n" EOT "five\n" EOT "six\n" EOT "seven\n" EOT "nine\n" EOT "ten\n" EOT,
+                "caf\xC3\xA9\n%%\nend without a line end\n" EOT "r\xC3\xA9sum\xC3\xA9\n" EOT "three\n" EOT "four\n" EOT
+                "five\n" EOT "six\n" EOT "seven\n" EOT "nine\n" EOT "ten\n" EOT,
                 "corpus_prepare_fortunes (train.txt: entries trimmed, repeats and empty ones dropped)");
     expect_file(testing_dir_path("data/fortunes/val.txt"), "eight\n" EOT,
                 "corpus_prepare_fortunes (val.txt: every tenth entry)");
@@ -104,14 +102,14 @@ Test(given_corpus_prepare, missing_or_empty_folder_is_an_error) {
 
 Test(given_corpus_prepare, split_at_the_last_line_end_before_90_percent) {
     testing_dir_make("split");
-    write_text("lines.txt", "aaaa\nbbbb\ncccc\ndddd\n");     /* 20 bytes: 90% is byte 18, inside "dddd" */
+    write_text("lines.txt", "aaaa\nbbbb\ncccc\ndddd\n"); /* 20 bytes: 90% is byte 18, inside "dddd" */
     char err[600] = "";
     int rc = corpus_prepare_split(testing_dir_path("lines.txt"), testing_dir_path("lines"), NULL, err, sizeof err);
     cr_assert(rc == 0, "corpus_prepare_split: expected 0, got %d (%s)", rc, err);
     expect_file(testing_dir_path("lines/train.txt"), "aaaa\nbbbb\ncccc\n", "corpus_prepare_split (cut at a line end)");
     expect_file(testing_dir_path("lines/val.txt"), "dddd\n", "corpus_prepare_split");
 
-    write_text("one.txt", "0123456789");                    /* no line end at all: cut at 90% */
+    write_text("one.txt", "0123456789"); /* no line end at all: cut at 90% */
     rc = corpus_prepare_split(testing_dir_path("one.txt"), testing_dir_path("one"), NULL, err, sizeof err);
     cr_assert(rc == 0, "corpus_prepare_split: expected 0, got %d (%s)", rc, err);
     expect_file(testing_dir_path("one/train.txt"), "012345678", "corpus_prepare_split (one line: cut at 90%)");

@@ -30,8 +30,8 @@ static void check(size_t n, float max_norm) {
 }
 
 Test(given_optim_fast, clip_grad_norm_matches_the_plain_one) {
-    check(10, 1.0f);          /* fewer gradients than blocks */
-    check(1000, 100.0f);      /* below the limit: untouched */
-    check(200003, 1.0f);      /* on every thread, clipped */
-    check(200003, 0.0f);      /* 0: no clipping */
+    check(10, 1.0f);     /* fewer gradients than blocks */
+    check(1000, 100.0f); /* below the limit: untouched */
+    check(200003, 1.0f); /* on every thread, clipped */
+    check(200003, 0.0f); /* 0: no clipping */
 }

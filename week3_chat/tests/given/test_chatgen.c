@@ -9,6 +9,7 @@
  * numbers, the words after the colon, the unit after the number), never by
  * calling the generator's own code, so a bug there cannot hide itself.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,16 @@
 #include "hash.h"
 #include "hashmap.h"
 #include "testing.h"
+
+/* How many names in folder dir hold ".tmp": temporary files left behind (their names are unique,
+ * NAME.tmp-XXXXXX, so a test looks for any). */
+static int temp_files_in(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp") != NULL;
+    if (d) closedir(d);
+    return n;
+}
 
 /* The same timeout as the other given suites: Criterion 2.4.1's runner leaks
  * 48 bytes (reported by LeakSanitizer, so `make sanitize` fails) when the
@@ -51,19 +62,14 @@ typedef struct Words {
 static Words payload(const char *q) {
     Words ws = {.k = -1};
     const char *p = strchr(q, ':');
-    if (!p)
-        return ws;
+    if (!p) return ws;
     ws.k = 0;
     for (p++;;) {
-        while (*p == ' ')
-            p++;
-        if (!*p || *p == '.' || *p == '?')
-            break;
+        while (*p == ' ') p++;
+        if (!*p || *p == '.' || *p == '?') break;
         size_t n = 0;
-        while (p[n] && p[n] != ' ' && p[n] != '.' && p[n] != '?')
-            n++;
-        if (ws.k == MAX_WORDS || n >= sizeof ws.w[0])
-            return (Words){.k = -1};
+        while (p[n] && p[n] != ' ' && p[n] != '.' && p[n] != '?') n++;
+        if (ws.k == MAX_WORDS || n >= sizeof ws.w[0]) return (Words){.k = -1};
         memcpy(ws.w[ws.k], p, n);
         ws.w[ws.k++][n] = '\0';
         p += n;
@@ -77,10 +83,8 @@ static int numbers(const char *q, long *out, int max) {
     for (const char *p = q; *p;) {
         if (*p >= '0' && *p <= '9') {
             long v = 0;
-            while (*p >= '0' && *p <= '9')
-                v = 10 * v + (*p++ - '0');
-            if (n < max)
-                out[n] = v;
+            while (*p >= '0' && *p <= '9') v = 10 * v + (*p++ - '0');
+            if (n < max) out[n] = v;
             n++;
         } else
             p++;
@@ -93,14 +97,12 @@ static void skeleton(const char *q, char *out, size_t cap) {
     size_t n = 0;
     const char *colon = strchr(q, ':');
     for (const char *p = q; *p && n + 2 < cap;) {
-        if (p == colon + 1) {       /* ": words" -> ": W" */
+        if (p == colon + 1) { /* ": words" -> ": W" */
             out[n++] = ' ', out[n++] = 'W';
-            while (*p && *p != '.' && *p != '?')
-                p++;
+            while (*p && *p != '.' && *p != '?') p++;
         } else if (*p >= '0' && *p <= '9') {
             out[n++] = '#';
-            while (*p >= '0' && *p <= '9')
-                p++;
+            while (*p >= '0' && *p <= '9') p++;
         } else
             out[n++] = *p++;
     }
@@ -112,8 +114,7 @@ static int has_word(const char *text, const char *w) {
     for (const char *p = strstr(text, w); p; p = strstr(p + 1, w)) {
         int before = p == text || !(p[-1] >= 'a' && p[-1] <= 'z');
         int after = !(p[n] >= 'a' && p[n] <= 'z');
-        if (before && after)
-            return 1;
+        if (before && after) return 1;
     }
     return 0;
 }
@@ -121,8 +122,7 @@ static int has_word(const char *text, const char *w) {
 static void join(const Words *ws, int reversed, char *out) {
     out[0] = '\0';
     for (int i = 0; i < ws->k; i++) {
-        if (i)
-            strcat(out, " ");
+        if (i) strcat(out, " ");
         strcat(out, ws->w[reversed ? ws->k - 1 - i : i]);
     }
 }
@@ -130,8 +130,7 @@ static void join(const Words *ws, int reversed, char *out) {
 static void spelled(const char *w, char *out) {
     size_t n = 0;
     for (size_t i = 0; w[i]; i++) {
-        if (i)
-            out[n++] = ' ';
+        if (i) out[n++] = ' ';
         out[n++] = w[i];
     }
     out[n] = '\0';
@@ -140,8 +139,11 @@ static void spelled(const char *w, char *out) {
 static int cmp_str(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
 
 /* The unit after the number in a conversion, and how many of the smaller unit make one. */
-static const struct { const char *from, *to; long factor; } unit_table[] = {
-    {"kilometer", "meters", 1000}, {"meter", "centimeters", 100}, {"centimeter", "millimeters", 10},
+static const struct {
+    const char *from, *to;
+    long factor;
+} unit_table[] = {
+    {"kilometer", "meters", 1000}, {"meter", "centimeters", 100},  {"centimeter", "millimeters", 10},
     {"kilogram", "grams", 1000},   {"liter", "milliliters", 1000},
 };
 
@@ -154,11 +156,9 @@ static int expected_answers(const char *fam, const Chat *c, char want[][64], cha
     const char *q[2] = {NULL, NULL};
     int nq = 0;
     for (int i = 0; i < c->n; i++)
-        if (c->turns[i].role == CHAT_USER && nq < 2)
-            q[nq++] = c->turns[i].text;
-    if (nq == 0)
-        return sprintf(why, "no user turn"), -1;
-    char follow[160] = "";      /* the follow-up in lower case, to look for its key word */
+        if (c->turns[i].role == CHAT_USER && nq < 2) q[nq++] = c->turns[i].text;
+    if (nq == 0) return sprintf(why, "no user turn"), -1;
+    char follow[160] = ""; /* the follow-up in lower case, to look for its key word */
     for (size_t i = 0; q[1] && q[1][i] && i + 1 < sizeof follow; i++)
         follow[i] = (char)(q[1][i] >= 'A' && q[1][i] <= 'Z' ? q[1][i] - 'A' + 'a' : q[1][i]);
     long num[4] = {0};
@@ -168,8 +168,7 @@ static int expected_answers(const char *fam, const Chat *c, char want[][64], cha
         if (nn != 2 || num[0] > 49 || num[1] > 49)
             return sprintf(why, "expected two numbers from 0 to 49 in \"%s\"", q[0]), -1;
         sprintf(want[0], "%ld", num[0] + num[1]);
-        if (strcmp(fam, "add") == 0)
-            return 1;
+        if (strcmp(fam, "add") == 0) return 1;
         if (!q[1] || !(strstr(follow, "doubl") || strstr(follow, "twice") || strstr(follow, "two times")))
             return sprintf(why, "a follow-up to a sum should ask to double it, got \"%s\"", q[1] ? q[1] : ""), -1;
         sprintf(want[1], "%ld", 2 * (num[0] + num[1]));
@@ -178,17 +177,14 @@ static int expected_answers(const char *fam, const Chat *c, char want[][64], cha
     if (!strcmp(fam, "convert")) {
         char unit[32] = "";
         const char *p = q[0];
-        while (*p && !(*p >= '0' && *p <= '9'))
-            p++;
-        while (*p >= '0' && *p <= '9')
-            p++;
+        while (*p && !(*p >= '0' && *p <= '9')) p++;
+        while (*p >= '0' && *p <= '9') p++;
         if (nn != 1 || sscanf(p, " %31[a-z]", unit) != 1)
             return sprintf(why, "expected one number and a unit after it in \"%s\"", q[0]), -1;
         size_t ul = strlen(unit);
         if ((num[0] == 1) != (unit[ul - 1] != 's'))
             return sprintf(why, "singular unit exactly for 1, in \"%s\"", q[0]), -1;
-        if (unit[ul - 1] == 's')
-            unit[ul - 1] = '\0';
+        if (unit[ul - 1] == 's') unit[ul - 1] = '\0';
         for (size_t u = 0; u < sizeof unit_table / sizeof unit_table[0]; u++)
             if (!strcmp(unit, unit_table[u].from)) {
                 if (!has_word(q[0], unit_table[u].to))
@@ -198,14 +194,12 @@ static int expected_answers(const char *fam, const Chat *c, char want[][64], cha
             }
         return sprintf(why, "unknown unit '%s' in \"%s\"", unit, q[0]), -1;
     }
-    if (nn != 0 || ws.k < 1)
-        return sprintf(why, "expected words after a colon and no number in \"%s\"", q[0]), -1;
+    if (nn != 0 || ws.k < 1) return sprintf(why, "expected words after a colon and no number in \"%s\"", q[0]), -1;
     for (int i = 0; i < ws.k; i++)
         for (int j = 0; j < i; j++)
             if (!strcmp(ws.w[i], ws.w[j]))
                 return sprintf(why, "the word '%s' occurs twice in \"%s\"", ws.w[i], q[0]), -1;
-    if (!strcmp(fam, "reverse") && ws.k >= 3 && ws.k <= 5)
-        return join(&ws, 1, want[0]), 1;
+    if (!strcmp(fam, "reverse") && ws.k >= 3 && ws.k <= 5) return join(&ws, 1, want[0]), 1;
     if (!strcmp(fam, "sort") && ws.k >= 3 && ws.k <= 4) {
         Words sorted = ws;
         qsort(sorted.w, (size_t)sorted.k, sizeof sorted.w[0], cmp_str);
@@ -214,10 +208,8 @@ static int expected_answers(const char *fam, const Chat *c, char want[][64], cha
             return sprintf(why, "the words of \"%s\" are sorted already", q[0]), -1;
         return join(&sorted, 0, want[0]), 1;
     }
-    if (!strcmp(fam, "count") && ws.k >= 2 && ws.k <= 8)
-        return sprintf(want[0], "%d", ws.k), 1;
-    if (!strcmp(fam, "spell") && ws.k == 1)
-        return spelled(ws.w[0], want[0]), 1;
+    if (!strcmp(fam, "count") && ws.k >= 2 && ws.k <= 8) return sprintf(want[0], "%d", ws.k), 1;
+    if (!strcmp(fam, "spell") && ws.k == 1) return spelled(ws.w[0], want[0]), 1;
     if (!strcmp(fam, "followup") && q[1] && ws.k >= 3 && ws.k <= 4) {
         if (!strstr(follow, "first") && !strstr(follow, "front"))
             return sprintf(why, "a follow-up to a reversal should ask for the first word, got \"%s\"", q[1]), -1;
@@ -237,7 +229,7 @@ static int expected_answers(const char *fam, const Chat *c, char want[][64], cha
 
 /* ---- sets of strings (common/hashmap.h: training has thousands of lists) ---- */
 
-static uint32_t str_hash(const char *s) { return hash_fnv1a32(s, strlen(s)); }   /* as chatgen.h's rules */
+static uint32_t str_hash(const char *s) { return hash_fnv1a32(s, strlen(s)); } /* as chatgen.h's rules */
 static int set_has(const HashMap *st, const char *s) { return hashmap_get(st, s, strlen(s), NULL); }
 static void set_add(HashMap *st, const char *s) { hashmap_upsert(st, s, strlen(s), NULL); }
 
@@ -248,26 +240,23 @@ static void dialogue_skeleton(const Chat *c, char *out, size_t cap) {
         if (c->turns[i].role == CHAT_USER) {
             char sk[160];
             skeleton(c->turns[i].text, sk, sizeof sk);
-            if (out[0])
-                strncat(out, " | ", cap - strlen(out) - 1);
+            if (out[0]) strncat(out, " | ", cap - strlen(out) - 1);
             strncat(out, sk, cap - strlen(out) - 1);
         }
 }
 
 static const char *first_user(const Chat *c) {
     for (int i = 0; i < c->n; i++)
-        if (c->turns[i].role == CHAT_USER)
-            return c->turns[i].text;
+        if (c->turns[i].role == CHAT_USER) return c->turns[i].text;
     return "";
 }
 
-static int add_pair_held_out(long a, long b) { return (31 * a + 17 * b) % 11 == 0; }     /* chatgen.h */
+static int add_pair_held_out(long a, long b) { return (31 * a + 17 * b) % 11 == 0; } /* chatgen.h */
 static int convert_n_held_out(long n) { return n % 7 == 3; }                         /* chatgen.h */
-static int made_up_held_out(const char *w) { return str_hash(w) % 7 == 3; }         /* chatgen.h */
-static int list_held_out(const Words *ws) {                                            /* chatgen.h */
+static int made_up_held_out(const char *w) { return str_hash(w) % 7 == 3; }          /* chatgen.h */
+static int list_held_out(const Words *ws) {                                          /* chatgen.h */
     uint32_t h = 0;
-    for (int i = 0; i < ws->k; i++)
-        h += (uint32_t)(i + 1) * str_hash(ws->w[i]);
+    for (int i = 0; i < ws->k; i++) h += (uint32_t)(i + 1) * str_hash(ws->w[i]);
     return ws->k >= 2 && h % 11 == 0;
 }
 
@@ -303,7 +292,7 @@ Test(given_chatgen, same_seed_same_file) {
         cr_assert(na != nc || memcmp(a, c, na) != 0, "split %d: seeds 7 and 8 gave the same file", held);
         free(a), free(b), free(c);
     }
-    cr_assert(access(testing_dir_path("a.txt.tmp"), F_OK) != 0, "the temporary file must be renamed away");
+    cr_assert(temp_files_in(testing_dir()) == 0, "the temporary files must be renamed away");
     cr_assert(chatgen_write("/nonexistent-dir/x.txt", 5, 0, 1, err, sizeof err) == -1 && strstr(err, "cannot write"),
               "a file in a missing folder: expected -1 and \"cannot write\", got \"%s\"", err);
     cr_assert(chatgen_write(testing_dir_path("neg.txt"), -1, 0, 1, err, sizeof err) == -1, "n = -1 must be refused");
@@ -322,8 +311,7 @@ Test(given_chatgen, answers_are_right) {
                 chatgen_dialogue(f, held, &rng, &c, NULL);
                 const char *fam = chatgen_family_name(f);
                 int n = expected_answers(fam, &c, want, why);
-                cr_assert(n > 0, "family %s, split %d, dialogue %d: cannot read the question: %s", fam, held, i,
-                          why);
+                cr_assert(n > 0, "family %s, split %d, dialogue %d: cannot read the question: %s", fam, held, i, why);
                 int k = 0, system = c.n > 0 && c.turns[0].role == CHAT_SYSTEM;
                 cr_assert(c.n == system + 2 * n, "family %s: expected %d turns after the system prompt, got %d", fam,
                           2 * n, c.n - system);
@@ -331,8 +319,7 @@ Test(given_chatgen, answers_are_right) {
                     ChatRole r = c.turns[t].role;
                     cr_assert(r == ((t - system) % 2 ? CHAT_ASSISTANT : CHAT_USER),
                               "family %s: turns must alternate user, assistant", fam);
-                    if (r != CHAT_ASSISTANT)
-                        continue;
+                    if (r != CHAT_ASSISTANT) continue;
                     cr_assert(!strcmp(c.turns[t].text, want[k]),
                               "family %s, split %d, dialogue %d, answer %d to \"%s\": expected \"%s\", got \"%s\"\n"
                               "  hint: the answer is exactly the result, no punctuation",
@@ -373,17 +360,14 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
                       i, fam, num[0], num[1], first_user(&c));
         if (!strcmp(fam, "convert"))
             cr_assert(nn == 1 && !convert_n_held_out(num[0]),
-                      "training dialogue %d: N = %ld is held out (N mod 7 = 3), got \"%s\"", i, num[0],
-                      first_user(&c));
+                      "training dialogue %d: N = %ld is held out (N mod 7 = 3), got \"%s\"", i, num[0], first_user(&c));
         Words ws = payload(first_user(&c));
-        if (ws.k < 1)
-            continue;
+        if (ws.k < 1) continue;
         cr_assert(!list_held_out(&ws), "training dialogue %d (%s): the list \"%s\" is held out", i, fam,
                   first_user(&c));
         list_key(&ws, key);
         set_add(&train_lists, key);
-        for (int w = 0; w < ws.k; w++)
-            set_add(&train_words, ws.w[w]);
+        for (int w = 0; w < ws.k; w++) set_add(&train_words, ws.w[w]);
     }
     /* Made-up words make the training vocabulary large: far more than the
      * 100 real training words. */
@@ -401,40 +385,40 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
             dialogue_skeleton(&c, sk, sizeof sk);
             if (is_new) {
                 cr_assert(!set_has(&train_sk, sk),
-                          "split %d, dialogue %d (%s) is marked new, but its phrasing \"%s\" occurs in training",
-                          split, i, fam, sk);
+                          "split %d, dialogue %d (%s) is marked new, but its phrasing \"%s\" occurs in training", split,
+                          i, fam, sk);
                 set_add(&new_sk, sk);
             } else
                 cr_assert(set_has(&train_sk, sk),
                           "split %d, dialogue %d (%s) is marked seen, but its phrasing \"%s\" never occurs in "
-                          "training", split, i, fam, sk);
+                          "training",
+                          split, i, fam, sk);
             int n = expected_answers(fam, &c, want, why);
             cr_assert(n > 0, "split %d, dialogue %d (%s): %s", split, i, fam, why);
             long num[4] = {0};
             int nn = numbers(first_user(&c), num, 4);
             if (nn == 2) {
                 cr_assert(add_pair_held_out(num[0], num[1]),
-                          "split %d, dialogue %d (%s): expected a held-out pair, got (%ld, %ld)", split, i, fam,
-                          num[0], num[1]);
+                          "split %d, dialogue %d (%s): expected a held-out pair, got (%ld, %ld)", split, i, fam, num[0],
+                          num[1]);
                 continue;
             }
             if (nn == 1) {
-                cr_assert(convert_n_held_out(num[0]), "split %d, dialogue %d: expected a held-out N, got %ld",
-                          split, i, num[0]);
+                cr_assert(convert_n_held_out(num[0]), "split %d, dialogue %d: expected a held-out N, got %ld", split, i,
+                          num[0]);
                 continue;
             }
             Words ws = payload(first_user(&c));
             int unseen = 0;
-            for (int w = 0; w < ws.k; w++)
-                unseen += !set_has(&train_words, ws.w[w]);
+            for (int w = 0; w < ws.k; w++) unseen += !set_has(&train_words, ws.w[w]);
             list_key(&ws, key);
             if (split == CHATGEN_NEW_WORDS)
                 cr_assert(unseen >= 1, "new-words dialogue %d (%s): expected a word never seen in training, got \"%s\"",
                           i, fam, first_user(&c));
             else if (ws.k == 1)
                 cr_assert(unseen == 1 && made_up_held_out(ws.w[0]),
-                          "evaluation dialogue %d (%s): expected a held-out made-up word to spell, got \"%s\"", i,
-                          fam, ws.w[0]);
+                          "evaluation dialogue %d (%s): expected a held-out made-up word to spell, got \"%s\"", i, fam,
+                          ws.w[0]);
             else
                 cr_assert(unseen == 0 && list_held_out(&ws) && !set_has(&train_lists, key),
                           "evaluation dialogue %d (%s): expected a held-out list of training words, got \"%s\" "
@@ -507,7 +491,8 @@ Test(given_chatgen, files_read_back) {
     cr_assert(s.n == 0 && s.ex == NULL);
 
     testing_write_file(testing_dir_path("empty.txt"), "", 0);
-    cr_assert(chatset_load(&s, testing_dir_path("empty.txt"), err, sizeof err) == 0 && s.n == 0, "an empty file: %s", err);
+    cr_assert(chatset_load(&s, testing_dir_path("empty.txt"), err, sizeof err) == 0 && s.n == 0, "an empty file: %s",
+              err);
     chatset_free(&s);
     EXPECT_NO_LEAKS();
 }
@@ -515,8 +500,15 @@ Test(given_chatgen, files_read_back) {
 Test(given_chatgen, broken_files_are_refused_by_line) {
     testing_dir_make("chatgen");
 #define GOOD "add\tseen\t<|user|>What is 1 plus 2?<|end|><|assistant|>3<|end|>\n"
-#define CASE(lit, a, b) {lit, sizeof lit - 1, {a, b}}
-    static const struct { const char *text; size_t len; const char *says[2]; } cases[] = {
+#define CASE(lit, a, b)               \
+    {                                 \
+        lit, sizeof lit - 1, { a, b } \
+    }
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *says[2];
+    } cases[] = {
         CASE(GOOD "add\tseen\tgarbage\n", "line 2", "expected"),
         CASE(GOOD GOOD "multiply\tseen\t<|user|>hi<|end|><|assistant|>x<|end|>\n", "line 3", "unknown family"),
         CASE("add\tseen\t<|user|>\xff\xfe<|end|><|assistant|>3<|end|>\n", "line 1", "UTF-8"),
@@ -546,8 +538,9 @@ Test(given_chatgen, broken_files_are_refused_by_line) {
     cr_assert(chatset_load(&s, testing_dir(), err, sizeof err) == -1, "a folder is not a file of dialogues");
 
     /* Any bytes at all: garbage made from pieces of real lines must be refused or read, never crash. */
-    static const char *pieces[] = {"add", "\t", "seen", "new", "<|user|>", "<|assistant|>", "<|system|>",
-                                   "<|end|>", "\n", "7", " ", "\xff", "\0", "<|", "|>", "\r"};
+    static const char *pieces[] = {"add",        "\t",      "seen", "new", "<|user|>", "<|assistant|>",
+                                   "<|system|>", "<|end|>", "\n",   "7",   " ",        "\xff",
+                                   "\0",         "<|",      "|>",   "\r"};
     Rng rng;
     rng_init(&rng, 9);
     for (int trial = 0; trial < 300; trial++) {
@@ -563,8 +556,7 @@ Test(given_chatgen, broken_files_are_refused_by_line) {
         int rc = chatset_load(&s, testing_dir_path("fuzz.txt"), err, sizeof err);
         cr_assert(rc == 0 || (rc == -1 && strstr(err, "line ")), "garbage %d: expected 0 or an error naming a line",
                   trial);
-        if (rc == 0)
-            chatset_free(&s);
+        if (rc == 0) chatset_free(&s);
     }
     EXPECT_NO_LEAKS();
 }
