@@ -165,6 +165,15 @@ void block_decode(const Block *blk, float *x, float *cache, int t, float *scratc
 const float *gpt_decode_step(const Gpt *m, GptCache *kv, int token);
 
 /**
+ * Fill an empty cache with @p n (1 .. ctx) tokens at positions 0 .. n-1 and
+ * return the logits (V) after the last, as n gpt_decode_step() calls would,
+ * but with one gpt_forward() over them when the model has room for n
+ * positions (m->T >= n): a prompt costs matrix products, not n passes over
+ * every weight. Given (gpt_model.c); it uses the model's activations.
+ */
+const float *gpt_cache_prefill(Gpt *m, GptCache *kv, const int *tokens, int n);
+
+/**
  * Give @p m a vocabulary of @p vocab >= its own (Week 3's chat markers): wte
  * gains rows, each the mean of the old ones, so the new tokens' logits start
  * out ordinary, neither favoured nor ruled out; every other tensor is kept,

@@ -233,6 +233,29 @@ void gpt_cache_init(GptCache *kv, const Gpt *m) {
     kv->logits = XMALLOC((size_t)c->vocab * sizeof(float));
 }
 
+const float *gpt_cache_prefill(Gpt *m, GptCache *kv, const int *tokens, int n) {
+    const GptConfig *c = &m->cfg;
+    LLMLAB_CHECK(kv->len == 0 && n >= 1 && n <= c->ctx, "prefill an empty cache with 1 .. ctx tokens",
+                 "gpt_cache_prefill: %d tokens into a cache holding %d, context %d", n, kv->len, c->ctx);
+    const float *logits = NULL;
+    if (n == 1 || n > m->T) { /* no room for a batched pass (or nothing to batch): one step per token */
+        for (int i = 0; i < n; i++) logits = gpt_decode_step(m, kv, tokens[i]);
+        return logits;
+    }
+    /* One forward pass over the prompt: matrix products instead of n
+     * matrix-vector products. Each layer saved its q|k|v rows (the block's
+     * qkv activation, rows 0 .. n-1 of its slice): they are the cache. */
+    size_t row = (size_t)3 * c->n_embd;
+    gpt_forward(m, tokens, NULL, 1, n);
+    for (int l = 0; l < c->n_layer; l++) {
+        Block blk = gpt_block(m, l);
+        memcpy(kv->qkv + (size_t)l * c->ctx * row, blk.acts.qkv, (size_t)n * row * sizeof(float));
+    }
+    memcpy(kv->logits, m->a.logits + (size_t)(n - 1) * c->vocab, (size_t)c->vocab * sizeof(float));
+    kv->len = n;
+    return kv->logits;
+}
+
 void gpt_cache_free(GptCache *kv) {
     free(kv->qkv), free(kv->x), free(kv->scratch), free(kv->logits);
     memset(kv, 0, sizeof *kv);

@@ -152,7 +152,7 @@ int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, 
     int start = len > ctx ? len - ctx : 0; /* the model sees seq[start .. len) */
     if (use_cache) {
         gpt_cache_init(&kv, m);
-        for (int i = start; i < len; i++) logits = gpt_decode_step(m, &kv, seq[i]);
+        logits = gpt_cache_prefill(m, &kv, seq + start, len - start);
     }
     while (made < max_new) {
         if (!use_cache) {
@@ -171,7 +171,7 @@ int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, 
             start = len - ctx / 2;
             if (use_cache) {
                 kv.len = 0;
-                for (int i = start; i < len; i++) logits = gpt_decode_step(m, &kv, seq[i]);
+                logits = gpt_cache_prefill(m, &kv, seq + start, len - start);
             }
         } else if (use_cache) {
             logits = gpt_decode_step(m, &kv, next);

@@ -33,8 +33,10 @@ void gpt_run_defaults(GptRunOptions *o);
 TrainResult gpt_run_train(GptRunOptions *o);
 
 /**
- * Load a GPT checkpoint: the model (allocated for batches of B x T, T <= its
- * context) and the tokenizer inside it. Returns 0, or -1 with the reason in @p err.
+ * Load a GPT checkpoint: the model (allocated for batches of B x T, T capped
+ * at its context) and the tokenizer inside it. To generate, pass T = 1 << 30:
+ * with room for the whole context, gpt_generate() reads a prompt in one
+ * forward pass (gpt_cache_prefill). Returns 0, or -1 with the reason in @p err.
  */
 int gpt_load(const char *path, Gpt *m, Tokenizer *tok, int B, int T, char *err, size_t err_size);
 

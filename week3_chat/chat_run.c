@@ -163,7 +163,7 @@ TrainResult chat_tune(const ChatTuneOptions *o) {
 
 int chatbot_load(ChatBot *b, const char *ckpt, uint64_t seed, char *err, size_t err_size) {
     memset(b, 0, sizeof *b);
-    if (gpt_load(ckpt, &b->m, &b->tok, 1, 1, err, err_size) != 0) return -1;
+    if (gpt_load(ckpt, &b->m, &b->tok, 1, 1 << 30, err, err_size) != 0) return -1;
     if (chat_tokens_find(&b->tok, &b->ct) != 0) {
         snprintf(err, err_size, "%s has no chat tokens: it is a base model; fine-tune it first (./llmlab tune)", ckpt);
         gpt_free(&b->m), tokenizer_free(&b->tok);

@@ -27,7 +27,7 @@ static void evaluate(const char *ckpt, const ChatSet *eval, const ChatSet *train
     Gpt m;
     Tokenizer tok;
     char err[LLMLAB_ERR_SIZE];
-    if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0) LLMLAB_DIE("", "%s", err);
+    if (gpt_load(ckpt, &m, &tok, 1, 1 << 30, err, sizeof err) != 0) LLMLAB_DIE("", "%s", err);
     ChatEvalOptions o = {.plain = plain,
                          .shots = 3,
                          .examples = train,

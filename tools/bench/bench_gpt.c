@@ -9,7 +9,7 @@
  *
  * (the sizes that BENCHMARKS.md's goals name; the character-level training
  * run uses the byte tokenizer's 257, see docs/DEVELOPING.md). `bench_gpt A`
- * runs one only.
+ * trains one only; `bench_gpt S` runs the sampling benchmark alone.
  *
  * Random tokens: speed does not depend on the text. GFLOP/s counts the
  * matmuls' 6 FLOPs per parameter per token (forward 2, backward 4) plus
@@ -106,11 +106,11 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
-        else if (strcmp(argv[i], "A") == 0 || strcmp(argv[i], "B") == 0)
-            only = argv[i][0] - 'A';
+        else if (strcmp(argv[i], "A") == 0 || strcmp(argv[i], "B") == 0 || strcmp(argv[i], "S") == 0)
+            only = argv[i][0] == 'S' ? 2 : argv[i][0] - 'A';
         else {
-            fprintf(stderr, "usage: bench_gpt [--quick] [A|B]\n  A or B: train that configuration only "
-                            "(no sampling benchmark)\n");
+            fprintf(stderr, "usage: bench_gpt [--quick] [A|B|S]\n  A or B: train that configuration only "
+                            "(no sampling benchmark); S: the sampling benchmark only\n");
             return 2;
         }
     }
@@ -123,9 +123,10 @@ int main(int argc, char **argv) {
         {"B", {.vocab = 65, .ctx = 256, .n_layer = 6, .n_head = 6, .n_embd = 384}, 8, quick ? 2 : 10},
     };
     int rounds = quick ? 1 : 3;
-    printf("GPT training, llmlab (%d threads) vs the PyTorch twin (2 threads), random tokens, best of %d "
-           "alternated rounds (llmlab/PyTorch)\n",
-           threads, rounds);
+    if (only != 2)
+        printf("GPT training, llmlab (%d threads) vs the PyTorch twin (2 threads), random tokens, best of %d "
+               "alternated rounds (llmlab/PyTorch)\n",
+               threads, rounds);
     for (int i = 0; i < (int)(sizeof configs / sizeof configs[0]); i++) {
         if (only >= 0 && i != only) continue;
         const Config *c = &configs[i];
@@ -147,7 +148,7 @@ int main(int argc, char **argv) {
         else
             printf(", PyTorch not available (needs /usr/bin/python3 with python3-torch)\n");
     }
-    if (only >= 0) return 0;
+    if (only == 0 || only == 1) return 0;
     printf("\nsampling from configuration A (context 64), 200 tokens\n");
     double with = sample_tokens_per_s(&configs[0], 1, 200), without = sample_tokens_per_s(&configs[0], 0, 200);
     printf("  KV cache %.0f tokens/s, full recomputation %.0f tokens/s: %.1fx\n", with, without, with / without);

@@ -311,6 +311,13 @@ class GptBadInput(LlmlabCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         again = self.run_llmlab(["sample", "--ckpt", self.ckpt, "--tokens", "5", "--seed", "3", "--no-cache"])
         self.assertEqual(again.stdout, r.stdout, "the KV cache must not change the text a seed gives")
+        # A prompt of several tokens fills the cache in one pass (gpt_cache_prefill), and 20 tokens
+        # overrun the context of 8, so the cache is refilled from the last half: same text as recomputing.
+        args = ["sample", "--ckpt", self.ckpt, "--tokens", "20", "--seed", "5", "--prompt", "the ca"]
+        r = self.run_llmlab(args)
+        again = self.run_llmlab(args + ["--no-cache"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(again.stdout, r.stdout, "prefilling the KV cache must not change the text a seed gives")
         r = self.run_llmlab(["export", "--ckpt", self.ckpt, "--out", "exp"])
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(os.path.join(self.dir, "exp", "model.safetensors"), "rb") as f:
