@@ -19,11 +19,11 @@
 
 /** One tensor of the Hugging Face layout, and where its floats live in ours. */
 typedef struct HfTensor {
-    char name[64];   /**< "transformer.h.0.attn.c_attn.weight" */
-    size_t offset;   /**< floats from the start of our parameters */
-    long shape[2];   /**< as Hugging Face has it: [in, out] for a Conv1D weight */
-    int ndim;        /**< 1 or 2 */
-    int transposed;  /**< 1: ours is (shape[1], shape[0]), Hugging Face's the transpose */
+    char name[64];  /**< "transformer.h.0.attn.c_attn.weight" */
+    size_t offset;  /**< floats from the start of our parameters */
+    long shape[2];  /**< as Hugging Face has it: [in, out] for a Conv1D weight */
+    int ndim;       /**< 1 or 2 */
+    int transposed; /**< 1: ours is (shape[1], shape[0]), Hugging Face's the transpose */
 } HfTensor;
 
 /** Room for the layout of @p c: 4 + 12 per layer. */
