@@ -39,11 +39,11 @@ typedef enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } JType;
 
 typedef struct Json {
     JType type;
-    double num;          /* J_NUM, J_BOOL (0 or 1) */
-    char *str;           /* J_STR (NUL-terminated; a \u0000 escape is refused) */
-    int n;               /* J_ARR, J_OBJ: items */
-    struct Json *items;  /* the values */
-    char **keys;         /* J_OBJ: their keys */
+    double num;         /* J_NUM, J_BOOL (0 or 1) */
+    char *str;          /* J_STR (NUL-terminated; a \u0000 escape is refused) */
+    int n;              /* J_ARR, J_OBJ: items */
+    struct Json *items; /* the values */
+    char **keys;        /* J_OBJ: their keys */
 } Json;
 
 typedef struct JParser {
@@ -182,7 +182,8 @@ static int jvalue(JParser *p, Json *out) {
     if (ch == '-' || (ch >= '0' && ch <= '9')) {
         char buf[64];
         size_t k = 0;
-        while (p->pos < p->n && k < sizeof buf - 1 && strchr("+-.eE0123456789", p->s[p->pos])) buf[k++] = p->s[p->pos++];
+        while (p->pos < p->n && k < sizeof buf - 1 && strchr("+-.eE0123456789", p->s[p->pos]))
+            buf[k++] = p->s[p->pos++];
         buf[k] = '\0';
         char *end;
         out->type = J_NUM;
@@ -283,16 +284,17 @@ static int file_exists(const char *dir, const char *name) {
 
 /* The model's config from config.json: Hugging Face's GPT-2 keys, checked to be a model llmlab runs. */
 static int read_config(const Json *j, const char *file, GptConfig *c, char *err, size_t err_size) {
-    const Json *type = jget(j, "model_type"), *act = jget(j, "activation_function"), *tie = jget(j, "tie_word_embeddings"),
-               *eps = jget(j, "layer_norm_epsilon"), *inner = jget(j, "n_inner");
+    const Json *type = jget(j, "model_type"), *act = jget(j, "activation_function"),
+               *tie = jget(j, "tie_word_embeddings"), *eps = jget(j, "layer_norm_epsilon"), *inner = jget(j, "n_inner");
     if (!type || type->type != J_STR || strcmp(type->str, "gpt2") != 0) {
-        snprintf(err, err_size, "%.300s: model_type is %.300s%.300s%.300s, not \"gpt2\": a folder of another model", file,
-                 type && type->type == J_STR ? "\"" : "", type && type->type == J_STR ? type->str : "missing",
+        snprintf(err, err_size, "%.300s: model_type is %.300s%.300s%.300s, not \"gpt2\": a folder of another model",
+                 file, type && type->type == J_STR ? "\"" : "", type && type->type == J_STR ? type->str : "missing",
                  type && type->type == J_STR ? "\"" : "");
         return -1;
     }
     if (act && (act->type != J_STR || strcmp(act->str, "gelu_new") != 0)) {
-        snprintf(err, err_size, "%.300s: activation_function is %.300s, but llmlab's GELU is the tanh form, \"gelu_new\"", file,
+        snprintf(err, err_size,
+                 "%.300s: activation_function is %.300s, but llmlab's GELU is the tanh form, \"gelu_new\"", file,
                  act->type == J_STR ? act->str : "not a string");
         return -1;
     }
@@ -308,7 +310,8 @@ static int read_config(const Json *j, const char *file, GptConfig *c, char *err,
     static const char *const keys[] = {"vocab_size", "n_positions", "n_layer", "n_head", "n_embd"};
     for (int i = 0; i < 5; i++)
         if (jint(j, keys[i], 1, 1L << 24, &v[i], file, err, err_size) != 0) return -1;
-    *c = (GptConfig){.vocab = (int)v[0], .ctx = (int)v[1], .n_layer = (int)v[2], .n_head = (int)v[3], .n_embd = (int)v[4]};
+    *c = (GptConfig){
+        .vocab = (int)v[0], .ctx = (int)v[1], .n_layer = (int)v[2], .n_head = (int)v[3], .n_embd = (int)v[4]};
     if (inner && inner->type != J_NULL && (inner->type != J_NUM || inner->num != 4.0 * c->n_embd)) {
         snprintf(err, err_size, "%.300s: n_inner must be 4 x n_embd (%d), llmlab's MLP width", file, 4 * c->n_embd);
         return -1;
@@ -338,7 +341,8 @@ static int st_open(Safetensors *s, const char *dir, const char *name, size_t max
     for (int i = 0; i < 8 && s->len >= 8; i++) hlen |= (uint64_t)(uint8_t)s->data[i] << (8 * i);
     char why[200];
     if (s->len < 8 || hlen > s->len - 8) {
-        snprintf(err, err_size, "%.300s is truncated or not a safetensors file (its header does not fit in it)", s->path);
+        snprintf(err, err_size, "%.300s is truncated or not a safetensors file (its header does not fit in it)",
+                 s->path);
     } else if (jparse(s->data + 8, (size_t)hlen, &s->header, why, sizeof why) != 0 || s->header.type != J_OBJ) {
         snprintf(err, err_size, "%.300s: its header is not a JSON object: %.300s", s->path,
                  s->header.type == J_OBJ || why[0] ? why : "another value");
@@ -366,8 +370,8 @@ static int ignorable(const char *name) {
 /* Copy the tensors of layout t (names prefixed) from s into dst, our layout; every name of s must be one of
  * them (or ignorable). Checks dtype, shape, byte range, finiteness (and tensors from nonneg_from on: no value
  * below 0). 0, or -1 with the reason. */
-static int st_read(Safetensors *s, const HfTensor *t, int n, const char *prefix, float *dst, int nonneg_from,
-                   char *err, size_t err_size) {
+static int st_read(Safetensors *s, const HfTensor *t, int n, const char *prefix, float *dst, int nonneg_from, char *err,
+                   size_t err_size) {
     const Json *h = &s->header;
     char name[128];
     for (int k = 0; k < h->n; k++) { /* nothing the model does not have */
@@ -390,7 +394,8 @@ static int st_read(Safetensors *s, const HfTensor *t, int n, const char *prefix,
         const Json *e = jget(h, name), *dtype = jget(e, "dtype"), *shape = jget(e, "shape"),
                    *off = jget(e, "data_offsets");
         if (!e) {
-            snprintf(err, err_size, "%.300s has no tensor \"%.300s\": a folder of another model or shape?", s->path, name);
+            snprintf(err, err_size, "%.300s has no tensor \"%.300s\": a folder of another model or shape?", s->path,
+                     name);
             return -1;
         }
         if (!dtype || dtype->type != J_STR || strcmp(dtype->str, "F32") != 0) {
@@ -404,8 +409,9 @@ static int st_read(Safetensors *s, const HfTensor *t, int n, const char *prefix,
         if (!shape_ok) {
             char want[64];
             snprintf(want, sizeof want, t[i].ndim == 2 ? "[%ld, %ld]" : "[%ld]", t[i].shape[0], t[i].shape[1]);
-            snprintf(err, err_size, "%.300s: %.300s does not have the shape %.300s that config.json gives: another shape?",
-                     s->path, name, want);
+            snprintf(err, err_size,
+                     "%.300s: %.300s does not have the shape %.300s that config.json gives: another shape?", s->path,
+                     name, want);
             return -1;
         }
         size_t bytes = 4 * hf_numel(&t[i]);
@@ -428,7 +434,9 @@ static int st_read(Safetensors *s, const HfTensor *t, int n, const char *prefix,
                 memcpy(&v, src + 4 * (r * cols + c), 4); /* little-endian host */
                 if (!isfinite(v) || (i >= nonneg_from && v < 0)) {
                     snprintf(err, err_size, "%.300s: %.300s[%zu] is %.300s", s->path, name, r * cols + c,
-                             isnan(v) ? "NaN" : isinf(v) ? "infinite" : "negative (a mean square cannot be)");
+                             isnan(v)   ? "NaN"
+                             : isinf(v) ? "infinite"
+                                        : "negative (a mean square cannot be)");
                     return -1;
                 }
                 if (t[i].transposed) /* theirs [in, out] -> ours (out, in) */
@@ -470,8 +478,8 @@ static double check_logits(Gpt *m, const Json *check, double *scale, char *err, 
     int *ids = XMALLOC((size_t)n * sizeof *ids);
     for (int i = 0; i < n; i++) {
         const Json *t = &tokens->items[i], *row = &logits->items[i];
-        if (t->type != J_NUM || t->num < 0 || t->num >= m->cfg.vocab || t->num != floor(t->num) ||
-            row->type != J_ARR || row->n != m->cfg.vocab) {
+        if (t->type != J_NUM || t->num < 0 || t->num >= m->cfg.vocab || t->num != floor(t->num) || row->type != J_ARR ||
+            row->n != m->cfg.vocab) {
             snprintf(err, err_size, "check.json: token %d or its row of %d logits is malformed", i, m->cfg.vocab);
             free(ids);
             return -1;
@@ -517,8 +525,8 @@ static int import_folder(const char *dir, Imported *x, char *err, size_t err_siz
     char path[LLMLAB_TMP_SIZE + 64], why[LLMLAB_ERR_SIZE];
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, err_size, "%.300s is not a folder: give the folder of an export (config.json, model.safetensors, ...)",
-                 dir);
+        snprintf(err, err_size,
+                 "%.300s is not a folder: give the folder of an export (config.json, model.safetensors, ...)", dir);
         return -1;
     }
     if (!(cfg = read_json(dir, "config.json", err, err_size))) goto done;
@@ -540,8 +548,9 @@ static int import_folder(const char *dir, Imported *x, char *err, size_t err_siz
     const Json *eos = jget(cfg, "eos_token_id");
     int eot = tokenizer_special_id(&x->tok, TOKENIZER_EOT);
     if (eos && eos->type == J_NUM && eos->num != eot) {
-        snprintf(err, err_size, "config.json: eos_token_id is %.0f, but %.300s of tokenizer.bpe is %d: another vocabulary",
-                 eos->num, TOKENIZER_EOT, eot);
+        snprintf(err, err_size,
+                 "config.json: eos_token_id is %.0f, but %.300s of tokenizer.bpe is %d: another vocabulary", eos->num,
+                 TOKENIZER_EOT, eot);
         goto done;
     }
     t = XMALLOC(hf_count(&c) * sizeof *t);
@@ -571,7 +580,8 @@ static int import_folder(const char *dir, Imported *x, char *err, size_t err_siz
         if (!(train = read_json(dir, "train.json", err, err_size))) goto done;
         const Json *fmt = jget(train, "format");
         if (!fmt || fmt->type != J_STR || strcmp(fmt->str, "llmlab-train 1") != 0) {
-            snprintf(err, err_size, "%.300s/train.json is not llmlab's (its \"format\" is not \"llmlab-train 1\")", dir);
+            snprintf(err, err_size, "%.300s/train.json is not llmlab's (its \"format\" is not \"llmlab-train 1\")",
+                     dir);
             goto done;
         }
         const Json *hash = jget(train, "tokenizer_hash");
@@ -579,7 +589,8 @@ static int import_folder(const char *dir, Imported *x, char *err, size_t err_siz
         snprintf(mine, sizeof mine, "%016" PRIx64, tokenizer_hash(&x->tok));
         if (hash && (hash->type != J_STR || strcmp(hash->str, mine) != 0)) {
             snprintf(err, err_size,
-                     "%.300s/train.json was written for another tokenizer (%.300s) than tokenizer.bpe (%.300s): its token files "
+                     "%.300s/train.json was written for another tokenizer (%.300s) than tokenizer.bpe (%.300s): its "
+                     "token files "
                      "would be read with the wrong ids",
                      dir, hash->type == J_STR ? hash->str : "?", mine);
             goto done;
@@ -694,7 +705,8 @@ int cmd_import(int argc, char **argv) {
         if (x.mom1)
             fprintf(stderr, ", AdamW state of step %ld: train --resume continues it\n", x.step);
         else
-            fprintf(stderr, ", the model only (no train.json and optimizer.safetensors): train --init starts from it\n");
+            fprintf(stderr,
+                    ", the model only (no train.json and optimizer.safetensors): train --init starts from it\n");
         if (x.check_diff >= 0)
             fprintf(stderr, "check.json: llmlab's logits equal the folder's within %.3g (logits up to %.3g)\n",
                     x.check_diff, x.check_scale);
