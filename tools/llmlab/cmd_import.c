@@ -32,195 +32,13 @@
 #include "commands.h"
 #include "gpt_run.h"
 #include "hf_gpt2.h"
-
-/* ---- a small JSON reader: enough for config.json, train.json and safetensors headers ---- */
-
-typedef enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } JType;
-
-typedef struct Json {
-    JType type;
-    double num;         /* J_NUM, J_BOOL (0 or 1) */
-    char *str;          /* J_STR (NUL-terminated; a \u0000 escape is refused) */
-    int n;              /* J_ARR, J_OBJ: items */
-    struct Json *items; /* the values */
-    char **keys;        /* J_OBJ: their keys */
-} Json;
-
-typedef struct JParser {
-    const char *s;
-    size_t n, pos;
-    int depth;
-    char err[160];
-} JParser;
-
-static void jfree(Json *j) {
-    if (j->type == J_STR) free(j->str);
-    for (int i = 0; i < j->n; i++) {
-        jfree(&j->items[i]);
-        if (j->keys) free(j->keys[i]);
-    }
-    free(j->items), free(j->keys);
-    memset(j, 0, sizeof *j);
-}
-
-static int jfail(JParser *p, const char *what) {
-    if (!p->err[0]) snprintf(p->err, sizeof p->err, "%s at byte %zu", what, p->pos);
-    return -1;
-}
-
-static void jspace(JParser *p) {
-    while (p->pos < p->n && strchr(" \t\r\n", p->s[p->pos])) p->pos++;
-}
-
-static int jvalue(JParser *p, Json *out);
-
-static int jstring(JParser *p, char **out) {
-    if (p->pos >= p->n || p->s[p->pos] != '"') return jfail(p, "a string expected");
-    p->pos++;
-    size_t cap = 16, len = 0;
-    char *s = XMALLOC(cap);
-    while (p->pos < p->n && p->s[p->pos] != '"') {
-        unsigned char ch = (unsigned char)p->s[p->pos++];
-        if (ch < 0x20) break;
-        if (ch == '\\') {
-            if (p->pos >= p->n) break;
-            char e = p->s[p->pos++];
-            const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
-            if (e == 'u') { /* only what the course writes: \u00XX, a control byte */
-                unsigned v;
-                if (p->pos + 4 > p->n || sscanf(p->s + p->pos, "%4x", &v) != 1 || v == 0 || v > 0x7f) break;
-                p->pos += 4, ch = (unsigned char)v;
-            } else if (strchr(from, e) && e) {
-                ch = (unsigned char)to[strchr(from, e) - from];
-            } else {
-                break;
-            }
-        }
-        if (len + 2 > cap) s = XREALLOC(s, cap *= 2);
-        s[len++] = (char)ch;
-    }
-    if (p->pos >= p->n || p->s[p->pos] != '"') {
-        free(s);
-        return jfail(p, "a broken string");
-    }
-    p->pos++;
-    s[len] = '\0';
-    *out = s;
-    return 0;
-}
-
-/* Items of an array or members of an object, after the opening bracket. */
-static int jitems(JParser *p, Json *out, int object) {
-    char close = object ? '}' : ']';
-    int cap = 0;
-    jspace(p);
-    if (p->pos < p->n && p->s[p->pos] == close) {
-        p->pos++;
-        return 0;
-    }
-    for (;;) {
-        if (out->n == cap) {
-            cap = cap ? 2 * cap : 8;
-            out->items = XREALLOC(out->items, (size_t)cap * sizeof *out->items);
-            if (object) out->keys = XREALLOC(out->keys, (size_t)cap * sizeof *out->keys);
-        }
-        Json *v = &out->items[out->n];
-        memset(v, 0, sizeof *v);
-        if (object) {
-            jspace(p);
-            if (jstring(p, &out->keys[out->n]) != 0) return -1;
-            jspace(p);
-            if (p->pos >= p->n || p->s[p->pos] != ':') {
-                free(out->keys[out->n]);
-                return jfail(p, "':' expected");
-            }
-            p->pos++;
-        }
-        out->n++;
-        if (jvalue(p, v) != 0) return -1;
-        jspace(p);
-        if (p->pos < p->n && p->s[p->pos] == ',') {
-            p->pos++;
-            continue;
-        }
-        if (p->pos < p->n && p->s[p->pos] == close) {
-            p->pos++;
-            return 0;
-        }
-        return jfail(p, object ? "',' or '}' expected" : "',' or ']' expected");
-    }
-}
-
-static int jvalue(JParser *p, Json *out) {
-    memset(out, 0, sizeof *out);
-    jspace(p);
-    if (p->pos >= p->n) return jfail(p, "the text ends early");
-    char ch = p->s[p->pos];
-    if (ch == '{' || ch == '[') {
-        if (++p->depth > 32) return jfail(p, "nested too deep");
-        p->pos++;
-        out->type = ch == '{' ? J_OBJ : J_ARR;
-        int rc = jitems(p, out, ch == '{');
-        p->depth--;
-        return rc;
-    }
-    if (ch == '"') {
-        out->type = J_STR;
-        return jstring(p, &out->str);
-    }
-    static const struct {
-        const char *word;
-        JType type;
-        double num;
-    } words[] = {{"true", J_BOOL, 1}, {"false", J_BOOL, 0}, {"null", J_NULL, 0}};
-    for (int i = 0; i < 3; i++)
-        if (p->n - p->pos >= strlen(words[i].word) && !strncmp(p->s + p->pos, words[i].word, strlen(words[i].word))) {
-            p->pos += strlen(words[i].word);
-            out->type = words[i].type, out->num = words[i].num;
-            return 0;
-        }
-    if (ch == '-' || (ch >= '0' && ch <= '9')) {
-        char buf[64];
-        size_t k = 0;
-        while (p->pos < p->n && k < sizeof buf - 1 && strchr("+-.eE0123456789", p->s[p->pos]))
-            buf[k++] = p->s[p->pos++];
-        buf[k] = '\0';
-        char *end;
-        out->type = J_NUM;
-        out->num = strtod(buf, &end);
-        if (*end || k == 0) return jfail(p, "a broken number");
-        return 0;
-    }
-    return jfail(p, "a value expected");
-}
-
-/* Parse n bytes of text; 0, or -1 with the reason in err. */
-static int jparse(const char *s, size_t n, Json *out, char *err, size_t err_size) {
-    JParser p = {.s = s, .n = n};
-    int rc = jvalue(&p, out);
-    if (rc == 0) {
-        jspace(&p);
-        if (p.pos != p.n) rc = jfail(&p, "text after the end");
-    }
-    if (rc != 0) {
-        jfree(out);
-        snprintf(err, err_size, "%.300s", p.err);
-    }
-    return rc;
-}
-
-static const Json *jget(const Json *o, const char *key) {
-    if (!o || o->type != J_OBJ) return NULL;
-    for (int i = 0; i < o->n; i++)
-        if (strcmp(o->keys[i], key) == 0) return &o->items[i];
-    return NULL;
-}
+#include "json.h"
 
 /* A whole number in [lo, hi] under key; 0, or -1 with the reason. */
 static int jint(const Json *o, const char *key, long lo, long hi, long *v, const char *file, char *err,
                 size_t err_size) {
-    const Json *j = jget(o, key);
-    if (!j || j->type != J_NUM || j->num != floor(j->num) || j->num < (double)lo || j->num > (double)hi) {
+    const Json *j = json_get(o, key);
+    if (!j || j->type != JSON_NUMBER || j->num != floor(j->num) || j->num < (double)lo || j->num > (double)hi) {
         snprintf(err, err_size, "%.300s: \"%.300s\" must be a whole number from %ld to %ld%.300s", file, key, lo, hi,
                  j ? "" : " (it is missing)");
         return -1;
@@ -265,10 +83,10 @@ static Json *read_json(const char *dir, const char *name, char *err, size_t err_
     char *text = slurp(dir, name, 1 << 24, &len, err, err_size), why[200] = "";
     if (!text) return NULL;
     Json *j = XMALLOC(sizeof *j);
-    if (jparse(text, len, j, why, sizeof why) != 0 || j->type != J_OBJ) {
-        if (j->type != J_OBJ && !why[0]) snprintf(why, sizeof why, "not a JSON object");
+    if (json_parse(text, len, j, why, sizeof why) != 0 || j->type != JSON_OBJECT) {
+        if (j->type != JSON_OBJECT && !why[0]) snprintf(why, sizeof why, "not a JSON object");
         snprintf(err, err_size, "%.300s/%.300s is not valid JSON: %.300s", dir, name, why);
-        jfree(j);
+        json_free(j);
         free(j), free(text);
         return NULL;
     }
@@ -284,25 +102,27 @@ static int file_exists(const char *dir, const char *name) {
 
 /* The model's config from config.json: Hugging Face's GPT-2 keys, checked to be a model llmlab runs. */
 static int read_config(const Json *j, const char *file, GptConfig *c, char *err, size_t err_size) {
-    const Json *type = jget(j, "model_type"), *act = jget(j, "activation_function"),
-               *tie = jget(j, "tie_word_embeddings"), *eps = jget(j, "layer_norm_epsilon"), *inner = jget(j, "n_inner");
-    if (!type || type->type != J_STR || strcmp(type->str, "gpt2") != 0) {
+    const Json *type = json_get(j, "model_type"), *act = json_get(j, "activation_function"),
+               *tie = json_get(j, "tie_word_embeddings"), *eps = json_get(j, "layer_norm_epsilon"),
+               *inner = json_get(j, "n_inner");
+    if (!type || type->type != JSON_STRING || strcmp(type->str, "gpt2") != 0) {
         snprintf(err, err_size, "%.300s: model_type is %.300s%.300s%.300s, not \"gpt2\": a folder of another model",
-                 file, type && type->type == J_STR ? "\"" : "", type && type->type == J_STR ? type->str : "missing",
-                 type && type->type == J_STR ? "\"" : "");
+                 file, type && type->type == JSON_STRING ? "\"" : "",
+                 type && type->type == JSON_STRING ? type->str : "missing",
+                 type && type->type == JSON_STRING ? "\"" : "");
         return -1;
     }
-    if (act && (act->type != J_STR || strcmp(act->str, "gelu_new") != 0)) {
+    if (act && (act->type != JSON_STRING || strcmp(act->str, "gelu_new") != 0)) {
         snprintf(err, err_size,
                  "%.300s: activation_function is %.300s, but llmlab's GELU is the tanh form, \"gelu_new\"", file,
-                 act->type == J_STR ? act->str : "not a string");
+                 act->type == JSON_STRING ? act->str : "not a string");
         return -1;
     }
-    if (tie && tie->type == J_BOOL && tie->num == 0) {
+    if (tie && tie->type == JSON_BOOL && tie->num == 0) {
         snprintf(err, err_size, "%.300s: tie_word_embeddings is false, but llmlab's head is tied to wte", file);
         return -1;
     }
-    if (eps && (eps->type != J_NUM || fabs(eps->num - 1e-5) > 1e-12)) {
+    if (eps && (eps->type != JSON_NUMBER || fabs(eps->num - 1e-5) > 1e-12)) {
         snprintf(err, err_size, "%.300s: layer_norm_epsilon must be 1e-05, llmlab's", file);
         return -1;
     }
@@ -312,7 +132,7 @@ static int read_config(const Json *j, const char *file, GptConfig *c, char *err,
         if (jint(j, keys[i], 1, 1L << 24, &v[i], file, err, err_size) != 0) return -1;
     *c = (GptConfig){
         .vocab = (int)v[0], .ctx = (int)v[1], .n_layer = (int)v[2], .n_head = (int)v[3], .n_embd = (int)v[4]};
-    if (inner && inner->type != J_NULL && (inner->type != J_NUM || inner->num != 4.0 * c->n_embd)) {
+    if (inner && inner->type != JSON_NULL && (inner->type != JSON_NUMBER || inner->num != 4.0 * c->n_embd)) {
         snprintf(err, err_size, "%.300s: n_inner must be 4 x n_embd (%d), llmlab's MLP width", file, 4 * c->n_embd);
         return -1;
     }
@@ -343,21 +163,22 @@ static int st_open(Safetensors *s, const char *dir, const char *name, size_t max
     if (s->len < 8 || hlen > s->len - 8) {
         snprintf(err, err_size, "%.300s is truncated or not a safetensors file (its header does not fit in it)",
                  s->path);
-    } else if (jparse(s->data + 8, (size_t)hlen, &s->header, why, sizeof why) != 0 || s->header.type != J_OBJ) {
+    } else if (json_parse(s->data + 8, (size_t)hlen, &s->header, why, sizeof why) != 0 ||
+               s->header.type != JSON_OBJECT) {
         snprintf(err, err_size, "%.300s: its header is not a JSON object: %.300s", s->path,
-                 s->header.type == J_OBJ || why[0] ? why : "another value");
+                 s->header.type == JSON_OBJECT || why[0] ? why : "another value");
     } else {
         s->base = 8 + (size_t)hlen;
         return 0;
     }
-    jfree(&s->header);
+    json_free(&s->header);
     free(s->data);
     s->data = NULL;
     return -1;
 }
 
 static void st_close(Safetensors *s) {
-    jfree(&s->header);
+    json_free(&s->header);
     free(s->data);
 }
 
@@ -391,21 +212,21 @@ static int st_read(Safetensors *s, const HfTensor *t, int n, const char *prefix,
     }
     for (int i = 0; i < n; i++) {
         snprintf(name, sizeof name, "%s%s", prefix, t[i].name);
-        const Json *e = jget(h, name), *dtype = jget(e, "dtype"), *shape = jget(e, "shape"),
-                   *off = jget(e, "data_offsets");
+        const Json *e = json_get(h, name), *dtype = json_get(e, "dtype"), *shape = json_get(e, "shape"),
+                   *off = json_get(e, "data_offsets");
         if (!e) {
             snprintf(err, err_size, "%.300s has no tensor \"%.300s\": a folder of another model or shape?", s->path,
                      name);
             return -1;
         }
-        if (!dtype || dtype->type != J_STR || strcmp(dtype->str, "F32") != 0) {
+        if (!dtype || dtype->type != JSON_STRING || strcmp(dtype->str, "F32") != 0) {
             snprintf(err, err_size, "%.300s: %.300s is %.300s, not F32 (llmlab imports float32)", s->path, name,
-                     dtype && dtype->type == J_STR ? dtype->str : "of no dtype");
+                     dtype && dtype->type == JSON_STRING ? dtype->str : "of no dtype");
             return -1;
         }
-        int shape_ok = shape && shape->type == J_ARR && shape->n == t[i].ndim;
+        int shape_ok = shape && shape->type == JSON_ARRAY && shape->n == t[i].ndim;
         for (int d = 0; shape_ok && d < t[i].ndim; d++)
-            shape_ok = shape->items[d].type == J_NUM && shape->items[d].num == (double)t[i].shape[d];
+            shape_ok = shape->items[d].type == JSON_NUMBER && shape->items[d].num == (double)t[i].shape[d];
         if (!shape_ok) {
             char want[64];
             snprintf(want, sizeof want, t[i].ndim == 2 ? "[%ld, %ld]" : "[%ld]", t[i].shape[0], t[i].shape[1]);
@@ -415,11 +236,11 @@ static int st_read(Safetensors *s, const HfTensor *t, int n, const char *prefix,
             return -1;
         }
         size_t bytes = 4 * hf_numel(&t[i]);
-        if (!off || off->type != J_ARR || off->n != 2 || off->items[0].type != J_NUM || off->items[1].type != J_NUM ||
-            off->items[0].num < 0 || off->items[1].num - off->items[0].num != (double)bytes ||
-            off->items[1].num > (double)(s->len - s->base)) {
+        if (!off || off->type != JSON_ARRAY || off->n != 2 || off->items[0].type != JSON_NUMBER ||
+            off->items[1].type != JSON_NUMBER || off->items[0].num < 0 ||
+            off->items[1].num - off->items[0].num != (double)bytes || off->items[1].num > (double)(s->len - s->base)) {
             snprintf(err, err_size, "%.300s: the bytes of %.300s are %.300s", s->path, name,
-                     off && off->type == J_ARR && off->n == 2 && off->items[1].type == J_NUM &&
+                     off && off->type == JSON_ARRAY && off->n == 2 && off->items[1].type == JSON_NUMBER &&
                              off->items[1].num > (double)(s->len - s->base)
                          ? "past the end of the file (truncated?)"
                          : "not where its header says (corrupted?)");
@@ -450,27 +271,28 @@ static int st_read(Safetensors *s, const HfTensor *t, int n, const char *prefix,
 
 /* The generator's state from train.json: four 64-bit words in hex. */
 static int read_rng(const Json *train, Rng *rng, char *err, size_t err_size) {
-    const Json *r = jget(train, "rng"), *s = jget(r, "s"), *spare = jget(r, "spare"), *has = jget(r, "has_spare");
-    int ok = s && s->type == J_ARR && s->n == 4;
+    const Json *r = json_get(train, "rng"), *s = json_get(r, "s"), *spare = json_get(r, "spare"),
+               *has = json_get(r, "has_spare");
+    int ok = s && s->type == JSON_ARRAY && s->n == 4;
     for (int i = 0; ok && i < 4; i++) {
         char *end;
-        ok = s->items[i].type == J_STR && strlen(s->items[i].str) == 16;
+        ok = s->items[i].type == JSON_STRING && strlen(s->items[i].str) == 16;
         if (ok) rng->s[i] = strtoull(s->items[i].str, &end, 16), ok = *end == '\0';
     }
     if (!ok) {
         snprintf(err, err_size, "train.json: \"rng\" must hold \"s\", four 16-digit hex numbers");
         return -1;
     }
-    rng->has_spare = has && has->type == J_NUM && has->num == 1;
-    rng->spare = spare && spare->type == J_NUM ? spare->num : 0.0;
+    rng->has_spare = has && has->type == JSON_NUMBER && has->num == 1;
+    rng->spare = spare && spare->type == JSON_NUMBER ? spare->num : 0.0;
     return 0;
 }
 
 /* The largest difference between our logits for check.json's tokens and its own; -1 with err when malformed. */
 static double check_logits(Gpt *m, const Json *check, double *scale, char *err, size_t err_size) {
-    const Json *tokens = jget(check, "tokens"), *logits = jget(check, "logits");
-    int n = tokens && tokens->type == J_ARR ? tokens->n : 0;
-    if (n < 1 || n > m->cfg.ctx || !logits || logits->type != J_ARR || logits->n != n) {
+    const Json *tokens = json_get(check, "tokens"), *logits = json_get(check, "logits");
+    int n = tokens && tokens->type == JSON_ARRAY ? tokens->n : 0;
+    if (n < 1 || n > m->cfg.ctx || !logits || logits->type != JSON_ARRAY || logits->n != n) {
         snprintf(err, err_size, "check.json: \"tokens\" (1 to %d) and one row of \"logits\" per token expected",
                  m->cfg.ctx);
         return -1;
@@ -478,8 +300,8 @@ static double check_logits(Gpt *m, const Json *check, double *scale, char *err, 
     int *ids = XMALLOC((size_t)n * sizeof *ids);
     for (int i = 0; i < n; i++) {
         const Json *t = &tokens->items[i], *row = &logits->items[i];
-        if (t->type != J_NUM || t->num < 0 || t->num >= m->cfg.vocab || t->num != floor(t->num) || row->type != J_ARR ||
-            row->n != m->cfg.vocab) {
+        if (t->type != JSON_NUMBER || t->num < 0 || t->num >= m->cfg.vocab || t->num != floor(t->num) ||
+            row->type != JSON_ARRAY || row->n != m->cfg.vocab) {
             snprintf(err, err_size, "check.json: token %d or its row of %d logits is malformed", i, m->cfg.vocab);
             free(ids);
             return -1;
@@ -495,7 +317,7 @@ static double check_logits(Gpt *m, const Json *check, double *scale, char *err, 
     for (int i = 0; i < n; i++)
         for (int v = 0; v < m->cfg.vocab; v++) {
             double want = logits->items[i].items[v].num, got = g.a.logits[(size_t)i * m->cfg.vocab + v];
-            if (logits->items[i].items[v].type != J_NUM) want = NAN;
+            if (logits->items[i].items[v].type != JSON_NUMBER) want = NAN;
             double d = fabs(got - want);
             worst = d > worst || isnan(d) ? d : worst;
             if (fabs(want) > *scale) *scale = fabs(want);
@@ -545,9 +367,9 @@ static int import_folder(const char *dir, Imported *x, char *err, size_t err_siz
                  x->tok.vocab_size, c.vocab);
         goto done;
     }
-    const Json *eos = jget(cfg, "eos_token_id");
+    const Json *eos = json_get(cfg, "eos_token_id");
     int eot = tokenizer_special_id(&x->tok, TOKENIZER_EOT);
-    if (eos && eos->type == J_NUM && eos->num != eot) {
+    if (eos && eos->type == JSON_NUMBER && eos->num != eot) {
         snprintf(err, err_size,
                  "config.json: eos_token_id is %.0f, but %.300s of tokenizer.bpe is %d: another vocabulary", eos->num,
                  TOKENIZER_EOT, eot);
@@ -562,12 +384,13 @@ static int import_folder(const char *dir, Imported *x, char *err, size_t err_siz
     if (st_open(&model, dir, "model.safetensors", max_bytes, err, err_size) != 0 ||
         st_read(&model, t, n, "", x->m.params, n, err, err_size) != 0)
         goto done;
-    const Json *head = jget(&model.header, "lm_head.weight");
+    const Json *head = json_get(&model.header, "lm_head.weight");
     if (head) { /* tied: a saved head must be wte itself */
-        const Json *o = jget(head, "data_offsets"), *w = jget(&model.header, t[0].name), *ow = jget(w, "data_offsets");
+        const Json *o = json_get(head, "data_offsets"), *w = json_get(&model.header, t[0].name),
+                   *ow = json_get(w, "data_offsets");
         size_t bytes = 4 * hf_numel(&t[0]);
-        int same = o && ow && o->type == J_ARR && o->n == 2 && o->items[0].type == J_NUM && o->items[0].num >= 0 &&
-                   o->items[0].num + (double)bytes <= (double)(model.len - model.base) &&
+        int same = o && ow && o->type == JSON_ARRAY && o->n == 2 && o->items[0].type == JSON_NUMBER &&
+                   o->items[0].num >= 0 && o->items[0].num + (double)bytes <= (double)(model.len - model.base) &&
                    memcmp(model.data + model.base + (size_t)o->items[0].num,
                           model.data + model.base + (size_t)ow->items[0].num, bytes) == 0;
         if (!same) {
@@ -578,21 +401,21 @@ static int import_folder(const char *dir, Imported *x, char *err, size_t err_siz
     }
     if (file_exists(dir, "train.json")) {
         if (!(train = read_json(dir, "train.json", err, err_size))) goto done;
-        const Json *fmt = jget(train, "format");
-        if (!fmt || fmt->type != J_STR || strcmp(fmt->str, "llmlab-train 1") != 0) {
+        const Json *fmt = json_get(train, "format");
+        if (!fmt || fmt->type != JSON_STRING || strcmp(fmt->str, "llmlab-train 1") != 0) {
             snprintf(err, err_size, "%.300s/train.json is not llmlab's (its \"format\" is not \"llmlab-train 1\")",
                      dir);
             goto done;
         }
-        const Json *hash = jget(train, "tokenizer_hash");
+        const Json *hash = json_get(train, "tokenizer_hash");
         char mine[20];
         snprintf(mine, sizeof mine, "%016" PRIx64, tokenizer_hash(&x->tok));
-        if (hash && (hash->type != J_STR || strcmp(hash->str, mine) != 0)) {
+        if (hash && (hash->type != JSON_STRING || strcmp(hash->str, mine) != 0)) {
             snprintf(err, err_size,
                      "%.300s/train.json was written for another tokenizer (%.300s) than tokenizer.bpe (%.300s): its "
                      "token files "
                      "would be read with the wrong ids",
-                     dir, hash->type == J_STR ? hash->str : "?", mine);
+                     dir, hash->type == JSON_STRING ? hash->str : "?", mine);
             goto done;
         }
         if (jint(train, "step", 0, 1000000000L, &x->step, "train.json", err, err_size) != 0 ||
@@ -631,9 +454,9 @@ static int import_folder(const char *dir, Imported *x, char *err, size_t err_siz
     }
     rc = 0;
 done:
-    if (cfg) jfree(cfg), free(cfg);
-    if (train) jfree(train), free(train);
-    if (check) jfree(check), free(check);
+    if (cfg) json_free(cfg), free(cfg);
+    if (train) json_free(train), free(train);
+    if (check) json_free(check), free(check);
     if (model.data) st_close(&model);
     if (opt.data) st_close(&opt);
     free(t);
