@@ -59,7 +59,10 @@ static int jstring(JParser *p, char **out) {
                 int k = 0;
                 for (; k < 4 && p->pos + (size_t)k < p->n; k++) {
                     char h = p->s[p->pos + (size_t)k];
-                    int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+                    int d = h >= '0' && h <= '9'   ? h - '0'
+                            : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                            : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                                   : -1;
                     if (d < 0) break;
                     v = 16 * v + (unsigned)d;
                 }
@@ -190,4 +193,3 @@ const Json *json_get(const Json *o, const char *key) {
         if (strcmp(o->keys[i], key) == 0) return &o->items[i];
     return NULL;
 }
-
