@@ -3,14 +3,14 @@
 
     /usr/bin/python3 tools/check_export.py DIR
 
-Reads DIR/model.safetensors (parsed here with the standard library: an
-8-byte header length, a JSON header, raw float32 data), DIR/config.json and
+Reads DIR/model.safetensors (the Hugging Face GPT-2 names, parsed with the
+standard library by gpt_torch.load_safetensors), DIR/config.json (Hugging
+Face's keys) and
 DIR/check.json (tokens and the logits the C program computed for them), runs
 tools/gpt_torch.py on the same tokens and compares. Needs Debian's python3-torch.
 """
 import json
 import os
-import struct
 import sys
 
 import torch
@@ -19,29 +19,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gpt_torch  # noqa: E402
 
 
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    base = 8 + n
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "F32", f"{name}: dtype {info['dtype']}"
-        start, end = info["data_offsets"]
-        t = torch.frombuffer(bytearray(data[base + start:base + end]), dtype=torch.float32)
-        out[name] = t.reshape(info["shape"])
-    return out
-
-
 def main(folder):
     cfg = json.load(open(os.path.join(folder, "config.json")))
     check = json.load(open(os.path.join(folder, "check.json")))
-    P = load_safetensors(os.path.join(folder, "model.safetensors"))
-    want_names = [n for n, _ in gpt_torch.param_shapes(cfg["vocab"], cfg["ctx"], cfg["n_layer"], cfg["n_embd"])]
-    assert sorted(P) == sorted(want_names), f"tensors {sorted(P)} != {sorted(want_names)}"
+    S = gpt_torch.load_safetensors(os.path.join(folder, "model.safetensors"))
+    L = cfg["n_layer"]
+    want_names = [n for ours in gpt_torch.HF_NAMES for n in gpt_torch.hf_names(ours, L)]
+    assert sorted(S) == sorted(want_names), f"tensors {sorted(S)} != {sorted(want_names)}"
+    P = gpt_torch.from_hf(S, L)
+    for name, shape in gpt_torch.param_shapes(cfg["vocab_size"], cfg["n_positions"], L, cfg["n_embd"]):
+        assert tuple(P[name].shape) == shape, f"{name}: shape {tuple(P[name].shape)}, config says {shape}"
     tokens = torch.tensor([check["tokens"]])
     with torch.no_grad():
         logits = gpt_torch.forward({k: v.double() for k, v in P.items()}, tokens, cfg["n_head"])[0]

@@ -49,6 +49,7 @@ run "corpus split" "$B" corpus split data/tiny/train.txt data/s
 run "sample" "$B" sample --ckpt r/ckpt.bin --tokens 12
 run "sample --no-cache" "$B" sample --ckpt r/ckpt.bin --tokens 12 --no-cache
 run "export" "$B" export --ckpt r/ckpt.bin --out exp
+run "import" "$B" import exp -o imported.bin
 run "chatgen" "$B" chatgen --n 70 --out chat/train.txt
 run "chatgen --split eval" "$B" chatgen --split eval --n 70 --out chat/eval.txt
 "$B" train --data tiny --vocab 300 --layers 1 --heads 2 --embd 16 --ctx 64 --batch 2 --steps 2 --run r64 --quiet

@@ -20,6 +20,7 @@
 #include "hash.h"
 #include "hashmap.h"
 #include "idx.h"
+#include "json.h"
 #include "plot.h"
 #include "progress.h"
 #include "rng.h"
@@ -1003,4 +1004,48 @@ Test(hashmap, grows_and_keeps_insertion_order) {
     hashmap_free(&pairs);
     hashmap_free(&m);
     free(text), free(len);
+}
+
+/* ---- json.h ---- */
+
+Test(json, reads_what_import_reads) {
+    const char *text = "{\"model_type\": \"gpt2\", \"n_layer\": 2, \"eps\": 1e-05, \"tie\": true, \"inner\": null,\n"
+                       " \"shape\": [32, 96], \"s\": \"a\\\"b\\\\c\\u0041\\n\"}";
+    Json j;
+    char err[200] = "";
+    cr_assert_eq(json_parse(text, strlen(text), &j, err, sizeof err), 0, "json_parse: %s", err);
+    cr_assert_eq(j.type, JSON_OBJECT);
+    cr_assert_eq(j.n, 7);
+    cr_assert_str_eq(json_get(&j, "model_type")->str, "gpt2");
+    cr_assert_eq(json_get(&j, "n_layer")->num, 2.0);
+    cr_assert_float_eq(json_get(&j, "eps")->num, 1e-5, 1e-12);
+    cr_assert_eq(json_get(&j, "tie")->type, JSON_BOOL);
+    cr_assert_eq(json_get(&j, "tie")->num, 1.0);
+    cr_assert_eq(json_get(&j, "inner")->type, JSON_NULL);
+    const Json *shape = json_get(&j, "shape");
+    cr_assert(shape->type == JSON_ARRAY && shape->n == 2 && shape->items[1].num == 96.0);
+    cr_assert_str_eq(json_get(&j, "s")->str, "a\"b\\cA\n");
+    cr_assert_null(json_get(&j, "missing"));
+    cr_assert_null(json_get(shape, "model_type"), "an array has no keys");
+    json_free(&j);
+}
+
+Test(json, refuses_broken_text_and_says_where) {
+    const char *bad[] = {"",     "{",    "{\"a\": }",   "[1, 2,]", "{\"a\" 1}",     "\"no end", "tru",
+                         "{} x", "[1e]", "\"\\u0000\"", "\"\\q\"", "\"tab\there\"", "-"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        Json j;
+        char err[200] = "";
+        cr_expect_eq(json_parse(bad[i], strlen(bad[i]), &j, err, sizeof err), -1, "json_parse accepted '%s'", bad[i]);
+        cr_expect(strstr(err, "at byte") != NULL, "json_parse('%s'): the message should say where: %s", bad[i], err);
+    }
+    char deep[100];
+    memset(deep, '[', sizeof deep);
+    Json j;
+    char err[200] = "";
+    cr_expect_eq(json_parse(deep, sizeof deep, &j, err, sizeof err), -1);
+    cr_expect(strstr(err, "deep") != NULL, "%s", err);
+    /* only n bytes are read: the same text cut short is refused, not read on */
+    const char *text = "{\"a\": 12345}";
+    cr_expect_eq(json_parse(text, 9, &j, err, sizeof err), -1);
 }

@@ -26,7 +26,6 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import gpt_torch  # noqa: E402
-from check_export import load_safetensors  # noqa: E402
 
 V, T, L, NH, C, B = 257, 64, 4, 4, 128, 12
 
@@ -69,7 +68,7 @@ def load_data():
 
 
 def evaluate_export(folder):
-    P = load_safetensors(os.path.join(folder, "model.safetensors"))
+    P = gpt_torch.from_hf(gpt_torch.load_safetensors(os.path.join(folder, "model.safetensors")), L)
     if tuple(P["wte"].shape) != (V, C) or P["ln1_w"].shape[0] != L or P["wpe"].shape[0] < T:
         sys.exit(f"train_torch.py: {folder} is not configuration A with the byte vocabulary")
     report(P, load_data()[1], "llmlab")

@@ -1,19 +1,22 @@
 /*
- * llmlab export: a GPT checkpoint as safetensors plus a config, for PyTorch.
+ * llmlab export: a GPT checkpoint as a Hugging Face GPT-2 folder, for PyTorch.
  *
- *   DIR/model.safetensors   every parameter, float32, named and shaped as in gpt.h
- *   DIR/config.json         vocab, ctx, n_layer, n_head, n_embd
- *   DIR/tokenizer.bpe       the tokenizer, as `llmlab tokenizer` reads it
- *   DIR/check.json          a few tokens and the logits this program computes for them
+ *   DIR/model.safetensors      every parameter, float32, named and shaped as Hugging Face's
+ *                              GPT2LMHeadModel has them (hf_gpt2.h: transformer.h.N.attn.c_attn.weight,
+ *                              Conv1D weights as [in, out]); the head is tied to wte
+ *   DIR/config.json            Hugging Face's GPT-2 config keys
+ *   DIR/tokenizer.bpe          the tokenizer, as `llmlab tokenizer` reads it
+ *   DIR/check.json             a few tokens and the logits this program computes for them
+ *   DIR/optimizer.safetensors  AdamW's moments (exp_avg.NAME, exp_avg_sq.NAME), when the checkpoint has them
+ *   DIR/train.json             the step, the batch sampler's generator and the recipe to continue training
  *
  * tools/check_export.py DIR loads the export into the PyTorch twin
- * (tools/gpt_torch.py) and checks that it computes the same logits.
- *
- * safetensors: an 8-byte little-endian header length, a JSON header naming
- * each tensor's dtype, shape and byte range, then the raw data.
+ * (tools/gpt_torch.py) and checks that it computes the same logits;
+ * tools/ddp_train.py continues training it; `llmlab import` reads it back.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +24,24 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "checkpoint.h"
 #include "commands.h"
+#include "corpus.h"
 #include "gpt_run.h"
+#include "hf_gpt2.h"
 
 /* The files of an export: an earlier export's folder holds these and nothing else. */
-static const char *const export_files[] = {"model.safetensors", "config.json", "tokenizer.bpe", "check.json"};
+static const char *const export_files[] = {"model.safetensors", "config.json", "tokenizer.bpe",
+                                           "check.json",        "train.json",  "optimizer.safetensors"};
 enum { N_EXPORT_FILES = sizeof export_files / sizeof export_files[0] };
+
+/* What training needs to continue, beside the model: the checkpoint's state and the recipe. */
+typedef struct ExportTrain {
+    const Checkpoint *ck;   /* step, generator, moments (m, v may be NULL) */
+    const GptRunOptions *o; /* the recipe: train.* and the corpus */
+    int has_data;           /* o->corpus was given: the token files are named */
+    char train_tok[600], val_tok[600];
+} ExportTrain;
 
 /* A file of the export, written into the new folder. */
 typedef struct OutFile {
@@ -46,76 +61,139 @@ static int close_out(OutFile *o, int ok, const char *name, char *err, size_t err
     return llmlab_close_synced(o->f, ok, name, err, err_size);
 }
 
-static int write_safetensors(const Gpt *m, const char *dir, char *err, size_t err_size) {
-    const GptConfig *c = &m->cfg;
-    long V = c->vocab, T = c->ctx, L = c->n_layer, C = c->n_embd;
-    struct {
-        const char *name;
-        const float *data;
-        int ndim;
-        long shape[3];
-    } t[] = {
-        {"wte", m->p.wte, 2, {V, C}},
-        {"wpe", m->p.wpe, 2, {T, C}},
-        {"ln1_w", m->p.h.ln1_w, 2, {L, C}},
-        {"ln1_b", m->p.h.ln1_b, 2, {L, C}},
-        {"qkv_w", m->p.h.qkv_w, 3, {L, 3 * C, C}},
-        {"qkv_b", m->p.h.qkv_b, 2, {L, 3 * C}},
-        {"proj_w", m->p.h.proj_w, 3, {L, C, C}},
-        {"proj_b", m->p.h.proj_b, 2, {L, C}},
-        {"ln2_w", m->p.h.ln2_w, 2, {L, C}},
-        {"ln2_b", m->p.h.ln2_b, 2, {L, C}},
-        {"fc_w", m->p.h.fc_w, 3, {L, 4 * C, C}},
-        {"fc_b", m->p.h.fc_b, 2, {L, 4 * C}},
-        {"fcproj_w", m->p.h.fcproj_w, 3, {L, C, 4 * C}},
-        {"fcproj_b", m->p.h.fcproj_b, 2, {L, C}},
-        {"lnf_w", m->p.lnf_w, 1, {C}},
-        {"lnf_b", m->p.lnf_b, 1, {C}},
-    };
-    enum { N = sizeof t / sizeof t[0] };
-    char *header = XMALLOC(8192);
-    size_t h = 0, offset = 0, total = 0;
-    h += (size_t)snprintf(header + h, 8192 - h, "{\"__metadata__\":{\"format\":\"pt\",\"producer\":\"llmlab\"}");
-    for (int i = 0; i < N; i++) {
-        size_t count = 1;
-        h += (size_t)snprintf(header + h, 8192 - h, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[", t[i].name);
-        for (int d = 0; d < t[i].ndim; d++) {
-            count *= (size_t)t[i].shape[d];
-            h += (size_t)snprintf(header + h, 8192 - h, "%s%ld", d ? "," : "", t[i].shape[d]);
-        }
-        h += (size_t)snprintf(header + h, 8192 - h, "],\"data_offsets\":[%zu,%zu]}", offset, offset + 4 * count);
-        offset += 4 * count;
-        total += count;
+/* The layout of m's tensors (hf_gpt2.h), allocated; NULL with the reason in err. */
+static HfTensor *layout_of(const Gpt *m, int *n, char *err, size_t err_size) {
+    HfTensor *t = XMALLOC(hf_count(&m->cfg) * sizeof *t);
+    *n = hf_layout(&m->cfg, t, err, err_size);
+    size_t total = 0;
+    for (int i = 0; i < *n; i++) total += hf_numel(&t[i]);
+    if (*n >= 0 && total != m->n_params) {
+        snprintf(err, err_size, "export: %zu of %zu parameters named", total, m->n_params);
+        *n = -1;
     }
-    h += (size_t)snprintf(header + h, 8192 - h, "}");
-    while (h % 8) header[h++] = ' '; /* the data starts 8-byte aligned */
-    LLMLAB_CHECK(total == m->n_params, "", "export: %zu of %zu parameters named", total, m->n_params);
-    OutFile o;
-    FILE *f = open_out(&o, dir, "model.safetensors", err, err_size);
-    if (!f) {
-        free(header);
-        return -1;
-    }
-    uint64_t hlen = h;
-    uint8_t len8[8];
-    for (int i = 0; i < 8; i++) len8[i] = (uint8_t)(hlen >> (8 * i));
-    int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, h, f) == h;
-    for (int i = 0; i < N && ok; i++) {
-        size_t count = 1;
-        for (int d = 0; d < t[i].ndim; d++) count *= (size_t)t[i].shape[d];
-        ok = fwrite(t[i].data, sizeof(float), count, f) == count; /* the host is little-endian (x86, arm64) */
-    }
-    free(header);
-    return close_out(&o, ok, "model.safetensors", err, err_size);
+    if (*n < 0) free(t), t = NULL;
+    return t;
 }
 
-static int write_config(const Gpt *m, const char *dir, char *err, size_t err_size) {
+static int write_safetensors(const Gpt *m, const char *dir, char *err, size_t err_size) {
+    int n;
+    HfTensor *t = layout_of(m, &n, err, err_size);
+    if (!t) return -1;
+    OutFile o;
+    FILE *f = open_out(&o, dir, "model.safetensors", err, err_size);
+    int ok = f && hf_write_safetensors(f, t, n, "", m->params);
+    free(t);
+    return f ? close_out(&o, ok, "model.safetensors", err, err_size) : -1;
+}
+
+/* AdamW's two moments, in the model's layout: exp_avg.NAME and exp_avg_sq.NAME (PyTorch's words). */
+static int write_optimizer(const Gpt *m, const Checkpoint *ck, const char *dir, char *err, size_t err_size) {
+    int n;
+    HfTensor *t = layout_of(m, &n, err, err_size);
+    if (!t) return -1;
+    /* one file, two runs of tensors: the second run's offsets continue after the first's */
+    HfTensor *both = XMALLOC(2 * (size_t)n * sizeof *both);
+    float *mv = XMALLOC(2 * m->n_params * sizeof *mv);
+    memcpy(mv, ck->m, m->n_params * sizeof *mv);
+    memcpy(mv + m->n_params, ck->v, m->n_params * sizeof *mv);
+    for (int i = 0; i < n; i++) {
+        both[i] = both[n + i] = t[i];
+        snprintf(both[i].name, sizeof both[i].name, "exp_avg.%.50s", t[i].name);
+        snprintf(both[n + i].name, sizeof both[n + i].name, "exp_avg_sq.%.50s", t[i].name);
+        both[n + i].offset += m->n_params;
+    }
+    OutFile o;
+    FILE *f = open_out(&o, dir, "optimizer.safetensors", err, err_size);
+    int ok = f && hf_write_safetensors(f, both, 2 * n, "", mv);
+    free(t), free(both), free(mv);
+    return f ? close_out(&o, ok, "optimizer.safetensors", err, err_size) : -1;
+}
+
+/* The config in Hugging Face's keys (GPT2Config); our GELU is the tanh form, "gelu_new" there. */
+static int write_config(const Gpt *m, const Tokenizer *tok, const char *dir, char *err, size_t err_size) {
     OutFile o;
     FILE *f = open_out(&o, dir, "config.json", err, err_size);
     if (!f) return -1;
-    fprintf(f, "{\"vocab\": %d, \"ctx\": %d, \"n_layer\": %d, \"n_head\": %d, \"n_embd\": %d}\n", m->cfg.vocab,
-            m->cfg.ctx, m->cfg.n_layer, m->cfg.n_head, m->cfg.n_embd);
+    const GptConfig *c = &m->cfg;
+    int eot = tokenizer_special_id(tok, TOKENIZER_EOT);
+    fprintf(f,
+            "{\n  \"model_type\": \"gpt2\",\n  \"architectures\": [\"GPT2LMHeadModel\"],\n"
+            "  \"vocab_size\": %d,\n  \"n_positions\": %d,\n  \"n_ctx\": %d,\n  \"n_embd\": %d,\n"
+            "  \"n_layer\": %d,\n  \"n_head\": %d,\n  \"n_inner\": %d,\n"
+            "  \"activation_function\": \"gelu_new\",\n  \"layer_norm_epsilon\": 1e-05,\n"
+            "  \"resid_pdrop\": 0.0,\n  \"embd_pdrop\": 0.0,\n  \"attn_pdrop\": 0.0,\n"
+            "  \"scale_attn_weights\": true,\n  \"tie_word_embeddings\": true,\n  \"torch_dtype\": \"float32\",\n",
+            c->vocab, c->ctx, c->ctx, c->n_embd, c->n_layer, c->n_head, 4 * c->n_embd);
+    if (eot >= 0) fprintf(f, "  \"bos_token_id\": %d,\n  \"eos_token_id\": %d,\n", eot, eot);
+    fprintf(f, "  \"producer\": \"llmlab\"\n}\n");
     return close_out(&o, 1, "config.json", err, err_size);
+}
+
+/* A JSON string of plain text (paths, names): quotes and backslashes escaped, control bytes as \u00XX. */
+static void put_json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+/* train.json: where training stands (step, generator) and the recipe to go on with. */
+static int write_train(const Gpt *m, const Tokenizer *tok, const ExportTrain *x, const char *dir, char *err,
+                       size_t err_size) {
+    OutFile o;
+    FILE *f = open_out(&o, dir, "train.json", err, err_size);
+    if (!f) return -1;
+    const TrainConfig *t = &x->o->train;
+    const Rng *r = &x->ck->rng;
+    fprintf(f, "{\n  \"format\": \"llmlab-train 1\",\n  \"step\": %ld,\n", x->ck->step);
+    fprintf(f,
+            "  \"rng\": {\"s\": [\"%016" PRIx64 "\", \"%016" PRIx64 "\", \"%016" PRIx64 "\", \"%016" PRIx64
+            "\"], \"has_spare\": %d, \"spare\": %.17g},\n",
+            r->s[0], r->s[1], r->s[2], r->s[3], r->has_spare, r->spare);
+    fprintf(f, "  \"has_moments\": %s,\n", x->ck->m ? "true" : "false");
+    fprintf(f,
+            "  \"recipe\": {\"max_steps\": %ld, \"batch\": %d, \"block\": %d, \"lr_max\": %.9g, \"lr_min\": "
+            "%.9g, \"warmup\": %ld,\n             \"weight_decay\": %.9g, \"beta1\": %.9g, \"beta2\": %.9g, "
+            "\"eps\": %.9g, \"grad_clip\": %.9g, \"seed\": %" PRIu64 ",\n",
+            t->max_steps, t->batch, m->cfg.ctx, (double)t->lr_max, (double)t->lr_min, t->warmup,
+            (double)t->weight_decay, (double)t->beta1, (double)t->beta2, (double)t->eps, (double)t->grad_clip,
+            (uint64_t)t->seed);
+    /* the weight-decay groups, by tensor: the runs of m->groups that decay */
+    int n;
+    HfTensor *h = layout_of(m, &n, err, err_size);
+    if (!h) {
+        fclose(f);
+        return -1;
+    }
+    fprintf(f, "             \"decay\": [");
+    for (int i = 0, first = 1; i < n; i++)
+        for (int g = 0; g < m->n_groups; g++)
+            if (m->groups[g].decay && h[i].offset >= m->groups[g].offset &&
+                h[i].offset < m->groups[g].offset + m->groups[g].size) {
+                fprintf(f, "%s\"%s\"", first ? "" : ", ", h[i].name);
+                first = 0;
+            }
+    fprintf(f, "]},\n");
+    free(h);
+    fprintf(f, "  \"tokenizer_hash\": \"%016" PRIx64 "\"", tokenizer_hash(tok));
+    if (x->has_data) {
+        fprintf(f, ",\n  \"data\": {\"corpus\": ");
+        put_json_string(f, x->o->corpus);
+        fprintf(f, ", \"train_tokens\": ");
+        put_json_string(f, x->train_tok);
+        fprintf(f, ", \"val_tokens\": ");
+        put_json_string(f, x->val_tok);
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n}\n");
+    return close_out(&o, 1, "train.json", err, err_size);
 }
 
 /* The check: the first ctx (at most 16) ids of a sentence, and our logits for them. */
@@ -192,7 +270,7 @@ static int check_out(const char *out, char *err, size_t err_size) {
 
 /* Write the export into a new folder next to out, then put it in out's place: an earlier export
  * there stays whole until the new one is complete. 0, or -1 with the reason in err. */
-static int export_to(Gpt *m, Tokenizer *tok, const char *out, char *err, size_t err_size) {
+static int export_to(Gpt *m, Tokenizer *tok, const ExportTrain *x, const char *out, char *err, size_t err_size) {
     char *parent = XMALLOC(strlen(out) + 1), tmp[LLMLAB_TMP_SIZE], old[LLMLAB_TMP_SIZE];
     strcpy(parent, out);
     char *slash = strrchr(parent, '/');
@@ -205,8 +283,10 @@ static int export_to(Gpt *m, Tokenizer *tok, const char *out, char *err, size_t 
     if (rc != 0 || llmlab_make_temp_dir(out, tmp, sizeof tmp, err, err_size) != 0) return -1;
     char path[LLMLAB_TMP_SIZE + 32];
     snprintf(path, sizeof path, "%s/tokenizer.bpe", tmp);
-    rc = write_safetensors(m, tmp, err, err_size) == 0 && write_config(m, tmp, err, err_size) == 0 &&
-                 tokenizer_write(tok, path, err, err_size) == 0 && write_check(m, tok, tmp, err, err_size) == 0
+    rc = write_safetensors(m, tmp, err, err_size) == 0 && write_config(m, tok, tmp, err, err_size) == 0 &&
+                 tokenizer_write(tok, path, err, err_size) == 0 && write_check(m, tok, tmp, err, err_size) == 0 &&
+                 write_train(m, tok, x, tmp, err, err_size) == 0 &&
+                 (!x->ck->m || write_optimizer(m, x->ck, tmp, err, err_size) == 0)
              ? 0
              : -1;
     if (rc == 0) llmlab_sync_parent(path); /* the new folder's entries are on the disk */
@@ -233,24 +313,44 @@ static int export_to(Gpt *m, Tokenizer *tok, const char *out, char *err, size_t 
 }
 
 int cmd_export(int argc, char **argv) {
-    const char *ckpt = "runs/gpt/ckpt.bin", *out = NULL;
+    const char *ckpt = "runs/gpt/ckpt.bin", *out = NULL, *data = NULL;
+    GptRunOptions o; /* the recipe train.json records: train's defaults, unless told otherwise */
+    gpt_run_defaults(&o);
+    TrainConfig *t = &o.train;
     const Flag flags[] = {
         {"ckpt", FLAG_STRING, &ckpt, 0, 0, "checkpoint of llmlab train", NULL},
         {"out", FLAG_STRING, &out, 0, 0,
          "folder to write (its parents are created if needed; an earlier export "
          "there is replaced whole)",
          NULL},
+        {"data", FLAG_STRING, &data, 0, 0,
+         "the corpus to continue training on (its token files, made with the checkpoint's tokenizer, go "
+         "into train.json)",
+         NULL},
+        {"steps", FLAG_LONG, &t->max_steps, 1, 1e9, "recipe: the run's total optimiser steps (the schedule's end)",
+         NULL},
+        {"batch", FLAG_INT, &t->batch, 1, 4096, "recipe: rows (windows of tokens) per step", NULL},
+        {"lr", FLAG_FLOAT, &t->lr_max, 1e-7, 10, "recipe: peak learning rate", NULL},
+        {"min-lr", FLAG_FLOAT, &t->lr_min, 0, 10, "recipe: learning rate at the end of the cosine", NULL},
+        {"warmup", FLAG_LONG, &t->warmup, 0, 1e9, "recipe: warmup steps", NULL},
+        {"weight-decay", FLAG_FLOAT, &t->weight_decay, 0, 10, "recipe: AdamW weight decay (matrices only)", NULL},
+        {"beta2", FLAG_FLOAT, &t->beta2, 0, 0.99999, "recipe: AdamW's beta2", NULL},
+        {"clip", FLAG_FLOAT, &t->grad_clip, 0, 1e6, "recipe: clip the gradient's global norm (0: off)", NULL},
+        {"seed", FLAG_U64, &t->seed, 0, 9e18, "recipe: the run's seed", NULL},
     };
     const CliCommand cmd = {"llmlab export",
-                            "usage: llmlab export --ckpt FILE --out DIR\n"
-                            "Write model.safetensors, config.json, tokenizer.bpe and check.json for PyTorch\n"
-                            "(tools/check_export.py DIR compares the twin's logits with ours).",
+                            "usage: llmlab export --ckpt FILE --out DIR [--data NAME] [recipe flags as for train]\n"
+                            "Write a Hugging Face GPT-2 folder: model.safetensors, config.json, tokenizer.bpe,\n"
+                            "check.json, and to continue training train.json and optimizer.safetensors\n"
+                            "(tools/check_export.py DIR compares the twin's logits with ours;\n"
+                            "tools/ddp_train.py DIR trains on; llmlab import DIR reads it back).",
                             flags,
                             CLI_COUNT(flags),
                             NULL,
                             0,
                             NULL};
     int rc = cli_parse(&cmd, argc, argv);
+    if (rc == 0) rc = cli_check_train(cmd.name, t);
     if (rc != 0) return rc;
     if (!out || !*out) {
         fprintf(stderr, "llmlab export: name the output folder with --out DIR\n");
@@ -268,19 +368,37 @@ int cmd_export(int argc, char **argv) {
     }
     Gpt m;
     Tokenizer tok;
+    Checkpoint ck;
     if (gpt_load(ckpt, &m, &tok, 1, 1 << 30, err, sizeof err) != 0) {
         fprintf(stderr, "llmlab: %s\n", err);
         free(folder);
         return 1;
     }
+    if (checkpoint_load(ckpt, &ck, err, sizeof err) != 0) { /* again, for the step, generator and moments */
+        fprintf(stderr, "llmlab: %s\n", err);
+        gpt_free(&m), tokenizer_free(&tok), free(folder);
+        return 1;
+    }
+    ExportTrain x = {.ck = &ck, .o = &o, .has_data = data != NULL};
+    if (data) { /* the token files of this tokenizer, made now if needed (as train --init names them) */
+        Corpus corpus;
+        o.corpus = data;
+        corpus_open_with(&corpus, data, &tok);
+        unsigned long long hash = (unsigned long long)tokenizer_hash(&tok);
+        XSNPRINTF(x.train_tok, sizeof x.train_tok, "data/%s/train-%016llx.tok", data, hash);
+        XSNPRINTF(x.val_tok, sizeof x.val_tok, "data/%s/val-%016llx.tok", data, hash);
+        corpus_close(&corpus);
+    }
     int earlier = access(out, F_OK) == 0;
-    rc = export_to(&m, &tok, out, err, sizeof err);
+    rc = export_to(&m, &tok, &x, out, err, sizeof err);
     if (rc == 0)
-        fprintf(stderr, "wrote %s/model.safetensors, config.json, tokenizer.bpe, check.json (%zu parameters)\n", out,
-                m.n_params);
+        fprintf(stderr,
+                "wrote %s/model.safetensors, config.json, tokenizer.bpe, check.json, train.json%s (%zu parameters)\n",
+                out, ck.m ? ", optimizer.safetensors" : "", m.n_params);
     else
         fprintf(stderr, "llmlab export: %s; %s\n", err,
                 earlier ? "the earlier export is unchanged" : "nothing was written");
+    checkpoint_free(&ck);
     gpt_free(&m);
     tokenizer_free(&tok);
     free(folder);

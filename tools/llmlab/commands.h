@@ -18,6 +18,7 @@ int cmd_corpus(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_chatgen(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
 int cmd_chat(int argc, char **argv);

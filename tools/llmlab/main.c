@@ -5,7 +5,7 @@
  *   llmlab plot RUN                             (every lesson: a run's loss curves)
  *   llmlab tokenizer train|encode|decode|show   (Day 5)
  *   llmlab corpus fortunes|split                (Day 5: make data)
- *   llmlab train, sample, export                (Week 2)
+ *   llmlab train, sample, export, import        (Week 2)
  *   llmlab chatgen, tune, chat, eval-chat       (Week 3)
  *   llmlab collect, report                      (Week 4)
  */
@@ -24,6 +24,7 @@ static const Command commands[] = {
     {"train", "train the GPT on a corpus, or resume a run (Week 2)", cmd_train},
     {"sample", "generate text from a trained GPT (Week 2)", cmd_sample},
     {"export", "write a GPT checkpoint as safetensors for PyTorch (Week 2)", cmd_export},
+    {"import", "turn an exported (or PyTorch-trained) folder back into a checkpoint (Week 2)", cmd_import},
     {"chatgen", "write instruction-tuning dialogues with checkable answers (Week 3)", cmd_chatgen},
     {"tune", "fine-tune a pretrained GPT on conversations (Week 3)", cmd_tune},
     {"chat", "talk to a fine-tuned GPT (Week 3)", cmd_chat},
