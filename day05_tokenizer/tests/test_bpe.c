@@ -125,7 +125,8 @@ Test(utf8_decode, invalid_sequences_are_one_byte_of_minus_one) {
 /* ---- pre-tokenising ---- */
 
 /* Text for a message: newline, tab and CR as \n \t \r, other control
- * characters and bytes that are not UTF-8 as \xNN, the rest as it is. */
+ * characters and bytes that are not UTF-8 as \xNN, whitespace beyond ASCII
+ * as \uNNNN, the rest as it is. */
 static const char *shown_text(const char *s, size_t n) {
     static char buf[4][400];
     static int which;
@@ -138,6 +139,8 @@ static const char *shown_text(const char *s, size_t n) {
             k += (size_t)snprintf(out + k, 400 - k, "\\%c", cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r');
         else if (cp < 0x20 || cp == 0x7F || cp == '"')
             k += (size_t)snprintf(out + k, 400 - k, "\\x%02X", (uint8_t)s[i]);
+        else if (cp >= 0x80 && char_class(cp) == CC_SPACE) /* U+00A0, U+3000: visible as codes */
+            k += (size_t)snprintf(out + k, 400 - k, "\\u%04X", (unsigned)cp);
         else
             memcpy(out + k, s + i, (size_t)len), k += (size_t)len;
         i += (size_t)len;
