@@ -12,7 +12,7 @@
 import {spawnSync} from "node:child_process";
 import {readFileSync} from "node:fs";
 import {createRequire} from "node:module";
-import {join} from "node:path";
+import {join, resolve} from "node:path";
 import {pathToFileURL} from "node:url";
 
 function parseArgs(argv) {
@@ -49,7 +49,7 @@ const ids = (line) => (line.trim() ? line.trim().split(/\s+/).map(Number) : []);
 
 // node-llama-cpp from the folder npm installed it in; the prebuilt binary or nothing.
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = "true";
-const require = createRequire(join(args.modules, "package.json"));
+const require = createRequire(join(resolve(args.modules), "package.json"));
 const {getLlama, LlamaLogLevel} = await import(pathToFileURL(require.resolve("node-llama-cpp")).href);
 const llama = await getLlama({
     gpu: false,
