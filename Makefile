@@ -261,14 +261,17 @@ valgrind-run: lib llmlab
 # scripts: nothing is downloaded or compiled later), into build/gguf/node. Then the
 # demo model (runs/gpt/ckpt.bin; without one, a small model trained here) is exported
 # with `llmlab export --format gguf` and tools/gguf/check.mjs compares llama.cpp with
-# llmlab: tokenization of the validation text, greedy generation, tokens/s.
+# llmlab: tokenization of the validation text, greedy generation, tokens/s; with a Week 3
+# chat model (runs/chat/ckpt.bin, or GGUF_CHAT_CKPT=FILE), tools/gguf/check_chat.mjs checks
+# the chat template in the file and llama.cpp's greedy replies against `llmlab chat --once`.
 # test-gguf, part of make test, is the same on a tiny model, or one line saying why it
 # is skipped (no npm; npm could not install: offline). LLMLAB_REQUIRE_GGUF=1 (CI)
 # turns a skip into a failure.
 GGUF_DIR   := $(BUILD)/gguf
 GGUF_NODE  := $(GGUF_DIR)/node
 GGUF_CKPT  ?= $(if $(wildcard runs/gpt/ckpt.bin),runs/gpt/ckpt.bin,$(GGUF_DIR)/run/ckpt.bin)
-GGUF_TRAIN ?= --vocab 1024 --layers 2 --heads 2 --embd 64 --ctx 128 --batch 8 --steps 100 --eval-every 50
+GGUF_CHAT_CKPT ?= $(wildcard runs/chat/ckpt.bin)
+GGUF_TRAIN ?= --vocab 1024 --layers 2 --heads 2 --embd 64 --ctx 128 --batch 8 --steps 300 --lr 0.003 --warmup 30 --eval-every 100
 GGUF_THREADS ?= 1
 FORTUNES_SRC := /usr/share/games/fortunes
 
@@ -283,9 +286,17 @@ $(GGUF_NODE)/.installed: tools/gguf/package.json tools/gguf/package-lock.json
 data/fortunes/val.txt: | $(LLMLAB_BIN)
 	@$(LLMLAB_BIN) corpus fortunes $(FORTUNES_SRC) data/fortunes
 
-$(GGUF_DIR)/run/ckpt.bin: | $(LLMLAB_BIN) data/fortunes/val.txt
+# The fortunes as one text (no <|endoftext|> between them): a model trained on it never ends
+# a document, so greedy generation runs its whole length and compares every token.
+data/gguf-fortunes/val.txt: data/fortunes/val.txt
+	@mkdir -p $(dir $@)
+	@sed 's/<|endoftext|>/\n/g' data/fortunes/train.txt > $(dir $@)train.txt
+	@sed 's/<|endoftext|>/\n/g' data/fortunes/val.txt > $@
+
+$(GGUF_DIR)/run/ckpt.bin: | $(LLMLAB_BIN) data/gguf-fortunes/val.txt
 	@echo "check-gguf: no runs/gpt/ckpt.bin (make demo); training a small model into $(GGUF_DIR)/run"
-	@OMP_NUM_THREADS=$(GGUF_THREADS) $(LLMLAB_BIN) train --data fortunes $(GGUF_TRAIN) --run $(GGUF_DIR)/run --force --quiet
+	@OMP_NUM_THREADS=$(GGUF_THREADS) $(LLMLAB_BIN) train --data gguf-fortunes $(GGUF_TRAIN) --run $(GGUF_DIR)/run \
+	  --force --quiet
 
 # $(1): checkpoint, $(2): folder of the export, $(3): check.mjs's extra arguments
 define gguf_check
@@ -299,6 +310,10 @@ endef
 check-gguf: llmlab $(GGUF_NODE)/.installed data/fortunes/val.txt  ## llama.cpp (node-llama-cpp from npm) runs `llmlab export --format gguf` as llmlab does
 	@$(MAKE) -s --no-print-directory $(GGUF_CKPT)
 	$(call gguf_check,$(GGUF_CKPT),$(GGUF_DIR))
+	@if [ -z "$(GGUF_CHAT_CKPT)" ]; then echo "chat: skipped: no runs/chat/ckpt.bin (Week 3: make demo-week3)"; else \
+	  $(LLMLAB_BIN) export --ckpt $(GGUF_CHAT_CKPT) --format gguf -o $(GGUF_DIR)/chat.gguf && \
+	  node tools/gguf/check_chat.mjs --modules $(GGUF_NODE) --llmlab $(LLMLAB_BIN) --ckpt $(GGUF_CHAT_CKPT) \
+	    --gguf $(GGUF_DIR)/chat.gguf --threads $(GGUF_THREADS); fi
 
 test-gguf: llmlab
 	@if ! command -v npm >/dev/null || ! command -v node >/dev/null; then \
@@ -312,9 +327,9 @@ test-gguf: llmlab
 	  if [ "$$LLMLAB_REQUIRE_GGUF" = 1 ]; then exit 1; fi; \
 	else $(MAKE) -s --no-print-directory test-gguf-run; fi
 
-test-gguf-run: data/fortunes/val.txt
+test-gguf-run: data/gguf-fortunes/val.txt
 	@rm -rf $(GGUF_DIR)/quick
-	@OMP_NUM_THREADS=$(GGUF_THREADS) $(LLMLAB_BIN) train --data fortunes --vocab 1024 --layers 1 --heads 2 \
+	@OMP_NUM_THREADS=$(GGUF_THREADS) $(LLMLAB_BIN) train --data gguf-fortunes --vocab 1024 --layers 1 --heads 2 \
 	  --embd 32 --ctx 64 --batch 4 --steps 20 --eval-every 10 --run $(GGUF_DIR)/quick/run --quiet >/dev/null
 	$(call gguf_check,$(GGUF_DIR)/quick/run/ckpt.bin,$(GGUF_DIR)/quick,--quick --tokens 24)
 
