@@ -74,7 +74,7 @@ int cmd_sample(int argc, char **argv) {
     long made = 0;
     int *made_ids = print_ids ? malloc((size_t)tokens * sizeof *made_ids) : NULL;
     for (int c = 0; c < count && !ferror(stdout); c++) { /* main() reports a failed write */
-        if (print_ids) { /* for tools (tools/gguf/check.mjs): the ids, not the text */
+        if (print_ids) {                                 /* for tools (tools/gguf/check.mjs): the ids, not the text */
             int k = gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, NULL, !no_cache, made_ids);
             for (int i = 0; i < n; i++) printf("%s%d", i ? " " : "", ids[i]);
             printf("\n");

@@ -335,7 +335,8 @@ int gguf_write(const Gpt *m, const Tokenizer *tok, const char *path, char *err, 
         int ok = fwrite(b.p, 1, b.n, f) == b.n;
         for (int i = 0; i < nt && ok; i++) {
             size_t n = tensor_count(&t[i]), pad = align_up(4 * n) - 4 * n;
-            ok = fwrite(t[i].data, sizeof(float), n, f) == n && fwrite(zeros, 1, pad, f) == pad; /* little-endian host */
+            ok =
+                fwrite(t[i].data, sizeof(float), n, f) == n && fwrite(zeros, 1, pad, f) == pad; /* little-endian host */
         }
         rc = llmlab_commit_file(f, ok, tmp, path, err, err_size);
     }
