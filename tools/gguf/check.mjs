@@ -124,7 +124,7 @@ for (const prompt of prompts) {
         console.log(`  llmlab's text: ${text}`);
     }
 }
-const rate = (t, s) => (s > 0 ? (t / s).toFixed(0) : "?");
+const rate = (t, s) => (s > 0 ? (t / s).toFixed(0) : "too fast to time, ?");
 console.log(`speed, same model, ${prompts.length} prompts: llmlab ${rate(ourTokens, ourSeconds)} tokens/s ` +
             `(${ourTokens} tokens, KV cache), llama.cpp ${rate(theirTokens, theirSeconds)} tokens/s ` +
             `(${theirTokens} tokens, prompt included, CPU build, F32), ${threads} thread(s) each`);
