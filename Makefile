@@ -264,6 +264,10 @@ valgrind-run: lib llmlab
 # llmlab: tokenization of the validation text, greedy generation, tokens/s; with a Week 3
 # chat model (runs/chat/ckpt.bin, or GGUF_CHAT_CKPT=FILE), tools/gguf/check_chat.mjs checks
 # the chat template in the file and llama.cpp's greedy replies against `llmlab chat --once`.
+# The lock was made by `npm install --package-lock-only` in tools/gguf against a registry
+# mirror that lacks the macOS, Windows and riscv64 packages; their entries (never installed
+# on linux-x64) were completed by hand, without integrity hashes, so that `npm ci` accepts
+# the lock. On a full registry the same command remakes it whole.
 # test-gguf, part of make test, is the same on a tiny model, or one line saying why it
 # is skipped (no npm; npm could not install: offline). LLMLAB_REQUIRE_GGUF=1 (CI)
 # turns a skip into a failure.
@@ -279,7 +283,7 @@ $(GGUF_NODE)/.installed: tools/gguf/package.json tools/gguf/package-lock.json
 	@mkdir -p $(GGUF_NODE)
 	@cp tools/gguf/package.json tools/gguf/package-lock.json $(GGUF_NODE)/
 	@echo "npm: installing node-llama-cpp (CPU, linux-x64) into $(GGUF_NODE)"
-	@cd $(GGUF_NODE) && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --ignore-scripts --omit=optional \
+	@cd $(GGUF_NODE) && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --ignore-scripts --omit=optional \
 	  --no-audit --no-fund --loglevel=error >npm.log 2>&1 || { cat npm.log; exit 1; }
 	@touch $@
 
