@@ -312,7 +312,9 @@ define gguf_check
 endef
 
 check-gguf: llmlab $(GGUF_NODE)/.installed data/fortunes/val.txt  ## llama.cpp (node-llama-cpp from npm) runs `llmlab export --format gguf` as llmlab does
-	@$(MAKE) -s --no-print-directory $(GGUF_CKPT)
+	@if [ ! -f "$(GGUF_CKPT)" ]; then \
+	  if [ "$(GGUF_CKPT)" != "$(GGUF_DIR)/run/ckpt.bin" ]; then echo "check-gguf: no checkpoint $(GGUF_CKPT)"; exit 1; fi; \
+	  $(MAKE) -s --no-print-directory $(GGUF_DIR)/run/ckpt.bin; fi
 	$(call gguf_check,$(GGUF_CKPT),$(GGUF_DIR))
 	@if [ -z "$(GGUF_CHAT_CKPT)" ]; then echo "chat: skipped: no runs/chat/ckpt.bin (Week 3: make demo-week3)"; else \
 	  $(LLMLAB_BIN) export --ckpt $(GGUF_CHAT_CKPT) --format gguf -o $(GGUF_DIR)/chat.gguf && \
