@@ -294,8 +294,8 @@ data/fortunes/val.txt: | $(LLMLAB_BIN)
 # a document, so greedy generation runs its whole length and compares every token.
 data/gguf-fortunes/val.txt: data/fortunes/val.txt
 	@mkdir -p $(dir $@)
-	@sed 's/<|endoftext|>/\n/g' data/fortunes/train.txt > $(dir $@)train.txt
-	@sed 's/<|endoftext|>/\n/g' data/fortunes/val.txt > $@
+	@sed 's/<|endoftext|>//g' data/fortunes/train.txt > $(dir $@)train.txt
+	@sed 's/<|endoftext|>//g' data/fortunes/val.txt > $@
 
 $(GGUF_DIR)/run/ckpt.bin: | $(LLMLAB_BIN) data/gguf-fortunes/val.txt
 	@echo "check-gguf: no runs/gpt/ckpt.bin (make demo); training a small model into $(GGUF_DIR)/run"
