@@ -184,7 +184,7 @@ int bpe_train_fast_progress(BpeWords *w, int n_merges, BpeMerge *out, struct Pro
 #define TOKENIZER_FILE_VERSION 2 /**< 2 adds the checksum line; version 1 is read inside checkpoints only */
 
 typedef struct Tokenizer {
-    int pretokenize; /**< 1: chunks from pretok_next(); 0: lines (plain byte mode) */
+    int pretokenize; /**< 1: chunks from pretok_next() (GPT-2's rules, "mode gpt2"); 0: lines ("mode bytes") */
     int n_merges;
     BpeMerge *merges; /**< (n_merges) merge i makes token 256 + i */
     int n_special;
@@ -271,7 +271,7 @@ static inline int tokenizer_is_special(const Tokenizer *t, int32_t id) { return 
  *  changed anywhere is refused rather than read as another tokenizer:
  *  @code
  *  llmlab-bpe 2
- *  mode words
+ *  mode gpt2
  *  special <|endoftext|>
  *  merges 3
  *  32 116
@@ -281,6 +281,16 @@ static inline int tokenizer_is_special(const Tokenizer *t, int32_t id) { return 
  *  @endcode
  *  Version 1 was the same without the checksum line. Checkpoints store this
  *  text too (under their own checksum), and those of version 1 still load.
+ *
+ *  The mode says how text is cut into chunks: `gpt2` by pretok_next() (GPT-2's
+ *  rules), `bytes` into lines. Before the course followed GPT-2's rules,
+ *  pre-tokenised files said `mode words`; such a file, or a checkpoint that
+ *  holds one, is refused with a message: its merges, and any model trained
+ *  on its tokens, were made from other chunks, so encoding with today's
+ *  rules would silently give the model sequences it never saw (and GGUF
+ *  exports would not match). corpus_open() trains such a cached tokenizer
+ *  again by itself; the new mode line also changes the tokenizer's hash, so
+ *  token files are made again too.
  *  @{ */
 
 /** Serialise to a malloc'd NUL-terminated string, checksum line included (stored inside checkpoints too). */

@@ -149,7 +149,8 @@ def table_text():
 def test_cases():
     """The (input, expected) pairs of the pretok_next tests in test_bpe.c:
     every line of the form {"in", "want", ...} inside a PRETOK_CASES block."""
-    src = open(TESTS, encoding="utf-8").read()
+    with open(TESTS, encoding="utf-8") as f:
+        src = f.read()
     cases = []
     for block in re.findall(r"/\* PRETOK_CASES \*/(.*?)/\* END_PRETOK_CASES \*/", src, re.S):
         for m in re.finditer(r'\{\s*((?:"(?:[^"\\]|\\.)*"\s*)+),\s*((?:"(?:[^"\\]|\\.)*"\s*)+),', block):

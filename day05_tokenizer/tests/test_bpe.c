@@ -250,6 +250,20 @@ Test(pretok_next, contractions_in_lower_case_only) {
     };
     EXPECT_CHUNKS(cases, "first of all, an apostrophe at pos followed by s, t, m or d (2 bytes) or re, ve, ll "
                          "(3 bytes), in lower case, is a chunk; otherwise the apostrophe is punctuation");
+    /* The text goes on after n with the letters that would make a
+     * contraction: they are not the function's to read. */
+    static const struct {
+        const char *buf;
+        size_t n, pos, want;
+    } cut[] = {{"ok's", 3, 2, 3}, {"x're", 3, 1, 2}, {"x'll", 3, 1, 2}};
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        size_t got = pretok_next(u8(cut[i].buf), cut[i].n, cut[i].pos);
+        cr_assert(got == cut[i].want,
+                  "pretok_next(\"%s\", n = %zu, pos = %zu): expected %zu (the apostrophe alone, as the text ends "
+                  "at n), got %zu\n  hint: the bytes after n are not part of the text: check pos + 1 < n and "
+                  "pos + 2 < n before reading them",
+                  cut[i].buf, cut[i].n, cut[i].pos, cut[i].want, got);
+    }
 }
 
 Test(pretok_next, a_run_of_whitespace_gives_its_last_character_to_what_follows) {

@@ -55,9 +55,10 @@ int utf8_decode(const uint8_t *s, size_t n, int32_t *cp) {
 
 size_t pretok_next(const uint8_t *text, size_t n, size_t pos) {
     /* TODO(day5): GPT-2's rules, tried in this order (tokenizer.h has examples).
-     * Step 1, contractions: if the byte at pos is an apostrophe and the bytes
-     * after it are s, t, m or d, the chunk is those 2 bytes; re, ve or ll,
-     * those 3 bytes. Lower case only: "'S" is no contraction.
+     * Step 1, contractions: if the byte at pos is an apostrophe followed by
+     * s, t, m or d, the chunk is those 2 bytes ("'s"); followed by re, ve or
+     * ll, those 3 bytes ("'ll"). Lower case only: "'S" is no contraction.
+     * Read a byte after pos only when it is before n.
      * Step 2: decode the character at pos (utf8_decode) and take its class
      * (char_class). If it is a plain space ' ' (not a tab or newline) and a
      * next character exists that is not CC_SPACE, step over the space and take
