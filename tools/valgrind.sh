@@ -50,6 +50,8 @@ run "sample" "$B" sample --ckpt r/ckpt.bin --tokens 12
 run "sample --no-cache" "$B" sample --ckpt r/ckpt.bin --tokens 12 --no-cache
 run "export" "$B" export --ckpt r/ckpt.bin --out exp
 run "import" "$B" import exp -o imported.bin
+run "export --format gguf" "$B" export --ckpt r/ckpt.bin --format gguf -o exp.gguf
+run "sample --ids" "$B" sample --ckpt r/ckpt.bin --tokens 12 --temperature 0 --ids
 run "chatgen" "$B" chatgen --n 70 --out chat/train.txt
 run "chatgen --split eval" "$B" chatgen --split eval --n 70 --out chat/eval.txt
 "$B" train --data tiny --vocab 300 --layers 1 --heads 2 --embd 16 --ctx 64 --batch 2 --steps 2 --run r64 --quiet
@@ -57,6 +59,7 @@ run "tune" "$B" tune --base r64/ckpt.bin --data chat/train.txt --eval-data chat/
     --eval-every 2 --run t --quiet
 echo "What is 3 plus 4?" > msg.txt
 run "chat --once" "$B" chat --ckpt t/ckpt.bin --once < msg.txt
+run "export --format gguf (chat)" "$B" export --ckpt t/ckpt.bin --format gguf -o chat.gguf
 printf '/system Be brief.\nhello\n/history\n/reset\n/temp 0.5\nWhat is 1 plus 1?\n' > repl.txt
 run "chat (REPL)" "$B" chat --ckpt t/ckpt.bin < repl.txt
 run "eval-chat" "$B" eval-chat --ckpt t/ckpt.bin --data chat/eval.txt --limit 14

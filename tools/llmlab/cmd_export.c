@@ -27,6 +27,7 @@
 #include "checkpoint.h"
 #include "commands.h"
 #include "corpus.h"
+#include "gguf.h"
 #include "gpt_run.h"
 #include "hf_gpt2.h"
 
@@ -312,8 +313,32 @@ static int export_to(Gpt *m, Tokenizer *tok, const ExportTrain *x, const char *o
     return 0;
 }
 
+/* --format gguf: one file, written atomically by gguf_write(). */
+static int export_gguf(const char *ckpt, const char *out) {
+    char err[LLMLAB_ERR_SIZE];
+    if (llmlab_check_output(out, err, sizeof err) != 0) { /* before loading: a bad path fails at once */
+        fprintf(stderr, "llmlab export: %s\n", err);
+        return 1;
+    }
+    Gpt m;
+    Tokenizer tok;
+    if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0) {
+        fprintf(stderr, "llmlab: %s\n", err);
+        return 1;
+    }
+    int rc = gguf_write(&m, &tok, out, err, sizeof err);
+    if (rc == 0)
+        fprintf(stderr, "wrote %s (GGUF, llama.cpp's gpt2: %zu parameters, %d tokens)\n", out, m.n_params,
+                tok.vocab_size);
+    else
+        fprintf(stderr, "llmlab export: %s; nothing was written\n", err);
+    gpt_free(&m);
+    tokenizer_free(&tok);
+    return rc == 0 ? 0 : 1;
+}
+
 int cmd_export(int argc, char **argv) {
-    const char *ckpt = "runs/gpt/ckpt.bin", *out = NULL, *data = NULL;
+    const char *ckpt = "runs/gpt/ckpt.bin", *out = NULL, *data = NULL, *format = "safetensors";
     GptRunOptions o; /* the recipe train.json records: train's defaults, unless told otherwise */
     gpt_run_defaults(&o);
     TrainConfig *t = &o.train;
@@ -321,7 +346,9 @@ int cmd_export(int argc, char **argv) {
         {"ckpt", FLAG_STRING, &ckpt, 0, 0, "checkpoint of llmlab train", NULL},
         {"out", FLAG_STRING, &out, 0, 0,
          "folder to write (its parents are created if needed; an earlier export "
-         "there is replaced whole)",
+         "there is replaced whole); with --format gguf, the file",
+         "-o"},
+        {"format", FLAG_STRING, &format, 0, 0, "safetensors (a folder, for PyTorch) or gguf (one file, for llama.cpp)",
          NULL},
         {"data", FLAG_STRING, &data, 0, 0,
          "the corpus to continue training on (its token files, made with the checkpoint's tokenizer, go "
@@ -340,10 +367,12 @@ int cmd_export(int argc, char **argv) {
     };
     const CliCommand cmd = {"llmlab export",
                             "usage: llmlab export --ckpt FILE --out DIR [--data NAME] [recipe flags as for train]\n"
+                            "       llmlab export --ckpt FILE --format gguf --out FILE.gguf\n"
                             "Write a Hugging Face GPT-2 folder: model.safetensors, config.json, tokenizer.bpe,\n"
                             "check.json, and to continue training train.json and optimizer.safetensors\n"
                             "(tools/check_export.py DIR compares the twin's logits with ours;\n"
-                            "tools/ddp_train.py DIR trains on; llmlab import DIR reads it back).",
+                            "tools/ddp_train.py DIR trains on; llmlab import DIR reads it back), or with\n"
+                            "--format gguf one file that llama.cpp, Ollama and LM Studio run.",
                             flags,
                             CLI_COUNT(flags),
                             NULL,
@@ -352,10 +381,16 @@ int cmd_export(int argc, char **argv) {
     int rc = cli_parse(&cmd, argc, argv);
     if (rc == 0) rc = cli_check_train(cmd.name, t);
     if (rc != 0) return rc;
-    if (!out || !*out) {
-        fprintf(stderr, "llmlab export: name the output folder with --out DIR\n");
+    if (strcmp(format, "safetensors") && strcmp(format, "gguf")) {
+        fprintf(stderr, "llmlab export: --format is safetensors or gguf, got '%s'\n", format);
         return CLI_EXIT_USAGE;
     }
+    if (!out || !*out) {
+        fprintf(stderr, "llmlab export: name the output %s with --out\n",
+                strcmp(format, "gguf") ? "folder" : "file (FILE.gguf)");
+        return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(format, "gguf")) return export_gguf(ckpt, out);
     char *folder = XMALLOC(strlen(out) + 1); /* "exp/" names the folder exp */
     strcpy(folder, out);
     for (size_t n = strlen(folder); n > 1 && folder[n - 1] == '/';) folder[--n] = '\0';

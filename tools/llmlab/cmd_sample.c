@@ -13,7 +13,7 @@
 
 int cmd_sample(int argc, char **argv) {
     const char *ckpt = "runs/gpt/ckpt.bin", *prompt = NULL;
-    int tokens = 200, no_cache = 0, count = 1;
+    int tokens = 200, no_cache = 0, count = 1, print_ids = 0;
     SamplerConfig s = {.temperature = 0.8f, .top_k = 0, .top_p = 1.0f};
     uint64_t seed = 1337;
     const Flag flags[] = {
@@ -24,6 +24,8 @@ int cmd_sample(int argc, char **argv) {
         {"count", FLAG_INT, &count, 1, 1000, "how many samples", NULL},
         {"no-cache", FLAG_BOOL, &no_cache, 0, 0, "recompute the whole context every token (slow; for comparison)",
          NULL},
+        {"ids", FLAG_BOOL, &print_ids, 0, 0,
+         "print the ids of the prompt and of the generated tokens (two lines) instead of the text", NULL},
     };
     const CliCommand cmd = {"llmlab sample",
                             "usage: llmlab sample [--ckpt FILE] [--prompt TEXT] [--temperature T] [--top-k K] "
@@ -70,11 +72,22 @@ int cmd_sample(int argc, char **argv) {
     rng_init(&rng, seed);
     double t0 = timer_now();
     long made = 0;
+    int *made_ids = print_ids ? malloc((size_t)tokens * sizeof *made_ids) : NULL;
     for (int c = 0; c < count && !ferror(stdout); c++) { /* main() reports a failed write */
+        if (print_ids) {                                 /* for tools (tools/gguf/check.mjs): the ids, not the text */
+            int k = gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, NULL, !no_cache, made_ids);
+            for (int i = 0; i < n; i++) printf("%s%d", i ? " " : "", ids[i]);
+            printf("\n");
+            for (int i = 0; i < k; i++) printf("%s%d", i ? " " : "", made_ids[i]);
+            printf("\n");
+            made += k;
+            continue;
+        }
         if (prompt) fputs(prompt, stdout);
         made += gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, stdout, !no_cache, NULL);
         fputs(count > 1 ? "\n----\n" : "\n", stdout);
     }
+    free(made_ids);
     double dt = timer_now() - t0;
     fprintf(stderr, "%ld tokens in %.2f s: %.0f tokens/s (%s)\n", made, dt, made / dt,
             no_cache ? "no cache" : "KV cache");

@@ -33,8 +33,7 @@ static void run(Gpt *m, int prefill, const int *tokens, int n, int more, float *
         logits = gpt_decode_step(m, &kv, tokens[n + i]);
         memcpy(logits_out + (size_t)(i + 1) * cfg.vocab, logits, (size_t)cfg.vocab * sizeof(float));
     }
-    cr_assert(kv.len == n + more, "gpt_cache_prefill: the cache should hold %d positions, holds %d", n + more,
-              kv.len);
+    cr_assert(kv.len == n + more, "gpt_cache_prefill: the cache should hold %d positions, holds %d", n + more, kv.len);
     memcpy(cache_out, kv.qkv, (size_t)cfg.n_layer * cfg.ctx * 3 * cfg.n_embd * sizeof(float));
     gpt_cache_free(&kv);
 }
