@@ -8,6 +8,11 @@
  * token files (`data/NAME/train-bpe-SIZE.tok`, ...), written once and
  * memory-mapped after that.
  *
+ * Two runs that open an unprepared corpus together are kept apart: the
+ * caches are made under a lock on `data/NAME/.lock` (flock), so the second
+ * run waits, then finds and checks what the first made; every file is
+ * written under a temporary name of its own and renamed.
+ *
  * `make data` makes the texts with corpus_prepare_fortunes() and
  * corpus_prepare_split() (through `llmlab corpus`); corpus_open() calls the
  * first itself when the fortunes are not prepared yet.

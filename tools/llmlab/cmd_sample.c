@@ -70,11 +70,13 @@ int cmd_sample(int argc, char **argv) {
     rng_init(&rng, seed);
     double t0 = timer_now();
     long made = 0;
-    for (int c = 0; c < count && !ferror(stdout); c++) { /* main() reports a failed write */
-        if (prompt) fputs(prompt, stdout);
-        made += gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, stdout, !no_cache, NULL);
-        fputs(count > 1 ? "\n----\n" : "\n", stdout);
+    FILE *out = cli_text_out(stdout);                 /* a terminal: control characters shown as \xNN */
+    for (int c = 0; c < count && !ferror(out); c++) { /* main() reports a failed write */
+        if (prompt) fputs(prompt, out);
+        made += gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, out, !no_cache, NULL);
+        fputs(count > 1 ? "\n----\n" : "\n", out);
     }
+    cli_text_out_close(out, stdout);
     double dt = timer_now() - t0;
     fprintf(stderr, "%ld tokens in %.2f s: %.0f tokens/s (%s)\n", made, dt, made / dt,
             no_cache ? "no cache" : "KV cache");
