@@ -239,6 +239,16 @@ static int check_run_dir(const TrainConfig *c, int probe_lock, char *err, size_t
     return 0;
 }
 
+const char *train_val_loss_text(const TrainResult *r, int decimals, char *buf, size_t size) {
+    if (!isnan(r->val_loss)) /* validated every eval_every steps and at the last one */
+        snprintf(buf, size, "validation loss %.*f", decimals, (double)r->val_loss);
+    else if (r->first_step == 0)
+        snprintf(buf, size, "no validation yet");
+    else
+        snprintf(buf, size, "no validation since the resume at step %ld", r->first_step);
+    return buf;
+}
+
 int train_check_run_dir(const TrainConfig *c, char *err, size_t err_size) { return check_run_dir(c, 1, err, err_size); }
 
 /* Keep the header and the rows up to `step` of an existing log (resume): the new log is written

@@ -54,18 +54,12 @@ int cli_check_train(const char *command, const TrainConfig *t) {
 
 void cli_train_summary(const TrainResult *r, const TrainConfig *t, int speed) {
     if (r->steps <= r->first_step) return; /* no step taken: the loop said why */
-    char val[160];
-    if (!isnan(r->val_loss)) /* the loop validates every eval_every steps and at the last one */
-        snprintf(val, sizeof val, "validation loss %.4f", (double)r->val_loss);
-    else if (r->first_step == 0)
-        snprintf(val, sizeof val, "no validation yet (it runs every %ld steps)", t->eval_every);
-    else
-        snprintf(val, sizeof val, "no validation since the resume at step %ld (it runs every %ld steps)", r->first_step,
-                 t->eval_every);
+    char val[100], every[60] = "";
+    if (isnan(r->val_loss)) snprintf(every, sizeof every, " (it runs every %ld steps)", t->eval_every);
     char tps[40] = "";
     if (speed) snprintf(tps, sizeof tps, ", %.0f tokens/s", r->tokens_per_s);
-    fprintf(stderr, "step %ld: train loss %.4f, %s%s; checkpoint %s/ckpt.bin\n", r->steps, (double)r->train_loss, val,
-            tps, t->run_dir);
+    fprintf(stderr, "step %ld: train loss %.4f, %s%s%s; checkpoint %s/ckpt.bin\n", r->steps, (double)r->train_loss,
+            train_val_loss_text(r, 4, val, sizeof val), every, tps, t->run_dir);
 }
 
 /* ---- text from a model, shown on a terminal ---- */
