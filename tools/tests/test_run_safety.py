@@ -356,6 +356,7 @@ class RunSafety(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0, err)
         self.assertIn("tinyshakespeare.txt is corrupted and could not be fetched again", err)
         self.assertFalse(os.path.exists(self.p("course/data/tinyshakespeare/train.txt")), "nothing made from it")
+        self.assertEqual([n for n in os.listdir(self.p("course/data")) if ".part" in n], [], "no download left")
 
     def test_a_run_outside_the_course(self):
         os.makedirs(self.p("elsewhere"))
