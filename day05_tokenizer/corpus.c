@@ -66,13 +66,9 @@ uint8_t *corpus_read_text(const char *path, size_t *len) {
 
 static int exists(const char *path) { return access(path, R_OK) == 0; }
 
-/* Take the lock of the corpus folder dir (dir/.lock, made when missing), waiting while another
- * process holds it. Returns its descriptor (closing it, or the end of the process, releases the
- * lock), or -1 when there is no lock to take: a folder that is missing or read-only (where this
- * process writes no cache either), or a file system without locks. */
-static int lock_corpus(const char *dir) {
-    char path[600];
-    XSNPRINTF(path, sizeof path, "%s/.lock", dir);
+int corpus_lock(const char *dir) {
+    char path[LLMLAB_PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/.lock", dir) >= sizeof path) return -1; /* its files fail anyway */
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
@@ -87,14 +83,14 @@ static int lock_corpus(const char *dir) {
     return -1;
 }
 
-static void unlock_corpus(int fd) {
+void corpus_unlock(int fd) {
     if (fd >= 0) close(fd);
 }
 
 #define FORTUNES_DIR "/usr/share/games/fortunes" /* Debian's package `fortunes` */
 
 /* Name the corpus's files, preparing fortunes on the spot; dies when the text is missing. Returns
- * the corpus folder's lock (lock_corpus), held from before the texts are looked at. */
+ * the corpus folder's lock (corpus_lock), held from before the texts are looked at. */
 static int find_text(Corpus *c, const char *name) {
     memset(c, 0, sizeof *c);
     LLMLAB_CHECK(strlen(name) < sizeof c->name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, ".."),
@@ -106,7 +102,7 @@ static int find_text(Corpus *c, const char *name) {
     XSNPRINTF(c->val_txt, sizeof c->val_txt, "data/%s/val.txt", name);
     int fortunes = strcmp(name, "fortunes") == 0 && exists(FORTUNES_DIR);
     if (fortunes && !exists(c->train_txt)) llmlab_mkdir_p(dir); /* for its lock: it is prepared below */
-    int lock = lock_corpus(dir);
+    int lock = corpus_lock(dir);
     if (fortunes && !exists(c->train_txt)) { /* looked at again under the lock: another run may have made it */
         fprintf(stderr, "preparing data/fortunes from Debian's fortunes (what `make data` does)\n");
         char err[1200];
@@ -150,7 +146,7 @@ void corpus_open(Corpus *c, const char *name, int vocab_size) {
                  tok_path, TOKENIZER_EOT);
     token_file_prepare(&c->train, c->train_txt, train_tok, &c->tok);
     token_file_prepare(&c->val, c->val_txt, val_tok, &c->tok);
-    unlock_corpus(lock);
+    corpus_unlock(lock);
 }
 
 void corpus_open_with(Corpus *c, const char *name, const Tokenizer *tok) {
@@ -165,7 +161,7 @@ void corpus_open_with(Corpus *c, const char *name, const Tokenizer *tok) {
     XSNPRINTF(val_tok, sizeof val_tok, "data/%s/val-%016llx.tok", name, h);
     token_file_prepare(&c->train, c->train_txt, train_tok, &c->tok);
     token_file_prepare(&c->val, c->val_txt, val_tok, &c->tok);
-    unlock_corpus(lock);
+    corpus_unlock(lock);
 }
 
 void corpus_close(Corpus *c) {

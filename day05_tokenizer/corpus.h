@@ -50,6 +50,18 @@ void corpus_open_with(Corpus *c, const char *name, const Tokenizer *tok);
 void corpus_close(Corpus *c);
 
 /**
+ * Take the lock of the corpus folder @p dir (`dir/.lock`, made when
+ * missing), waiting, with a note on stderr, while another process holds
+ * it. Returns a handle for corpus_unlock() (the end of the process releases
+ * it too), or -1 when there is no lock to take: a missing or read-only
+ * folder (where this process writes no cache either), or a file system
+ * without locks. corpus_open() takes it itself; `llmlab corpus` takes it
+ * around corpus_prepare_fortunes() and corpus_prepare_split().
+ */
+int corpus_lock(const char *dir);
+void corpus_unlock(int lock);
+
+/**
  * Make @p out_dir/train.txt and val.txt from Debian's fortune files in
  * @p src_dir (/usr/share/games/fortunes): every file except the .dat
  * indexes, the .u8 links and the ASCII-art collections; a line holding only

@@ -277,6 +277,22 @@ class RunSafety(unittest.TestCase):
         self.assertEqual(self.read("c/ckpt.bin"), self.read("a/ckpt.bin"))
         self.assertEqual(self.read("d/ckpt.bin"), self.read("a/ckpt.bin"))
 
+    def test_make_data_waits_for_a_run_preparing_the_corpus(self):
+        lock = os.open(self.p("data/tiny/.lock"), os.O_RDWR | os.O_CREAT)
+        fcntl.flock(lock, fcntl.LOCK_EX)                      # as a run making the corpus's caches holds it
+        self.write("new.txt", b"a new text\n" * 50)
+        proc = subprocess.Popen([BIN, "corpus", "split", "new.txt", "data/tiny"], cwd=self.dir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(self.reap, proc)
+        time.sleep(0.5)
+        self.assertIsNone(proc.poll(), "llmlab corpus waits for the lock")
+        self.assertEqual(self.read("data/tiny/val.txt"), (TEXT * 5 + "<|endoftext|>").encode(), "nothing written")
+        os.close(lock)
+        _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(b"waiting for another run that is preparing data/tiny", err)
+        self.assertEqual(self.read("data/tiny/val.txt"), b"a new text\n" * 5)
+
     def test_temporary_files_have_names_of_their_own(self):
         self.expect(self.train("r"), 0)
         for stale in ("r/ckpt.bin.tmp", "r/log.csv.tmp", "data/tiny/train.txt.tmp"):  # the fixed names of before
