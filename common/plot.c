@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
+
 int plot_put_string(FILE *f, const char *s) {
     if (strpbrk(s, "\n\r")) return -1;
     fputc('\'', f);
@@ -253,16 +255,11 @@ int plot_loss(const char *run_dir, const PlotLossOptions *o, char *err, size_t e
     char title[256];
     snprintf(title, sizeof title, "%.*s", (int)(dir_len - base), run_dir + base);
     for (char *t = title; (t = strpbrk(t, "\n\r")) != NULL;) *t = ' '; /* a gnuplot string holds no line break */
-    FILE *f = fopen(script, "w");
-    if (!f) {
-        snprintf(err, err_size, "cannot write %s: %s", script, strerror(errno));
+    char tmp[LLMLAB_TMP_SIZE]; /* written whole or not at all, under a temporary name of its own */
+    FILE *f = llmlab_open_temp(script, tmp, sizeof tmp, err, err_size);
+    if (!f) goto done;
+    if (llmlab_commit_file(f, write_loss_script(f, cols, ncols, title, o->logy), tmp, script, err, err_size) != 0)
         goto done;
-    }
-    int ok = write_loss_script(f, cols, ncols, title, o->logy);
-    if (fclose(f) != 0 || !ok) {
-        snprintf(err, err_size, "could not write %s (a full disk?)", script);
-        goto done;
-    }
     rc = plot_run(run_dir, "loss.gp", NULL, err, err_size);
     if (rc == 0 && o->terminal) rc = plot_run(run_dir, "loss.gp", o->ansi ? "dumb=2" : "dumb=1", err, err_size);
 done:

@@ -32,9 +32,13 @@ void runlog_open(RunLog *log, const char *run_dir, const char *columns, int appe
             return;
         }
     }
-    log->file = XFOPEN(log->path, "w", "check that the run directory is writable");
-    fprintf(log->file, "%s\n", columns);
-    fflush(log->file);
+    /* A new log replaces an old one whole: its header goes to a temporary file of its own, renamed
+     * over log.csv, so no run ever sees an empty or half-written header; the rows are appended. */
+    char tmp[LLMLAB_TMP_SIZE], err[LLMLAB_ERR_SIZE];
+    FILE *f = llmlab_open_temp(log->path, tmp, sizeof tmp, err, sizeof err);
+    if (!f || llmlab_commit_file(f, fprintf(f, "%s\n", columns) > 0, tmp, log->path, err, sizeof err) != 0)
+        LLMLAB_DIE("check that the run directory is writable (and the disk not full)", "%s", err);
+    log->file = XFOPEN(log->path, "a", "check that the run directory is writable");
 }
 
 void runlog_row(RunLog *log, const double *values) {

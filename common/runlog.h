@@ -29,7 +29,8 @@ typedef struct RunLog {
 /**
  * Create @p run_dir (and parents) and open `run_dir/log.csv`.
  * @p columns is the header, comma-separated; the first column should be `step`.
- * With @p append = 0 an existing log is replaced; with 1 rows are added to it
+ * With @p append = 0 an existing log is replaced (atomically: a new file
+ * holding the header is renamed over it); with 1 rows are added to it
  * (resuming a run), and its header must equal @p columns or the call dies
  * with a message instead of mixing two kinds of rows.
  */

@@ -81,13 +81,9 @@ int checkpoint_save(const char *path, const Checkpoint *c, char *err, size_t err
         snprintf(err, err_size, "not saving %s: %s; a checkpoint only holds finite numbers", path, why);
         return -1;
     }
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    Writer w = {fopen(tmp, "wb"), crc32(0, NULL, 0), 1};
-    if (!w.f) {
-        snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
-        return -1;
-    }
+    char tmp[LLMLAB_TMP_SIZE]; /* a name of its own: two runs never write each other's temporary file */
+    Writer w = {llmlab_open_temp(path, tmp, sizeof tmp, err, err_size), crc32(0, NULL, 0), 1};
+    if (!w.f) return -1;
     size_t tok_len = c->tokenizer_text ? strlen(c->tokenizer_text) : 0;
     char kind[32] = {0};
     memcpy(kind, c->kind, strnlen(c->kind, sizeof kind - 1));

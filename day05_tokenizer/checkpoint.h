@@ -32,10 +32,12 @@ typedef struct Checkpoint {
 } Checkpoint;
 
 /**
- * Write @p c to @p path atomically: to `path.tmp`, flushed to disk, then
- * renamed over @p path. On failure (a full disk, say) the temporary file is
- * removed, the previous checkpoint at @p path is untouched, and the reason
- * is in @p err. Returns 0 or -1.
+ * Write @p c to @p path atomically: to a temporary file of its own
+ * (`path.tmp-XXXXXX`, llmlab_open_temp()), flushed to disk, then renamed over
+ * @p path (llmlab_commit_file()). On failure (a full disk, say) the temporary
+ * file is removed, the previous checkpoint at @p path is untouched, and the
+ * reason is in @p err. A @p path that is a folder, a symbolic link or a
+ * device is refused. Returns 0 or -1.
  */
 int checkpoint_save(const char *path, const Checkpoint *c, char *err, size_t err_size);
 

@@ -1,9 +1,19 @@
 /*
  * Day 5, given code: corpora on disk (see corpus.h).
+ *
+ * The caches of a corpus (its tokenizer and token files, and the fortunes'
+ * texts when they are prepared on the spot) are made under a lock,
+ * data/NAME/.lock: two runs that start together on an unprepared corpus do
+ * the work once, the second waits and then finds (and checks) what the first
+ * made.
  */
+#define _DEFAULT_SOURCE /* flock() */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,17 +66,44 @@ uint8_t *corpus_read_text(const char *path, size_t *len) {
 
 static int exists(const char *path) { return access(path, R_OK) == 0; }
 
+int corpus_lock(const char *dir) {
+    char path[LLMLAB_PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/.lock", dir) >= sizeof path) return -1; /* its files fail anyway */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+    if (errno == EWOULDBLOCK) { /* another run prepares this corpus now: its caches will do for us */
+        fprintf(stderr, "waiting for another run that is preparing %s (its texts, tokenizer or token files)\n", dir);
+        int rc;
+        while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR) continue;
+        if (rc == 0) return fd;
+    }
+    close(fd); /* a file system without locks: the caches are still written whole (renamed), only twice */
+    return -1;
+}
+
+void corpus_unlock(int fd) {
+    if (fd >= 0) close(fd);
+}
+
 #define FORTUNES_DIR "/usr/share/games/fortunes" /* Debian's package `fortunes` */
 
-/* Name the corpus's files, preparing fortunes on the spot; dies when the text is missing. */
-static void find_text(Corpus *c, const char *name) {
+/* Name the corpus's files, preparing fortunes on the spot; dies when the text is missing. Returns
+ * the corpus folder's lock (corpus_lock), held from before the texts are looked at. */
+static int find_text(Corpus *c, const char *name) {
     memset(c, 0, sizeof *c);
-    LLMLAB_CHECK(strlen(name) < sizeof c->name && !strchr(name, '/'), "a corpus is a folder name under data/",
-                 "bad corpus name \"%s\"", name);
+    LLMLAB_CHECK(strlen(name) < sizeof c->name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, ".."),
+                 "a corpus is a folder name under data/", "bad corpus name \"%s\"", name);
     strcpy(c->name, name);
+    char dir[600];
+    XSNPRINTF(dir, sizeof dir, "data/%s", name);
     XSNPRINTF(c->train_txt, sizeof c->train_txt, "data/%s/train.txt", name);
     XSNPRINTF(c->val_txt, sizeof c->val_txt, "data/%s/val.txt", name);
-    if (!exists(c->train_txt) && strcmp(name, "fortunes") == 0 && exists(FORTUNES_DIR)) {
+    int fortunes = strcmp(name, "fortunes") == 0 && exists(FORTUNES_DIR);
+    if (fortunes && !exists(c->train_txt)) llmlab_mkdir_p(dir); /* for its lock: it is prepared below */
+    int lock = corpus_lock(dir);
+    if (fortunes && !exists(c->train_txt)) { /* looked at again under the lock: another run may have made it */
         fprintf(stderr, "preparing data/fortunes from Debian's fortunes (what `make data` does)\n");
         char err[1200];
         if (corpus_prepare_fortunes(FORTUNES_DIR, "data/fortunes", stdout, err, sizeof err) != 0)
@@ -83,10 +120,11 @@ static void find_text(Corpus *c, const char *name) {
                    "the %s corpus is not prepared: %s is missing (under %s)", name,
                    exists(c->train_txt) ? c->val_txt : c->train_txt, here);
     }
+    return lock;
 }
 
 void corpus_open(Corpus *c, const char *name, int vocab_size) {
-    find_text(c, name);
+    int lock = find_text(c, name);
     char tok_path[600], train_tok[600], val_tok[600];
     XSNPRINTF(tok_path, sizeof tok_path, "data/%s/bpe-%d.bpe", name, vocab_size);
     XSNPRINTF(train_tok, sizeof train_tok, "data/%s/train-bpe-%d.tok", name, vocab_size);
@@ -108,10 +146,11 @@ void corpus_open(Corpus *c, const char *name, int vocab_size) {
                  tok_path, TOKENIZER_EOT);
     token_file_prepare(&c->train, c->train_txt, train_tok, &c->tok);
     token_file_prepare(&c->val, c->val_txt, val_tok, &c->tok);
+    corpus_unlock(lock);
 }
 
 void corpus_open_with(Corpus *c, const char *name, const Tokenizer *tok) {
-    find_text(c, name);
+    int lock = find_text(c, name);
     size_t len;
     char *text = tokenizer_to_text(tok, &len), err[300];
     LLMLAB_CHECK(tokenizer_from_text(&c->tok, text, len, err, sizeof err) == 0, "", "copying a tokenizer: %s", err);
@@ -122,6 +161,7 @@ void corpus_open_with(Corpus *c, const char *name, const Tokenizer *tok) {
     XSNPRINTF(val_tok, sizeof val_tok, "data/%s/val-%016llx.tok", name, h);
     token_file_prepare(&c->train, c->train_txt, train_tok, &c->tok);
     token_file_prepare(&c->val, c->val_txt, val_tok, &c->tok);
+    corpus_unlock(lock);
 }
 
 void corpus_close(Corpus *c) {

@@ -8,6 +8,11 @@
  * token files (`data/NAME/train-bpe-SIZE.tok`, ...), written once and
  * memory-mapped after that.
  *
+ * Two runs that open an unprepared corpus together are kept apart: the
+ * caches are made under a lock on `data/NAME/.lock` (flock), so the second
+ * run waits, then finds and checks what the first made; every file is
+ * written under a temporary name of its own and renamed.
+ *
  * `make data` makes the texts with corpus_prepare_fortunes() and
  * corpus_prepare_split() (through `llmlab corpus`); corpus_open() calls the
  * first itself when the fortunes are not prepared yet.
@@ -43,6 +48,18 @@ void corpus_open(Corpus *c, const char *name, int vocab_size);
  */
 void corpus_open_with(Corpus *c, const char *name, const Tokenizer *tok);
 void corpus_close(Corpus *c);
+
+/**
+ * Take the lock of the corpus folder @p dir (`dir/.lock`, made when
+ * missing), waiting, with a note on stderr, while another process holds
+ * it. Returns a handle for corpus_unlock() (the end of the process releases
+ * it too), or -1 when there is no lock to take: a missing or read-only
+ * folder (where this process writes no cache either), or a file system
+ * without locks. corpus_open() takes it itself; `llmlab corpus` takes it
+ * around corpus_prepare_fortunes() and corpus_prepare_split().
+ */
+int corpus_lock(const char *dir);
+void corpus_unlock(int lock);
 
 /**
  * Make @p out_dir/train.txt and val.txt from Debian's fortune files in

@@ -54,19 +54,16 @@ static int read_all(const char *path, Bytes *out, char *err, size_t err_size) {
     return 0;
 }
 
-/* Write data to dir/name atomically (a temporary file, then a rename). */
+/* Write data to dir/name atomically: a temporary file of its own (two preparations at once never
+ * write each other's), then a rename; a failure leaves no half file under the real name. */
 static int write_file(const char *dir, const char *name, const uint8_t *data, size_t n, char *err, size_t err_size) {
-    size_t len = strlen(dir) + strlen(name) + 8;
-    char *path = XMALLOC(len), *tmp = XMALLOC(len);
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *path = XMALLOC(len), tmp[LLMLAB_TMP_SIZE];
     snprintf(path, len, "%s/%s", dir, name);
-    snprintf(tmp, len, "%s/%s.tmp", dir, name);
     int rc = -1;
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
-    else
-        rc = llmlab_commit_file(f, n == 0 || fwrite(data, 1, n, f) == n, tmp, path, err, err_size);
-    free(path), free(tmp);
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, err_size);
+    if (f) rc = llmlab_commit_file(f, n == 0 || fwrite(data, 1, n, f) == n, tmp, path, err, err_size);
+    free(path);
     return rc;
 }
 

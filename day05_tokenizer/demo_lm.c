@@ -76,8 +76,9 @@ int main(int argc, char **argv) {
 
     TrainModel tm = mlp_lm_train_model(&model);
     TrainResult r = train_run(&tm, &tc, &corpus.train, &corpus.val, tok);
-    printf("step %ld: train loss %.3f, validation loss %.3f, %.0f tokens/s\n", r.steps, r.train_loss, r.val_loss,
-           r.tokens_per_s);
+    char val[100];
+    printf("step %ld: train loss %.3f, %s, %.0f tokens/s\n", r.steps, r.train_loss,
+           train_val_loss_text(&r, 3, val, sizeof val), r.tokens_per_s);
     if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1;
 
     Rng rng;

@@ -239,25 +239,42 @@ static int check_run_dir(const TrainConfig *c, int probe_lock, char *err, size_t
     return 0;
 }
 
+const char *train_val_loss_text(const TrainResult *r, int decimals, char *buf, size_t size) {
+    if (!isnan(r->val_loss)) /* validated every eval_every steps and at the last one */
+        snprintf(buf, size, "validation loss %.*f", decimals, (double)r->val_loss);
+    else if (r->first_step == 0)
+        snprintf(buf, size, "no validation yet");
+    else
+        snprintf(buf, size, "no validation since the resume at step %ld", r->first_step);
+    return buf;
+}
+
 int train_check_run_dir(const TrainConfig *c, char *err, size_t err_size) { return check_run_dir(c, 1, err, err_size); }
 
-/* Keep the header and the rows up to `step` of an existing log (resume). */
+/* Keep the header and the rows up to `step` of an existing log (resume): the new log is written
+ * to a temporary file of its own and renamed over the old one, so a failure (a full disk) leaves
+ * the old log whole. */
 static void trim_log(const char *run_dir, long step) {
-    char path[1100], tmp[1100];
+    char path[1100], tmp[LLMLAB_TMP_SIZE], err[LLMLAB_ERR_SIZE];
     XSNPRINTF(path, sizeof path, "%s/log.csv", run_dir);
-    XSNPRINTF(tmp, sizeof tmp, "%s/log.csv.tmp", run_dir);
     FILE *in = fopen(path, "r");
     if (!in) return;
-    FILE *out = XFOPEN(tmp, "w", "is the run folder writable?");
+    FILE *out = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err);
+    if (!out) LLMLAB_DIE("is the run folder writable?", "%s", err);
     char line[1024];
-    int first = 1;
+    int first = 1, ok = 1;
     while (fgets(line, sizeof line, in)) {
-        if (first || strtol(line, NULL, 10) <= step) fputs(line, out);
+        if (first || strtol(line, NULL, 10) <= step) ok = ok && fputs(line, out) >= 0;
         first = 0;
     }
+    int unread = ferror(in);
     fclose(in);
-    XFCLOSE(out, "log.csv");
-    if (rename(tmp, path) != 0) LLMLAB_DIE("", "could not rewrite %s", path);
+    if (unread) {
+        llmlab_abort_file(out, tmp);
+        LLMLAB_DIE("check the disk", "read error in %s", path);
+    }
+    if (llmlab_commit_file(out, ok, tmp, path, err, sizeof err) != 0)
+        LLMLAB_DIE("is the disk full? the log was left as it was", "%s", err);
 }
 
 static void resume(TrainModel *m, const char *path, const char *tok_text, long *step, Rng *rng, float *mom1,

@@ -105,6 +105,14 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
                       const Tokenizer *tok);
 
 /**
+ * The validation part of a run's summary line, into @p buf (room for 100
+ * bytes): "validation loss 2.345" with @p decimals digits, or, for a run
+ * stopped (Ctrl-C) before its first validation, "no validation yet" (or "no
+ * validation since the resume at step N") rather than a NaN. Returns @p buf.
+ */
+const char *train_val_loss_text(const TrainResult *r, int decimals, char *buf, size_t size);
+
+/**
  * Whether @p c may start in its run folder, without waiting for the corpus
  * or the model to be ready: a fresh run (no resume) refuses a folder that
  * holds a checkpoint or a log unless force is set; a resume needs

@@ -20,6 +20,9 @@ cd "$(dirname "$0")/.."
 mkdir -p data
 status=0
 llmlab="${LLMLAB:-./llmlab}"
+part=""   # the download under way, under a name of its own (two make data never share one): removed if stopped
+trap 'rm -f "$part"' EXIT
+trap 'exit 130' INT TERM HUP
 
 # ---- Fashion-MNIST, from Debian ----
 fm=/usr/share/datasets/fashion-mnist
@@ -46,8 +49,8 @@ fetch() {
         echo "data: $dest has the wrong SHA-256 (expected $sum); fetching it again" >&2
         fail=2
     fi
-    local tmp="$dest.part"
-    rm -f "$tmp"
+    part=$(mktemp "$dest.part.XXXXXX") || { echo "data: cannot write a file in $(dirname "$dest")" >&2; return 2; }
+    local tmp="$part"
     local base
     base=$(basename "$name")
     if [ -n "${LLMLAB_DATA_MIRROR:-}" ] && [ -f "$LLMLAB_DATA_MIRROR/$name" ]; then
@@ -68,7 +71,9 @@ fetch() {
         rm -f "$tmp"
         return 2
     fi
+    chmod 644 "$tmp"    # mktemp made it private
     mv "$tmp" "$dest"   # only a verified file takes the final name
+    part=""
     echo "data: $name ok (verified)"
 }
 

@@ -34,8 +34,9 @@ int main(int argc, char **argv) {
         o.train.block = 32, o.train.batch = 4, o.train.warmup = 2, o.train.eval_every = 6, o.train.eval_batches = 2;
     }
     TrainResult r = gpt_run_train(&o);
-    printf("step %ld: train loss %.3f, validation loss %.3f, %.0f tokens/s, %.0f s\n", r.steps, r.train_loss,
-           r.val_loss, r.tokens_per_s, r.seconds);
+    char val[100];
+    printf("step %ld: train loss %.3f, %s, %.0f tokens/s, %.0f s\n", r.steps, r.train_loss,
+           train_val_loss_text(&r, 3, val, sizeof val), r.tokens_per_s, r.seconds);
     if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1;
 
     Gpt m;

@@ -75,9 +75,10 @@ static void tiny_model(Gpt *m, Tokenizer *tok, uint64_t seed) {
 }
 
 static void draw(const char *dir) {
-    char path[600], err[800];
+    char path[600], err[LLMLAB_ERR_SIZE], tmp[LLMLAB_TMP_SIZE];
     XSNPRINTF(path, sizeof path, "%s/sampling.gp", dir);
-    FILE *f = XFOPEN(path, "w", NULL);
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err); /* written whole, then renamed */
+    if (!f) LLMLAB_DIE("check that the runs folder is writable", "%s", err);
     fprintf(f, "# draws sampling.png from sampling.dat: gnuplot sampling.gp   (in the terminal: gnuplot -e "
                "'dumb=1' sampling.gp)\n"
                "if (!exists('dumb')) dumb = 0\n"
@@ -98,7 +99,7 @@ static void draw(const char *dir) {
                 "'' using 1:4 with @RS title 'raw (T=1)'\n",
                 SETTINGS[k].name, k + 4, SETTINGS[k].name);
     fprintf(f, "unset multiplot\n");
-    XFCLOSE(f, path);
+    if (llmlab_commit_file(f, !ferror(f), tmp, path, err, sizeof err) != 0) LLMLAB_DIE("is the disk full?", "%s", err);
     int rc = plot_run(dir, "sampling.gp", NULL, err, sizeof err);
     if (rc == PLOT_NOT_INSTALLED) {
         printf("\n%s: no picture; the numbers are in %s/sampling.dat\n", err, dir);
@@ -178,7 +179,9 @@ int main(int argc, char **argv) {
 
     llmlab_mkdir_p(dir);
     XSNPRINTF(path, sizeof path, "%s/sampling.dat", dir);
-    FILE *f = XFOPEN(path, "w", "check that the runs folder is writable");
+    char tmp[LLMLAB_TMP_SIZE];
+    FILE *f = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err); /* written whole, then renamed */
+    if (!f) LLMLAB_DIE("check that the runs folder is writable", "%s", err);
     fprintf(f, "# rank token id");
     for (int k = 0; k < N_SET; k++) fprintf(f, " \"%s\"", SETTINGS[k].name);
     fprintf(f, "\n");
@@ -188,7 +191,7 @@ int main(int argc, char **argv) {
         for (int k = 0; k < N_SET; k++) fprintf(f, " %.6f", (double)probs[(size_t)k * V + order[r].index]);
         fprintf(f, "\n");
     }
-    XFCLOSE(f, path);
+    if (llmlab_commit_file(f, !ferror(f), tmp, path, err, sizeof err) != 0) LLMLAB_DIE("is the disk full?", "%s", err);
     draw(dir);
     printf("Sample with these knobs: ./llmlab sample --prompt \"The best thing about\" --temperature 0.8 "
            "--top-p 0.9\n");

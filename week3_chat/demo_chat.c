@@ -98,7 +98,9 @@ int main(int argc, char **argv) {
     if (args.quick)
         o.train.max_steps = 8, o.train.batch = 4, o.train.warmup = 2, o.train.eval_every = 4, o.train.eval_batches = 1;
     TrainResult r = chat_tune(&o);
-    printf("step %ld: train loss %.3f, validation loss %.3f, %.0f s\n", r.steps, r.train_loss, r.val_loss, r.seconds);
+    char val[100];
+    printf("step %ld: train loss %.3f, %s, %.0f s\n", r.steps, r.train_loss,
+           train_val_loss_text(&r, 3, val, sizeof val), r.seconds);
     if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1;
 
     printf("== 4. exact-match accuracy on held-out conversations (greedy)\n");

@@ -99,9 +99,10 @@ const char *collect_skip_name(CollectSkip s);
  *   a backslash escape: `\\`, `\t`, `\n`, `\r`);
  * - `summary.txt`: what collect_print_summary() prints.
  *
- * Each file is written next to its place as `NAME.tmp` and renamed when all
- * are complete, so a failed run leaves the previous corpus as it was. The
- * folder @p out_dir itself is never walked. The same tree and options give
+ * Each file is written next to its place under a temporary name of its own
+ * (`NAME.tmp-XXXXXX`, llmlab_open_temp()) and renamed when all are
+ * complete, so a failed run leaves the previous corpus as it was. The folder
+ * @p out_dir itself is never walked. The same tree and options give
  * byte-identical files.
  *
  * Returns 0, or -1 with the reason in @p err: a starting folder that does

@@ -63,8 +63,10 @@ static int command(ChatBot *b, char *line) {
         if (number("/topp", arg, 1e-6, 1, &v) == 0) b->sampler.top_p = (float)v, printf("(top-p %g)\n", v);
     } else if (strcmp(line, "/history") == 0) {
         if (b->chat.n == 0) printf("(no turns yet)\n");
+        FILE *out = cli_text_out(stdout); /* the replies are the model's text */
         for (int i = 0; i < b->chat.n; i++)
-            printf("%s: %s\n", chat_role_name(b->chat.turns[i].role), b->chat.turns[i].text);
+            fprintf(out, "%s: %s\n", chat_role_name(b->chat.turns[i].role), b->chat.turns[i].text);
+        cli_text_out_close(out, stdout);
     } else {
         fprintf(stderr, "unknown command %s (/help lists them)\n", line);
     }
@@ -91,15 +93,16 @@ static void reply(ChatBot *b, const char *text, int tty) {
     int dropped = 0;
     /* chat_prompt keeps only the end of a message that alone does not fit (with room for the reply) */
     int need = turn_tokens(b, text), room = b->m.cfg.ctx - b->max_reply - 1;
+    FILE *out = cli_text_out(stdout); /* a terminal: control characters shown as \xNN */
     if (tty) {
-        fputs("bot>", stdout);
-        fflush(stdout);
-        chatbot_reply(b, text, stdout, &dropped);
+        fputs("bot>", out);
+        fflush(out);
+        chatbot_reply(b, text, out, &dropped);
     } else {
-        fputs(chatbot_reply(b, text, NULL, &dropped), stdout);
+        fputs(chatbot_reply(b, text, NULL, &dropped), out);
     }
-    fputc('\n', stdout);
-    fflush(stdout);
+    fputc('\n', out);
+    cli_text_out_close(out, stdout);
     if (need > room)
         fprintf(stderr,
                 "(your message is %d tokens; only its last %d fit the context of %d tokens with room for "

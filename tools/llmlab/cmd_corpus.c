@@ -28,8 +28,10 @@ int cmd_corpus(int argc, char **argv) {
         return CLI_EXIT_USAGE;
     }
     char err[1200];
+    int lock = corpus_lock(argv[3]); /* a run preparing this corpus's caches finishes first */
     int rc = fortunes ? corpus_prepare_fortunes(argv[2], argv[3], stdout, err, sizeof err)
                       : corpus_prepare_split(argv[2], argv[3], stdout, err, sizeof err);
+    corpus_unlock(lock);
     if (rc != 0) {
         fprintf(stderr, "llmlab corpus: %s\n", err);
         return 1;

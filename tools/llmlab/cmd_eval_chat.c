@@ -70,9 +70,10 @@ int cmd_eval_chat(int argc, char **argv) {
                          .seed = seed,
                          .limit = limit,
                          .sampler = s,
-                         .show = show ? stdout : NULL};
+                         .show = show ? cli_text_out(stdout) : NULL}; /* a terminal: controls as \xNN */
     ChatScore score;
     chat_eval(&m, &tok, &set, &o, &score);
+    if (o.show) cli_text_out_close(o.show, stdout);
     char title[1200];
     if (plain)
         snprintf(title, sizeof title, "%s, plain text with up to %d solved examples, temperature %g:", ckpt, shots,

@@ -73,20 +73,22 @@ int cmd_sample(int argc, char **argv) {
     double t0 = timer_now();
     long made = 0;
     int *made_ids = print_ids ? malloc((size_t)tokens * sizeof *made_ids) : NULL;
-    for (int c = 0; c < count && !ferror(stdout); c++) { /* main() reports a failed write */
-        if (print_ids) {                                 /* for tools (tools/gguf/check.mjs): the ids, not the text */
+    FILE *out = cli_text_out(stdout);                 /* a terminal: control characters shown as \xNN */
+    for (int c = 0; c < count && !ferror(out); c++) { /* main() reports a failed write */
+        if (print_ids) {                              /* for tools (tools/gguf/check.mjs): the ids, not the text */
             int k = gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, NULL, !no_cache, made_ids);
-            for (int i = 0; i < n; i++) printf("%s%d", i ? " " : "", ids[i]);
-            printf("\n");
-            for (int i = 0; i < k; i++) printf("%s%d", i ? " " : "", made_ids[i]);
-            printf("\n");
+            for (int i = 0; i < n; i++) fprintf(out, "%s%d", i ? " " : "", ids[i]);
+            fprintf(out, "\n");
+            for (int i = 0; i < k; i++) fprintf(out, "%s%d", i ? " " : "", made_ids[i]);
+            fprintf(out, "\n");
             made += k;
             continue;
         }
-        if (prompt) fputs(prompt, stdout);
-        made += gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, stdout, !no_cache, NULL);
-        fputs(count > 1 ? "\n----\n" : "\n", stdout);
+        if (prompt) fputs(prompt, out);
+        made += gpt_generate(&m, &tok, ids, n, tokens, &s, &rng, out, !no_cache, NULL);
+        fputs(count > 1 ? "\n----\n" : "\n", out);
     }
+    cli_text_out_close(out, stdout);
     free(made_ids);
     double dt = timer_now() - t0;
     fprintf(stderr, "%ld tokens in %.2f s: %.0f tokens/s (%s)\n", made, dt, made / dt,

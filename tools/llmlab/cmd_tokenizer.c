@@ -224,21 +224,6 @@ static int encode(const Opts *o) {
     return rc;
 }
 
-/* Write decoded text to a terminal: bytes that would drive it (ESC and the other control
- * characters but newline and tab, DEL, the C1 controls U+0080..U+009F) and bytes that are not
- * UTF-8 are shown as \xNN, so a token file cannot move the cursor, retitle the window or worse. */
-static void put_safe(const uint8_t *s, size_t n, FILE *out) {
-    for (size_t i = 0; i < n;) {
-        int32_t cp;
-        int len = utf8_char(s + i, n - i, &cp);
-        if (cp < 0 || (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F))
-            for (int k = 0; k < (cp < 0 ? 1 : len); k++) fprintf(out, "\\x%02X", s[i + (size_t)k]);
-        else
-            fwrite(s + i, 1, (size_t)len, out);
-        i += (size_t)(cp < 0 ? 1 : len);
-    }
-}
-
 static int decode(const Opts *o) {
     Tokenizer t;
     size_t len;
@@ -249,7 +234,7 @@ static int decode(const Opts *o) {
         tokenizer_free(&t);
         return 1;
     }
-    /* a terminal gets the text made safe (put_safe), whole, since a character may span tokens;
+    /* a terminal gets the text made safe (cli_put_shown), whole, since a character may span tokens;
      * a file or a pipe gets the bytes as they are */
     int tty = isatty(STDOUT_FILENO);
     size_t cap = 1 << 12, n_out = 0;
@@ -281,7 +266,7 @@ static int decode(const Opts *o) {
         count++;
         p = end;
     }
-    if (tty) put_safe(shown, n_out, stdout);
+    if (tty) cli_put_shown(shown, n_out, stdout);
     free(shown);
     free(text);
     tokenizer_free(&t);

@@ -43,8 +43,6 @@ int cmd_train(int argc, char **argv) {
     }
     TrainResult r = gpt_run_train(&o);
     if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1; /* the loop said why, and what was kept */
-    if (r.steps > r.first_step)
-        fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f, %.0f tokens/s; checkpoint %s/ckpt.bin\n",
-                r.steps, r.train_loss, r.val_loss, r.tokens_per_s, t->run_dir);
+    cli_train_summary(&r, t, 1);
     return r.status == TRAIN_INTERRUPTED ? LLMLAB_EXIT_INTERRUPTED : 0;
 }

@@ -33,8 +33,6 @@ int cmd_tune(int argc, char **argv) {
     if (rc != 0) return rc;
     TrainResult r = chat_tune(&o);
     if (r.status == TRAIN_DIVERGED || r.status == TRAIN_FAILED) return 1; /* the loop said why, and what was kept */
-    if (r.steps > r.first_step)
-        fprintf(stderr, "step %ld: train loss %.4f, validation loss %.4f; checkpoint %s/ckpt.bin\n", r.steps,
-                r.train_loss, r.val_loss, t->run_dir);
+    cli_train_summary(&r, t, 0);
     return r.status == TRAIN_INTERRUPTED ? LLMLAB_EXIT_INTERRUPTED : 0;
 }

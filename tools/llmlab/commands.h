@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cli.h"
 
@@ -75,5 +76,36 @@ uint8_t *cli_read_input(const char *path, size_t *len);
 struct TrainConfig;
 /** What TRAIN_FLAGS cannot check one flag at a time (--min-lr above --lr); 0, or CLI_EXIT_USAGE after a message. */
 int cli_check_train(const char *command, const struct TrainConfig *t);
+
+struct TrainResult;
+/**
+ * The last line of `train` and `tune`, on stderr, when the run took a step:
+ * "step N: train loss L, validation loss V[, S tokens/s]; checkpoint
+ * RUN/ckpt.bin". A run stopped before its first validation says so ("no
+ * validation yet", or none since the resume) instead of printing NaN.
+ */
+void cli_train_summary(const struct TrainResult *r, const struct TrainConfig *t, int speed);
+
+/*
+ * Text from a model, on a terminal. A model's text may hold any bytes, and
+ * a terminal obeys some of them: ESC starts sequences that move the cursor,
+ * recolour, retitle the window or answer back. So `sample`, `chat` and `eval-chat --show` write the model's
+ * text to a terminal through cli_text_out(), which shows ESC, the other
+ * control characters but newline and tab, DEL, the C1 controls
+ * (U+0080..U+009F) and bytes that are not UTF-8 as `\xNN` (ESC is `\x1B`).
+ * A file or a pipe gets the bytes as they are, so a saved sample is exactly
+ * what the model made.
+ */
+/** Write @p n bytes to @p out, each control character and invalid byte shown as `\xNN` (the rule above). */
+void cli_put_shown(const uint8_t *s, size_t n, FILE *out);
+/**
+ * A stream for a model's text bound for @p out: @p out itself when it is not
+ * a terminal, else a stream that passes its writes through cli_put_shown()
+ * (a character split between two writes is kept whole). Finish it with
+ * cli_text_out_close().
+ */
+FILE *cli_text_out(FILE *out);
+/** Close a stream of cli_text_out() (showing a character cut short as `\xNN`) and flush @p out; 0 or EOF. */
+int cli_text_out_close(FILE *f, FILE *out);
 
 #endif

@@ -6,6 +6,8 @@ input), never a crash or a hang.
 Needs LLMLAB_BIN (the built program), set by `make test-tools`.
 """
 import os
+import pty
+import subprocess
 import unittest
 
 from tools.tests import test_cli
@@ -63,6 +65,32 @@ class ChatCommands(test_cli.LlmlabCase):
         self.assertIn("/topp wants a number", err)
         self.assertIn("unknown command /bogus", err)
         self.assertNotIn("never read", out + err, "/quit stops reading")
+
+    def test_a_terminal_gets_control_characters_escaped(self):
+        script = b"hello\x1b]0;pwned\x07 there\xc2\x9b\n/history\n"  # /history shows the turn as it was typed
+        piped = self.run_llmlab(["chat", "--ckpt", self.tuned], script)
+        self.assertEqual(piped.returncode, 0, piped.stderr)
+        self.assertIn(b"user: hello\x1b]0;pwned\x07 there\xc2\x9b\n", piped.stdout, "to a pipe: the bytes as they are")
+        master, slave = pty.openpty()                         # standard output a terminal, the input a pipe
+        proc = subprocess.Popen([BIN, "chat", "--ckpt", self.tuned], cwd=self.dir, stdin=subprocess.PIPE,
+                                stdout=slave, stderr=subprocess.DEVNULL)
+        os.close(slave)
+        proc.stdin.write(script)
+        proc.stdin.close()
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:                                   # EIO: the program closed its side
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        self.assertEqual(proc.wait(timeout=self.timeout), 0)
+        self.assertIn(b"user: hello\\x1B]0;pwned\\x07 there\\xC2\\x9B\r\n", shown)
+        for raw in (b"\x1b", b"\x07", b"\x9b"):
+            self.assertNotIn(raw, shown, f"nothing raw reaches the terminal: {shown!r}")
 
     def test_long_conversations_are_trimmed_by_whole_turns(self):
         script = "".join(f"please reverse these words number {i} red blue green\n" for i in range(6)) + "/history\n"

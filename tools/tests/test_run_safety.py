@@ -1,14 +1,18 @@
 """Runs never lose work, and bad files never pass as good ones (issue 20,
 the training and data side): what `llmlab train` and `tune` do with a run
 folder that already holds a run, signals, a full disk, two runs in one
-folder, a resume that does not fit, token caches, corpora that are not
-text, tokenizer files with a checksum, `tokenizer train` on text without
-spaces, `make data` with a corrupted download, and a run outside the course.
+folder, two runs preparing one corpus, a resume that does not fit, token
+caches, corpora that are not text, tokenizer files with a checksum,
+`tokenizer train` on text without spaces, `make data` with a corrupted
+download, a run outside the course, and a model's control characters on a
+terminal.
 
 Needs LLMLAB_BIN (the built program), set by `make test-tools`. Tiny models,
 a few steps each: the whole file takes well under a minute.
 """
+import fcntl
 import os
+import pty
 import random
 import resource
 import shutil
@@ -83,6 +87,13 @@ class RunSafety(unittest.TestCase):
         for s in absent:
             self.assertNotIn(s, err, f"the message should not say {s!r}:\n{err}")
         return err
+
+    @staticmethod
+    def reap(proc):
+        """Kill a process a failed test left running, and close its pipe."""
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
 
     def start_long_run(self, run, *extra):
         """A run that goes on until stopped; returns once it is inside its loop (log rows written)."""
@@ -167,6 +178,30 @@ class RunSafety(unittest.TestCase):
                 self.assertEqual(ckpt_step(self.p(f"{run}/ckpt.bin")), steps[-1], "saved at the step it stopped")
         self.expect(self.train("warm", "--resume", steps="4"), 0)   # a finished run: 0
 
+    def test_a_run_stopped_before_its_first_validation_says_so(self):
+        self.expect(self.train("warm"), 0)
+        proc = self.start_long_run("early")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        err = err.decode()
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("no validation yet (it runs every 1000000 steps)", err)
+        self.assertNotIn("nan", err)
+        step = ckpt_step(self.p("early/ckpt.bin"))             # still resumable, from where it stopped
+        self.assertEqual(step, log_steps(self.p("early/log.csv"))[-1])
+        proc = subprocess.Popen([BIN, "train", "--data", "tiny", *TINY, *LONG, "--run", "early", "--resume"],
+                                cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 40
+        while log_steps(self.p("early/log.csv"))[-1] < step + 2 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        err = err.decode()
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn(f"no validation since the resume at step {step}", err)
+        self.assertNotIn("nan", err)
+        self.assertGreater(ckpt_step(self.p("early/ckpt.bin")), step)
+
     def test_a_run_folder_is_locked_while_a_run_uses_it(self):
         self.expect(self.train("warm"), 0)
         proc = self.start_long_run("busy")
@@ -206,6 +241,71 @@ class RunSafety(unittest.TestCase):
         self.write("data/tiny/train.txt", text.replace(b"thesis", b"these!"))   # same length, other words
         self.expect(self.train("b"), 0)
         self.assertNotEqual(self.read("data/tiny/train-bpe-300.tok"), cache, "a changed train.txt is encoded again")
+
+    def test_two_runs_preparing_one_corpus_do_it_once(self):
+        lock = os.open(self.p("data/tiny/.lock"), os.O_RDWR | os.O_CREAT)
+        fcntl.flock(lock, fcntl.LOCK_EX)                      # both runs must wait for it, so they start together
+        procs = [subprocess.Popen([BIN, "train", "--data", "tiny", *TINY, "--steps", "2", "--run", run], cwd=self.dir,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for run in ("a", "b")]
+        for proc in procs:
+            self.addCleanup(self.reap, proc)
+        time.sleep(0.5)
+        self.assertEqual([p.poll() for p in procs], [None, None], "both wait while the corpus is locked")
+        self.assertFalse(os.path.exists(self.p("data/tiny/bpe-300.bpe")), "nothing is made meanwhile")
+        os.close(lock)
+        errs = []
+        for proc in procs:
+            _, err = proc.communicate(timeout=60)
+            errs.append(err.decode())
+            self.assertEqual(proc.returncode, 0, err)
+            self.assertIn("waiting for another run that is preparing data/tiny", errs[-1])
+        made = [e.count("training a 300-token BPE tokenizer") for e in errs]
+        self.assertEqual(sorted(made), [0, 1], f"one run makes the tokenizer, the other reuses it:\n{errs}")
+        self.assertEqual(self.read("a/ckpt.bin"), self.read("b/ckpt.bin"), "both trained on the same tokens")
+        left = [n for n in os.listdir(self.p("data/tiny")) if ".tmp" in n]
+        self.assertEqual(left, [], "no temporary file left")
+        # started together without anyone holding the lock: still one tokenizer, the same runs
+        shutil.rmtree(self.p("data/other"))
+        os.makedirs(self.p("data/other"))
+        for name in ("train.txt", "val.txt"):
+            self.write(f"data/other/{name}", self.read(f"data/tiny/{name}"))
+        procs = [subprocess.Popen([BIN, "train", "--data", "other", *TINY, "--steps", "2", "--run", run],
+                                  cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for run in "cd"]
+        errs = [proc.communicate(timeout=60)[1].decode() for proc in procs]
+        self.assertEqual([proc.returncode for proc in procs], [0, 0], errs)
+        self.assertEqual(sum(e.count("training a 300-token") for e in errs), 1, errs)
+        self.assertEqual(self.read("c/ckpt.bin"), self.read("a/ckpt.bin"))
+        self.assertEqual(self.read("d/ckpt.bin"), self.read("a/ckpt.bin"))
+
+    def test_make_data_waits_for_a_run_preparing_the_corpus(self):
+        lock = os.open(self.p("data/tiny/.lock"), os.O_RDWR | os.O_CREAT)
+        fcntl.flock(lock, fcntl.LOCK_EX)                      # as a run making the corpus's caches holds it
+        self.write("new.txt", b"a new text\n" * 50)
+        proc = subprocess.Popen([BIN, "corpus", "split", "new.txt", "data/tiny"], cwd=self.dir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(self.reap, proc)
+        time.sleep(0.5)
+        self.assertIsNone(proc.poll(), "llmlab corpus waits for the lock")
+        self.assertEqual(self.read("data/tiny/val.txt"), (TEXT * 5 + "<|endoftext|>").encode(), "nothing written")
+        os.close(lock)
+        _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(b"waiting for another run that is preparing data/tiny", err)
+        self.assertEqual(self.read("data/tiny/val.txt"), b"a new text\n" * 5)
+
+    def test_temporary_files_have_names_of_their_own(self):
+        self.expect(self.train("r"), 0)
+        for stale in ("r/ckpt.bin.tmp", "r/log.csv.tmp", "data/tiny/train.txt.tmp"):  # the fixed names of before
+            os.mkdir(self.p(stale))                            # a folder there: a writer using the name fails
+        self.expect(self.train("r", "--resume", steps="5"), 0)
+        self.assertEqual((ckpt_step(self.p("r/ckpt.bin")), log_steps(self.p("r/log.csv"))), (5, [1, 2, 3, 4, 5]))
+        r = self.run_llmlab(["corpus", "split", "data/tiny/train.txt", "data/split"])
+        self.expect(r, 0)
+        os.mkdir(self.p("data/split/train.txt.tmp"))
+        self.expect(self.run_llmlab(["corpus", "split", "data/tiny/train.txt", "data/split"]), 0)
+        for folder in ("r", "data/tiny", "data/split"):
+            left = [n for n in os.listdir(self.p(folder)) if ".tmp-" in n]
+            self.assertEqual(left, [], f"{folder}: nothing left behind")
 
     def test_a_corpus_must_be_utf8_text(self):
         for name, data, says in (("binary", b"ELF\x02\x01\x00\x00 some text\n" * 50, "NUL byte at byte 5"),
@@ -272,6 +372,7 @@ class RunSafety(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0, err)
         self.assertIn("tinyshakespeare.txt is corrupted and could not be fetched again", err)
         self.assertFalse(os.path.exists(self.p("course/data/tinyshakespeare/train.txt")), "nothing made from it")
+        self.assertEqual([n for n in os.listdir(self.p("course/data")) if ".part" in n], [], "no download left")
 
     def test_a_run_outside_the_course(self):
         os.makedirs(self.p("elsewhere"))
@@ -285,6 +386,57 @@ class RunSafety(unittest.TestCase):
         self.expect(r, 0)
         self.assertTrue(os.path.isfile(self.p("elsewhere/data/fortunes/train.txt")))
         self.assertEqual(ckpt_step(self.p("elsewhere/r/ckpt.bin")), 2)
+
+
+    # ---- a model's text on a terminal ----
+
+    def on_terminal(self, args):
+        """Run llmlab with its standard output on a pseudo-terminal; returns (status, what the terminal got)."""
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([BIN, *args], cwd=self.dir, stdout=slave, stderr=subprocess.PIPE)
+        os.close(slave)
+        got = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:                                   # EIO: the program closed its side
+                break
+            if not chunk:
+                break
+            got += chunk
+        os.close(master)
+        proc.communicate(timeout=30)
+        return proc.returncode, got
+
+    def test_control_characters_reach_a_terminal_escaped(self):
+        os.makedirs(self.p("data/esc"))
+        text = ("\x1b[31mred\x1b[0m \x1b]0;hi\x07 \x9b 한\n" * 200 + "<|endoftext|>").encode()
+        for name in ("train.txt", "val.txt"):
+            self.write(f"data/esc/{name}", text)
+        r = self.run_llmlab(["train", "--data", "esc", "--vocab", "257", "--layers", "1", "--heads", "2", "--embd",
+                             "16", "--ctx", "16", "--batch", "4", "--steps", "150", "--lr", "1e-2", "--quiet",
+                             "--run", "esc"])
+        self.expect(r, 0)
+        args = ["sample", "--ckpt", "esc/ckpt.bin", "--temperature", "0", "--tokens", "60", "--prompt", "x\x1b[2J"]
+        piped = self.run_llmlab(args)
+        self.assertEqual(piped.returncode, 0, piped.stderr)
+        self.assertTrue(piped.stdout.startswith(b"x\x1b[2J"), piped.stdout)
+        model = piped.stdout[len(b"x\x1b[2J"):]
+        self.assertIn(b"\x1b", model, "to a pipe the model's bytes go as they are (it learnt to write ESC)")
+        code, shown = self.on_terminal(args)
+        self.assertEqual(code, 0)
+        self.assertTrue(shown.startswith(b"x\\x1B[2J"), shown)  # the prompt's ESC too
+        self.assertNotIn(b"\x1b", shown, f"no raw ESC reaches the terminal: {shown!r}")
+        self.assertNotIn(b"\x07", shown)
+        self.assertIn(b"\\x1B[31mred", shown)
+        self.assertIn("한".encode(), shown, "a character the byte-level model wrote byte by byte stays whole")
+        self.assertIn(b"\\xC2\\x9B", shown, "a C1 control (U+009B, a one-byte ESC [) is shown too")
+        # decode follows the same rule
+        ids = " ".join(str(b) for b in "\x1b[2J 한\x9b".encode())
+        self.write("ids.txt", ids.encode())
+        code, shown = self.on_terminal(["tokenizer", "decode", "-t", "data/esc/bpe-257.bpe", "ids.txt"])
+        self.assertEqual(code, 0)
+        self.assertEqual(shown, "\\x1B[2J 한\\xC2\\x9B".encode())
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 /*
  * Tests of Day 5's given code that keeps a training run safe (run by `make
  * test` on the reference, not graded): the loop never saves a number that is
- * not finite, the run folder refuses what would lose work, and the fast
- * encoder of long chunks gives the ids of the plain one.
+ * not finite, the run folder refuses what would lose work, outputs are
+ * written under temporary names of their own, and the fast encoder of long
+ * chunks gives the ids of the plain one.
  */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "testing.h"
 #include "check.h"
 #include "checkpoint.h"
+#include "corpus.h"
 #include "tokenizer.h"
 #include "trainloop.h"
 
@@ -218,6 +221,86 @@ Test(given_run_folder, resuming_with_another_tokenizer_is_refused, .exit_code = 
     c.resume = 1, c.max_steps = 4;
     train_run(&m, &c, NULL, NULL, &b); /* dies: "trained with another tokenizer" */
     cr_assert_fail("train_run resumed a checkpoint with another tokenizer");
+}
+
+Test(given_run_folder, a_run_stopped_before_validating_prints_no_nan) {
+    testing_dir_make("safety");
+    Fake f = {.good = 0.1f};
+    TrainModel m = fake_model(&f);
+    TrainConfig c = fake_config("early", 10);
+    c.stop_after = 2; /* as if Ctrl-C came at step 2, before the first validation (every 1000) */
+    Tokenizer tok;
+    tokenizer_bytes(&tok);
+    TrainResult r = train_run(&m, &c, NULL, NULL, &tok);
+    char buf[100];
+    const char *said = train_val_loss_text(&r, 3, buf, sizeof buf);
+    cr_assert(r.status == TRAIN_INTERRUPTED && saved_step(&c) == 2 && strcmp(said, "no validation yet") == 0,
+              "stopped at step 2: status %d, checkpoint of step %ld, says \"%s\"", r.status, saved_step(&c), said);
+    c.resume = 1, c.stop_after = 4;
+    r = train_run(&m, &c, NULL, NULL, &tok);
+    said = train_val_loss_text(&r, 3, buf, sizeof buf);
+    cr_assert(r.status == TRAIN_INTERRUPTED && saved_step(&c) == 4 &&
+                  strcmp(said, "no validation since the resume at step 2") == 0,
+              "resumed, stopped at 4: status %d, checkpoint of step %ld, says \"%s\"", r.status, saved_step(&c), said);
+    c.stop_after = 0;
+    r = train_run(&m, &c, NULL, NULL, &tok); /* to the end: the last step validates */
+    said = train_val_loss_text(&r, 3, buf, sizeof buf);
+    cr_assert(r.status == TRAIN_FINISHED && strcmp(said, "validation loss 1.000") == 0, "finished: \"%s\"", said);
+    tokenizer_free(&tok);
+}
+
+/* ---- temporary files: a name of their own each time ---- */
+
+/* How many names in folder dir hold ".tmp-": unique temporary names left behind. */
+static int unique_temps_in(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp-") != NULL;
+    if (d) closedir(d);
+    return n;
+}
+
+static int is_folder(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Test(given_run_folder, outputs_never_use_a_fixed_temporary_name) {
+    testing_dir_make("safety");
+    Fake f = {.good = 0.1f};
+    TrainModel m = fake_model(&f);
+    TrainConfig c = fake_config("fixed", 2);
+    Tokenizer tok;
+    tokenizer_bytes(&tok);
+    /* The names the checkpoint and the trimmed log were once written under, taken by folders: a writer
+     * that still used them would fail (and two runs would share them). */
+    char stale[2][600];
+    snprintf(stale[0], sizeof stale[0], "%s/ckpt.bin.tmp", c.run_dir);
+    snprintf(stale[1], sizeof stale[1], "%s/log.csv.tmp", c.run_dir);
+    llmlab_mkdir_p(stale[0]), llmlab_mkdir_p(stale[1]);
+    TrainResult r = train_run(&m, &c, NULL, NULL, &tok);
+    cr_assert(r.status == TRAIN_FINISHED && saved_step(&c) == 2, "train_run: status %d, checkpoint of step %ld",
+              r.status, saved_step(&c));
+    c.resume = 1, c.max_steps = 4; /* a resume rewrites log.csv (trim_log) */
+    r = train_run(&m, &c, NULL, NULL, &tok);
+    cr_assert(r.status == TRAIN_FINISHED && saved_step(&c) == 4, "resumed: status %d, checkpoint of step %ld", r.status,
+              saved_step(&c));
+    cr_assert(is_folder(stale[0]) && is_folder(stale[1]), "the folders at the old names are left alone");
+    cr_assert(unique_temps_in(c.run_dir) == 0, "no temporary file is left in %s", c.run_dir);
+    tokenizer_free(&tok);
+
+    /* corpus_prepare_split (what `make data` runs) likewise */
+    static const char text[] = "one line\ntwo lines\nthree lines\nfour\n";
+    testing_write_file(testing_dir_path("text.txt"), text, sizeof text - 1);
+    llmlab_mkdir_p(testing_dir_path("corpus/train.txt.tmp"));
+    char err[LLMLAB_ERR_SIZE];
+    cr_assert(corpus_prepare_split(testing_dir_path("text.txt"), testing_dir_path("corpus"), NULL, err, sizeof err) ==
+                  0,
+              "corpus_prepare_split beside a folder named train.txt.tmp: %s", err);
+    cr_assert(access(testing_dir_path("corpus/train.txt"), R_OK) == 0 &&
+                  access(testing_dir_path("corpus/val.txt"), R_OK) == 0 &&
+                  unique_temps_in(testing_dir_path("corpus")) == 0,
+              "train.txt and val.txt written, no temporary file left");
 }
 
 /* ---- the fast encoder of long chunks ---- */
