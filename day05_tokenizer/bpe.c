@@ -19,17 +19,23 @@ int utf8_decode(const uint8_t *s, size_t n, int32_t *cp) {
 }
 
 size_t pretok_next(const uint8_t *text, size_t n, size_t pos) {
-    /* TODO(day5): decode the character at pos (utf8_decode), take its class
-     * (char_class). Rule 1: if it is a plain space ' ' and the next character
-     * exists and is not a space, step over the space and take the next
-     * character's class instead (" world", " 42"). Extend the run while the
-     * class stays the same, moving by utf8_decode's length. Rule 2: a run of
-     * spaces that stops before n and ends in ' ' ends just before that last
-     * space, which starts the next chunk by rule 1 ("a   b": "a", "  ", " b";
-     * "x\t y": "x", "\t", " y"). A lone ' ' before a non-space never reaches
-     * rule 2 (rule 1 took it), so the run there has 2+ characters and the
-     * chunk is never empty. A run that reaches n or ends in a tab or newline
-     * stays whole ("tail  " ends in "  ", "a \nb" has " \n"). */
+    /* TODO(day5): GPT-2's rules, tried in this order (tokenizer.h has examples).
+     * Step 1, contractions: if the byte at pos is an apostrophe followed by
+     * s, t, m or d, the chunk is those 2 bytes ("'s"); followed by re, ve or
+     * ll, those 3 bytes ("'ll"). Lower case only: "'S" is no contraction.
+     * Read a byte after pos only when it is before n.
+     * Step 2: decode the character at pos (utf8_decode) and take its class
+     * (char_class). If it is a plain space ' ' (not a tab or newline) and a
+     * next character exists that is not CC_SPACE, step over the space and take
+     * the next character's class instead (" world", " 42", " ...").
+     * Step 3: extend the run while the class stays the same, moving by
+     * utf8_decode's length and remembering where the run's last character
+     * starts.
+     * Step 4: a run of whitespace that stopped before n (a non-space follows)
+     * and holds two characters or more ends where its last character starts:
+     * that character, whatever whitespace it is, starts the next chunk
+     * ("a   b": "a", "  ", " b"; " \nb": " ", "\n", "b"). A single
+     * whitespace character, or a run that reaches n, stays whole. */
     TODO_UNIMPLEMENTED();
 }
 

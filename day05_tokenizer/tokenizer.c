@@ -7,11 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "char_classes.h"
 #include "check.h"
 #include "progress.h"
 #include "timer.h"
 #include "tokenizer.h"
 
+/* The classes are GPT-2's: letters are Unicode's letters (\p{L}: Latin,
+ * Hangul, kana, CJK, ...), digits are Unicode's numbers (\p{N}: 0-9, but
+ * also Arabic-Indic digits, superscripts, fractions, Roman numerals), spaces
+ * are Unicode's whitespace (\s: tab to carriage return, space, no-break
+ * space, the ideographic space, ...). Everything else, combining accents and
+ * emoji included, is punctuation. ASCII is answered here; above it, a binary
+ * search in the ranges of char_classes.h, generated from Unicode's tables by
+ * tools/gpt2_split.py. */
 CharClass char_class(int32_t cp) {
     if (cp < 0) return CC_PUNCT; /* an invalid byte stands alone */
     if (cp < 0x80) {
@@ -20,17 +29,17 @@ CharClass char_class(int32_t cp) {
         if (cp == ' ' || (cp >= '\t' && cp <= '\r')) return CC_SPACE;
         return CC_PUNCT;
     }
-    /* Beyond ASCII, a few blocks are punctuation or symbols; the rest is
-     * treated as letters, which keeps words of every script together. */
-    if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7) /* Latin-1 signs, x and / */
-        return CC_PUNCT;
-    if ((cp >= 0x2000 && cp <= 0x2BFF) || /* punctuation, arrows, math, shapes */
-        (cp >= 0x3000 && cp <= 0x303F) || /* CJK punctuation */
-        (cp >= 0xFE00 && cp <= 0xFE0F) || /* variation selectors (emoji style) */
-        (cp >= 0xFF00 && cp <= 0xFF0F) || /* full-width punctuation */
-        (cp >= 0x1F000 && cp <= 0x1FAFF)) /* emoji and pictographs */
-        return CC_PUNCT;
-    return CC_LETTER;
+    size_t lo = 0, hi = sizeof CHAR_CLASS_RANGES / sizeof CHAR_CLASS_RANGES[0];
+    while (lo < hi) { /* the first range that ends at cp or after it */
+        size_t mid = lo + (hi - lo) / 2;
+        if (CHAR_CLASS_RANGES[mid].last < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < sizeof CHAR_CLASS_RANGES / sizeof CHAR_CLASS_RANGES[0] && CHAR_CLASS_RANGES[lo].first <= cp)
+        return CHAR_CLASS_RANGES[lo].cls;
+    return CC_PUNCT;
 }
 
 /* ---- counting distinct chunks ---- */

@@ -16,8 +16,8 @@
  *
  * **Words.** Training never merges across the boundary of a *chunk*: with
  * pre-tokenising on (the default) a chunk is a word, a number, a run of
- * punctuation or a run of spaces (pretok_next()); in plain byte mode a chunk
- * is a line. A corpus is reduced to its distinct chunks and their counts
+ * punctuation, a contraction such as `'s` or a run of whitespace, cut by
+ * GPT-2's rules (pretok_next()); in plain byte mode a chunk is a line. A corpus is reduced to its distinct chunks and their counts
  * (a BpeWords) before any pair is counted.
  *
  * Exercises (bpe.c): utf8_decode(), pretok_next(), bpe_count_pairs(),
@@ -47,26 +47,49 @@
  */
 int utf8_decode(const uint8_t *s, size_t n, int32_t *cp);
 
-/** The character classes the pre-tokeniser groups by. */
+/**
+ * The character classes the pre-tokeniser groups by: GPT-2's \\p{L}, \\p{N}
+ * and \\s, for every Unicode code point (tables in char_classes.h).
+ */
 typedef enum CharClass {
-    CC_LETTER, /**< ASCII letters, and letters of other scripts (Hangul, accents, ...) */
-    CC_DIGIT,  /**< 0-9 */
-    CC_SPACE,  /**< space, tab, newline, carriage return */
-    CC_PUNCT,  /**< everything else: ASCII punctuation, symbols, emoji, invalid bytes */
+    CC_LETTER, /**< Unicode letters (categories L*): ASCII letters, é, Hangul, kana, CJK, ... */
+    CC_DIGIT,  /**< Unicode numbers (categories N*): 0-9, Arabic-Indic ٣, superscript ², ½, Ⅻ */
+    CC_SPACE,  /**< Unicode whitespace: tab, newline, vertical tab, form feed, CR, space, U+0085, U+00A0, U+3000, ... */
+    CC_PUNCT,  /**< everything else: punctuation, symbols, emoji, combining accents, controls, invalid bytes */
 } CharClass;
 
 /** The class of code point @p cp (-1, an invalid byte, is CC_PUNCT). Given. */
 CharClass char_class(int32_t cp);
 
 /**
- * The end of the chunk that starts at byte @p pos of @p text (of @p n bytes):
- * a run of characters of one class, where a single space directly before a
- * letter, digit or punctuation run belongs to that run (" the", " 42", " ...").
- * A run of spaces that a non-space follows and that ends in a plain space
- * keeps that last space for the next word: `"a   b"` splits as `"a"`,
- * `"  "`, `" b"`, and `"x	 y"` as `"x"`, `"	"`, `" y"`. A run of spaces at
- * the end of the text, or ending in a tab or newline, stays whole. Never
- * splits a valid UTF-8 character. Returns a position in (pos, n].
+ * The end of the chunk that starts at byte @p pos of @p text (of @p n bytes),
+ * by GPT-2's rules, so that llama.cpp's "gpt2" pre-tokenizer cuts any UTF-8
+ * text exactly as we do. At @p pos, the first rule that applies decides:
+ *
+ * 1. **A contraction**: an apostrophe followed by `s`, `t`, `m`, `d`, `re`,
+ *    `ve` or `ll`, in lower case, is a chunk of its own.
+ * 2. **A word, a number or a punctuation run**, with at most one plain space
+ *    (U+0020) in front: a run of letters, of numbers, or of characters that
+ *    are neither letters, numbers nor whitespace.
+ * 3. **A run of whitespace** (of any kinds, mixed). When a non-space
+ *    character follows it and it holds two characters or more, its last
+ *    character is left for the next chunk. At the end of the text the run
+ *    stays whole.
+ *
+ * Never splits a valid UTF-8 character. Returns a position in (pos, n].
+ * Examples, each chunk in brackets:
+ * @code
+ * Hello, world!     [Hello] [,] [ world] [!]
+ * don't we'll       [don] ['t] [ we] ['ll]
+ * I'M               [I] ['] [M]             (upper case: no contraction)
+ * It costs 42...    [It] [ costs] [ 42] [...]
+ * a   b             [a] [  ] [ b]           (the last space goes to b)
+ * " \nb"            [ ] [\n] [b]            (the last whitespace, \n, stands alone)
+ * "\n\nb"           [\n] [\n] [b]
+ * "x\t y"           [x] [\t] [ y]
+ * "tail  "          [tail] [  ]             (whitespace at the end stays whole)
+ * café ٣٤ 한국어    [café] [ ٣٤] [ 한국어]
+ * @endcode
  */
 size_t pretok_next(const uint8_t *text, size_t n, size_t pos);
 /** @} */
@@ -161,7 +184,7 @@ int bpe_train_fast_progress(BpeWords *w, int n_merges, BpeMerge *out, struct Pro
 #define TOKENIZER_FILE_VERSION 2 /**< 2 adds the checksum line; version 1 is read inside checkpoints only */
 
 typedef struct Tokenizer {
-    int pretokenize; /**< 1: chunks from pretok_next(); 0: lines (plain byte mode) */
+    int pretokenize; /**< 1: chunks from pretok_next() (GPT-2's rules, "mode gpt2"); 0: lines ("mode bytes") */
     int n_merges;
     BpeMerge *merges; /**< (n_merges) merge i makes token 256 + i */
     int n_special;
@@ -248,7 +271,7 @@ static inline int tokenizer_is_special(const Tokenizer *t, int32_t id) { return 
  *  changed anywhere is refused rather than read as another tokenizer:
  *  @code
  *  llmlab-bpe 2
- *  mode words
+ *  mode gpt2
  *  special <|endoftext|>
  *  merges 3
  *  32 116
@@ -258,6 +281,16 @@ static inline int tokenizer_is_special(const Tokenizer *t, int32_t id) { return 
  *  @endcode
  *  Version 1 was the same without the checksum line. Checkpoints store this
  *  text too (under their own checksum), and those of version 1 still load.
+ *
+ *  The mode says how text is cut into chunks: `gpt2` by pretok_next() (GPT-2's
+ *  rules), `bytes` into lines. Before the course followed GPT-2's rules,
+ *  pre-tokenised files said `mode words`; such a file, or a checkpoint that
+ *  holds one, is refused with a message: its merges, and any model trained
+ *  on its tokens, were made from other chunks, so encoding with today's
+ *  rules would silently give the model sequences it never saw (and GGUF
+ *  exports would not match). corpus_open() trains such a cached tokenizer
+ *  again by itself; the new mode line also changes the tokenizer's hash, so
+ *  token files are made again too.
  *  @{ */
 
 /** Serialise to a malloc'd NUL-terminated string, checksum line included (stored inside checkpoints too). */

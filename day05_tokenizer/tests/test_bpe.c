@@ -11,6 +11,7 @@
 #include "rng.h"
 #include "testing.h"
 #include "tokenizer.h"
+#include "utf8.h"
 
 #define EXERCISE(name) TestSuite(name, .timeout = 30)
 EXERCISE(utf8_decode);
@@ -123,14 +124,55 @@ Test(utf8_decode, invalid_sequences_are_one_byte_of_minus_one) {
 
 /* ---- pre-tokenising ---- */
 
-/* Split text into chunks joined by '|' (invalid bytes shown as \xNN). */
+/* Text for a message: newline, tab and CR as \n \t \r, other control
+ * characters and bytes that are not UTF-8 as \xNN, whitespace beyond ASCII
+ * as \uNNNN, the rest as it is. */
+static const char *shown_text(const char *s, size_t n) {
+    static char buf[4][400];
+    static int which;
+    char *out = buf[which++ % 4];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 380;) {
+        int32_t cp;
+        int len = utf8_char(u8(s) + i, n - i, &cp);
+        if (cp == '\n' || cp == '\t' || cp == '\r')
+            k += (size_t)snprintf(out + k, 400 - k, "\\%c", cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r');
+        else if (cp < 0x20 || cp == 0x7F || cp == '"')
+            k += (size_t)snprintf(out + k, 400 - k, "\\x%02X", (uint8_t)s[i]);
+        else if (cp >= 0x80 && char_class(cp) == CC_SPACE) /* U+00A0, U+3000: visible as codes */
+            k += (size_t)snprintf(out + k, 400 - k, "\\u%04X", (unsigned)cp);
+        else
+            memcpy(out + k, s + i, (size_t)len), k += (size_t)len;
+        i += (size_t)len;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* Chunks joined by '|' shown as [a] [b] [c]. */
+static const char *bracketed(const char *joined) {
+    static char buf[2][800];
+    static int which;
+    char *out = buf[which++ % 2];
+    size_t k = 0;
+    for (const char *p = joined;;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        k += (size_t)snprintf(out + k, sizeof buf[0] - k, "%s[%s]", k ? " " : "", shown_text(p, len));
+        if (!bar || k >= sizeof buf[0] - 1) break;
+        p = bar + 1;
+    }
+    return out;
+}
+
+/* Split text into chunks joined by '|'. */
 static const char *split(const char *text, size_t n) {
     static char out[512];
     size_t k = 0, pos = 0;
     while (pos < n) {
         size_t end = pretok_next(u8(text), n, pos);
         cr_assert(end > pos && end <= n, "pretok_next(\"%s\", pos %zu) returned %zu: it must be in (pos, n]",
-                  shown(u8(text), n), pos, end);
+                  shown_text(text, n), pos, end);
         if (pos > 0) out[k++] = '|';
         memcpy(out + k, text + pos, end - pos);
         k += end - pos;
@@ -140,80 +182,168 @@ static const char *split(const char *text, size_t n) {
     return out;
 }
 
+typedef struct PretokCase {
+    const char *in, *want, *hint;
+} PretokCase;
+
+/* The expected chunks of every table below come from GPT-2's pattern, run
+ * by tools/gpt2_split.py (`python3 tools/gpt2_split.py cases --check`
+ * checks them all; `make test-tools` runs it). */
+static void expect_chunks(const PretokCase *cases, size_t count, const char *rule) {
+    for (size_t i = 0; i < count; i++) {
+        const char *got = split(cases[i].in, strlen(cases[i].in));
+        cr_assert(strcmp(got, cases[i].want) == 0,
+                  "pretok_next: chunks of \"%s\": expected %s, got %s\n  hint: %s\n  the rule: %s",
+                  shown_text(cases[i].in, strlen(cases[i].in)), bracketed(cases[i].want), bracketed(got), cases[i].hint,
+                  rule);
+    }
+}
+#define EXPECT_CHUNKS(cases, rule) expect_chunks(cases, sizeof cases / sizeof cases[0], rule)
+
 Test(pretok_next, words_numbers_punctuation_and_spaces) {
-    static const struct {
-        const char *in, *want, *hint;
-    } cases[] = {
+    static const PretokCase cases[] = {
+        /* PRETOK_CASES */
         {"Hello, world!", "Hello|,| world|!", "a space before a word belongs to the word"},
         {"It costs 42 dollars...", "It| costs| 42| dollars|...",
          "digits form their own runs, and the space before them joins them"},
-        {"a   b", "a|  | b", "a run of spaces gives its last space to the next word"},
-        {"end.\n\nNext", "end|.|\n\n|Next", "newlines are spaces but never join a word"},
-        {" lead", " lead", "a single space at the start joins the word"},
-        {"tail  ", "tail|  ", "spaces at the very end stay one run"},
-        {"x\t y", "x|\t| y", "only a plain space (not a tab) joins the next word"},
         {"C3PO", "C|3|PO", "letters and digits are different classes"},
+        {"$42.50 now", "$|42|.|50| now", "the number 42.50 is three chunks: digits, punctuation, digits"},
+        {" lead", " lead", "a single space at the start joins the word"},
+        {"a   b", "a|  | b", "a run of spaces gives its last space to the next word"},
+        /* END_PRETOK_CASES */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *got = split(cases[i].in, strlen(cases[i].in));
-        cr_assert(strcmp(got, cases[i].want) == 0,
-                  "pretok_next: chunks of \"%s\": expected \"%s\", got \"%s\" (| marks a boundary)\n  hint: %s",
-                  cases[i].in, cases[i].want, got, cases[i].hint);
-    }
+    EXPECT_CHUNKS(cases, "a chunk is a run of one class (letters, numbers, punctuation, whitespace); a plain space "
+                         "before a run that is not whitespace belongs to that run");
 }
 
 Test(pretok_next, a_space_joins_the_run_after_it_whatever_its_class) {
     /* The space goes with what follows it, so " 42" and " ..." are chunks
      * like " the": a space is never encoded apart from its text when one
      * plain space precedes it. */
-    static const struct {
-        const char *in, *want, *hint;
-    } cases[] = {
+    static const PretokCase cases[] = {
+        /* PRETOK_CASES */
         {"go 42", "go| 42", "a space before digits joins the digits: \" 42\""},
         {"wait ...", "wait| ...", "a space before punctuation joins it: \" ...\""},
         {"hi \xF0\x9F\x99\x82", "hi| \xF0\x9F\x99\x82", "a space before an emoji (punctuation class) joins it"},
         {"x \xEC\x84\xB8", "x| \xEC\x84\xB8", "a space before a Hangul letter joins it"},
         {"a  b", "a| | b", "two spaces: the first stays alone, the last joins b"},
-        {"a \n", "a| \n", "a space before a newline is a run of spaces, not part of a word"},
+        {"a \n", "a| \n", "a space before a newline is whitespace, not part of a word"},
+        /* END_PRETOK_CASES */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *got = split(cases[i].in, strlen(cases[i].in));
-        cr_assert(strcmp(got, cases[i].want) == 0,
-                  "pretok_next: chunks of \"%s\": expected \"%s\", got \"%s\" (| marks a boundary)\n"
-                  "  hint: %s. When the character at pos is a plain space and the next character is not a "
-                  "space (any other class), step over the space and take the class of the next character",
-                  shown(u8(cases[i].in), strlen(cases[i].in)), cases[i].want, shown(u8(got), strlen(got)),
-                  cases[i].hint);
+    EXPECT_CHUNKS(cases, "when the character at pos is a plain space and the next character is not whitespace "
+                         "(any other class), step over the space and take the class of the next character");
+}
+
+Test(pretok_next, contractions_in_lower_case_only) {
+    static const PretokCase cases[] = {
+        /* PRETOK_CASES */
+        {"don't", "don|'t", "an apostrophe followed by t is the chunk 't"},
+        {"we'll they're I've", "we|'ll| they|'re| I|'ve", "'ll, 're and 've are chunks of three bytes"},
+        {"he'd I'm it's", "he|'d| I|'m| it|'s", "'d, 'm and 's are chunks of two bytes"},
+        {"I'M DON'T", "I|'|M| DON|'|T",
+         "upper case is no contraction: the apostrophe is punctuation and the letter a word"},
+        {"'sup", "'s|up", "the contraction rule comes first, even when letters follow it"},
+        {"it''s", "it|''|s",
+         "two apostrophes are a punctuation run; the contraction rule only looks at the start of a chunk"},
+        {"x 's", "x| '|s", "a space before an apostrophe makes the punctuation chunk \" '\", not a contraction"},
+        {"ok'", "ok|'", "an apostrophe at the very end: nothing follows it (check pos + 1 < n before reading)"},
+        {"x'r", "x|'|r", "'r is not a contraction ('re is): look at the third byte only when it exists"},
+        {"rock'n'roll", "rock|'|n|'|roll", "'n is not a contraction"},
+        /* END_PRETOK_CASES */
+    };
+    EXPECT_CHUNKS(cases, "first of all, an apostrophe at pos followed by s, t, m or d (2 bytes) or re, ve, ll "
+                         "(3 bytes), in lower case, is a chunk; otherwise the apostrophe is punctuation");
+    /* The text goes on after n with the letters that would make a
+     * contraction: they are not the function's to read. */
+    static const struct {
+        const char *buf;
+        size_t n, pos, want;
+    } cut[] = {{"ok's", 3, 2, 3}, {"x're", 3, 1, 2}, {"x'll", 3, 1, 2}};
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        size_t got = pretok_next(u8(cut[i].buf), cut[i].n, cut[i].pos);
+        cr_assert(got == cut[i].want,
+                  "pretok_next(\"%s\", n = %zu, pos = %zu): expected %zu (the apostrophe alone, as the text ends "
+                  "at n), got %zu\n  hint: the bytes after n are not part of the text: check pos + 1 < n and "
+                  "pos + 2 < n before reading them",
+                  cut[i].buf, cut[i].n, cut[i].pos, cut[i].want, got);
     }
 }
 
-Test(pretok_next, other_scripts_emoji_and_invalid_bytes) {
-    static const struct {
-        const char *in, *want, *hint;
-    } cases[] = {
+Test(pretok_next, a_run_of_whitespace_gives_its_last_character_to_what_follows) {
+    static const PretokCase cases[] = {
+        /* PRETOK_CASES */
+        {" \nb", " |\n|b",
+         "the run \" \\n\" gives its last character, the newline, to what follows: \" \", \"\\n\", \"b\""},
+        {"end.\n\nNext", "end|.|\n|\n|Next", "two newlines before a word: the last one stands alone"},
+        {"a\t\tb", "a|\t|\t|b", "two tabs before a word: the last tab stands alone (a tab never joins a word)"},
+        {"x\t y", "x|\t| y", "the run's last character is a plain space, so it joins y"},
+        {"a \t b", "a| \t| b", "a run of space, tab, space: its last space joins b"},
+        {"line\r\n\r\nx", "line|\r\n\r|\n|x", "any mix of whitespace is one run, and its last character is given back"},
+        {"tail  ", "tail|  ", "whitespace at the very end of the text stays one run"},
+        {"tail \n", "tail| \n", "whitespace at the very end of the text stays one run, whatever it ends in"},
+        {"\tb", "\t|b", "a single tab is a chunk of its own: only a plain space joins a word"},
+        {"a  \n  b", "a|  \n | b", "a run of five: the first four, then \" b\""},
+        /* END_PRETOK_CASES */
+    };
+    EXPECT_CHUNKS(cases, "a run of whitespace (of any kinds) of two characters or more that a non-space follows "
+                         "ends where its last character starts; a run that reaches the end stays whole");
+}
+
+Test(pretok_next, other_scripts_numbers_emoji_and_invalid_bytes) {
+    static const PretokCase cases[] = {
+        /* PRETOK_CASES */
         {"\xEC\x95\x88\xEB\x85\x95 \xEC\x84\xB8\xEC\x83\x81", "\xEC\x95\x88\xEB\x85\x95| \xEC\x84\xB8\xEC\x83\x81",
-         "Hangul syllables are letters (char_class): 안녕 세상 is two words"},
-        {"caf\xC3\xA9 ok", "caf\xC3\xA9| ok", "é is a letter, so café is one word"},
+         "Hangul syllables are letters (char_class)"},
+        {"\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4 \xED\x85\x8D\xEC\x8A\xA4\xED\x8A\xB8",
+         "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4| \xED\x85\x8D\xEC\x8A\xA4\xED\x8A\xB8",
+         "Korean words are letter runs, and the space joins the second"},
+        {"caf\xC3\xA9 ok", "caf\xC3\xA9| ok",
+         "a precomposed e with an acute accent (U+00E9) is a letter, so the word stays whole"},
+        {"cafe\xCC\x81 ok", "cafe|\xCC\x81| ok",
+         "a combining accent (U+0301) is a mark, not a letter: it is a punctuation chunk of its own"},
+        {"\xD9\xA3\xD9\xA4 apples", "\xD9\xA3\xD9\xA4| apples", "Arabic-Indic digits are numbers (CC_DIGIT)"},
+        {"x\xC2\xB2 \xC2\xBD", "x|\xC2\xB2| \xC2\xBD", "superscript two and one half are numbers (CC_DIGIT)"},
         {"hi \xF0\x9F\x99\x82\xF0\x9F\x99\x82!", "hi| \xF0\x9F\x99\x82\xF0\x9F\x99\x82!",
          "emoji are punctuation-like symbols: they run together with !"},
+        {"a\xC2\xA0"
+         "b",
+         "a|\xC2\xA0|b", "U+00A0 (no-break space) is whitespace, but only a plain space joins a word"},
+        {"a \xE3\x80\x80\xE3\x80\x80"
+         "b",
+         "a| \xE3\x80\x80|\xE3\x80\x80|b",
+         "U+3000 (ideographic space) is whitespace: the last one stands alone; give back a whole character, not a "
+         "byte"},
+        {"a\x1C b", "a|\x1C| b", "U+001C is a control character, not whitespace for GPT-2: it is punctuation"},
         {"ab\xFF\xFE"
          "cd",
          "ab|\xFF\xFE|cd", "invalid bytes (cp -1) are CC_PUNCT and never join a word"},
+        /* END_PRETOK_CASES */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *got = split(cases[i].in, strlen(cases[i].in));
-        cr_assert(strcmp(got, cases[i].want) == 0,
-                  "pretok_next: chunks of \"%s\": expected \"%s\", got \"%s\"\n  hint: %s", cases[i].in, cases[i].want,
-                  got, cases[i].hint);
-    }
+    EXPECT_CHUNKS(cases, "char_class gives every code point its class (Unicode letters, numbers, whitespace; the "
+                         "rest is punctuation): group by it, and move by utf8_decode's length");
 }
 
 Test(pretok_next, never_cuts_a_character_and_covers_the_text) {
-    /* random mixtures of ASCII, Hangul, emoji and spaces */
-    static const char *pieces[] = {"a", "Z", "7", " ", " ", "\n", ".", "\xED\x95\x9C", "\xF0\x9F\x99\x82", "\xC3\xA9"};
+    /* random mixtures of ASCII, Hangul, emoji, accents, contractions and whitespace */
+    static const char *pieces[] = {"a",
+                                   "Z",
+                                   "7",
+                                   " ",
+                                   " ",
+                                   "\n",
+                                   "\t",
+                                   ".",
+                                   "'",
+                                   "s",
+                                   "\xED\x95\x9C",
+                                   "\xF0\x9F\x99\x82",
+                                   "\xC3\xA9",
+                                   "\xC2\xA0",
+                                   "\xE3\x80\x80",
+                                   "\xD9\xA3"};
     Rng rng;
     rng_init(&rng, 5);
-    for (int trial = 0; trial < 200; trial++) {
+    for (int trial = 0; trial < 300; trial++) {
         char text[256];
         size_t n = 0;
         int count = 1 + (int)rng_below(&rng, 40);
@@ -225,11 +355,12 @@ Test(pretok_next, never_cuts_a_character_and_covers_the_text) {
         for (size_t pos = 0; pos < n;) {
             size_t end = pretok_next(u8(text), n, pos);
             cr_assert(end > pos && end <= n, "pretok_next(\"%s\", %zu) = %zu is not in (pos, n = %zu]",
-                      shown(u8(text), n), pos, end, n);
+                      shown_text(text, n), pos, end, n);
             cr_assert(end == n || ((uint8_t)text[end] & 0xC0) != 0x80,
                       "pretok_next(\"%s\", %zu) = %zu cuts a UTF-8 character in two\n"
-                      "  hint: move by utf8_decode's length, never by one byte",
-                      shown(u8(text), n), pos, end);
+                      "  hint: move by utf8_decode's length, never by one byte (and give back a whole "
+                      "whitespace character: U+3000 is 3 bytes)",
+                      shown_text(text, n), pos, end);
             pos = end;
         }
     }

@@ -69,18 +69,19 @@ Test(given_tokenizer_file, broken_files_are_clear_errors) {
     } cases[] = {
         {"", "not an llmlab tokenizer"},
         {"GIF89a\x01\x02", "not an llmlab tokenizer"},
-        {"llmlab-bpe 7\nmode words\nmerges 0\n", "version 7"},
+        {"llmlab-bpe 7\nmode gpt2\nmerges 0\n", "version 7"},
         {"llmlab-bpe x\n", "bad version"},
         {"llmlab-bpe 1\nmode chars\nmerges 0\n", "unknown mode"},
-        {"llmlab-bpe 1\nmode words\n", "ends before"},
-        {"llmlab-bpe 1\nmode words\nmerges 3\n97 97\n", "truncated"},
-        {"llmlab-bpe 1\nmode words\nmerges 1\n97\n", "two token ids"},
-        {"llmlab-bpe 1\nmode words\nmerges 1\n97 -3\n", "two token ids"},
-        {"llmlab-bpe 1\nmode words\nmerges 1\n256 97\n", "only exists from merge"},
-        {"llmlab-bpe 1\nmode words\nmerges 99999999\n", "number of merges"},
-        {"llmlab-bpe 1\nmode words\nmerges 1\n97 98\nextra\n", "unexpected text"},
-        {"llmlab-bpe 1\nmode words\nspecial \nmerges 0\n", "special token must be"},
-        {"llmlab-bpe 1\nmode words\nfoo\n", "expected \"special TEXT\" or \"merges N\""},
+        {"llmlab-bpe 1\nmode gpt2\n", "ends before"},
+        {"llmlab-bpe 1\nmode gpt2\nmerges 3\n97 97\n", "truncated"},
+        {"llmlab-bpe 1\nmode gpt2\nmerges 1\n97\n", "two token ids"},
+        {"llmlab-bpe 1\nmode gpt2\nmerges 1\n97 -3\n", "two token ids"},
+        {"llmlab-bpe 1\nmode gpt2\nmerges 1\n256 97\n", "only exists from merge"},
+        {"llmlab-bpe 1\nmode gpt2\nmerges 99999999\n", "number of merges"},
+        {"llmlab-bpe 1\nmode gpt2\nmerges 1\n97 98\nextra\n", "unexpected text"},
+        {"llmlab-bpe 1\nmode gpt2\nspecial \nmerges 0\n", "special token must be"},
+        {"llmlab-bpe 1\nmode gpt2\nfoo\n", "expected \"special TEXT\" or \"merges N\""},
+        {"llmlab-bpe 1\nmode words\nmerges 0\n", "before it followed GPT-2's rules"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         Tokenizer t;
@@ -96,7 +97,7 @@ Test(given_tokenizer_file, broken_files_are_clear_errors) {
     cr_assert(tokenizer_from_text(&t, "llmlab-bpe 1\nmo\0de", 19, err, sizeof err) == -1 && strstr(err, "not text"),
               "a NUL byte: got \"%s\"", err);
     cr_assert(tokenizer_load(&t, "/nonexistent/tok.bpe", err, sizeof err) == -1 && strstr(err, "cannot open"));
-    const char *no_crc = "llmlab-bpe 2\nmode words\nmerges 0\n";
+    const char *no_crc = "llmlab-bpe 2\nmode gpt2\nmerges 0\n";
     cr_assert(tokenizer_from_text(&t, no_crc, strlen(no_crc), err, sizeof err) == -1 && strstr(err, "crc32"),
               "version 2 without its checksum line: got \"%s\"", err);
 }
@@ -136,13 +137,17 @@ Test(given_tokenizer_file, the_checksum_catches_any_change) {
     }
     cr_assert(refused == cases, "%d of %d one-byte changes were not refused", cases - refused, cases);
     testing_dir_make("given");
-    const char *v1 = "llmlab-bpe 1\nmode words\nmerges 0\n";
+    const char *v1 = "llmlab-bpe 1\nmode gpt2\nmerges 0\n";
     testing_write_file(testing_dir_path("v1.bpe"), v1, strlen(v1));
     cr_assert(tokenizer_load(&b, testing_dir_path("v1.bpe"), err, sizeof err) == -1 && strstr(err, "version 1") &&
                   strstr(err, "checksum"),
               "a standalone file of version 1 is refused: \"%s\"", err);
     cr_assert(tokenizer_from_text(&b, v1, strlen(v1), err, sizeof err) == 0,
               "version 1 text (inside older checkpoints) still reads: %s", err);
+    tokenizer_free(&b);
+    const char *v1_bytes = "llmlab-bpe 1\nmode bytes\nmerges 1\n97 98\n"; /* lines: unchanged by GPT-2's rules */
+    cr_assert(tokenizer_from_text(&b, v1_bytes, strlen(v1_bytes), err, sizeof err) == 0 && b.pretokenize == 0,
+              "version 1 text in byte mode still reads: %s", err);
     tokenizer_free(&b);
     free(copy), free(s);
     tokenizer_free(&a);
@@ -227,7 +232,7 @@ static Checkpoint sample_checkpoint(float *params, float *m, float *v, size_t n)
     Checkpoint c = {.step = 123,
                     .config_size = sizeof config,
                     .config = config,
-                    .tokenizer_text = "llmlab-bpe 1\nmode words\nmerges 0\n",
+                    .tokenizer_text = "llmlab-bpe 1\nmode gpt2\nmerges 0\n",
                     .n_params = n,
                     .params = params,
                     .m = m,
