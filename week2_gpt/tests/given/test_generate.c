@@ -25,8 +25,9 @@ Test(given_generate, ngram_block_blocks_what_would_repeat) {
     float lg[8];
     int b;
     block_of(seq, 6, 3, lg, 8, &b);
-    cr_expect(b == 1 && lg[3] == -INFINITY, "ngram_block(n=3) after ...1 2: expected token 3 blocked (1 in all), "
-                                            "got %d blocked, logit[3] = %g",
+    cr_expect(b == 1 && lg[3] == -INFINITY,
+              "ngram_block(n=3) after ...1 2: expected token 3 blocked (1 in all), "
+              "got %d blocked, logit[3] = %g",
               b, (double)lg[3]);
     for (int i = 0; i < 8; i++)
         if (i != 3) cr_expect(lg[i] == 0.0f, "ngram_block(n=3): logit[%d] changed to %g", i, (double)lg[i]);
