@@ -28,8 +28,8 @@ static const struct {
     const char *name;
     SamplerConfig s;
 } SETTINGS[N_SET] = {
-    {"raw T=1", {1.0f, 0, 1.0f}},   {"T=0.5", {0.5f, 0, 1.0f}},     {"T=1.5", {1.5f, 0, 1.0f}},
-    {"top-k 10", {1.0f, 10, 1.0f}}, {"top-p 0.9", {1.0f, 0, 0.9f}},
+    {"raw T=1", {1.0f, 0, 1.0f, 0}},   {"T=0.5", {0.5f, 0, 1.0f, 0}},     {"T=1.5", {1.5f, 0, 1.0f, 0}},
+    {"top-k 10", {1.0f, 10, 1.0f, 0}}, {"top-p 0.9", {1.0f, 0, 0.9f, 0}},
 };
 
 /* A token's bytes as text: escapes for what a terminal or gnuplot cannot show; plot labels show spaces as _. */

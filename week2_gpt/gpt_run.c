@@ -1,6 +1,7 @@
 /*
  * Week 2, given code: training runs, checkpoints to models, generation.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,18 @@ static void emit(const Tokenizer *tok, int id, FILE *out) {
     }
 }
 
+int ngram_block(const int *seq, int len, int ngram, float *logits, int V) {
+    if (ngram <= 0 || len < ngram - 1) return 0;
+    const int *tail = seq + len - (ngram - 1); /* the n-1 tokens a new token would follow */
+    int blocked = 0;
+    for (int j = 0; j + ngram - 1 < len; j++) { /* seq[j .. j+n-1) matches the tail: seq[j+n-1] followed it */
+        if (memcmp(seq + j, tail, (size_t)(ngram - 1) * sizeof *seq) != 0) continue;
+        int t = seq[j + ngram - 1];
+        if (t >= 0 && t < V && logits[t] != -INFINITY) logits[t] = -INFINITY, blocked++;
+    }
+    return blocked;
+}
+
 int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, const SamplerConfig *s, Rng *rng,
                  FILE *out, int use_cache, int *out_ids) {
     int ctx = m->cfg.ctx, V = m->cfg.vocab;
@@ -146,6 +159,7 @@ int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, 
     memcpy(seq, prompt, (size_t)n * sizeof *seq);
     float *probs = XMALLOC((size_t)V * sizeof *probs);
     ProbIndex *scratch = XMALLOC((size_t)V * sizeof *scratch);
+    float *blocked = s->no_repeat_ngram > 0 ? XMALLOC((size_t)V * sizeof *blocked) : NULL;
     GptCache kv = {0};
     const float *logits = NULL;
     int len = n, made = 0;
@@ -159,6 +173,10 @@ int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, 
             int w = len - start;
             gpt_forward(m, seq + start, NULL, 1, w);
             logits = m->a.logits + (size_t)(w - 1) * V;
+        }
+        if (s->no_repeat_ngram > 0) { /* the n-gram block works on a copy: the model's logits stay as they are */
+            memcpy(blocked, logits, (size_t)V * sizeof *blocked);
+            if (ngram_block(seq, len, s->no_repeat_ngram, blocked, V) < V) logits = blocked;
         }
         int next = sample_next(logits, V, s, rng, probs, scratch);
         seq[len++] = next;
@@ -178,6 +196,33 @@ int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, 
         }
     }
     if (use_cache) gpt_cache_free(&kv);
-    free(seq), free(probs), free(scratch);
+    free(seq), free(probs), free(scratch), free(blocked);
     return made;
+}
+
+void gpt_count_words(const Tokenizer *tok, const int *ids, int n, const WordList *list, WordCount *c) {
+    size_t size = 0, cap = 256;
+    uint8_t *text = XMALLOC(cap);
+    for (int i = 0; i < n; i++) { /* the text first: a word may be spread over several tokens */
+        size_t len;
+        const uint8_t *b = tokenizer_is_special(tok, ids[i]) ? NULL : tokenizer_token_bytes(tok, ids[i], &len);
+        if (!b) continue;
+        while (size + len > cap) text = XREALLOC(text, cap *= 2);
+        memcpy(text + size, b, len);
+        size += len;
+    }
+    words_count(list, text, size, c);
+    free(text);
+}
+
+void gpt_word_rate(Gpt *m, Tokenizer *tok, int count, int max_new, const SamplerConfig *s, Rng *rng,
+                   const WordList *list, WordCount *c) {
+    int eot = tokenizer_special_id(tok, TOKENIZER_EOT);
+    LLMLAB_CHECK(eot >= 0, "train with a BPE tokenizer", "gpt_word_rate: the tokenizer has no <|endoftext|>");
+    int *ids = XMALLOC((size_t)max_new * sizeof *ids);
+    for (int i = 0; i < count; i++) {
+        int k = gpt_generate(m, tok, &eot, 1, max_new, s, rng, NULL, 1, ids);
+        gpt_count_words(tok, ids, k, list, c);
+    }
+    free(ids);
 }

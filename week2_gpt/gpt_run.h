@@ -13,6 +13,7 @@
 #include "sample.h"
 #include "tokenizer.h"
 #include "trainloop.h"
+#include "words.h"
 
 /** The model as Day 5's training loop sees it. */
 TrainModel gpt_train_model(Gpt *m);
@@ -46,10 +47,35 @@ int gpt_load(const char *path, Gpt *m, Tokenizer *tok, int B, int T, char *err, 
  * output; special tokens are not written). Stops after the first special
  * token (`<|endoftext|>`; in Week 3 also a chat marker). With @p use_cache the KV cache feeds
  * one token per step; without it every step recomputes the whole window.
+ * With s->no_repeat_ngram, ngram_block() runs on the whole sequence (prompt
+ * and new tokens) before each draw.
  * When the context is full, the last half of it is kept. Returns the number
  * of tokens generated; their ids go to @p out_ids (room for max_new) when not NULL.
  */
+/**
+ * The n-gram block, an optional knob against loops ("the made the made"):
+ * set to -INFINITY the logit of every token that would complete an n-gram of
+ * @p ngram tokens that @p seq (@p len tokens) already holds, i.e. every token
+ * that once followed the last @p ngram - 1 tokens. @p ngram 1 blocks every
+ * token already written; 0 blocks nothing. Returns how many tokens it blocked.
+ */
+int ngram_block(const int *seq, int len, int ngram, float *logits, int V);
+
 int gpt_generate(Gpt *m, Tokenizer *tok, const int *prompt, int n, int max_new, const SamplerConfig *s, Rng *rng,
                  FILE *out, int use_cache, int *out_ids);
+
+/**
+ * Add the words of the text that @p ids (@p n tokens, special ones skipped)
+ * spell to @p c, checked against @p list (common/words.h says what a word is).
+ */
+void gpt_count_words(const Tokenizer *tok, const int *ids, int n, const WordList *list, WordCount *c);
+
+/**
+ * The main demo's measure of readable text: @p count new documents of up to
+ * @p max_new tokens each, sampled with @p s from @p rng, not printed; their
+ * words are added to @p c.
+ */
+void gpt_word_rate(Gpt *m, Tokenizer *tok, int count, int max_new, const SamplerConfig *s, Rng *rng,
+                   const WordList *list, WordCount *c);
 
 #endif

@@ -23,9 +23,11 @@
 #include "rng.h"
 
 typedef struct SamplerConfig {
-    float temperature; /**< >= 0; 0 is greedy; 1 leaves the model's distribution as it is */
-    int top_k;         /**< >= 0; 0 is off */
-    float top_p;       /**< in (0, 1]; 1 is off */
+    float temperature;   /**< >= 0; 0 is greedy; 1 leaves the model's distribution as it is */
+    int top_k;           /**< >= 0; 0 is off */
+    float top_p;         /**< in (0, 1]; 1 is off */
+    int no_repeat_ngram; /**< >= 0; 0 is off: never write an n-gram of this many tokens twice (gpt_generate,
+                              given code, applies it before sample_next; see ngram_block in gpt_run.h) */
 } SamplerConfig;
 
 /** A probability and its token id, for sorting (scratch space of V of them). */

@@ -30,6 +30,7 @@
 #include "todo.h"
 #include "toydata.h"
 #include "utf8.h"
+#include "words.h"
 
 /* ---- exp_fast ---- */
 
@@ -1048,4 +1049,72 @@ Test(json, refuses_broken_text_and_says_where) {
     /* only n bytes are read: the same text cut short is refused, not read on */
     const char *text = "{\"a\": 12345}";
     cr_expect_eq(json_parse(text, 9, &j, err, sizeof err), -1);
+}
+
+/* ---- the share of dictionary words (words.h) ---- */
+
+/* A small word list in a temporary file, loaded; the path is kept for messages. */
+static void small_list(WordList *w, const char *lines) {
+    char path[] = "/tmp/llmlab_words_XXXXXX", err[LLMLAB_ERR_SIZE];
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0, "words: could not make a temporary word list");
+    FILE *f = fdopen(fd, "w");
+    fputs(lines, f);
+    fclose(f);
+    int rc = wordlist_load(w, path, err, sizeof err);
+    unlink(path);
+    cr_assert(rc == 0, "wordlist_load: expected the list to load, got: %s", err);
+}
+
+static WordCount count_of(const WordList *w, const char *text) {
+    WordCount c = {0, 0};
+    words_count(w, (const uint8_t *)text, strlen(text), &c);
+    return c;
+}
+
+Test(words, what_a_word_is) {
+    WordList w;
+    small_list(&w, "The\r\n  dog\nwell\nknown\ndon't\nA\n\n");
+    cr_assert_eq(w.words.n, 6, "wordlist_load: 6 words (blank lines skipped), got %zu", w.words.n);
+    struct {
+        const char *text;
+        long words, known;
+    } cases[] = {
+        {"the dog", 2, 2},
+        {"THE Dog.", 2, 2},      /* case is folded */
+        {"well-known", 2, 2},    /* a hyphen ends a word */
+        {"don't", 1, 1},         /* an apostrophe inside belongs to the word */
+        {"'the dog'", 2, 2},     /* quotes are not part of it */
+        {"the dog's", 2, 2},     /* a possessive the list does not hold */
+        {"the dogs' ", 2, 1},    /* "dogs" is not in this list */
+        {"' '' 42 --", 0, 0},    /* no letters, no words */
+        {"R2D2", 2, 0},          /* digits split: "R", "D" */
+        {"caf\xc3\xa9 a", 2, 1}, /* a non-ASCII byte ends a word: "caf", "a" */
+        {"the dog the d", 4, 3}, /* a word cut short counts, unknown */
+        {"", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        WordCount c = count_of(&w, cases[i].text);
+        cr_expect(c.words == cases[i].words && c.known == cases[i].known,
+                  "words_count(\"%s\"): expected %ld words, %ld known; got %ld, %ld", cases[i].text, cases[i].words,
+                  cases[i].known, c.words, c.known);
+    }
+    WordCount c = count_of(&w, "the cat");
+    cr_expect(fabs(words_rate(&c) - 50.0) < 1e-9, "words_rate: 1 of 2 is 50%%, got %g", words_rate(&c));
+    WordCount none = {0, 0};
+    cr_expect(words_rate(&none) == 0.0, "words_rate: no words gives 0");
+    wordlist_free(&w);
+}
+
+Test(words, missing_or_empty_list_says_so) {
+    WordList w;
+    char err[LLMLAB_ERR_SIZE];
+    cr_assert(wordlist_load(&w, "/nonexistent/words", err, sizeof err) == -1, "a missing list must fail");
+    cr_expect(strstr(err, "/nonexistent/words") != NULL, "the message names the path: %s", err);
+    char path[] = "/tmp/llmlab_words_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    cr_assert(wordlist_load(&w, path, err, sizeof err) == -1, "an empty list must fail");
+    cr_expect(strstr(err, "no words") != NULL, "an empty list says it holds no words: %s", err);
+    unlink(path);
 }

@@ -368,6 +368,20 @@ class GptBadInput(LlmlabCase):
             with self.subTest(cmd=cmd[0]):
                 self.expect(cmd, 1, "is a folder")
 
+    def test_sample_statistics_start_a_line_and_words_are_counted(self):
+        words = self.path("words.txt", b"the\ntheme\nof\n")
+        for extra in ([], ["--count", "2"], ["--words", words], ["--temperature", "0", "--no-repeat-ngram", "2"]):
+            with self.subTest(extra=extra):
+                # stdout and stderr into one pipe: stdout is then fully buffered, stderr is not
+                r = subprocess.run([BIN, "sample", "--ckpt", self.ckpt, "--tokens", "7", "--seed", "3"] + extra,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60, cwd=self.dir)
+                out = r.stdout.decode("utf-8", "replace")
+                self.assertEqual(r.returncode, 0, out)
+                self.assertRegex(out, r"(^|\n)\d+ tokens in ", "the statistics must start on a line of their own")
+                if "--words" in extra:
+                    self.assertRegex(out, r"\nwords: \d+ of \d+ in .*words.txt \(\d+\.\d%\)\n")
+        self.expect(["sample", "--ckpt", self.ckpt, "--words", os.path.join(self.dir, "none.txt")], 1, "wamerican")
+
     def test_sample_to_a_full_stdout_exits_1(self):
         self.expect(["sample", "--ckpt", self.ckpt, "--tokens", "5"], 1, "No space left on device", stdout=DEV_FULL)
 
