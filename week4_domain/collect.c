@@ -264,10 +264,12 @@ const char *collect_find_secret(const char *s, size_t n) {
 
 /* ---- prompts: the most common line starts of the training text ---- */
 
-/* Count the first word of each line of s that starts with a non-space, has a letter in it
+/* Count the first word of each line of s (or of a document, after <|endoftext|>) that starts with a non-space, has a letter in it
  * (or a byte of a non-ASCII character), and is followed by a space and more text. */
 static void count_line_starts(HashMap *counts, const uint8_t *s, size_t n) {
+    const size_t m = sizeof TOKENIZER_EOT - 1;
     for (size_t i = 0; i < n;) {
+        while (n - i >= m && memcmp(s + i, TOKENIZER_EOT, m) == 0) i += m; /* a document starts */
         size_t end = i;
         while (end < n && s[end] != '\n') end++;
         size_t w = i;
@@ -543,10 +545,10 @@ static void visit(Walk *w, int depth) {
     if (secret == 2 && !holds_login(w, &sb)) secret = 0;
     if (secret)
         skip_secret(w, why); /* never read into the corpus */
+    else if (base[0] == '.' && depth > 0)
+        skip(w, SKIP_HIDDEN); /* .npmrc without a token, a folder named .env */
     else if (ok && S_ISDIR(sb.st_mode))
         walk_dir(w, &sb, depth);
-    else if (base[0] == '.' && depth > 0)
-        skip(w, SKIP_HIDDEN); /* .npmrc without a token */
     else if (!wanted_extension(w->o, w->path))
         skip(w, SKIP_EXTENSION);
     else if (!ok)
