@@ -26,14 +26,15 @@
 #include "utf8.h"
 
 /* A text to measure, cut into documents: the pieces that end with <|endoftext|> (the last may
- * lack it). Document i is data[start[i] .. start[i + 1]); it stands for bytes[i] bytes: its
- * text, and its <|endoftext|> as one, as bits_per_byte() counts them. */
+ * lack it). Document i is data[start[i] .. end[i]); it stands for bytes[i] bytes: its text, and
+ * its <|endoftext|> as one, as bits_per_byte() counts them. */
 typedef struct Text {
     const char *path;
-    uint8_t *data;
-    size_t len, n_docs;
-    size_t *start; /* (n_docs + 1) */
-    double *bytes; /* (n_docs) */
+    uint8_t *data;       /* the whole file (size bytes) */
+    size_t size, len;    /* len: the bytes of the documents measured */
+    size_t n_docs;       /* the documents measured, in the file's order */
+    size_t *start, *end; /* (n_docs) */
+    double *bytes;       /* (n_docs) */
 } Text;
 
 typedef struct Measured {
@@ -81,39 +82,62 @@ static const uint8_t *find_eot(const uint8_t *s, size_t n) {
     return NULL;
 }
 
-/* Whole documents of the file at @p path, as many as fit in max bytes (0: all); when even the
- * first does not, its first max bytes, cut at a line end so no character is split. */
+/* The documents of the file at @p path to measure: all of them when they fit in max bytes (0:
+ * no limit), else whole documents drawn at random (a fixed seed, so every model and every run
+ * gets the same) until the next would not fit, kept in the file's order. A draw, not the first
+ * ones: the file lists a domain's files in name order, and its first folders are no sample of
+ * the rest. When no document fits, the head of the first, cut at a line end. */
 static void text_read(Text *t, const char *path, size_t max) {
     const size_t m = sizeof TOKENIZER_EOT - 1;
+    memset(t, 0, sizeof *t);
     t->path = path;
-    t->data = read_file_or_die(path, &t->len);
-    size_t cap = 64;
-    t->start = XMALLOC(cap * sizeof *t->start), t->bytes = XMALLOC(cap * sizeof *t->bytes);
-    t->n_docs = 0;
-    size_t at = 0;
-    while (at < t->len) {
-        const uint8_t *eot = find_eot(t->data + at, t->len - at);
-        size_t end = eot ? (size_t)(eot - t->data) + m : t->len;
-        if (max && end > max && t->n_docs > 0) break; /* the next document would pass max */
-        if (max && end > max) {                       /* the first document alone is longer than max: its head */
+    t->data = read_file_or_die(path, &t->size);
+    size_t cap = 64, n = 0, total = 0;
+    size_t *start = XMALLOC(cap * sizeof *start), *end = XMALLOC(cap * sizeof *end);
+    for (size_t at = 0; at < t->size; at = end[n++]) { /* every document of the file */
+        const uint8_t *eot = find_eot(t->data + at, t->size - at);
+        if (n == cap) cap *= 2, start = XREALLOC(start, cap * sizeof *start), end = XREALLOC(end, cap * sizeof *end);
+        start[n] = at, end[n] = eot ? (size_t)(eot - t->data) + m : t->size;
+        total += end[n] - at;
+    }
+    char *take = XCALLOC(n ? n : 1, 1);
+    if (!max || total <= max) {
+        memset(take, 1, n);
+    } else {
+        size_t *order = XMALLOC((n ? n : 1) * sizeof *order), used = 0;
+        for (size_t i = 0; i < n; i++) order[i] = i;
+        Rng rng;
+        rng_init(&rng, REPORT_BOOTSTRAP_SEED);
+        for (size_t i = n; i > 1; i--) { /* shuffle (Fisher-Yates) */
+            size_t j = (size_t)rng_below(&rng, i), x = order[i - 1];
+            order[i - 1] = order[j], order[j] = x;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t len = end[order[i]] - start[order[i]];
+            if (used + len > max) break;
+            take[order[i]] = 1, used += len;
+        }
+        free(order);
+        if (used == 0 && n > 0) { /* even one document is longer than max: the head of the first */
             size_t cut = max;
             while (cut > 0 && t->data[cut - 1] != '\n') cut--;
-            end = cut ? cut : max, eot = NULL;
+            end[0] = cut ? cut : max, take[0] = 1;
         }
-        if (t->n_docs + 1 == cap) {
-            cap *= 2;
-            t->start = XREALLOC(t->start, cap * sizeof *t->start),
-            t->bytes = XREALLOC(t->bytes, cap * sizeof *t->bytes);
-        }
-        t->start[t->n_docs] = at;
-        t->bytes[t->n_docs++] = (double)(end - at) - (eot ? (double)(m - 1) : 0.0);
-        at = end;
     }
-    t->start[t->n_docs] = at;
-    t->len = at;
+    t->start = XMALLOC((n ? n : 1) * sizeof *t->start), t->end = XMALLOC((n ? n : 1) * sizeof *t->end);
+    t->bytes = XMALLOC((n ? n : 1) * sizeof *t->bytes);
+    for (size_t i = 0; i < n; i++)
+        if (take[i]) {
+            size_t len = end[i] - start[i];
+            int has_eot = len >= m && memcmp(t->data + end[i] - m, TOKENIZER_EOT, m) == 0;
+            t->start[t->n_docs] = start[i], t->end[t->n_docs] = end[i];
+            t->bytes[t->n_docs++] = (double)len - (has_eot ? (double)(m - 1) : 0.0);
+            t->len += len;
+        }
+    free(start), free(end), free(take);
 }
 
-static void text_free(Text *t) { free(t->data), free(t->start), free(t->bytes); }
+static void text_free(Text *t) { free(t->data), free(t->start), free(t->end), free(t->bytes); }
 
 /* The last step in a run's log.csv, or -1. */
 static long last_step(const char *run_dir) {
@@ -154,7 +178,7 @@ static void measure(const DomainModel *dm, const ReportOptions *o, const Text te
         size_t tokens = 0, predicted = 0;
         r->bits[k] = XCALLOC(t->n_docs ? t->n_docs : 1, sizeof *r->bits[k]);
         for (size_t d = 0; d < t->n_docs; d++) {
-            size_t len = t->start[d + 1] - t->start[d];
+            size_t len = t->end[d] - t->start[d];
             int *ids = XMALLOC((len + 2) * sizeof *ids);
             int32_t *enc = XMALLOC((len + 1) * sizeof *enc);
             size_t n = 0, e = tokenizer_encode(&tok, t->data + t->start[d], len, 1, enc);
@@ -384,14 +408,14 @@ static int domain_prompts(const ReportOptions *o, const Text *test, char store[]
     }
     XSNPRINTF(path, sizeof path, "%s/train.txt", dir);
     if (n == 0 && access(path, R_OK) == 0) { /* a corpus collected before prompts.txt existed */
-        Text train;
-        text_read(&train, path, (size_t)16 << 20);
-        n = collect_prompts(train.data, train.len, store, COLLECT_PROMPTS);
-        text_free(&train);
+        size_t size;
+        uint8_t *train = read_file_or_die(path, &size);
+        n = collect_prompts(train, size, store, COLLECT_PROMPTS);
+        free(train);
         snprintf(from, from_size, "the most common line starts of `%s`", path);
     }
     if (n == 0) {
-        n = collect_prompts(test->data, test->len, store, COLLECT_PROMPTS);
+        n = collect_prompts(test->data, test->size, store, COLLECT_PROMPTS);
         snprintf(from, from_size, "the most common line starts of `%s`", o->domain_test);
     }
     if (n == 0) { /* no line with a word: samples from the start of a document */

@@ -34,8 +34,8 @@ Test(given_report, one_value_gives_a_point) {
 Test(given_report, two_documents_worked_out_by_hand) {
     double lo, hi, bits[] = {0.0, 200.0}, bytes[] = {100.0, 100.0};
     bootstrap(bits, NULL, bytes, 2, &lo, &hi);
-    cr_expect(lo == 0.0 && hi == 2.0, "report_bootstrap of 0 and 2 bits per byte: expected [0, 2], got [%g, %g]",
-              lo, hi);
+    cr_expect(lo == 0.0 && hi == 2.0, "report_bootstrap of 0 and 2 bits per byte: expected [0, 2], got [%g, %g]", lo,
+              hi);
     double lo2, hi2;
     bootstrap(bits, NULL, bytes, 2, &lo2, &hi2);
     cr_expect(lo2 == lo && hi2 == hi, "report_bootstrap with the same seed gives the same interval");
