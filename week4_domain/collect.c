@@ -284,7 +284,7 @@ static void count_line_starts(HashMap *counts, const uint8_t *s, size_t n) {
     }
 }
 
-/* The max most counted words of counts (ties: the one counted first), each with a space. */
+/* The max most counted words of counts (ties: the one counted first). */
 static int pick_prompts(const HashMap *counts, char out[][COLLECT_PROMPT_SIZE], int max) {
     int picked = 0;
     size_t chosen[COLLECT_PROMPTS * 4];
@@ -304,7 +304,7 @@ static int pick_prompts(const HashMap *counts, char out[][COLLECT_PROMPT_SIZE], 
         const uint8_t *key;
         size_t len;
         hashmap_entry(counts, best, &key, &len);
-        snprintf(out[picked], COLLECT_PROMPT_SIZE, "%.*s ", (int)len, (const char *)key);
+        snprintf(out[picked], COLLECT_PROMPT_SIZE, "%.*s", (int)len, (const char *)key);
         chosen[picked] = best;
     }
     return picked;
@@ -620,7 +620,7 @@ int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const 
         collect_print_summary(w->out[4], st);
         char prompts[COLLECT_PROMPTS][COLLECT_PROMPT_SIZE];
         int n = pick_prompts(&w->starts, prompts, COLLECT_PROMPTS);
-        for (int i = 0; i < n; i++) fprintf(w->out[5], "%s\n", prompts[i]); /* each ends with its space */
+        for (int i = 0; i < n; i++) fprintf(w->out[5], "%s\n", prompts[i]);
     }
     for (int k = 0; k < N_OUT; k++) {
         FILE **f = &w->out[k];

@@ -165,8 +165,10 @@ const char *collect_find_secret(const char *s, size_t n);
 /**
  * Prompts for samples drawn from a domain's own text (@p n bytes): the most
  * common first words of its lines (a word with a letter in it, at the very
- * start of a line, followed by a space and more text), each with its space:
- * `#include `, `def `, `The `. Ties go to the word seen first. Writes up to
+ * start of a line, followed by a space and more text), without the space:
+ * `#include`, `def`, `The` (the model writes the space and the next word
+ * as one token, as the tokenizer cut them in training). Ties go to the
+ * word seen first. Writes up to
  * @p max of them into @p out and returns how many (0 for a text without
  * such lines).
  */

@@ -84,7 +84,7 @@ static const uint8_t *find_eot(const uint8_t *s, size_t n) {
 
 /* The documents of the file at @p path to measure: all of them when they fit in max bytes (0:
  * no limit), else whole documents drawn at random (a fixed seed, so every model and every run
- * gets the same) until the next would not fit, kept in the file's order. A draw, not the first
+ * gets the same) as long as they fit, kept in the file's order. A draw, not the first
  * ones: the file lists a domain's files in name order, and its first folders are no sample of
  * the rest. When no document fits, the head of the first, cut at a line end. */
 static void text_read(Text *t, const char *path, size_t max) {
@@ -114,7 +114,7 @@ static void text_read(Text *t, const char *path, size_t max) {
         }
         for (size_t i = 0; i < n; i++) {
             size_t len = end[order[i]] - start[order[i]];
-            if (used + len > max) break;
+            if (used + len > max) continue; /* too big for what is left: the next may fit */
             take[order[i]] = 1, used += len;
         }
         free(order);
