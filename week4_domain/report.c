@@ -227,8 +227,10 @@ static void measure(const DomainModel *dm, const ReportOptions *o, const Text te
     tokenizer_free(&tok);
 }
 
-/* A sample inside a Markdown code block: it must not close the block, and
- * bytes that are not UTF-8 (a character cut by the end of a sample) become U+FFFD. */
+/* A sample inside a Markdown code block: it must not close the block, bytes that are not
+ * UTF-8 (a character cut by the end of a sample) become U+FFFD, and control characters other
+ * than a tab or a line end (a toy model writes them) are shown as \xNN: a file with them in
+ * it is not text to a viewer (`file` calls it "data"), even though they are valid UTF-8. */
 static void put_code(FILE *f, const char *text) {
     const uint8_t *s = (const uint8_t *)text;
     size_t n = strlen(text);
@@ -237,6 +239,8 @@ static void put_code(FILE *f, const char *text) {
         int len = utf8_char(s + i, n - i, &cp);
         if (cp < 0)
             fputs("\xEF\xBF\xBD", f);
+        else if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F)
+            fprintf(f, "\\x%02X", (unsigned)cp);
         else if (i + 2 < n && memcmp(s + i, "```", 3) == 0)
             fputs("` ``", f), len = 3;
         else

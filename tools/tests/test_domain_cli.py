@@ -70,6 +70,7 @@ class DomainCommands(test_cli.LlmlabCase):
         with open(os.path.join(self.dir, "rep-ci", "report.md"), "rb") as f:
             raw = f.read()
         text = raw.decode("utf-8")  # strict: the report is valid UTF-8 whatever the samples hold
+        self.assertNotRegex(text, "[\x00-\x08\x0b-\x1f\x7f]", "control characters in samples are shown as \\xNN")
         self.assertRegex(text, r"\| general \| `general/ckpt.bin` \|.*\| \d\.\d{3} \(\d\.\d{3} to \d\.\d{3}\) \|",
                          "each bits per byte comes with its interval")
         self.assertIn("## Which differences are real", text)
