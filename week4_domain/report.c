@@ -449,10 +449,16 @@ static void differences(FILE *md, const ReportOptions *o, const Measured *r, con
                 "resampled documents for both). When the interval covers 0, this test text cannot tell the two "
                 "models apart.\n\n| text | models | difference | 95%% interval | verdict |\n|---|---|---:|---|---|\n");
     printf("\n");
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 2; k++) {
+        if (texts[k].n_docs < 2) { /* nothing to resample */
+            fprintf(md, "| %s | | | | one document: no interval (a text of several documents gives one) |\n",
+                    text_name[k]);
+            printf("%s text: one document, so no intervals\n", text_name[k]);
+            continue;
+        }
         for (int i = 0; i < o->n_models; i++)
             for (int j = i + 1; j < o->n_models; j++) {
-                if (!r[i].ok || !r[j].ok || texts[k].n_docs < 2) continue;
+                if (!r[i].ok || !r[j].ok) continue;
                 double lo, hi, d = r[j].bpb[k] - r[i].bpb[k];
                 report_bootstrap(r[j].bits[k], r[i].bits[k], texts[k].bytes, texts[k].n_docs, REPORT_BOOTSTRAP_DRAWS,
                                  REPORT_BOOTSTRAP_SEED, &lo, &hi);
@@ -471,6 +477,7 @@ static void differences(FILE *md, const ReportOptions *o, const Measured *r, con
                     printf("%s text: %s - %s = %+.3f (95%% interval %+.3f to %+.3f): %s\n", text_name[k], a, b, d, lo,
                            hi, verdict);
             }
+    }
     fprintf(md, "\n");
 }
 
@@ -507,8 +514,9 @@ int report_write(const ReportOptions *o) {
     Measured r[3];
     ProgressBar bar;
     long per_model = (long)(texts[0].len + texts[1].len);
-    fprintf(stderr, "report: %d models on %zu documents (%zu bytes) of %s and %zu (%zu bytes) of %s\n", o->n_models,
-            texts[0].n_docs, texts[0].len, paths[0], texts[1].n_docs, texts[1].len, paths[1]);
+    fprintf(stderr, "report: %d models on %zu document%s (%zu bytes) of %s and %zu (%zu bytes) of %s\n", o->n_models,
+            texts[0].n_docs, texts[0].n_docs == 1 ? "" : "s", texts[0].len, paths[0], texts[1].n_docs, texts[1].len,
+            paths[1]);
     progress_init(&bar, stderr, "report: measuring", per_model * o->n_models);
     for (int i = 0; i < o->n_models; i++) measure(&o->models[i], o, texts, &bar, per_model * i, &r[i]);
     progress_finish(&bar);
