@@ -56,7 +56,10 @@ int main(int argc, char **argv) {
     XSNPRINTF(eval_path, sizeof eval_path, "%s/eval.txt", data);
 
     if (!exists(base) || args.quick) {
-        printf("== 1. a base model: %s is missing, so the Week 2 model is trained first\n", base);
+        if (args.quick)
+            printf("== 1. a base model: a toy one, trained afresh into %s/gpt-quick (--quick)\n", args.runs);
+        else
+            printf("== 1. a base model: %s is missing, so the Week 2 model is trained first\n", base);
         fflush(stdout);
         GptRunOptions g;
         gpt_run_defaults(&g);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,10 +27,13 @@
 #define PATH_CAP 4096
 
 static const char *const split_name[3] = {"train", "val", "test"};
-static const char *const out_name[5] = {"train.txt", "val.txt", "test.txt", "manifest.tsv", "summary.txt"};
+enum { N_OUT = 6 }; /* the files collect_run() writes */
+static const char *const out_name[N_OUT] = {"train.txt",    "val.txt",     "test.txt",
+                                            "manifest.tsv", "summary.txt", "prompts.txt"};
 static const struct {
     const char *name, *why;
 } reason[SKIP_COUNT] = {
+    [SKIP_SECRET] = {"secret", "looks like a key, token or password"},
     [SKIP_HIDDEN] = {"hidden", "a name starting with a dot"},
     [SKIP_EXTENSION] = {"extension", "not an extension asked for"},
     [SKIP_SPECIAL] = {"special", "a fifo, device or socket"},
@@ -98,6 +102,222 @@ static int has_separator(const uint8_t *s, size_t n) {
  * for a million files. Its split comes from hash_mix64() of that hash, whose
  * low bits depend on every byte of the text (keep()). */
 
+/* ---- secrets: names, and contents that look like keys or tokens ---- */
+
+int collect_secret_name(const char *name, const char **why) {
+    static const struct {
+        const char *name; /* a whole name; "*.pem": an ending; ".env.*": a start */
+        int kind;         /* 1: a secret; 2: a secret when it holds a token or password */
+        const char *why;
+    } names[] = {
+        {".env", 1, "an environment file"},
+        {".env.*", 1, "an environment file"},
+        {"id_rsa", 1, "an SSH private key"},
+        {"id_dsa", 1, "an SSH private key"},
+        {"id_ecdsa", 1, "an SSH private key"},
+        {"id_ed25519", 1, "an SSH private key"},
+        {"*.pem", 1, "a key or certificate file"},
+        {"*.key", 1, "a key file"},
+        {"*.p12", 1, "a key store"},
+        {"*.pfx", 1, "a key store"},
+        {".netrc", 1, "a login file"},
+        {"_netrc", 1, "a login file"},
+        {".pgpass", 1, "a password file"},
+        {".htpasswd", 1, "a password file"},
+        {".git-credentials", 1, "a credentials file"},
+        {"credentials", 1, "a credentials file"},
+        {"credentials.*", 1, "a credentials file"},
+        {".npmrc", 2, "an npm login with a token"},
+        {".pypirc", 2, "a PyPI login with a password"},
+    };
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *pat = names[i].name;
+        size_t k = strlen(pat);
+        int hit = pat[0] == '*'       ? n > k - 1 && memcmp(name + n - (k - 1), pat + 1, k - 1) == 0
+                  : pat[k - 1] == '*' ? n >= k && memcmp(name, pat, k - 1) == 0
+                                      : strcmp(name, pat) == 0;
+        if (hit) {
+            if (why) *why = names[i].why;
+            return names[i].kind;
+        }
+    }
+    return 0;
+}
+
+static int is_alnum(int c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* The length of the run of characters at s that are letters, digits or one of @p extra. */
+static size_t run_of(const char *s, const char *extra) {
+    size_t k = 0;
+    while (s[k] && (is_alnum((unsigned char)s[k]) || strchr(extra, s[k]))) k++;
+    return k;
+}
+
+/* Shannon entropy of s[0..n), in bits per character: about 4 for random hex, 6 for random
+ * base64, under 3 for words, names and repeated patterns. */
+static double entropy(const char *s, size_t n) {
+    int count[256] = {0};
+    for (size_t i = 0; i < n; i++) count[(unsigned char)s[i]]++;
+    double h = 0;
+    for (int c = 0; c < 256; c++)
+        if (count[c]) h -= (double)count[c] / (double)n * log2((double)count[c] / (double)n);
+    return h;
+}
+
+/* A token of a known shape: its prefix, then at least min_len characters of [A-Za-z0-9] and
+ * extra, with no letter or digit just before it (so "risk-" is not "sk-"). */
+static const char *known_token(const char *s) {
+    static const struct {
+        const char *prefix, *extra;
+        size_t min_len;
+        const char *why;
+    } shapes[] = {
+        {"AKIA", "", 16, "an AWS access key"},  {"ASIA", "", 16, "an AWS access key"},
+        {"ghp_", "", 36, "a GitHub token"},     {"gho_", "", 36, "a GitHub token"},
+        {"ghu_", "", 36, "a GitHub token"},     {"ghs_", "", 36, "a GitHub token"},
+        {"ghr_", "", 36, "a GitHub token"},     {"github_pat_", "_", 22, "a GitHub token"},
+        {"xoxb-", "-", 10, "a Slack token"},    {"xoxp-", "-", 10, "a Slack token"},
+        {"xoxa-", "-", 10, "a Slack token"},    {"xoxs-", "-", 10, "a Slack token"},
+        {"glpat-", "-_", 20, "a GitLab token"}, {"sk-", "-_", 32, "an API secret key"},
+        {"AIza", "-_", 35, "a Google API key"},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        size_t k = strlen(shapes[i].prefix);
+        for (const char *p = s; (p = strstr(p, shapes[i].prefix)) != NULL; p += k)
+            if ((p == s || !is_alnum((unsigned char)p[-1])) && run_of(p + k, shapes[i].extra) >= shapes[i].min_len)
+                return shapes[i].why;
+    }
+    return NULL;
+}
+
+/* 1 when the name of n bytes ending just before s + end holds key, token, secret or password. */
+static int secret_word(const char *s, size_t end) {
+    size_t start = end;
+    while (start > 0 && (is_alnum((unsigned char)s[start - 1]) || strchr("_.-", s[start - 1]))) start--;
+    char name[64];
+    size_t n = end - start < sizeof name - 1 ? end - start : sizeof name - 1;
+    for (size_t i = 0; i < n; i++)
+        name[i] = (char)(s[end - n + i] | (s[end - n + i] >= 'A' && s[end - n + i] <= 'Z' ? 0x20 : 0));
+    name[n] = '\0';
+    return n > 0 && (strstr(name, "key") || strstr(name, "token") || strstr(name, "secret") || strstr(name, "passw") ||
+                     strstr(name, "pwd"));
+}
+
+/* NAME = VALUE, NAME: VALUE, "NAME": "VALUE", NAME := VALUE, NAME => VALUE, where the name holds
+ * key, token, secret or password and the value looks random: 20 or more characters of base64
+ * with capitals, small letters and digits, and entropy() at least 3.5 bits (an identifier such
+ * as __NL80211_KEY_AFTER_LAST has no small letters), or 32 or more hex digits. */
+static int secret_assignment(const char *s) {
+    for (const char *p = s; (p = strpbrk(p, "=:")) != NULL; p++) {
+        size_t end = (size_t)(p - s);
+        while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '"' || s[end - 1] == '\'')) end--;
+        if (!secret_word(s, end)) continue;
+        const char *v = p + 1;
+        while (*v == '=' || *v == '>' || *v == ' ' || *v == '"' || *v == '\'') v++;
+        size_t len = run_of(v, "+/=_-");
+        if (len < 20) continue;
+        int digits = 0, upper = 0, lower = 0, hex = 1;
+        for (size_t i = 0; i < len; i++) {
+            digits += v[i] >= '0' && v[i] <= '9';
+            upper += v[i] >= 'A' && v[i] <= 'Z';
+            lower += v[i] >= 'a' && v[i] <= 'z';
+            hex &= (v[i] >= '0' && v[i] <= '9') || ((v[i] | 0x20) >= 'a' && (v[i] | 0x20) <= 'f');
+        }
+        double h = entropy(v, len);
+        if ((digits && upper && lower && h >= 3.5) || (hex && digits && len >= 32 && h >= 3.0)) return 1;
+    }
+    return 0;
+}
+
+/* 1 when s[0..n) ends with the word w. */
+static int ends_with(const char *s, size_t n, const char *w) {
+    size_t k = strlen(w);
+    return n >= k && memcmp(s + n - k, w, k) == 0;
+}
+
+/* A line that starts "-----BEGIN ", then capitals and spaces ending in "PRIVATE KEY" or "PRIVATE KEY
+ * BLOCK", then "-----": RSA, EC, OpenSSH, PKCS#8, encrypted and PGP private keys. */
+static int private_key(const char *s) {
+    static const char begin[] = "-----BEGIN ";
+    for (const char *p = s; (p = strstr(p, begin)) != NULL; p++) {
+        if (p != s && p[-1] != '\n') continue;
+        const char *name = p + sizeof begin - 1;
+        size_t n = 0;
+        while ((name[n] >= 'A' && name[n] <= 'Z') || name[n] == ' ') n++;
+        if (strncmp(name + n, "-----", 5) == 0 &&
+            (ends_with(name, n, "PRIVATE KEY") || ends_with(name, n, "PRIVATE KEY BLOCK")))
+            return 1;
+    }
+    return 0;
+}
+
+const char *collect_find_secret(const char *s, size_t n) {
+    char *text = XMALLOC(n + 1); /* NUL-terminated for strstr */
+    memcpy(text, s, n);
+    text[n] = '\0';
+    const char *why = private_key(text) ? "a private key" : known_token(text);
+    if (!why && secret_assignment(text)) why = "a long random value given to a key, token or password";
+    free(text);
+    return why;
+}
+
+/* ---- prompts: the most common line starts of the training text ---- */
+
+/* Count the first word of each line of s (or of a document, after <|endoftext|>) that starts with a non-space, has a letter in it
+ * (or a byte of a non-ASCII character), and is followed by a space and more text. */
+static void count_line_starts(HashMap *counts, const uint8_t *s, size_t n) {
+    const size_t m = sizeof TOKENIZER_EOT - 1;
+    for (size_t i = 0; i < n;) {
+        while (n - i >= m && memcmp(s + i, TOKENIZER_EOT, m) == 0) i += m; /* a document starts */
+        size_t end = i;
+        while (end < n && s[end] != '\n') end++;
+        size_t w = i;
+        int letter = 0;
+        for (; w < end && s[w] != ' ' && s[w] != '\t'; w++)
+            letter |= ((s[w] | 0x20) >= 'a' && (s[w] | 0x20) <= 'z') || s[w] >= 0x80;
+        size_t len = w - i;
+        if (letter && len > 0 && len + 2 <= COLLECT_PROMPT_SIZE && w + 1 < end && s[w] == ' ' && s[w + 1] != ' ' &&
+            utf8_valid(s + i, len) && !memchr(s + i, '<', len))
+            ++*hashmap_upsert(counts, s + i, len, NULL);
+        i = end + 1;
+    }
+}
+
+/* The max most counted words of counts (ties: the one counted first). */
+static int pick_prompts(const HashMap *counts, char out[][COLLECT_PROMPT_SIZE], int max) {
+    int picked = 0;
+    size_t chosen[COLLECT_PROMPTS * 4];
+    if (max > (int)(sizeof chosen / sizeof chosen[0])) max = (int)(sizeof chosen / sizeof chosen[0]);
+    for (; picked < max; picked++) {
+        size_t best = counts->n;
+        int64_t best_count = 0;
+        for (size_t i = 0; i < counts->n; i++) {
+            const uint8_t *key;
+            size_t len;
+            int64_t c = hashmap_entry(counts, i, &key, &len);
+            int taken = 0;
+            for (int j = 0; j < picked; j++) taken |= chosen[j] == i;
+            if (!taken && c > best_count) best = i, best_count = c;
+        }
+        if (best == counts->n) break;
+        const uint8_t *key;
+        size_t len;
+        hashmap_entry(counts, best, &key, &len);
+        snprintf(out[picked], COLLECT_PROMPT_SIZE, "%.*s", (int)len, (const char *)key);
+        chosen[picked] = best;
+    }
+    return picked;
+}
+
+int collect_prompts(const uint8_t *text, size_t n, char out[][COLLECT_PROMPT_SIZE], int max) {
+    HashMap counts = {0};
+    count_line_starts(&counts, text, n);
+    int k = pick_prompts(&counts, out, max);
+    hashmap_free(&counts);
+    return k;
+}
+
 /* ---- sets of pairs of numbers: folders entered (device, inode) and texts kept (hash, length) ---- */
 
 /* Add (a, b) to the set; returns 1 when it is new, 0 when it was there already. */
@@ -116,8 +336,9 @@ typedef struct Walk {
     char path[PATH_CAP]; /* the file or folder being looked at */
     size_t len;          /* strlen(path) */
     HashMap dirs, texts; /* sets: the values are not used */
+    HashMap starts;      /* the training text's line starts, counted (count_line_starts) */
     struct stat out_dir; /* where the corpus goes: never walked */
-    FILE *out[4];        /* train, val, test, manifest (their .tmp files) */
+    FILE *out[N_OUT];    /* train, val, test, manifest, summary, prompts (their .tmp files) */
     size_t kept;         /* bytes kept so far, at most max_total_bytes */
 } Walk;
 
@@ -132,6 +353,16 @@ static void copy_cut(char *dst, size_t size, const char *src) {
 
 static void skip(Walk *w, CollectSkip why) {
     if (w->st->skipped[why]++ == 0) copy_cut(w->st->example[why], sizeof w->st->example[why], w->path);
+}
+
+/* Skip w->path as a secret that looked like @p what; the first few are named in the summary. */
+static void skip_secret(Walk *w, const char *what) {
+    long k = w->st->skipped[SKIP_SECRET];
+    if (k < COLLECT_SECRETS_SHOWN) {
+        copy_cut(w->st->secret[k], sizeof w->st->secret[k], w->path);
+        w->st->secret_why[k] = what;
+    }
+    skip(w, SKIP_SECRET);
 }
 
 static int wanted_extension(const CollectOptions *o, const char *path) {
@@ -187,6 +418,7 @@ static void keep(Walk *w, const uint8_t *text, size_t n, uint64_t hash) {
     int pct = (int)(hash_mix64(hash) % 100), test = w->o->test_percent, val = w->o->val_percent;
     int split = pct < test ? COLLECT_TEST : pct < test + val ? COLLECT_VAL : COLLECT_TRAIN;
     fwrite(text, 1, n, w->out[split]);
+    if (split == COLLECT_TRAIN) count_line_starts(&w->starts, text, n);
     fputs(TOKENIZER_EOT, w->out[split]);
     fprintf(w->out[3], "%s\t%zu\t", split_name[split], n);
     write_escaped(w->out[3], w->path);
@@ -207,6 +439,7 @@ static void visit_file(Walk *w, const struct stat *sb) {
     uint8_t *text = NULL;
     size_t n = 0;
     uint64_t hash = 0;
+    const char *secret = NULL;
     if (!S_ISREG(sb->st_mode))
         why = SKIP_SPECIAL; /* never opened: a fifo would block */
     else if (sb->st_size == 0)
@@ -221,6 +454,8 @@ static void visit_file(Walk *w, const struct stat *sb) {
         why = SKIP_BINARY;
     else if ((n = normalise(text, n)) == 0)
         why = SKIP_EMPTY; /* it held only a byte-order mark */
+    else if ((secret = collect_find_secret((const char *)text, n)) != NULL)
+        why = SKIP_SECRET;
     else if (has_separator(text, n))
         why = SKIP_SEPARATOR;
     else if (!pairset_add(&w->texts, hash = hash_fnv1a64(text, n), n))
@@ -229,6 +464,8 @@ static void visit_file(Walk *w, const struct stat *sb) {
         why = SKIP_BUDGET; /* a smaller file later may still fit */
     if (why == SKIP_COUNT)
         keep(w, text, n, hash);
+    else if (why == SKIP_SECRET)
+        skip_secret(w, secret);
     else
         skip(w, why);
     free(text);
@@ -270,8 +507,8 @@ static void walk_dir(Walk *w, const struct stat *sb, int depth) {
             memcpy(w->path + len, "/", sep);
             memcpy(w->path + len + sep, names[i], k + 1);
             w->len = len + sep + k;
-            if (names[i][0] == '.')
-                skip(w, SKIP_HIDDEN);
+            if (names[i][0] == '.' && !collect_secret_name(names[i], NULL))
+                skip(w, SKIP_HIDDEN); /* a hidden name that secrets go by is looked at: visit() */
             else
                 visit(w, depth + 1);
         } else {
@@ -283,11 +520,34 @@ static void walk_dir(Walk *w, const struct stat *sb, int depth) {
     free(names);
 }
 
+/* A file named like .npmrc or .pypirc: 1 when it holds a token or password (read at most 64 KiB). */
+static int holds_login(Walk *w, const struct stat *sb) {
+    uint8_t *text = NULL;
+    size_t n = 0;
+    if (!S_ISREG(sb->st_mode) || sb->st_size <= 0 || sb->st_size > 65536 ||
+        read_whole(w, (size_t)sb->st_size, &text, &n) != SKIP_COUNT)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        text[i] = (uint8_t)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] | 0x20 : text[i] ? text[i] : ' ');
+    text[n] = '\0';
+    int found = strstr((char *)text, "_auth") || strstr((char *)text, "token") || strstr((char *)text, "password");
+    free(text);
+    return found;
+}
+
 /* Look at w->path: a folder is walked, anything else is a candidate file. */
 static void visit(Walk *w, int depth) {
     struct stat sb;
     int ok = stat(w->path, &sb) == 0; /* stat, not lstat: follow symbolic links */
-    if (ok && S_ISDIR(sb.st_mode))
+    const char *base = strrchr(w->path, '/'), *why = NULL;
+    base = base ? base + 1 : w->path;
+    int secret = ok && S_ISDIR(sb.st_mode) ? 0 : collect_secret_name(base, &why); /* a venv named .env is a folder */
+    if (secret == 2 && !holds_login(w, &sb)) secret = 0;
+    if (secret)
+        skip_secret(w, why); /* never read into the corpus */
+    else if (base[0] == '.' && depth > 0)
+        skip(w, SKIP_HIDDEN); /* .npmrc without a token, a folder named .env */
+    else if (ok && S_ISDIR(sb.st_mode))
         walk_dir(w, &sb, depth);
     else if (!wanted_extension(w->o, w->path))
         skip(w, SKIP_EXTENSION);
@@ -337,23 +597,16 @@ int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const 
     Walk *w = XCALLOC(1, sizeof *w); /* on the heap: it holds a 4 KiB path */
     w->o = o, w->st = st;
     stat(out_dir, &w->out_dir);
-    /* Each output is written under a unique temporary name (llmlab_open_temp) and, once all five
+    /* Each output is written under a unique temporary name (llmlab_open_temp) and, once all six
      * are whole and on the disk, renamed over the old ones: a failure leaves the old corpus. */
-    char(*tmp)[LLMLAB_TMP_SIZE] = XCALLOC(5, LLMLAB_TMP_SIZE), (*final)[LLMLAB_PATH_MAX] = XCALLOC(5, LLMLAB_PATH_MAX);
-    FILE *summary = NULL;
+    char(*tmp)[LLMLAB_TMP_SIZE] = XCALLOC(N_OUT, LLMLAB_TMP_SIZE),
+    (*final)[LLMLAB_PATH_MAX] = XCALLOC(N_OUT, LLMLAB_PATH_MAX);
     int rc = 0;
-    for (int k = 0; k < 5 && rc == 0; k++)
+    for (int k = 0; k < N_OUT && rc == 0; k++)
         if ((size_t)snprintf(final[k], LLMLAB_PATH_MAX, "%s/%s", out_dir, out_name[k]) >= LLMLAB_PATH_MAX)
             rc = fail(err, err_size, "the folder name %.60s... is too long", out_dir);
-    for (int k = 0; k < 5 && rc == 0; k++) {
-        FILE *f = llmlab_open_temp(final[k], tmp[k], LLMLAB_TMP_SIZE, err, err_size);
-        if (!f)
-            rc = -1;
-        else if (k < 4)
-            w->out[k] = f;
-        else
-            summary = f;
-    }
+    for (int k = 0; k < N_OUT && rc == 0; k++)
+        if (!(w->out[k] = llmlab_open_temp(final[k], tmp[k], LLMLAB_TMP_SIZE, err, err_size))) rc = -1;
     for (int i = 0; i < n_dirs && rc == 0; i++) {
         strcpy(w->path, dirs[i]);
         w->len = strlen(w->path);
@@ -363,14 +616,19 @@ int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const 
     }
     long kept = st->files[0] + st->files[1] + st->files[2];
     if (rc == 0 && kept == 0) rc = fail(err, err_size, "nothing kept: every file was skipped (see the summary)");
-    if (summary && rc == 0) collect_print_summary(summary, st);
-    for (int k = 0; k < 5; k++) {
-        FILE **f = k < 4 ? &w->out[k] : &summary;
+    if (rc == 0) {
+        collect_print_summary(w->out[4], st);
+        char prompts[COLLECT_PROMPTS][COLLECT_PROMPT_SIZE];
+        int n = pick_prompts(&w->starts, prompts, COLLECT_PROMPTS);
+        for (int i = 0; i < n; i++) fprintf(w->out[5], "%s\n", prompts[i]);
+    }
+    for (int k = 0; k < N_OUT; k++) {
+        FILE **f = &w->out[k];
         if (*f && llmlab_close_synced(*f, 1, final[k], rc == 0 ? err : NULL, rc == 0 ? err_size : 0) != 0 && rc == 0)
             rc = -1;
         *f = NULL;
     }
-    for (int k = 0; k < 5; k++) { /* each replaced whole; after a failure, the rest removed */
+    for (int k = 0; k < N_OUT; k++) { /* each replaced whole; after a failure, the rest removed */
         if (rc == 0 && rename(tmp[k], final[k]) != 0)
             rc = fail(err, err_size, "cannot rename %s to %s: %s", tmp[k], final[k], strerror(errno));
         if (rc != 0 && tmp[k][0]) remove(tmp[k]);
@@ -379,6 +637,7 @@ int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const 
     free(tmp), free(final);
     hashmap_free(&w->dirs);
     hashmap_free(&w->texts);
+    hashmap_free(&w->starts);
     free(w);
     return rc;
 }
@@ -396,4 +655,13 @@ void collect_print_summary(FILE *out, const CollectStats *st) {
     for (int r = 0; r < SKIP_COUNT; r++)
         if (st->skipped[r])
             fprintf(out, "  %-10s %8ld  %s (%s)\n", reason[r].name, st->skipped[r], st->example[r], reason[r].why);
+    long secrets = st->skipped[SKIP_SECRET];
+    if (secrets) {
+        fprintf(out, "secrets: %ld file%s skipped that look%s like keys, tokens or passwords:", secrets,
+                secrets == 1 ? "" : "s", secrets == 1 ? "s" : "");
+        for (long i = 0; i < secrets && i < COLLECT_SECRETS_SHOWN; i++)
+            fprintf(out, "%s %s (%s)", i ? "," : "", st->secret[i], st->secret_why[i] ? st->secret_why[i] : "?");
+        fprintf(out, "%s\n  check what else in the folder is private before you train on it or share the corpus\n",
+                secrets > COLLECT_SECRETS_SHOWN ? ", ..." : "");
+    }
 }

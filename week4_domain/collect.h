@@ -13,18 +13,31 @@
  * What a file goes through, in this order (the first reason that applies
  * is the one counted):
  *
- * 1. a hidden name (starting with a dot) inside a folder: skipped;
- * 2. not one of the extensions asked for (when any are): skipped;
- * 3. not a regular file (a fifo, a device, a socket): skipped without
+ * 1. a name that secrets go by (`.env`, `.env.*`, `id_rsa`, `id_ed25519`,
+ *    `*.pem`, `*.key`, `.netrc`, `.git-credentials`, `credentials`, ...;
+ *    `.npmrc` and `.pypirc` when they hold a token or password): skipped as
+ *    a secret, never read into the corpus;
+ * 2. a hidden name (starting with a dot) inside a folder: skipped;
+ * 3. not one of the extensions asked for (when any are): skipped;
+ * 4. not a regular file (a fifo, a device, a socket): skipped without
  *    opening it (opening a fifo would wait forever for a writer);
- * 4. empty, or larger than the size limit: skipped without reading it;
- * 5. cannot be opened or read: skipped;
- * 6. binary: a NUL byte or a byte sequence that is not UTF-8;
- * 7. holds the separator `<|endoftext|>` itself (it would cut the file in two);
- * 8. the same text as a file kept before (after line endings are made
+ * 5. empty, or larger than the size limit: skipped without reading it;
+ * 6. cannot be opened or read: skipped;
+ * 7. binary: a NUL byte or a byte sequence that is not UTF-8;
+ * 8. looks like it holds a secret: a private key's header (`-----BEGIN ...
+ *    PRIVATE KEY-----`), a token of a known shape (AWS `AKIA...`, GitHub
+ *    `ghp_...`, Slack `xoxb-...`, ...), or a long random-looking value
+ *    given to a name with key, token, secret or password in it
+ *    (collect_find_secret()): skipped as a secret;
+ * 9. holds the separator `<|endoftext|>` itself (it would cut the file in two);
+ * 10. the same text as a file kept before (after line endings are made
  *    alike): skipped as a duplicate;
- * 9. does not fit in what is left of the total budget: skipped (a smaller
+ * 11. does not fit in what is left of the total budget: skipped (a smaller
  *    file after it may still fit).
+ *
+ * The secret checks are a net, not a guarantee: they catch the usual
+ * shapes, and the summary names the first files they caught so you can see
+ * what else lives in the folder (study note 04).
  *
  * A kept file's line endings become `\n` (Windows' `\r\n` and old Macs'
  * lone `\r`), a UTF-8 byte-order mark at its start is dropped, and it ends
@@ -39,10 +52,17 @@
 #define LLMLAB_COLLECT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /** Folders deeper than this below a starting folder are not entered. */
 #define COLLECT_MAX_DEPTH 64
+
+/** How many of the files skipped as secrets the summary names. */
+#define COLLECT_SECRETS_SHOWN 3
+
+/** The longest prompt collect_prompts() makes, in bytes, with its space and NUL. */
+#define COLLECT_PROMPT_SIZE 32
 
 /** What to keep and how to split it. Start from collect_defaults(). */
 typedef struct CollectOptions {
@@ -57,8 +77,10 @@ typedef struct CollectOptions {
 /** Fill @p o with the defaults: any text file, 1 MiB per file, 64 MiB in all, 10% validation, 10% test. */
 void collect_defaults(CollectOptions *o);
 
-/** Why a file or folder was not kept; the order is the order of the checks. */
+/** Why a file or folder was not kept; the order is the order of the checks
+ * (a secret is caught by its name first, by its contents after the binary check). */
 typedef enum CollectSkip {
+    SKIP_SECRET,     /**< a secret's name, or contents that look like a key or token */
     SKIP_HIDDEN,     /**< its name starts with a dot (.git, .cache, ...) */
     SKIP_EXTENSION,  /**< not one of the extensions asked for */
     SKIP_SPECIAL,    /**< a fifo, device or socket */
@@ -79,10 +101,12 @@ enum { COLLECT_TRAIN, COLLECT_VAL, COLLECT_TEST };
 
 /** What a run kept and skipped. */
 typedef struct CollectStats {
-    long files[3];                 /**< files kept per split: train, val, test */
-    size_t bytes[3];               /**< their bytes, after normalising, without the separators */
-    long skipped[SKIP_COUNT];      /**< files (or folders) skipped, per reason */
-    char example[SKIP_COUNT][256]; /**< the first path skipped for each reason ("" when none) */
+    long files[3];                                 /**< files kept per split: train, val, test */
+    size_t bytes[3];                               /**< their bytes, after normalising, without the separators */
+    long skipped[SKIP_COUNT];                      /**< files (or folders) skipped, per reason */
+    char example[SKIP_COUNT][256];                 /**< the first path skipped for each reason ("" when none) */
+    char secret[COLLECT_SECRETS_SHOWN][256];       /**< the first paths skipped as secrets ... */
+    const char *secret_why[COLLECT_SECRETS_SHOWN]; /**< ... and what each looked like ("a private key", ...) */
 } CollectStats;
 
 /** A short name for a reason ("binary", "duplicate", ...), as the summary prints it. */
@@ -97,7 +121,10 @@ const char *collect_skip_name(CollectSkip s);
  * - `manifest.tsv`: one line per kept file, `split TAB bytes TAB path`
  *   (a backslash, tab, newline or carriage return in a path is written as
  *   a backslash escape: `\\`, `\t`, `\n`, `\r`);
- * - `summary.txt`: what collect_print_summary() prints.
+ * - `summary.txt`: what collect_print_summary() prints;
+ * - `prompts.txt`: up to #COLLECT_PROMPTS prompts for samples, one a line,
+ *   drawn from the training split by collect_prompts() (`llmlab report`
+ *   reads them, so a Python corpus gets Python prompts).
  *
  * Each file is written next to its place under a temporary name of its own
  * (`NAME.tmp-XXXXXX`, llmlab_open_temp()) and renamed when all are
@@ -114,7 +141,38 @@ const char *collect_skip_name(CollectSkip s);
 int collect_run(const char *const *dirs, int n_dirs, const char *out_dir, const CollectOptions *o, CollectStats *st,
                 char *err, size_t err_size);
 
-/** Print files and bytes per split and the skips per reason, with an example path each. */
+/** Print files and bytes per split and the skips per reason, with an example path each; when
+ * files were skipped as secrets, a line that says how many and names the first few. */
 void collect_print_summary(FILE *out, const CollectStats *st);
+
+/**
+ * Whether a file's base name @p name is one secrets go by (collect.h's check 1):
+ * 0 no, 1 yes, 2 only when its contents hold a token or password (`.npmrc`, `.pypirc`).
+ * @p why (unless NULL) gets a few words for the summary.
+ */
+int collect_secret_name(const char *name, const char **why);
+
+/**
+ * The first thing in the text @p s (@p n bytes) that looks like a secret (check 8):
+ * a private key's header, a token of a known shape, or a long random-looking value
+ * assigned to a name holding key, token, secret or password. Returns a few words
+ * saying what it looked like ("a GitHub token"), or NULL when nothing does.
+ */
+const char *collect_find_secret(const char *s, size_t n);
+
+/** How many prompts collect_prompts() picks at most. */
+#define COLLECT_PROMPTS 3
+
+/**
+ * Prompts for samples drawn from a domain's own text (@p n bytes): the most
+ * common first words of its lines (a word with a letter in it, at the very
+ * start of a line, followed by a space and more text), without the space:
+ * `#include`, `def`, `The` (the model writes the space and the next word
+ * as one token, as the tokenizer cut them in training). Ties go to the
+ * word seen first. Writes up to
+ * @p max of them into @p out and returns how many (0 for a text without
+ * such lines).
+ */
+int collect_prompts(const uint8_t *text, size_t n, char out[][COLLECT_PROMPT_SIZE], int max);
 
 #endif

@@ -3,12 +3,16 @@
  *
  *   1. collect the domain's text (DOMAIN_DIR, or the C headers under
  *      /usr/include) into data/domain: train, val and test by file;
- *   2. the general model: runs/gpt/ckpt.bin (trained first if missing);
+ *   2. the general model: runs/gpt/ckpt.bin (trained first if missing;
+ *      --quick trains a toy one of its own in runs/domain-general-quick,
+ *      so Week 3's runs/gpt-quick, of another shape, is left alone);
  *   3. the general model fine-tuned on the domain (its own tokenizer);
  *   4. a model of the same size trained on the domain from scratch, with a
  *      tokenizer trained on the domain, for the same number of steps;
  *   5. llmlab report: bits per byte of all three on the domain's test text
- *      and on general text, samples, runs/domain/report.md with charts.
+ *      and on general text, with bootstrap intervals; samples for prompts
+ *      taken from the domain (data/domain/prompts.txt); runs/domain/report.md
+ *      with charts.
  *
  * --quick does all of it on a toy scale (folders named ...-quick).
  */
@@ -76,7 +80,9 @@ int main(int argc, char **argv) {
     char data[256], general[512], tuned[512], scratch[512], out[512], test_txt[300], ckpt[3][600];
     XSNPRINTF(data, sizeof data, "data/%s", corpus);
     XSNPRINTF(test_txt, sizeof test_txt, "%s/test.txt", data);
-    XSNPRINTF(general, sizeof general, "%s/gpt%s", args.runs, q);
+    /* the quick general model has a folder of its own: Week 3's quick demo keeps a toy
+     * model of another shape in runs/gpt-quick */
+    XSNPRINTF(general, sizeof general, "%s/%s", args.runs, args.quick ? "domain-general-quick" : "gpt");
     XSNPRINTF(tuned, sizeof tuned, "%s/domain-tuned%s", args.runs, q);
     XSNPRINTF(scratch, sizeof scratch, "%s/domain-scratch%s", args.runs, q);
     XSNPRINTF(out, sizeof out, "%s/domain%s", args.runs, q);
@@ -112,10 +118,14 @@ int main(int argc, char **argv) {
         printf("== 1. the domain: %s (collected before; DOMAIN_DIR=... collects another)\n", data);
     }
     long steps = args.quick ? 4 : 600;
-    if (!exists(ckpt[0]) || args.quick) {
+    if (args.quick) {
+        printf("== 2. the general model: a toy one, trained afresh into %s (--quick)\n", general);
+        fflush(stdout);
+        train("fortunes", NULL, general, &args, 4);
+    } else if (!exists(ckpt[0])) {
         printf("== 2. the general model: %s is missing, so the Week 2 model is trained first\n", ckpt[0]);
         fflush(stdout);
-        train("fortunes", NULL, general, &args, args.quick ? 4 : 1500);
+        train("fortunes", NULL, general, &args, 1500);
     } else {
         printf("== 2. the general model: %s\n", ckpt[0]);
     }
@@ -133,11 +143,9 @@ int main(int argc, char **argv) {
         .n_models = 3,
         .domain_test = test_txt,
         .general_text = "data/fortunes/val.txt",
-        .max_bytes = args.quick ? 4096 : (size_t)256 << 10,
-        .prompts = {"#include <", "static int ", "struct "},
-        .out_dir = out,
+        .max_bytes = (size_t)(args.quick ? 16 : 256) << 10, /* quick: enough files for an interval */
+        .out_dir = out, /* no prompts: the domain's own, from data/domain/prompts.txt */
     };
-    if (dir && *dir) o.prompts[0] = "The ", o.prompts[1] = "# ", o.prompts[2] = NULL;
     if (report_write(&o) != 0) return 1;
     printf("read it: %s/report.md (make docs puts it in the docs site)\n", out);
     return 0;

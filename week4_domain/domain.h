@@ -62,7 +62,7 @@ typedef struct ReportOptions {
     const char *domain_test;  /**< held-out domain text: data/domain/test.txt */
     const char *general_text; /**< general text: data/fortunes/val.txt */
     size_t max_bytes;         /**< evaluate on at most this many bytes of each (0: all) */
-    const char *prompts[4];   /**< domain prompts for samples (NULL-terminated) */
+    const char *prompts[4];   /**< prompts for samples (NULL-terminated); none: the domain's own, see report_write() */
     const char *out_dir;      /**< report.md and its charts go here */
     int stride;               /**< of sequence_nll (0: half the context) */
 } ReportOptions;
@@ -71,9 +71,41 @@ typedef struct ReportOptions {
  * Evaluate every model in bits per byte on the domain's test text and on
  * general text, compare the tokenizers in bytes per token, sample from each
  * model, and write out_dir/report.md with gnuplot charts (bpb.png, loss.png).
- * Prints the tables too. Returns 0, or -1 after a message.
+ * Prints the tables too, and a progress bar with the time left while it
+ * measures. Returns 0, or -1 after a message.
+ *
+ * Each text is measured one document at a time (the pieces between
+ * `<|endoftext|>`: for the domain, its files), whole documents up to
+ * max_bytes. Each bits-per-byte figure comes with a 95% interval from
+ * report_bootstrap() over those documents, and each pair of models with
+ * the interval of their difference: when it covers 0, the report says the
+ * two cannot be told apart on that text.
+ *
+ * Without prompts, the samples start from the domain's own line starts:
+ * `prompts.txt` beside the domain's test text (`llmlab collect` writes it),
+ * else collect_prompts() of the `train.txt` there, else of the test text.
  */
 int report_write(const ReportOptions *o);
+
+/** Resamplings of report_bootstrap() in the report, and their seed (fixed: the same report every time). */
+#define REPORT_BOOTSTRAP_DRAWS 1000
+#define REPORT_BOOTSTRAP_SEED 20261203u
+
+/**
+ * A 95% bootstrap interval for bits per byte measured over @p n documents,
+ * document i holding @p bytes[i] bytes and costing @p bits[i] bits. One draw
+ * picks n documents at random with replacement (an Rng seeded with @p seed)
+ * and takes their sum of bits over their sum of bytes; @p lo and @p hi are
+ * the 2.5th and 97.5th percentiles of @p draws such draws (the values at
+ * ranks floor(0.025 draws) and ceil(0.975 draws) - 1 of the sorted draws).
+ *
+ * With @p minus_bits (not NULL: a second model on the same documents), each
+ * draw is the difference bits per byte of bits minus that of minus_bits on
+ * the same picked documents: the paired bootstrap, whose interval covering 0
+ * says the two models are not distinguishable on this text. n = 0 gives 0, 0.
+ */
+void report_bootstrap(const double *bits, const double *minus_bits, const double *bytes, size_t n, int draws,
+                      uint64_t seed, double *lo, double *hi);
 /** @} */
 
 #endif

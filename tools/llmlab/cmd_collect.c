@@ -70,7 +70,8 @@ int cmd_collect(int argc, char **argv) {
                             "usage: llmlab collect [--out DIR] [--ext LIST] ... [DIR...]\n"
                             "Gather the text files under DIR... (default: /usr/include, C sources and headers)\n"
                             "into train/val/test files that `llmlab train --data NAME` reads from data/NAME.\n"
-                            "Skips binaries, duplicates, empty and huge files, and says why in the summary.",
+                            "Skips binaries, duplicates, empty and huge files, and files that look like secrets\n"
+                            "(.env, private keys, tokens), and says why in the summary.",
                             flags,
                             CLI_COUNT(flags),
                             dirs,
@@ -108,7 +109,7 @@ int cmd_collect(int argc, char **argv) {
         fprintf(stderr, "llmlab collect: %s\n", err);
         return 1;
     }
-    printf("wrote %s/: train.txt, val.txt, test.txt, manifest.tsv, summary.txt\n", out);
+    printf("wrote %s/: train.txt, val.txt, test.txt, manifest.tsv, summary.txt, prompts.txt\n", out);
     if (stale_files(out))
         printf("note: %s holds tokenizers or token files of an earlier corpus; delete them (rm %s/*.bpe %s/*.tok)\n"
                "      or training reuses them with the old text\n",

@@ -20,7 +20,7 @@ int cmd_report(int argc, char **argv) {
         .general_text = "data/fortunes/val.txt",
         .out_dir = "runs/domain",
     };
-    const char *prompts = "#include <|static int |struct ";
+    const char *prompts = NULL; /* none: the domain's own (report_write) */
     int max_kb = 256;
     const Flag flags[] = {
         {"general", FLAG_STRING, &o.models[0].ckpt, 0, 0, "the general model (Week 2)", NULL},
@@ -30,7 +30,9 @@ int cmd_report(int argc, char **argv) {
         {"general-text", FLAG_STRING, &o.general_text, 0, 0, "general text, to see what fine-tuning forgot", NULL},
         {"max-kb", FLAG_INT, &max_kb, 1, 1 << 20, "measure on at most this many KiB of each text", NULL},
         {"stride", FLAG_INT, &o.stride, 0, 1 << 20, "step of the evaluation window (0: half the context)", NULL},
-        {"prompts", FLAG_STRING, &prompts, 0, 0, "up to 4 prompts for samples, separated by |", NULL},
+        {"prompts", FLAG_STRING, &prompts, 0, 0,
+         "up to 4 prompts for samples, separated by | (unset: the domain's own, from prompts.txt beside --domain-test)",
+         NULL},
         {"out", FLAG_STRING, &o.out_dir, 0, 0, "folder for report.md, bpb.png and loss.png", NULL},
     };
     const CliCommand cmd = {"llmlab report",
@@ -51,7 +53,7 @@ int cmd_report(int argc, char **argv) {
         o.models[i].run_dir = slash ? dirs[i] : ".";
     }
     static char prompt_buf[1024];
-    snprintf(prompt_buf, sizeof prompt_buf, "%s", prompts);
+    snprintf(prompt_buf, sizeof prompt_buf, "%s", prompts ? prompts : "");
     int n = 0;
     for (char *p = prompt_buf, *bar; p && n < 4; p = bar ? bar + 1 : NULL) {
         bar = strchr(p, '|');
@@ -59,7 +61,7 @@ int cmd_report(int argc, char **argv) {
         if (*p) o.prompts[n++] = p;
     }
     o.max_bytes = (size_t)max_kb * 1024;
-    if (!utf8_valid((const uint8_t *)prompts, strlen(prompts))) {
+    if (prompts && !utf8_valid((const uint8_t *)prompts, strlen(prompts))) {
         fprintf(stderr, "llmlab report: --prompts is not valid UTF-8\n");
         return 1;
     }

@@ -485,7 +485,7 @@ class CollectBadInput(LlmlabCase):
         r = self.run_llmlab(["collect", "--out", "data/mine", "--ext", "c,.h", "tree"])
         self.assertEqual(r.returncode, 0, r.stderr)
         out = os.path.join(self.dir, "data", "mine")
-        for name in ("train.txt", "val.txt", "test.txt", "manifest.tsv", "summary.txt"):
+        for name in ("train.txt", "val.txt", "test.txt", "manifest.tsv", "summary.txt", "prompts.txt"):
             self.assertTrue(os.path.isfile(os.path.join(out, name)), f"collect should write {name}")
         with open(os.path.join(out, "manifest.tsv")) as f:
             paths = sorted(line.split("\t")[2].strip() for line in f)
@@ -498,6 +498,24 @@ class CollectBadInput(LlmlabCase):
         self.assertEqual(text.count(b"<|endoftext|>"), 2)
         self.assertIn(b"duplicate", r.stdout)
         self.assertIn(b"--data mine", r.stdout, "the summary says how to train on it")
+
+    def test_secrets_are_skipped_and_named(self):
+        home = os.path.join(self.dir, "home")
+        os.makedirs(home, exist_ok=True)
+        fake_key = "AKIA" + "QWERTYUIOPASDFGH"  # made up, and built so this file holds none
+        for name, text in ((".env", "TOKEN=x\n"), ("deploy.sh", f"export AWS_ACCESS_KEY_ID={fake_key}\n"),
+                           ("notes.md", "# notes\nkeep me\n"), ("todo.md", "# todo\nand me\n")):
+            with open(os.path.join(home, name), "w") as f:
+                f.write(text)
+        r = self.run_llmlab(["collect", "--out", "home-corpus", "home"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        self.assertIn("secrets: 2 files skipped that look like keys, tokens or passwords", out)
+        self.assertIn("home/.env (an environment file)", out)
+        self.assertIn("home/deploy.sh (an AWS access key)", out)
+        self.assertNotIn(fake_key, out, "the summary never shows the secret")
+        with open(os.path.join(self.dir, "home-corpus", "summary.txt")) as f:
+            self.assertIn("secrets: 2 files skipped", f.read(), "summary.txt says it too")
 
     @unittest.skipUnless(os.path.isdir("/usr/include"), "no /usr/include here")
     def test_the_default_domain(self):

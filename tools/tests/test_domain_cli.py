@@ -57,6 +57,30 @@ class DomainCommands(test_cli.LlmlabCase):
         out = r.stdout.decode()
         self.assertIn("domain bits per byte", out)
 
+    def test_intervals_differences_and_the_domains_prompts(self):
+        os.makedirs(os.path.join(self.dir, "data", "code2"), exist_ok=True)
+        with open(os.path.join(self.dir, "data", "code2", "test.txt"), "w") as f:
+            f.write("".join(f"static int f{i}(int x) {{ return x * {i}; }}\n<|endoftext|>" for i in range(12)))
+        with open(os.path.join(self.dir, "data", "code2", "prompts.txt"), "w") as f:
+            f.write("static \nreturn \n")
+        # the general model twice: two models that cannot be told apart
+        r = self.run_llmlab(self.report("--tuned", "general/ckpt.bin", "--out", "rep-ci", "--domain-test",
+                                        "data/code2/test.txt"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "rep-ci", "report.md"), "rb") as f:
+            raw = f.read()
+        text = raw.decode("utf-8")  # strict: the report is valid UTF-8 whatever the samples hold
+        self.assertNotRegex(text, "[\x00-\x08\x0b-\x1f\x7f]", "control characters in samples are shown as \\xNN")
+        self.assertRegex(text, r"\| general \| `general/ckpt.bin` \|.*\| \d\.\d{3} \(\d\.\d{3} to \d\.\d{3}\) \|",
+                         "each bits per byte comes with its interval")
+        self.assertIn("## Which differences are real", text)
+        self.assertIn("| domain | fine-tuned - general | +0.000 | +0.000 to +0.000 | not distinguishable |", text)
+        self.assertIn("```\nstatic ", text, "the samples start from the domain's prompts.txt")
+        out = r.stdout.decode()
+        self.assertIn("fine-tuned and general are not distinguishable", out)
+        self.assertRegex(out, r"from scratch - general = [+-]\d\.\d{3} \(95% interval", "every pair is on the terminal")
+        self.assertIn("report: measuring", r.stderr.decode(), "a progress bar while it measures")
+
     def test_command_line_mistakes_exit_2(self):
         for args, says in ((["report", "--max-kb", "0"], "--max-kb"), (["report", "--bogus"], "unknown"),
                            (["report", "--stride", "-1"], "--stride")):

@@ -338,3 +338,177 @@ Test(given_collect, a_full_disk_keeps_the_previous_corpus) {
     cr_assert(temp_files_in(at("out")) == 0, "the temporary files must be removed");
     free(before), free(after);
 }
+
+/* ---- secrets: what a learner's home folder holds ---- */
+
+/* Fixture files of a home folder, each with what the collector must do with it. The secrets
+ * are made up, and built from pieces so this source file holds no whole one. */
+#define PEM_BEGIN "-----BEGIN "
+#define PEM_KIND "OPENSSH PRIVATE KEY-----"
+static const struct {
+    const char *path, *text;
+    int secret; /* 1: skipped as a secret; 0: kept (or skipped for another reason, see hidden) */
+} home[] = {
+    {"home/.env", "DB_PASSWORD=hunter2\n", 1},
+    {"home/.env.local", "X=1\n", 1},
+    {"home/id_rsa", "not really a key\n", 1},
+    {"home/id_ed25519", "not really a key\n", 1},
+    {"home/id_ed25519.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 me@host\n", 0}, /* a public key: text */
+    {"home/server.pem", "certificate\n", 1},
+    {"home/tls.key", "key\n", 1},
+    {"home/.netrc", "machine example.com login me password pw\n", 1},
+    {"home/.git-credentials", "https://me:pw@example.com\n", 1},
+    {"home/credentials", "[default]\n", 1},
+    {"home/credentials.json", "{}\n", 1},
+    {"home/.npmrc", "//registry.npmjs.org/:_authToken=abc\n", 1},
+    {"home/.pypirc", "[distutils]\nindex-servers = pypi\n", 0}, /* no password: only hidden */
+    {"home/notes/key.txt", "mine:\n" PEM_BEGIN PEM_KIND "\nb3BlbnNzaC1rZXk=\n", 1},
+    {"home/notes/aws.sh",
+     "export AWS_ACCESS_KEY_ID=AKIA"
+     "ABCDEFGHIJ234567\n",
+     1},
+    {"home/notes/gh.md",
+     "token: ghp_"
+     "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8\n",
+     1},
+    {"home/notes/slack.py",
+     "client = Slack('xoxb-"
+     "1234567890-abcdefghij')\n",
+     1},
+    {"home/notes/settings.py", "SECRET_KEY = 'q8Zr2LmX9vTb4NwK7pYs3HdF'\n", 1},
+    {"home/notes/hex.yml", "api_token: \"3f9a1c0b7e6d5a4f3e2d1c0b9a8f7e6d\"\n", 1},
+    /* text about keys that is not a secret */
+    {"home/notes/prose.md", "The key = the value. Set password = getpass() and keep it.\n", 0},
+    {"home/notes/kernel.h", "#define KEY_MAX 0x2ff\n\tNL80211_KEY_MAX = __NL80211_KEY_AFTER_LAST - 1,\n", 0},
+    {"home/notes/brisk.txt", "a brisk-abcdefghijklmnopqrstuvwxyz0123456789 walk\n", 0}, /* not sk-... */
+    {"home/notes/pem.c", "static const char *begin = \"" PEM_BEGIN "\"; /* PRIVATE KEY----- */\n", 0},
+};
+
+static int build_home(void) {
+    folder("home"), folder("home/notes"), folder("home/.env.d"), folder("home/.ssh");
+    put_text("home/.ssh/id_rsa", "inside a hidden folder: never looked at\n");
+    int secrets = 0;
+    for (size_t i = 0; i < sizeof home / sizeof home[0]; i++)
+        put_text(home[i].path, home[i].text), secrets += home[i].secret;
+    return secrets;
+}
+
+Test(given_collect, skips_files_that_look_like_secrets) {
+    testing_dir_make("collect");
+    int secrets = build_home();
+    cr_assert(mkdir(at("home/.env"), 0755) != 0); /* a file already: a venv named .env is tried below */
+    CollectOptions o;
+    collect_defaults(&o); /* any text file, as for a folder of your own */
+    CollectStats st;
+    const char *dirs[] = {at("home")};
+    char err[512] = "";
+    cr_assert(collect_run(dirs, 1, at("out"), &o, &st, err, sizeof err) == 0, "collect_run: %s", err);
+    cr_expect(st.skipped[SKIP_SECRET] == secrets, "files skipped as secrets: expected %d, got %ld (first: '%s')",
+              secrets, st.skipped[SKIP_SECRET], st.example[SKIP_SECRET]);
+    /* .pypirc without a password, the folders .env.d and .ssh */
+    cr_expect(st.skipped[SKIP_HIDDEN] == 3, "hidden: expected 3 (.pypirc, .env.d, .ssh), got %ld",
+              st.skipped[SKIP_HIDDEN]);
+    size_t n;
+    char *manifest = slurp(at("out/manifest.tsv"), &n), *train = slurp(at("out/train.txt"), &n);
+    for (size_t i = 0; i < sizeof home / sizeof home[0]; i++) {
+        const char *name = strrchr(home[i].path, '/') + 1;
+        char line_end[300];
+        snprintf(line_end, sizeof line_end, "/%s\n", name);
+        int kept = strstr(manifest, line_end) != NULL;
+        if (home[i].secret)
+            cr_expect(!kept, "%s looks like a secret (%s) but was kept", home[i].path, home[i].text);
+        else if (name[0] != '.')
+            cr_expect(kept, "%s is no secret but was not kept", home[i].path);
+    }
+    cr_expect(!strstr(train, "AKIA") && !strstr(train, "ghp_") && !strstr(train, "PRIVATE KEY-----\n"),
+              "no secret reaches the corpus");
+    free(manifest), free(train);
+
+    /* the summary: how many, why, the first few paths; never the secret itself */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    collect_print_summary(f, &st);
+    fclose(f);
+    char want[64];
+    snprintf(want, sizeof want, "secrets: %d files skipped", secrets);
+    cr_expect(strstr(text, want) != NULL, "the summary says how many secrets were skipped ('%s'):\n%s", want, text);
+    cr_expect(strstr(text, "home/.env (an environment file)") && strstr(text, ", ..."),
+              "the summary names the first secrets and why, then '...':\n%s", text);
+    cr_expect(!strstr(text, "hunter2") && !strstr(text, "AKIA"), "the summary never shows a secret:\n%s", text);
+    free(text);
+
+    /* the same folder of notes with a secret-looking folder name: a venv named .env is skipped as hidden */
+    cr_assert(remove(at("home/.env")) == 0 && mkdir(at("home/.env"), 0755) == 0);
+    put_text("home/.env/lib.py", "x = 1\n");
+    cr_assert(collect_run(dirs, 1, at("out"), &o, &st, err, sizeof err) == 0, "collect_run: %s", err);
+    cr_expect(st.skipped[SKIP_SECRET] == secrets - 1 && st.skipped[SKIP_HIDDEN] == 4,
+              "a folder named .env is hidden, not a secret: secrets %ld (want %d), hidden %ld (want 4)",
+              st.skipped[SKIP_SECRET], secrets - 1, st.skipped[SKIP_HIDDEN]);
+}
+
+Test(given_collect, finds_secrets_in_text) {
+    static const struct {
+        const char *text, *want; /* want: NULL, or a word of the reason */
+    } cases[] = {
+        {"x\n" PEM_BEGIN "RSA PRIVATE KEY-----\n", "private key"},
+        {PEM_BEGIN "PGP PRIVATE KEY BLOCK-----\n", "private key"},
+        {PEM_BEGIN "CERTIFICATE-----\n", NULL}, /* a certificate is public */
+        {"id = ASIA"
+         "ABCDEFGHIJ234567;",
+         "AWS"},
+        {"AKIA"
+         "ABCDEFGHIJ23456",
+         NULL}, /* one character short */
+        {"\"github_pat_"
+         "11ABCDEFG0123456789_abcdefghijklmnop\"",
+         "GitHub"},
+        {"xoxp-"
+         "12345-67890-abcdef",
+         "Slack"},
+        {"password: Zx9kQ2mP7vLw3RtY8bNc", "random value"},
+        {"\"client_secret\": \"Zx9kQ2mP7vLw3RtY8bNc\"", "random value"},
+        {"password: aaaaaaaaaaaaaaaaaaaaaaaa", NULL},    /* not random */
+        {"monkey_name = ThisIsJustAVeryLongName", NULL}, /* no digits */
+        {"hash = Zx9kQ2mP7vLw3RtY8bNc", NULL},           /* the name says nothing of secrets */
+        {"key = 0123456789abcdef0123456789abcdef", "random value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = collect_find_secret(cases[i].text, strlen(cases[i].text));
+        if (!cases[i].want)
+            cr_expect(got == NULL, "collect_find_secret(\"%s\"): expected nothing, got '%s'", cases[i].text, got);
+        else
+            cr_expect(got && strstr(got, cases[i].want), "collect_find_secret(\"%s\"): expected '%s', got '%s'",
+                      cases[i].text, cases[i].want, got ? got : "(nothing)");
+    }
+}
+
+Test(given_collect, prompts_are_the_domains_common_line_starts) {
+    const char *text = "#include <a.h>\n#include <b.h>\nstatic int x;\nstatic int y;\nstatic int z;\n"
+                       "  indented line\n/* no letter */\n/* again */\n}\nint\n" TOKENIZER_EOT "def f():\n";
+    char out[COLLECT_PROMPTS][COLLECT_PROMPT_SIZE];
+    int n = collect_prompts((const uint8_t *)text, strlen(text), out, COLLECT_PROMPTS);
+    cr_assert(n == 3, "collect_prompts: expected 3 prompts, got %d", n);
+    cr_expect(!strcmp(out[0], "static") && !strcmp(out[1], "#include") && !strcmp(out[2], "def"),
+              "collect_prompts: expected 'static', '#include', 'def' (most common first, ties in order), got "
+              "'%s', '%s', '%s'",
+              out[0], out[1], out[2]);
+    cr_expect(collect_prompts((const uint8_t *)"}\n  x y\n", 8, out, 3) == 0, "no line starts with a word");
+
+    /* collect_run writes them: prompts.txt, one a line */
+    testing_dir_make("collect");
+    build_tree();
+    CollectOptions o;
+    options(&o);
+    CollectStats st;
+    run("out", &o, &st);
+    size_t len;
+    char *prompts = slurp(at("out/prompts.txt"), &len);
+    int lines = 0;
+    for (const char *p = prompts; (p = strchr(p, '\n')) != NULL; p++) lines++;
+    cr_expect(!strncmp(prompts, "int\n", 4) && lines >= 1 && lines <= COLLECT_PROMPTS,
+              "prompts.txt of the test tree: expected 'int' (the start of its 30 generated files) first, then up to "
+              "%d lines in all; got \"%s\"",
+              COLLECT_PROMPTS, prompts);
+    free(prompts);
+}
