@@ -58,6 +58,13 @@ typedef struct ChatBot {
 
 /** Load a fine-tuned checkpoint. Returns 0, or -1 with the reason (e.g. no chat tokens) in @p err. */
 int chatbot_load(ChatBot *b, const char *ckpt, uint64_t seed, char *err, size_t err_size);
+
+/**
+ * The rest of chatbot_load(), for a ChatBot whose model, tokenizer and chat
+ * tokens are loaded already: an empty conversation, greedy sampling, the
+ * generator seeded with @p seed, replies of up to a third of the context.
+ */
+void chatbot_init(ChatBot *b, uint64_t seed);
 void chatbot_free(ChatBot *b);
 
 /**
