@@ -526,15 +526,6 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
 
 /* ---- files ---- */
 
-/* Training draws the families in this cycle of 16: three times as many of
- * the families a model learns last (add, sort, spell) as of those it learns
- * first (count, convert), twice as many follow-ups and reversals, and one
- * out-of-scope prompt in 16, which is easy. (The tuning of 2026-12-03; before,
- * every family was one in seven.) Evaluation keeps every family equal. */
-static const int train_cycle[] = {F_ADD, F_REVERSE, F_SORT,  F_COUNT, F_SPELL,    F_CONVERT, F_FOLLOWUP, F_OTHER,
-                                  F_ADD, F_SORT,    F_SPELL, F_ADD,   F_FOLLOWUP, F_SORT,    F_SPELL,    F_REVERSE};
-#define N_TRAIN_CYCLE (int)(sizeof train_cycle / sizeof train_cycle[0])
-
 int chatgen_write(const char *path, long n, int split, uint64_t seed, char *err, size_t err_size) {
     if (n < 0) {
         snprintf(err, err_size, "the number of dialogues must be 0 or more, not %ld", n);
@@ -549,7 +540,7 @@ int chatgen_write(const char *path, long n, int split, uint64_t seed, char *err,
     chat_init(&e.chat);
     int ok = 1;
     for (long i = 0; ok && i < n; i++) {
-        e.family = split == CHATGEN_TRAIN ? train_cycle[i % N_TRAIN_CYCLE] : (int)(i % N_FAMILIES);
+        e.family = (int)(i % N_FAMILIES);
         chatgen_dialogue(e.family, split, &rng, &e.chat, &e.new_phrasing);
         ok = chatset_write_example(f, &e) == 0;
     }

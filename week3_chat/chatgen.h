@@ -98,10 +98,8 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing);
 
 /**
  * Write @p n dialogues to @p path, atomically (a temporary file, then a
- * rename), from one generator seeded with @p seed. In evaluation splits
- * dialogue i is of family i mod chatgen_n_families(), so every family is
- * equally represented; training weights them (three add, sort and spell
- * for every count or convert; see chatgen.c).
+ * rename): dialogue i is of family i mod chatgen_n_families(), so every
+ * family is equally represented, from one generator seeded with @p seed.
  * One line each, as chatset.h describes (chatset_load() reads them).
  * Returns 0, or -1 with the reason in @p err.
  */

@@ -453,27 +453,19 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
     EXPECT_NO_LEAKS();
 }
 
-/* Training weights the families (chatgen.c's cycle of 16); evaluation keeps them equal. */
-Test(given_chatgen, training_weights_the_families_and_evaluation_does_not) {
+/* Every split has equally many dialogues of each family, `other` included. */
+Test(given_chatgen, every_split_has_equally_many_of_each_family) {
     testing_dir_make("chatgen");
     char err[300];
-    static const struct {
-        const char *name;
-        long train; /* of 1600 training dialogues */
-    } want[] = {{"add", 300},   {"reverse", 200}, {"sort", 300},     {"count", 100},
-                {"spell", 300}, {"convert", 100}, {"followup", 200}, {"other", 100}};
-    for (int split = CHATGEN_TRAIN; split <= CHATGEN_EVAL; split++) {
+    for (int split = CHATGEN_TRAIN; split <= CHATGEN_NEW_WORDS; split++) {
         cr_assert(chatgen_write(testing_dir_path("w.txt"), 1600, split, 4, err, sizeof err) == 0, "%s", err);
         ChatSet s;
         cr_assert(chatset_load(&s, testing_dir_path("w.txt"), err, sizeof err) == 0, "%s", err);
         long n[16] = {0};
         for (long i = 0; i < s.n; i++) n[s.ex[i].family]++;
-        for (int k = 0; k < 8; k++) {
-            int f = chatgen_family_id(want[k].name);
-            long expect = split == CHATGEN_TRAIN ? want[k].train : 200;
-            cr_assert(n[f] == expect, "%s split, 1600 dialogues: expected %ld of family %s, got %ld",
-                      split == CHATGEN_TRAIN ? "training" : "evaluation", expect, want[k].name, n[f]);
-        }
+        for (int f = 0; f < chatgen_n_families(); f++)
+            cr_assert(n[f] == 200, "split %d, 1600 dialogues: expected 200 of family %s, got %ld", split,
+                      chatgen_family_name(f), n[f]);
         chatset_free(&s);
     }
     EXPECT_NO_LEAKS();
