@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "chat_run.h"
+#include "chatgen.h"
 #include "check.h"
+#include "progress.h"
 
 /* A growing string. */
 typedef struct Text {
@@ -84,7 +86,10 @@ static void clean(char *s) {
 
 void chat_eval(Gpt *m, Tokenizer *tok, const ChatSet *set, const ChatEvalOptions *o, ChatScore *score) {
     memset(score, 0, sizeof *score);
-    int ctx = m->cfg.ctx, max_reply = 16;
+    /* The prompt leaves room for 16 tokens (every task's answer fits), the
+     * reply may go on to 24 where there is room: the out-of-scope answer
+     * takes 21, and a task's prompt is the same as before it existed. */
+    int ctx = m->cfg.ctx, max_reply = 16, max_made = 24;
     ChatTokens ct = {0};
     LLMLAB_CHECK(o->plain || chat_tokens_find(tok, &ct) == 0, "evaluate a base model with plain text (--plain)",
                  "this model has no chat tokens: it was not fine-tuned");
@@ -92,8 +97,10 @@ void chat_eval(Gpt *m, Tokenizer *tok, const ChatSet *set, const ChatEvalOptions
     Rng rng;
     rng_init(&rng, o->seed);
     int32_t *ids = XMALLOC((size_t)ctx * sizeof *ids);
-    int *prompt = XMALLOC((size_t)ctx * sizeof *prompt), *made = XMALLOC((size_t)max_reply * sizeof *made);
-    long todo = o->limit > 0 && o->limit < set->n ? o->limit : set->n;
+    int *prompt = XMALLOC((size_t)ctx * sizeof *prompt), *made = XMALLOC((size_t)max_made * sizeof *made);
+    long todo = o->limit > 0 && o->limit < set->n ? o->limit : set->n, n_right = 0, n_asked = 0;
+    ProgressBar bar;
+    if (!o->quiet && todo > 0) progress_init(&bar, stderr, "eval-chat", todo);
     for (long i = 0; i < todo; i++) {
         const ChatExample *q = &set->ex[i];
         const Chat *c = &q->chat;
@@ -107,7 +114,7 @@ void chat_eval(Gpt *m, Tokenizer *tok, const ChatSet *set, const ChatEvalOptions
         }
         for (int j = 0; j < n; j++) prompt[j] = ids[j];
         int room = ctx - n;
-        int k = gpt_generate(m, tok, prompt, n, room < max_reply ? room : max_reply, &o->sampler, &rng, NULL, 1, made);
+        int k = gpt_generate(m, tok, prompt, n, room < max_made ? room : max_made, &o->sampler, &rng, NULL, 1, made);
         int text = 0;
         while (text < k && !tokenizer_is_special(tok, made[text])) text++;
         for (int j = 0; j < text; j++) ids[j] = made[j];
@@ -119,11 +126,15 @@ void chat_eval(Gpt *m, Tokenizer *tok, const ChatSet *set, const ChatEvalOptions
         int right = strcmp(reply, c->turns[c->n - 1].text) == 0, p = q->new_phrasing != 0;
         score->asked[q->family][p]++;
         score->right[q->family][p] += right;
+        score->refused[q->family][p] += strcmp(reply, CHATGEN_REFUSAL) == 0;
+        n_right += right, n_asked++;
+        if (!o->quiet) progress_update(&bar, i + 1, "right %ld/%ld", n_right, n_asked);
         if (!right && o->show)
             fprintf(o->show, "%-9s asked \"%s\": wanted \"%s\", got \"%s\"\n", chatgen_family_name(q->family),
                     c->turns[c->n - 2].text, c->turns[c->n - 1].text, reply);
         free(reply);
     }
+    if (!o->quiet && todo > 0) progress_finish(&bar);
     free(ids), free(prompt), free(made);
 }
 
@@ -150,4 +161,20 @@ void chat_score_print(FILE *out, const ChatScore *s, const char *title) {
         for (int p = 0; p < 2; p++) tot[p][0] += s->right[f][p], tot[p][1] += s->asked[f][p];
     }
     row(out, "all", tot[0][0], tot[0][1], tot[1][0], tot[1][1]);
+    /* The out-of-scope answer: how often it came where it should, and where it should not. */
+    int other = chatgen_family_id("other");
+    long oos_asked = 0, oos_got = 0, in_asked = 0, in_refused = 0;
+    for (int f = 0; f < chatgen_n_families() && f < CHAT_MAX_FAMILIES; f++)
+        for (int p = 0; p < 2; p++) {
+            if (f == other)
+                oos_asked += s->asked[f][p], oos_got += s->refused[f][p];
+            else
+                in_asked += s->asked[f][p], in_refused += s->refused[f][p];
+        }
+    if (oos_asked > 0 || in_refused > 0) {
+        fprintf(out, "\nout of scope: %ld of %ld prompts", oos_got, oos_asked);
+        if (oos_asked > 0) fprintf(out, " (%.1f%%)", 100.0 * (double)oos_got / (double)oos_asked);
+        fprintf(out, " got the fixed answer; %ld of %ld task questions got it instead of an answer\n", in_refused,
+                in_asked);
+    }
 }

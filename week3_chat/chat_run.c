@@ -169,11 +169,15 @@ int chatbot_load(ChatBot *b, const char *ckpt, uint64_t seed, char *err, size_t 
         gpt_free(&b->m), tokenizer_free(&b->tok);
         return -1;
     }
+    chatbot_init(b, seed);
+    return 0;
+}
+
+void chatbot_init(ChatBot *b, uint64_t seed) {
     chat_init(&b->chat);
     b->sampler = (SamplerConfig){.temperature = 0.0f, .top_k = 0, .top_p = 1.0f};
     rng_init(&b->rng, seed);
     b->max_reply = b->m.cfg.ctx / 3;
-    return 0;
 }
 
 void chatbot_free(ChatBot *b) {

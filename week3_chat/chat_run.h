@@ -58,6 +58,13 @@ typedef struct ChatBot {
 
 /** Load a fine-tuned checkpoint. Returns 0, or -1 with the reason (e.g. no chat tokens) in @p err. */
 int chatbot_load(ChatBot *b, const char *ckpt, uint64_t seed, char *err, size_t err_size);
+
+/**
+ * The rest of chatbot_load(), for a ChatBot whose model, tokenizer and chat
+ * tokens are loaded already: an empty conversation, greedy sampling, the
+ * generator seeded with @p seed, replies of up to a third of the context.
+ */
+void chatbot_init(ChatBot *b, uint64_t seed);
 void chatbot_free(ChatBot *b);
 
 /**
@@ -86,9 +93,15 @@ const char *chatbot_reply(ChatBot *b, const char *user, FILE *out, int *dropped)
 
 #define CHAT_MAX_FAMILIES 16
 
-/** Answers right and asked, per family and per phrasing (0: seen in training, 1: new). */
+/**
+ * Answers right and asked, per family and per phrasing (0: seen in training,
+ * 1: new), and how many replies were the out-of-scope answer
+ * (CHATGEN_REFUSAL): right ones for the family `other`, false refusals for
+ * every other family.
+ */
 typedef struct ChatScore {
     long right[CHAT_MAX_FAMILIES][2], asked[CHAT_MAX_FAMILIES][2];
+    long refused[CHAT_MAX_FAMILIES][2];
 } ChatScore;
 
 /** How to ask. */
@@ -100,13 +113,15 @@ typedef struct ChatEvalOptions {
     uint64_t seed;
     long limit; /**< ask at most this many (0: all) */
     FILE *show; /**< when not NULL, print each wrong answer here */
+    int quiet;  /**< 1: no progress bar (by default one on stderr, with an ETA, as training draws) */
 } ChatEvalOptions;
 
 /**
  * Ask the model every conversation of @p set without its last turn, and
  * count the reply right when it equals the last turn exactly (surrounding
  * spaces aside). The prompt is what the chatbot would send, with room for a
- * reply of 16 tokens. Plain-text prompts look like
+ * reply of 16 tokens; the reply may run on to 24 tokens where the context
+ * has room (the out-of-scope answer takes 21). Plain-text prompts look like
  *
  *     Q: What is 3 plus 4?
  *     A: 7
@@ -117,7 +132,11 @@ typedef struct ChatEvalOptions {
  */
 void chat_eval(Gpt *m, Tokenizer *tok, const ChatSet *set, const ChatEvalOptions *o, ChatScore *score);
 
-/** Print the table of a score: one row per family (right / asked, per cent), then all. */
+/**
+ * Print the table of a score: one row per family (right / asked, per cent),
+ * then all; then, when the set had out-of-scope prompts or the model gave the
+ * out-of-scope answer to a task, a line with both counts.
+ */
 void chat_score_print(FILE *out, const ChatScore *s, const char *title);
 /** @} */
 

@@ -34,9 +34,10 @@
 
 /* ---- the families ---- */
 
-enum { F_ADD, F_REVERSE, F_SORT, F_COUNT, F_SPELL, F_CONVERT, F_FOLLOWUP, N_FAMILIES };
+enum { F_ADD, F_REVERSE, F_SORT, F_COUNT, F_SPELL, F_CONVERT, F_FOLLOWUP, F_OTHER, N_FAMILIES };
 
-static const char *const family_names[N_FAMILIES] = {"add", "reverse", "sort", "count", "spell", "convert", "followup"};
+static const char *const family_names[N_FAMILIES] = {"add",   "reverse", "sort",     "count",
+                                                     "spell", "convert", "followup", "other"};
 
 int chatgen_n_families(void) { return N_FAMILIES; }
 
@@ -54,43 +55,112 @@ int chatgen_family_id(const char *name) {
  * about words put the words after the first colon, up to a full stop, a
  * question mark or the end, so a test (or a curious learner) can find them. */
 
-#define N_TRAIN_PHRASINGS 4
+/* Eight training phrasings per question (four of them added in the tuning
+ * of 2026-12-03: with four, a new phrasing of spelling was answered 2% of the
+ * time), and one held out; none of the new ones uses the held-out phrasing's
+ * own key word ("flip", "dictionary", "letter" for spelling, ...). */
+#define N_TRAIN_PHRASINGS 8
 typedef struct Phrasings {
     const char *train[N_TRAIN_PHRASINGS];
     const char *heldout;
 } Phrasings;
 
 /* $0 and $1: the two numbers */
-static const Phrasings add_q = {
-    {"What is $0 plus $1?", "$0 + $1 = ?", "Add $0 and $1.", "What is the sum of $0 and $1?"},
-    "How much is $0 and $1 together?"};
+static const Phrasings add_q = {{"What is $0 plus $1?", "$0 + $1 = ?", "Add $0 and $1.",
+                                 "What is the sum of $0 and $1?", "Compute $0 + $1.", "$0 plus $1 is?",
+                                 "Please add $0 to $1.", "Sum of $0 and $1?"},
+                                "How much is $0 and $1 together?"};
 /* $0: the words */
-static const Phrasings reverse_q = {
-    {"Reverse these words: $0", "Reverse the order: $0", "Words: $0. Reverse them.", "In reverse order: $0"},
-    "Flip these words: $0"};
-static const Phrasings sort_q = {
-    {"Sort these words: $0", "Put in alphabetical order: $0", "Alphabetize: $0", "Words: $0. Sort them."},
-    "Order as in a dictionary: $0"};
-static const Phrasings count_q = {
-    {"Count the words: $0", "How many words are in: $0?", "Words: $0. How many?", "Number of words: $0"},
-    "Give the word count of: $0"};
-static const Phrasings spell_q = {
-    {"Spell the word: $0", "Spell it out: $0", "Word: $0. Spell it.", "How is this spelled: $0?"},
-    "Say each letter of: $0"};
+static const Phrasings reverse_q = {{"Reverse these words: $0", "Reverse the order: $0", "Words: $0. Reverse them.",
+                                     "In reverse order: $0", "Backwards: $0", "Say in reverse: $0",
+                                     "Reverse the list: $0", "Last to first: $0"},
+                                    "Flip these words: $0"};
+static const Phrasings sort_q = {{"Sort these words: $0", "Put in alphabetical order: $0", "Alphabetize: $0",
+                                  "Words: $0. Sort them.", "Sort alphabetically: $0", "Sort: $0", "A to Z: $0",
+                                  "Arrange by alphabet: $0"},
+                                 "Order as in a dictionary: $0"};
+static const Phrasings count_q = {{"Count the words: $0", "How many words are in: $0?", "Words: $0. How many?",
+                                   "Number of words: $0", "How many words: $0?", "Count: $0",
+                                   "Tell me how many words: $0", "Words in this list: $0"},
+                                  "Give the word count of: $0"};
+static const Phrasings spell_q = {{"Spell the word: $0", "Spell it out: $0", "Word: $0. Spell it.",
+                                   "How is this spelled: $0?", "Spell: $0", "Spell out the word: $0",
+                                   "Please spell: $0", "What is the spelling of: $0?"},
+                                  "Say each letter of: $0"};
 /* $0: the number, $1: its unit, $2: the unit to convert to */
-static const Phrasings convert_q = {
-    {"How many $2 are in $0 $1?", "Convert $0 $1 to $2.", "What is $0 $1 in $2?", "$0 $1 in $2?"},
-    "$0 $1 equals how many $2?"};
+static const Phrasings convert_q = {{"How many $2 are in $0 $1?", "Convert $0 $1 to $2.", "What is $0 $1 in $2?",
+                                     "$0 $1 in $2?", "$0 $1 to $2?", "Change $0 $1 into $2.",
+                                     "In $2, how much is $0 $1?", "Turn $0 $1 into $2."},
+                                    "$0 $1 equals how many $2?"};
 /* Follow-ups: the second question of a followup dialogue. Each only makes
  * sense with the first exchange in view: "it" is the earlier answer. */
-static const Phrasings double_q = {{"And double it.", "Now double that.", "Double the answer.", "What is twice that?"},
+static const Phrasings double_q = {{"And double it.", "Now double that.", "Double the answer.", "What is twice that?",
+                                    "Double it.", "Twice that, please.", "What is double that?", "Now double the sum."},
                                    "And two times that?"};
-static const Phrasings first_q = {
-    {"Now only the first word.", "Only the first word.", "Just the first word.", "Which is first now?"},
-    "The word at the front?"};
-static const Phrasings letters_q = {
-    {"How many letters is that?", "Count those letters.", "And how many letters?", "Number of letters?"},
-    "How long is that word?"};
+static const Phrasings first_q = {{"Now only the first word.", "Only the first word.", "Just the first word.",
+                                   "Which is first now?", "First word only.", "Give me the first word.",
+                                   "Keep only the first word.", "The first one?"},
+                                  "The word at the front?"};
+static const Phrasings letters_q = {{"How many letters is that?", "Count those letters.", "And how many letters?",
+                                     "Number of letters?", "How many letters?", "Its number of letters?",
+                                     "Letters in it?", "Count its letters."},
+                                    "How long is that word?"};
+
+/* Out of scope: anything the model was not tuned for gets one fixed answer
+ * (CHATGEN_REFUSAL), so it says what it can do instead of a number. The
+ * prompts are greetings, questions about the world or the bot, requests it
+ * cannot do, jokes, arithmetic other than adding, and gibberish; $0 is a
+ * topic (a word of the list below, or a made-up one). Evaluation asks the
+ * held-out ones half the time, and none of them occurs in training. None
+ * has a colon or a digit, so they cannot be mistaken for a task's values. */
+static const char *const other_train[] = {
+    "Hello!",
+    "Hi there.",
+    "Good morning.",
+    "Hey, how are you?",
+    "Who are you?",
+    "What is your name?",
+    "Why is the sky blue?",
+    "Tell me a joke.",
+    "Make me laugh.",
+    "Write a poem about the $0.",
+    "Tell me a story about a $0.",
+    "What is a $0?",
+    "Do you like $0?",
+    "Translate $0 into French.",
+    "Draw a $0.",
+    "Where can I buy a $0?",
+    "What is seven times six?",
+    "What is ten minus four?",
+    "What time is it?",
+    "Thank you!",
+    "Are you a robot?",
+    "I feel sad today.",
+    "$0 $1 $2",
+    "$0?",
+    "Please help me.",
+    "What do you think of the $0?",
+    "Bye.",
+    "Can you play chess?",
+};
+static const char *const other_heldout[] = {
+    "Hello, who are you?",
+    "Good evening!",
+    "Can you help me with my homework?",
+    "What is the weather like today?",
+    "Do you know any jokes?",
+    "Sing me a song about the $0.",
+    "Is a $0 bigger than a house?",
+    "What is nine divided by three?",
+    "$0 $1, $2!",
+    "How old are you?",
+    "Explain the $0 to me.",
+    "Good luck with the $0.",
+};
+#define N_OTHER_TRAIN (int)(sizeof other_train / sizeof other_train[0])
+#define N_OTHER_HELDOUT (int)(sizeof other_heldout / sizeof other_heldout[0])
+
+const char *chatgen_refusal(void) { return CHATGEN_REFUSAL; }
 
 /* Short on purpose: with the course's 1024-token vocabulary even "assistant"
  * costs four tokens, and every token of a prompt is one less for the task. */
@@ -178,6 +248,24 @@ static void make_up_word(Rng *rng, int heldout, char *out) {
     } while (again);
 }
 
+/* Training also makes up words from any letters, 3 to 7 of them ("qwelt",
+ * "hyx"): their tokens are all kinds of pieces of the 1024-token vocabulary,
+ * not only the few dozen of consonant-vowel syllables, so the model learns
+ * to copy and spell whatever token it is shown rather than a few it knows.
+ * (Added in the tuning of 2026-12-03: reversing, sorting and spelling a word
+ * training never shows were at 5.5%, 0.5% and 12%.) Held out by the same
+ * hash rule, never one of the real words. */
+static void make_up_letters(Rng *rng, char *out) {
+    int again;
+    do {
+        int n = 3 + below(rng, 5);
+        for (int i = 0; i < n; i++) out[i] = (char)('a' + below(rng, 26));
+        out[n] = '\0';
+        again = made_up_held_out(out);
+        for (int i = 0; i < N_WORDS; i++) again |= strcmp(out, words[i]) == 0;
+    } while (again);
+}
+
 static void swap_words(char *a, char *b) {
     Word t;
     memcpy(t, a, sizeof t);
@@ -208,9 +296,12 @@ static void pick_words(Rng *rng, int split, int k, Word *out) {
             do {
                 if (split == CHATGEN_NEW_WORDS && i == 0)
                     strcpy(out[i], words[6 * below(rng, N_WORDS / 6) + 5]);
-                else if (split == CHATGEN_TRAIN && below(rng, 2))
-                    make_up_word(rng, 0, out[i]);
-                else {
+                else if (split == CHATGEN_TRAIN && below(rng, 2)) {
+                    if (below(rng, 2))
+                        make_up_word(rng, 0, out[i]);
+                    else
+                        make_up_letters(rng, out[i]);
+                } else {
                     int w;
                     do w = below(rng, N_WORDS);
                     while (split != CHATGEN_NEW_WORDS && word_held_out(w));
@@ -225,12 +316,15 @@ static void pick_words(Rng *rng, int split, int k, Word *out) {
         swap_words(out[0], out[below(rng, k)]);
 }
 
-/* The word to spell: in training a real training word or, half the time, a
- * made-up one; in evaluation a held-out made-up word; with new words a
+/* The word to spell: in training a real training word (a quarter of the
+ * time), a made-up one of syllables (half) or of any letters (a quarter); in evaluation a held-out made-up word; with new words a
  * held-out real word. */
 static void pick_spelling(Rng *rng, int split, char *out) {
-    if (split == CHATGEN_EVAL || (split == CHATGEN_TRAIN && below(rng, 2)))
+    int kind = split == CHATGEN_TRAIN ? below(rng, 4) : 0; /* training: 0, 1 made up, 2 any letters, 3 real */
+    if (split == CHATGEN_EVAL || (split == CHATGEN_TRAIN && kind < 2))
         make_up_word(rng, split == CHATGEN_EVAL, out);
+    else if (kind == 2)
+        make_up_letters(rng, out);
     else {
         int w;
         do w = below(rng, N_WORDS);
@@ -290,7 +384,9 @@ static void fill(char *out, const char *t, const char *const *args) {
 /* A question: the held-out phrasing when use_new, else a training one. */
 static void ask(Chat *c, const Phrasings *p, int use_new, Rng *rng, const char *const *args) {
     char q[TEXT_CAP];
-    fill(q, use_new ? p->heldout : p->train[below(rng, N_TRAIN_PHRASINGS)], args);
+    int n = 0;
+    while (n < N_TRAIN_PHRASINGS && p->train[n]) n++;
+    fill(q, use_new ? p->heldout : p->train[below(rng, n)], args);
     chat_add(c, CHAT_USER, q);
 }
 
@@ -370,6 +466,24 @@ void chatgen_dialogue(int f, int split, Rng *rng, Chat *c, int *new_phrasing) {
         snprintf(s2, sizeof s2, "%ss", u->to);
         ask(c, &convert_q, use_new, rng, args);
         answer_int(c, (long)n * u->factor);
+        break;
+    }
+    case F_OTHER: /* topics: training real words or made-up ones (held out in evaluation) */
+    {
+        char *slot[3] = {s0, s1, s2};
+        for (int i = 0; i < 3; i++)
+            if (below(rng, 2))
+                make_up_word(rng, heldout, slot[i]);
+            else {
+                int t;
+                do t = below(rng, N_WORDS);
+                while (word_held_out(t));
+                strcpy(slot[i], words[t]);
+            }
+        char q[TEXT_CAP];
+        fill(q, use_new ? other_heldout[below(rng, N_OTHER_HELDOUT)] : other_train[below(rng, N_OTHER_TRAIN)], args);
+        chat_add(c, CHAT_USER, q);
+        chat_add(c, CHAT_ASSISTANT, CHATGEN_REFUSAL);
         break;
     }
     case F_FOLLOWUP:

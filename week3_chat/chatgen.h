@@ -64,7 +64,18 @@ enum {
     CHATGEN_NEW_WORDS = 2, /**< like evaluation, with real words training never shows */
 };
 
-/** How many families there are (7). */
+/**
+ * The one answer of the out-of-scope family `other`: what the model says to
+ * anything it was not tuned for (a greeting, a joke, a question about the
+ * world, gibberish). It lists what the model can do, in 21 tokens of the
+ * fortunes tokenizer: the chatbot's longest reply (a third of the context).
+ */
+#define CHATGEN_REFUSAL "I add, reverse, sort, count, spell and convert."
+
+/** CHATGEN_REFUSAL, for code that links the generator. */
+const char *chatgen_refusal(void);
+
+/** How many families there are (8: seven tasks and `other`, the out-of-scope prompts). */
 int chatgen_n_families(void);
 
 /** The name of family @p f ("add", "reverse", ...), or "?" when @p f is out of range. */

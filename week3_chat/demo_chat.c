@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
     }
     /* Always written afresh: it takes half a second, and files from an
      * older version of the generator would quietly measure something else. */
-    long n_train = args.quick ? 300 : 100000, n_eval = args.quick ? 70 : 1400;
+    long n_train = args.quick ? 320 : 100000, n_eval = args.quick ? 80 : 1600;
     llmlab_mkdir_p(data);
     if (chatgen_write(train_path, n_train, CHATGEN_TRAIN, 1, err, sizeof err) != 0 ||
         chatgen_write(val_path, n_eval / 2, CHATGEN_EVAL, 3, err, sizeof err) != 0 ||
@@ -110,7 +110,7 @@ int main(int argc, char **argv) {
     ChatSet train, eval;
     if (chatset_load(&train, train_path, err, sizeof err) != 0 || chatset_load(&eval, eval_path, err, sizeof err) != 0)
         LLMLAB_DIE("", "%s", err);
-    long limit = args.quick ? 14 : 0;
+    long limit = args.quick ? 16 : 0;
     evaluate(base, &eval, &train, 1, limit, "the base model, plain text with up to 3 solved examples:");
     evaluate(ckpt, &eval, &train, 0, limit, "the tuned model, chat template, no examples:");
     chatset_free(&train), chatset_free(&eval);
@@ -120,9 +120,9 @@ int main(int argc, char **argv) {
     if (chatbot_load(&b, ckpt, args.seed, err, sizeof err) != 0) LLMLAB_DIE("", "%s", err);
     chat_set_system(&b.chat, "Be brief.");
     const char *script[] = {"What is 12 plus 23?", "And double it.", "Reverse these words: apple river stone",
-                            "Spell the word: house"};
+                            "Spell the word: house", "Hello, who are you?"};
     printf("system: Be brief.\n");
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         printf("you> %s\nbot>", script[i]);
         fflush(stdout);
         chatbot_reply(&b, script[i], stdout, NULL);

@@ -140,11 +140,8 @@ int cmd_chat(int argc, char **argv) {
         return 1;
     }
     ChatBot b;
-    char err[LLMLAB_ERR_SIZE];
-    if (chatbot_load(&b, ckpt, seed, err, sizeof err) != 0) {
-        fprintf(stderr, "llmlab: %s\n", err);
-        return 1;
-    }
+    if (cli_load_chat_model(ckpt, 1, &b.m, &b.tok, &b.ct) != 1) return 1;
+    chatbot_init(&b, seed);
     b.sampler = s;
     if (max_reply > 0) b.max_reply = max_reply < b.m.cfg.ctx - 2 ? max_reply : b.m.cfg.ctx - 2;
     if (system_prompt) chat_set_system(&b.chat, system_prompt);

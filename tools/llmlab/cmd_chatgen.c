@@ -26,7 +26,7 @@ static const char *split_named(int argc, char **argv) {
 int cmd_chatgen(int argc, char **argv) {
     const char *split = split_named(argc, argv);
     int which = !strcmp(split, "eval") ? CHATGEN_EVAL : !strcmp(split, "new-words") ? CHATGEN_NEW_WORDS : CHATGEN_TRAIN;
-    long n = which == CHATGEN_TRAIN ? 100000 : 1400;
+    long n = which == CHATGEN_TRAIN ? 100000 : 1600;
     uint64_t seed = which == CHATGEN_NEW_WORDS ? 5 : (uint64_t)which + 1;
     const char *out = which == CHATGEN_EVAL        ? "data/chat/eval.txt"
                       : which == CHATGEN_NEW_WORDS ? "data/chat/new-words.txt"

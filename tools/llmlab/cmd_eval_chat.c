@@ -11,7 +11,7 @@
 
 int cmd_eval_chat(int argc, char **argv) {
     const char *ckpt = "runs/chat/ckpt.bin", *data = "data/chat/eval.txt", *examples = "data/chat/train.txt";
-    int shots = 3, show = 0, plain = 0;
+    int shots = 3, show = 0, plain = 0, quiet = 0;
     long limit = 0;
     SamplerConfig s = {.temperature = 0.0f, .top_k = 0, .top_p = 1.0f};
     uint64_t seed = 1;
@@ -26,6 +26,7 @@ int cmd_eval_chat(int argc, char **argv) {
         SAMPLER_FLAGS(&s, &seed),
         {"limit", FLAG_LONG, &limit, 0, 1e9, "ask at most this many (0: all)", NULL},
         {"show", FLAG_BOOL, &show, 0, 0, "print every wrong answer", NULL},
+        {"quiet", FLAG_BOOL, &quiet, 0, 0, "no progress bar", NULL},
     };
     const CliCommand cmd = {"llmlab eval-chat",
                             "usage: llmlab eval-chat [--ckpt FILE] [--data FILE] [--shots K] [--temperature T]\n"
@@ -39,13 +40,10 @@ int cmd_eval_chat(int argc, char **argv) {
     if (rc != 0) return rc;
     Gpt m;
     Tokenizer tok;
-    char err[LLMLAB_ERR_SIZE];
-    if (gpt_load(ckpt, &m, &tok, 1, 1, err, sizeof err) != 0) {
-        fprintf(stderr, "llmlab: %s\n", err);
-        return 1;
-    }
     ChatTokens ct;
-    int tuned = chat_tokens_find(&tok, &ct) == 0;
+    char err[LLMLAB_ERR_SIZE];
+    int tuned = cli_load_chat_model(ckpt, 0, &m, &tok, &ct);
+    if (tuned < 0) return 1;
     plain |= !tuned; /* a base model knows no chat template */
     ChatSet set = {0}, ex = {0};
     if (chatset_load(&set, data, err, sizeof err) != 0 ||
@@ -70,7 +68,8 @@ int cmd_eval_chat(int argc, char **argv) {
                          .seed = seed,
                          .limit = limit,
                          .sampler = s,
-                         .show = show ? cli_text_out(stdout) : NULL}; /* a terminal: controls as \xNN */
+                         .show = show ? cli_text_out(stdout) : NULL, /* a terminal: controls as \xNN */
+                         .quiet = quiet};
     ChatScore score;
     chat_eval(&m, &tok, &set, &o, &score);
     if (o.show) cli_text_out_close(o.show, stdout);

@@ -73,6 +73,17 @@ uint8_t *cli_read_input(const char *path, size_t *len);
         "quiet", FLAG_BOOL, &(t)->quiet, 0, 0, "no progress bar", NULL                                                 \
     }
 
+struct Gpt;
+struct Tokenizer;
+struct ChatTokens;
+/**
+ * Load checkpoint @p ckpt for `chat` or `eval-chat` (one example a step) and
+ * find its chat tokens in @p ct. Returns 1 for a tuned model, 0 for a base
+ * model (one without chat tokens; an error when @p need_tuned), or -1 after
+ * printing why, with nothing left to free.
+ */
+int cli_load_chat_model(const char *ckpt, int need_tuned, struct Gpt *m, struct Tokenizer *tok, struct ChatTokens *ct);
+
 struct TrainConfig;
 /** What TRAIN_FLAGS cannot check one flag at a time (--min-lr above --lr); 0, or CLI_EXIT_USAGE after a message. */
 int cli_check_train(const char *command, const struct TrainConfig *t);

@@ -8,8 +8,10 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "chat.h"
 #include "check.h"
 #include "commands.h"
+#include "gpt_run.h"
 #include "trainloop.h"
 #include "utf8.h"
 
@@ -131,4 +133,19 @@ FILE *cli_text_out(FILE *out) {
 int cli_text_out_close(FILE *f, FILE *out) {
     int rc = f != out && fclose(f) != 0 ? EOF : 0;
     return fflush(out) != 0 || rc != 0 ? EOF : 0;
+}
+int cli_load_chat_model(const char *ckpt, int need_tuned, Gpt *m, Tokenizer *tok, ChatTokens *ct) {
+    char err[LLMLAB_ERR_SIZE];
+    if (gpt_load(ckpt, m, tok, 1, 1 << 30, err, sizeof err) != 0) { /* room for a prompt in one pass */
+        fprintf(stderr, "llmlab: %s\n", err);
+        return -1;
+    }
+    if (chat_tokens_find(tok, ct) == 0) return 1;
+    if (need_tuned) {
+        fprintf(stderr, "llmlab: %s has no chat tokens: it is a base model; fine-tune it first (./llmlab tune)\n",
+                ckpt);
+        gpt_free(m), tokenizer_free(tok);
+        return -1;
+    }
+    return 0;
 }

@@ -30,7 +30,7 @@ class ChatCommands(test_cli.LlmlabCase):
             ["train", "--data", "tiny", "--vocab", "300", "--layers", "1", "--heads", "2", "--embd", "16",
              "--ctx", "32", "--batch", "2", "--steps", "3", "--run", "base", "--quiet"],
             ["chatgen", "--n", "70", "--out", "chat/train.txt"],
-            ["chatgen", "--split", "eval", "--n", "14", "--out", "chat/eval.txt"],
+            ["chatgen", "--split", "eval", "--n", "16", "--out", "chat/eval.txt"],
             ["tune", "--base", "base/ckpt.bin", "--data", "chat/train.txt", "--eval-data", "chat/eval.txt",
              "--batch", "2", "--steps", "3", "--eval-every", "3", "--run", "tuned", "--quiet"],
         ]
@@ -114,8 +114,14 @@ class ChatCommands(test_cli.LlmlabCase):
             r = self.run_llmlab(args)
             self.assertEqual(r.returncode, 0, r.stderr)
             out = r.stdout.decode()
-            for family in ("add", "reverse", "followup", "all"):
+            for family in ("add", "reverse", "followup", "other", "all"):
                 self.assertIn(f"| {family}", out)
+            self.assertIn("out of scope: ", out, "the out-of-scope prompts get a line of their own")
+            self.assertIn(" of 2 prompts", out, "two of the 16 conversations are out of scope")
+            self.assertIn("eval-chat: 100% 16/16", r.stderr.decode(), "a progress bar, as training draws")
+        r = self.run_llmlab(["eval-chat", "--ckpt", self.tuned, "--data", "chat/eval.txt", "--quiet"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(b"eval-chat:", r.stderr, "--quiet: no progress bar")
 
     def test_command_line_mistakes_exit_2(self):
         cases = [

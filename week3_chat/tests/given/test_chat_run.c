@@ -3,9 +3,12 @@
  * chatbot's prompt in the worst case, a tokenizer with no merges, where
  * every byte of a text is a token.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chat_run.h"
+#include "chatgen.h"
 #include "testing.h"
 
 TestSuite(given_chat_prompt, .timeout = 20);
@@ -41,4 +44,31 @@ Test(given_chat_prompt, fits_the_context_with_a_bytes_only_tokenizer) {
     }
     chat_free(&c);
     tokenizer_free(&tok);
+}
+
+/* The out-of-scope line of the score table: the fixed answers where they belong, and false refusals. */
+Test(given_chat_prompt, score_counts_out_of_scope_answers) {
+    ChatScore sc;
+    memset(&sc, 0, sizeof sc);
+    int add = chatgen_family_id("add"), other = chatgen_family_id("other");
+    sc.asked[add][0] = 10, sc.right[add][0] = 7, sc.refused[add][0] = 1;
+    sc.asked[other][0] = 12, sc.asked[other][1] = 8, sc.right[other][0] = 11, sc.right[other][1] = 7;
+    sc.refused[other][0] = 11, sc.refused[other][1] = 7;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    chat_score_print(f, &sc, "title");
+    fclose(f);
+    cr_assert(strstr(buf, "out of scope: 18 of 20 prompts (90.0%) got the fixed answer; 1 of 10 task questions"),
+              "chat_score_print: expected the out-of-scope line with 18 of 20 and 1 of 10, got:\n%s", buf);
+    cr_assert(strstr(buf, "| other     |   11/12    91.7% |    7/8     87.5% |   18/20    90.0% |"),
+              "chat_score_print: expected a row for other, got:\n%s", buf);
+    free(buf);
+    memset(&sc, 0, sizeof sc); /* no out-of-scope prompt and no false refusal: no such line */
+    sc.asked[add][0] = 3;
+    f = open_memstream(&buf, &len);
+    chat_score_print(f, &sc, "title");
+    fclose(f);
+    cr_assert(!strstr(buf, "out of scope"), "no out-of-scope prompts: expected no out-of-scope line, got:\n%s", buf);
+    free(buf);
 }

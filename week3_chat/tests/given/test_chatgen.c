@@ -158,6 +158,11 @@ static int expected_answers(const char *fam, const Chat *c, char want[][64], cha
     for (int i = 0; i < c->n; i++)
         if (c->turns[i].role == CHAT_USER && nq < 2) q[nq++] = c->turns[i].text;
     if (nq == 0) return sprintf(why, "no user turn"), -1;
+    if (!strcmp(fam, "other")) { /* out of scope: the fixed answer, to a prompt that has no task's values */
+        if (strchr(q[0], ':') || numbers(q[0], NULL, 0) != 0)
+            return sprintf(why, "an out-of-scope prompt with a colon or a digit: \"%s\"", q[0]), -1;
+        return strcpy(want[0], CHATGEN_REFUSAL), 1;
+    }
     char follow[160] = ""; /* the follow-up in lower case, to look for its key word */
     for (size_t i = 0; q[1] && q[1][i] && i + 1 < sizeof follow; i++)
         follow[i] = (char)(q[1][i] >= 'A' && q[1][i] <= 'Z' ? q[1][i] - 'A' + 'a' : q[1][i]);
@@ -263,9 +268,9 @@ static int list_held_out(const Words *ws) {                                     
 /* ---- the tests ---- */
 
 Test(given_chatgen, families_have_names) {
-    cr_assert(chatgen_n_families() == 7, "expected 7 families, got %d", chatgen_n_families());
-    const char *names[] = {"add", "reverse", "sort", "count", "spell", "convert", "followup"};
-    for (int i = 0; i < 7; i++) {
+    cr_assert(chatgen_n_families() == 8, "expected 8 families, got %d", chatgen_n_families());
+    const char *names[] = {"add", "reverse", "sort", "count", "spell", "convert", "followup", "other"};
+    for (int i = 0; i < 8; i++) {
         int f = chatgen_family_id(names[i]);
         cr_assert(f >= 0 && !strcmp(chatgen_family_name(f), names[i]),
                   "chatgen_family_id(\"%s\"): expected an id whose name is \"%s\", got %d", names[i], names[i], f);
@@ -339,7 +344,7 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
     Rng rng;
     Chat c;
     chat_init(&c);
-    HashMap train_sk = {0}, train_words = {0}, train_lists = {0}, new_sk = {0};
+    HashMap train_sk = {0}, train_words = {0}, train_lists = {0}, new_sk = {0}, train_other = {0};
     char sk[480], want[2][64], why[400], key[600];
     int nf = chatgen_n_families();
     rng_init(&rng, 1);
@@ -349,6 +354,10 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
         chatgen_dialogue(f, CHATGEN_TRAIN, &rng, &c, &is_new);
         cr_assert(is_new == 0, "training dialogue %d (%s): expected a seen phrasing, got new_phrasing %d", i, fam,
                   is_new);
+        if (!strcmp(fam, "other")) { /* out of scope: its prompts have topics, not values */
+            set_add(&train_other, first_user(&c));
+            continue;
+        }
         dialogue_skeleton(&c, sk, sizeof sk);
         set_add(&train_sk, sk);
         long num[4] = {0};
@@ -382,6 +391,13 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
             chatgen_dialogue(f, split, &rng, &c, &is_new);
             cr_assert(is_new == 0 || is_new == 1);
             n_new[f] += is_new, n_fam[f]++;
+            if (!strcmp(fam, "other")) {
+                cr_assert(!is_new || !set_has(&train_other, first_user(&c)),
+                          "split %d, dialogue %d: the out-of-scope prompt \"%s\" is marked new but occurs in training",
+                          split, i, first_user(&c));
+                cr_assert(expected_answers(fam, &c, want, why) == 1, "split %d, dialogue %d: %s", split, i, why);
+                continue;
+            }
             dialogue_skeleton(&c, sk, sizeof sk);
             if (is_new) {
                 cr_assert(!set_has(&train_sk, sk),
@@ -432,7 +448,26 @@ Test(given_chatgen, training_never_sees_what_evaluation_holds_out) {
     }
     cr_assert(new_sk.n > 0);
     hashmap_free(&train_sk), hashmap_free(&train_words), hashmap_free(&train_lists), hashmap_free(&new_sk);
+    hashmap_free(&train_other);
     chat_free(&c);
+    EXPECT_NO_LEAKS();
+}
+
+/* Every split has equally many dialogues of each family, `other` included. */
+Test(given_chatgen, every_split_has_equally_many_of_each_family) {
+    testing_dir_make("chatgen");
+    char err[300];
+    for (int split = CHATGEN_TRAIN; split <= CHATGEN_NEW_WORDS; split++) {
+        cr_assert(chatgen_write(testing_dir_path("w.txt"), 1600, split, 4, err, sizeof err) == 0, "%s", err);
+        ChatSet s;
+        cr_assert(chatset_load(&s, testing_dir_path("w.txt"), err, sizeof err) == 0, "%s", err);
+        long n[16] = {0};
+        for (long i = 0; i < s.n; i++) n[s.ex[i].family]++;
+        for (int f = 0; f < chatgen_n_families(); f++)
+            cr_assert(n[f] == 200, "split %d, 1600 dialogues: expected 200 of family %s, got %ld", split,
+                      chatgen_family_name(f), n[f]);
+        chatset_free(&s);
+    }
     EXPECT_NO_LEAKS();
 }
 
@@ -481,7 +516,7 @@ Test(given_chatgen, files_read_back) {
         chatgen_dialogue((int)(i % chatgen_n_families()), 1, &rng, &c, &is_new);
         const ChatExample *e = &s.ex[i];
         cr_assert(e->family == i % chatgen_n_families() && e->new_phrasing == is_new && e->chat.n == c.n,
-                  "line %ld: expected family %s (%s), got %s (%s)", i + 1, chatgen_family_name((int)(i % 7)),
+                  "line %ld: expected family %s (%s), got %s (%s)", i + 1, chatgen_family_name((int)(i % 8)),
                   is_new ? "new" : "seen", chatgen_family_name(e->family), e->new_phrasing ? "new" : "seen");
         for (int t = 0; t < c.n; t++)
             cr_assert(!strcmp(e->chat.turns[t].text, c.turns[t].text), "line %ld, turn %d differs", i + 1, t);
