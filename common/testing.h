@@ -14,9 +14,11 @@
 #define LLMLAB_TESTING_H
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fixture.h"
 
@@ -213,6 +215,14 @@ static inline void testing_write_file(const char *path, const void *data, size_t
     cr_assert_not_null(f, "could not write %s", path);
     cr_assert(fwrite(data, 1, n, f) == n, "could not write %s", path);
     fclose(f);
+}
+/** How many files in @p dir have ".tmp" in their name (an atomic write's leftovers: none may stay). */
+static inline int testing_temp_files_in(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp") != NULL;
+    if (d) closedir(d);
+    return n;
 }
 static inline void testing_dir_remove(void) {
     if (!testing_dir()[0]) return;

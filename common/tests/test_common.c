@@ -1,7 +1,6 @@
 /* Tests of common/: the code every lesson uses but no learner writes. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -193,14 +192,6 @@ Test(check, short_read_is_truncation, .exit_code = LLMLAB_EXIT_ERROR, .init = cr
 }
 
 /* How many names in folder dir hold ".tmp" (temporary files left behind). */
-static int temp_files_in(const char *dir) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp") != NULL;
-    if (d) closedir(d);
-    return n;
-}
-
 Test(check, atomic_write_replaces_whole_or_not_at_all) {
     testing_dir_make("atomic");
     const char *path = testing_dir_path("out.txt");
@@ -217,7 +208,7 @@ Test(check, atomic_write_replaces_whole_or_not_at_all) {
     char got[8] = "";
     cr_assert(r && fread(got, 1, sizeof got - 1, r) == 3 && !strcmp(got, "old"), "the old file must stay: '%s'", got);
     fclose(r);
-    cr_assert_eq(temp_files_in(testing_dir()), 0, "no temporary file may be left");
+    cr_assert_eq(testing_temp_files_in(testing_dir()), 0, "no temporary file may be left");
     f = llmlab_open_temp(path, tmp, sizeof tmp, err, sizeof err);
     fputs("new", f);
     cr_assert(llmlab_commit_file(f, 1, tmp, path, err, sizeof err) == 0, "%s", err);
@@ -225,7 +216,7 @@ Test(check, atomic_write_replaces_whole_or_not_at_all) {
     memset(got, 0, sizeof got);
     cr_assert(r && fread(got, 1, sizeof got - 1, r) == 3 && !strcmp(got, "new"), "committed: '%s'", got);
     fclose(r);
-    cr_assert_eq(temp_files_in(testing_dir()), 0);
+    cr_assert_eq(testing_temp_files_in(testing_dir()), 0);
 }
 
 Test(check, outputs_that_are_not_regular_files_are_refused) {
@@ -246,7 +237,7 @@ Test(check, outputs_that_are_not_regular_files_are_refused) {
     cr_assert(llmlab_check_output(long_path, err, sizeof err) == -1 && strstr(err, "long"),
               "a path too long is an error, never cut short: '%s'", err);
     free(long_path);
-    cr_assert_eq(temp_files_in(testing_dir()), 0);
+    cr_assert_eq(testing_temp_files_in(testing_dir()), 0);
 }
 
 Test(check, a_folder_to_read_says_so) {

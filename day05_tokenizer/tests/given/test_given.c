@@ -3,7 +3,6 @@
  * graded): the tokenizer file, token files and checkpoints, including
  * every kind of broken file, and a checkpoint write that hits a full disk.
  */
-#include <dirent.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,14 +21,6 @@
 
 /* How many names in folder dir hold ".tmp": temporary files left behind (their names are unique,
  * NAME.tmp-XXXXXX, so a test looks for any). */
-static int temp_files_in(const char *dir) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp") != NULL;
-    if (d) closedir(d);
-    return n;
-}
-
 TestSuite(given_tokenizer_file, .timeout = 20, .fini = testing_dir_remove);
 TestSuite(given_token_file, .timeout = 20, .fini = testing_dir_remove);
 TestSuite(given_checkpoint, .timeout = 20, .fini = testing_dir_remove);
@@ -167,7 +158,7 @@ Test(given_token_file, round_trip_and_broken_files) {
     int32_t bad[] = {1, 300};
     cr_assert(token_file_write(testing_dir_path("b.tok"), bad, 2, 300, 0, err, sizeof err) == -1 &&
               strstr(err, "outside"));
-    cr_assert(access(testing_dir_path("b.tok"), F_OK) != 0 && temp_files_in(testing_dir()) == 0,
+    cr_assert(access(testing_dir_path("b.tok"), F_OK) != 0 && testing_temp_files_in(testing_dir()) == 0,
               "a failed write must leave no file behind");
 
     FILE *f = fopen(testing_dir_path("a.tok"), "rb");
@@ -295,7 +286,7 @@ Test(given_checkpoint, never_holds_a_number_that_is_not_finite) {
     cr_assert(checkpoint_save(testing_dir_path("nan.bin"), &c, err, sizeof err) == -1 && strstr(err, "parameter 17") &&
                   strstr(err, "NaN"),
               "checkpoint_save must refuse a NaN parameter: \"%s\"", err);
-    cr_assert(access(testing_dir_path("nan.bin"), F_OK) != 0 && temp_files_in(testing_dir()) == 0);
+    cr_assert(access(testing_dir_path("nan.bin"), F_OK) != 0 && testing_temp_files_in(testing_dir()) == 0);
     p[17] = 1.0f, v[3] = INFINITY;
     cr_assert(checkpoint_save(testing_dir_path("inf.bin"), &c, err, sizeof err) == -1 && strstr(err, "infinite"),
               "checkpoint_save must refuse an infinite moment: \"%s\"", err);
@@ -333,7 +324,8 @@ Test(given_checkpoint, a_full_disk_keeps_the_previous_checkpoint) {
               "a write past the size limit must fail");
     cr_assert(strstr(err, "could not write") && strstr(err, "File too large"),
               "the message should say the write failed, and why (strerror): %s", err);
-    cr_assert(temp_files_in(testing_dir()) == 0, "the partial temporary file (ck.bin.tmp-XXXXXX) must be removed");
+    cr_assert(testing_temp_files_in(testing_dir()) == 0,
+              "the partial temporary file (ck.bin.tmp-XXXXXX) must be removed");
     cr_assert(checkpoint_load(testing_dir_path("ck.bin"), &d, err, sizeof err) == 0 && d.step == 123,
               "the previous checkpoint must be intact: %s", err);
     checkpoint_free(&d);

@@ -9,7 +9,6 @@
  * numbers, the words after the colon, the unit after the number), never by
  * calling the generator's own code, so a bug there cannot hide itself.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +22,6 @@
 
 /* How many names in folder dir hold ".tmp": temporary files left behind (their names are unique,
  * NAME.tmp-XXXXXX, so a test looks for any). */
-static int temp_files_in(const char *dir) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp") != NULL;
-    if (d) closedir(d);
-    return n;
-}
-
 /* The same timeout as the other given suites: Criterion 2.4.1's runner leaks
  * 48 bytes (reported by LeakSanitizer, so `make sanitize` fails) when the
  * suites linked into one binary have different timeouts. */
@@ -297,7 +288,7 @@ Test(given_chatgen, same_seed_same_file) {
         cr_assert(na != nc || memcmp(a, c, na) != 0, "split %d: seeds 7 and 8 gave the same file", held);
         free(a), free(b), free(c);
     }
-    cr_assert(temp_files_in(testing_dir()) == 0, "the temporary files must be renamed away");
+    cr_assert(testing_temp_files_in(testing_dir()) == 0, "the temporary files must be renamed away");
     cr_assert(chatgen_write("/nonexistent-dir/x.txt", 5, 0, 1, err, sizeof err) == -1 && strstr(err, "cannot write"),
               "a file in a missing folder: expected -1 and \"cannot write\", got \"%s\"", err);
     cr_assert(chatgen_write(testing_dir_path("neg.txt"), -1, 0, 1, err, sizeof err) == -1, "n = -1 must be refused");

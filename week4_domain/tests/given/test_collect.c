@@ -4,7 +4,6 @@
  * throw at it: binaries, duplicates, empty, huge and unreadable files, a
  * fifo, a dangling link, a symlink loop, Windows line ends, a folder too deep.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,13 +23,6 @@ static const char *at(const char *name) { return testing_dir_path(name); }
 
 /* How many names in folder dir hold ".tmp": temporary files left behind (their names are unique,
  * NAME.tmp-XXXXXX, so a test looks for any). */
-static int temp_files_in(const char *dir) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp") != NULL;
-    if (d) closedir(d);
-    return n;
-}
 static void put(const char *name, const void *data, size_t n) { testing_write_file(at(name), data, n); }
 static void put_text(const char *name, const char *text) { put(name, text, strlen(text)); }
 static void folder(const char *name) { cr_assert(mkdir(at(name), 0755) == 0, "mkdir %s: %s", name, strerror(errno)); }
@@ -234,7 +226,7 @@ Test(given_collect, same_tree_same_bytes_and_its_own_output_is_not_collected) {
         snprintf(x, sizeof x, "out1/%s", names[k]), snprintf(y, sizeof y, "out2/%s", names[k]);
         expect_same_file(x, y);
     }
-    cr_assert(temp_files_in(at("out1")) == 0, "the temporary files must be renamed away");
+    cr_assert(testing_temp_files_in(at("out1")) == 0, "the temporary files must be renamed away");
     /* summary.txt is what collect_print_summary prints */
     FILE *f = fopen(at("printed.txt"), "wb");
     collect_print_summary(f, &a);
@@ -309,7 +301,7 @@ Test(given_collect, bad_input_is_an_error_not_a_crash) {
     cr_assert(collect_run(tree, 1, at("out"), &o, &st, err, sizeof err) == -1 && strstr(err, "nothing kept"),
               "no .md file in the tree: expected -1 and 'nothing kept', got '%s'", err);
     cr_assert(st.skipped[SKIP_EXTENSION] > 0, "even then the stats say what was skipped");
-    cr_assert(access(at("out/train.txt"), F_OK) != 0 && temp_files_in(at("out")) == 0,
+    cr_assert(access(at("out/train.txt"), F_OK) != 0 && testing_temp_files_in(at("out")) == 0,
               "nothing kept: nothing must be written");
 }
 
@@ -335,7 +327,7 @@ Test(given_collect, a_full_disk_keeps_the_previous_corpus) {
     size_t after_n;
     char *after = slurp(at("out/train.txt"), &after_n);
     cr_assert(after_n == before_n && !memcmp(before, after, before_n), "the previous train.txt must be intact");
-    cr_assert(temp_files_in(at("out")) == 0, "the temporary files must be removed");
+    cr_assert(testing_temp_files_in(at("out")) == 0, "the temporary files must be removed");
     free(before), free(after);
 }
 
