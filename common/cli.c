@@ -200,7 +200,7 @@ void cli_parse_demo(int argc, char **argv, const char *about, DemoArgs *args) {
     size_t size = strlen(about) + strlen(prog) + 64;
     char *usage = malloc(size);
     if (usage) snprintf(usage, size, "%s\n\nusage: %s [--quick] [--runs DIR] [--seed N] [--resume]", about, prog);
-    CliCommand c = {prog, usage ? usage : about, flags, CLI_COUNT(flags), NULL, 0, NULL};
+    CliCommand c = {.name = prog, .usage = usage ? usage : about, .flags = flags, .n_flags = CLI_COUNT(flags)};
     int rc = cli_parse(&c, argc, argv);
     free(usage);
     if (rc != 0) exit(rc);

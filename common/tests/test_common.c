@@ -477,7 +477,7 @@ Test(cli, seed_takes_every_64_bit_value_and_no_sign, .init = cr_redirect_stderr)
     cr_assert(args.seed == UINT64_MAX, "--seed 2^64-1 gave %llu", (unsigned long long)args.seed);
     uint64_t seed = 5;
     const Flag flags[] = {{"seed", FLAG_U64, &seed, 0, 9e18, "seed", NULL}};
-    const CliCommand c = {"test", "usage", flags, CLI_COUNT(flags), NULL, 0, NULL};
+    const CliCommand c = {.name = "test", .usage = "usage", .flags = flags, .n_flags = CLI_COUNT(flags)};
     char *minus[] = {"test", "--seed", "-1", NULL}, *over[] = {"test", "--seed", "9000000000000000001", NULL};
     cr_assert_eq(cli_parse(&c, 3, minus), CLI_EXIT_USAGE, "--seed -1 must be refused, not read as 2^64-1");
     cr_assert_eq(cli_parse(&c, 3, over), CLI_EXIT_USAGE, "--seed above its range must be refused");
@@ -496,7 +496,13 @@ Test(cli, table_flags_aliases_lists_and_arguments, .init = cr_redirect_stderr) {
         {"on", FLAG_BOOL, &on, 0, 0, "on", NULL},       {"name", FLAG_STRING, &name, 0, 0, "name", "-N"},
         {"item", FLAG_LIST, &list, 0, 0, "item", NULL},
     };
-    const CliCommand c = {"test", "usage", flags, CLI_COUNT(flags), args, 2, &n_args};
+    const CliCommand c = {.name = "test",
+                          .usage = "usage",
+                          .flags = flags,
+                          .n_flags = CLI_COUNT(flags),
+                          .args = args,
+                          .max_args = 2,
+                          .n_args = &n_args};
     char *argv[] = {"test", "a", "--n",    "7", "-N",  "bob",  "--item", "p",
                     "--on", "-", "--item", "q", "--x", "0.25", NULL};
     cr_assert_eq(cli_parse(&c, 14, argv), 0);
@@ -517,7 +523,7 @@ Test(cli, table_flags_aliases_lists_and_arguments, .init = cr_redirect_stderr) {
 Test(cli, messages_name_the_program_and_suggest_a_flag) {
     int steps = 3;
     const Flag flags[] = {{"steps", FLAG_INT, &steps, 1, 1000000000, "steps", NULL}};
-    const CliCommand c = {"llmlab train", "usage", flags, CLI_COUNT(flags), NULL, 0, NULL};
+    const CliCommand c = {.name = "llmlab train", .usage = "usage", .flags = flags, .n_flags = CLI_COUNT(flags)};
     char path[] = "/tmp/llmlab_cli_msg_XXXXXX";
     int fd = mkstemp(path);
     cr_assert(fd >= 0);

@@ -44,8 +44,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     };
     /* odd inputs use plain arguments too (llmlab collect DIR...) */
     int with_args = size % 2 == 1;
-    const CliCommand cmd = {
-        "fuzz", "usage", flags, CLI_COUNT(flags), with_args ? args : NULL, 2, with_args ? &n_args : NULL};
+    const CliCommand cmd = {.name = "fuzz",
+                            .usage = "usage",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags),
+                            .args = with_args ? args : NULL,
+                            .max_args = 2,
+                            .n_args = with_args ? &n_args : NULL};
     FILE *saved = stderr;
     stderr = fopen("/dev/null", "w"); /* the messages are not the point here */
     int rc = cli_parse(&cmd, argc, argv);

@@ -125,14 +125,11 @@ int cmd_chat(int argc, char **argv) {
         {"max-reply", FLAG_INT, &max_reply, 0, 4096, "the most tokens in a reply (0: a third of the context)", NULL},
         {"once", FLAG_BOOL, &once, 0, 0, "read one message from standard input, reply, and exit", NULL},
     };
-    const CliCommand cmd = {"llmlab chat",
-                            "usage: llmlab chat [--ckpt FILE] [--system TEXT] [--temperature T] [--once]\n"
-                            "Talk to a fine-tuned GPT; type /help in the chat for its commands.",
-                            flags,
-                            CLI_COUNT(flags),
-                            NULL,
-                            0,
-                            NULL};
+    const CliCommand cmd = {.name = "llmlab chat",
+                            .usage = "usage: llmlab chat [--ckpt FILE] [--system TEXT] [--temperature T] [--once]\n"
+                                     "Talk to a fine-tuned GPT; type /help in the chat for its commands.",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags)};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0) return rc;
     if (system_prompt && !utf8_valid((const uint8_t *)system_prompt, strlen(system_prompt))) {

@@ -40,15 +40,13 @@ int cmd_chatgen(int argc, char **argv) {
         {"seed", FLAG_U64, &seed, 0, 9e18, "random seed", NULL},
         {"out", FLAG_STRING, &out, 0, 0, "file to write (its folder is created)", NULL},
     };
-    const CliCommand cmd = {"llmlab chatgen",
-                            "usage: llmlab chatgen [--split train|eval|new-words] [--n N] [--seed S] [--out PATH]\n"
-                            "Write dialogues with exactly checkable answers, one per line. The defaults below\n"
-                            "are those of the split named (llmlab chatgen --split eval --help for eval's).",
-                            flags,
-                            CLI_COUNT(flags),
-                            NULL,
-                            0,
-                            NULL};
+    const CliCommand cmd = {.name = "llmlab chatgen",
+                            .usage =
+                                "usage: llmlab chatgen [--split train|eval|new-words] [--n N] [--seed S] [--out PATH]\n"
+                                "Write dialogues with exactly checkable answers, one per line. The defaults below\n"
+                                "are those of the split named (llmlab chatgen --split eval --help for eval's).",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags)};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0) return rc;
     if (strcmp(split, "train") != 0 && strcmp(split, "eval") != 0 && strcmp(split, "new-words") != 0) {

@@ -66,17 +66,18 @@ int cmd_collect(int argc, char **argv) {
     };
     char *dirs[MAX_DIRS];
     int n_dirs = 0;
-    const CliCommand cmd = {"llmlab collect",
-                            "usage: llmlab collect [--out DIR] [--ext LIST] ... [DIR...]\n"
-                            "Gather the text files under DIR... (default: /usr/include, C sources and headers)\n"
-                            "into train/val/test files that `llmlab train --data NAME` reads from data/NAME.\n"
-                            "Skips binaries, duplicates, empty and huge files, and files that look like secrets\n"
-                            "(.env, private keys, tokens), and says why in the summary.",
-                            flags,
-                            CLI_COUNT(flags),
-                            dirs,
-                            MAX_DIRS,
-                            &n_dirs};
+    const CliCommand cmd = {.name = "llmlab collect",
+                            .usage =
+                                "usage: llmlab collect [--out DIR] [--ext LIST] ... [DIR...]\n"
+                                "Gather the text files under DIR... (default: /usr/include, C sources and headers)\n"
+                                "into train/val/test files that `llmlab train --data NAME` reads from data/NAME.\n"
+                                "Skips binaries, duplicates, empty and huge files, and files that look like secrets\n"
+                                "(.env, private keys, tokens), and says why in the summary.",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags),
+                            .args = dirs,
+                            .max_args = MAX_DIRS,
+                            .n_args = &n_dirs};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0) return rc;
     if (val + test > 100) {

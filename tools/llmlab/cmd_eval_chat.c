@@ -28,14 +28,12 @@ int cmd_eval_chat(int argc, char **argv) {
         {"show", FLAG_BOOL, &show, 0, 0, "print every wrong answer", NULL},
         {"quiet", FLAG_BOOL, &quiet, 0, 0, "no progress bar", NULL},
     };
-    const CliCommand cmd = {"llmlab eval-chat",
-                            "usage: llmlab eval-chat [--ckpt FILE] [--data FILE] [--shots K] [--temperature T]\n"
-                            "Exact-match accuracy per task family, for seen and new phrasings.",
-                            flags,
-                            CLI_COUNT(flags),
-                            NULL,
-                            0,
-                            NULL};
+    const CliCommand cmd = {.name = "llmlab eval-chat",
+                            .usage =
+                                "usage: llmlab eval-chat [--ckpt FILE] [--data FILE] [--shots K] [--temperature T]\n"
+                                "Exact-match accuracy per task family, for seen and new phrasings.",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags)};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0) return rc;
     Gpt m;

@@ -365,19 +365,17 @@ int cmd_export(int argc, char **argv) {
         {"clip", FLAG_FLOAT, &t->grad_clip, 0, 1e6, "recipe: clip the gradient's global norm (0: off)", NULL},
         {"seed", FLAG_U64, &t->seed, 0, 9e18, "recipe: the run's seed", NULL},
     };
-    const CliCommand cmd = {"llmlab export",
-                            "usage: llmlab export --ckpt FILE --out DIR [--data NAME] [recipe flags as for train]\n"
-                            "       llmlab export --ckpt FILE --format gguf --out FILE.gguf\n"
-                            "Write a Hugging Face GPT-2 folder: model.safetensors, config.json, tokenizer.bpe,\n"
-                            "check.json, and to continue training train.json and optimizer.safetensors\n"
-                            "(tools/check_export.py DIR compares the twin's logits with ours;\n"
-                            "tools/ddp_train.py DIR trains on; llmlab import DIR reads it back), or with\n"
-                            "--format gguf one file that llama.cpp, Ollama and LM Studio run.",
-                            flags,
-                            CLI_COUNT(flags),
-                            NULL,
-                            0,
-                            NULL};
+    const CliCommand cmd = {.name = "llmlab export",
+                            .usage =
+                                "usage: llmlab export --ckpt FILE --out DIR [--data NAME] [recipe flags as for train]\n"
+                                "       llmlab export --ckpt FILE --format gguf --out FILE.gguf\n"
+                                "Write a Hugging Face GPT-2 folder: model.safetensors, config.json, tokenizer.bpe,\n"
+                                "check.json, and to continue training train.json and optimizer.safetensors\n"
+                                "(tools/check_export.py DIR compares the twin's logits with ours;\n"
+                                "tools/ddp_train.py DIR trains on; llmlab import DIR reads it back), or with\n"
+                                "--format gguf one file that llama.cpp, Ollama and LM Studio run.",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags)};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc == 0) rc = cli_check_train(cmd.name, t);
     if (rc != 0) return rc;

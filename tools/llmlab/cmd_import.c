@@ -475,16 +475,16 @@ int cmd_import(int argc, char **argv) {
     };
     char *dirs[2];
     int n_dirs = 0;
-    const CliCommand cmd = {"llmlab import",
-                            "usage: llmlab import DIR -o CKPT\n"
-                            "Turn a Hugging Face GPT-2 folder of llmlab export or tools/ddp_train.py into a\n"
-                            "checkpoint for sample, chat, report and train --init; with train.json and\n"
-                            "optimizer.safetensors also for train --resume (copy it to RUN/ckpt.bin).",
-                            flags,
-                            CLI_COUNT(flags),
-                            dirs,
-                            2,
-                            &n_dirs};
+    const CliCommand cmd = {.name = "llmlab import",
+                            .usage = "usage: llmlab import DIR -o CKPT\n"
+                                     "Turn a Hugging Face GPT-2 folder of llmlab export or tools/ddp_train.py into a\n"
+                                     "checkpoint for sample, chat, report and train --init; with train.json and\n"
+                                     "optimizer.safetensors also for train --resume (copy it to RUN/ckpt.bin).",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags),
+                            .args = dirs,
+                            .max_args = 2,
+                            .n_args = &n_dirs};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0) return rc;
     if (n_dirs != 1 || !out || !*out) {

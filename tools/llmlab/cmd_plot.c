@@ -41,15 +41,16 @@ int cmd_plot(int argc, char **argv) {
     };
     char *run[1];
     int n_run;
-    const CliCommand cmd = {"llmlab plot",
-                            "usage: llmlab plot RUN [--logy]   (make plot RUN=runs/NAME)\n"
-                            "draws RUN/loss.png: every column of RUN/log.csv whose name ends in 'loss', against "
-                            "the step; and the same in the terminal",
-                            flags,
-                            CLI_COUNT(flags),
-                            run,
-                            1,
-                            &n_run};
+    const CliCommand cmd = {.name = "llmlab plot",
+                            .usage =
+                                "usage: llmlab plot RUN [--logy]   (make plot RUN=runs/NAME)\n"
+                                "draws RUN/loss.png: every column of RUN/log.csv whose name ends in 'loss', against "
+                                "the step; and the same in the terminal",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags),
+                            .args = run,
+                            .max_args = 1,
+                            .n_args = &n_run};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0) return rc;
     if (n_run == 0 || run[0][0] == '\0') { /* make plot without RUN= passes "" */

@@ -35,14 +35,12 @@ int cmd_report(int argc, char **argv) {
          NULL},
         {"out", FLAG_STRING, &o.out_dir, 0, 0, "folder for report.md, bpb.png and loss.png", NULL},
     };
-    const CliCommand cmd = {"llmlab report",
-                            "usage: llmlab report [--general CKPT] [--tuned CKPT] [--scratch CKPT] [--out DIR]\n"
-                            "Compare a general, a fine-tuned and a from-scratch model on a domain (Week 4).",
-                            flags,
-                            CLI_COUNT(flags),
-                            NULL,
-                            0,
-                            NULL};
+    const CliCommand cmd = {.name = "llmlab report",
+                            .usage =
+                                "usage: llmlab report [--general CKPT] [--tuned CKPT] [--scratch CKPT] [--out DIR]\n"
+                                "Compare a general, a fine-tuned and a from-scratch model on a domain (Week 4).",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags)};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0) return rc;
     for (int i = 0; i < 3; i++) { /* a model's run folder is its checkpoint's folder */

@@ -35,16 +35,14 @@ int cmd_sample(int argc, char **argv) {
          NULL},
     };
     const CliCommand cmd = {
-        "llmlab sample",
-        "usage: llmlab sample [--ckpt FILE] [--prompt TEXT] [--temperature T] [--top-k K] "
-        "[--top-p P] [--words LIST] ...\nThe knobs apply in this order: the n-gram block, temperature, top-k, top-p.\n"
-        "--words counts the generated text only (not the prompt); the main demo prints the same "
-        "measure\nfor 30 samples at temperature 0.8, top-p 0.95, 160 tokens.",
-        flags,
-        CLI_COUNT(flags),
-        NULL,
-        0,
-        NULL};
+        .name = "llmlab sample",
+        .usage = "usage: llmlab sample [--ckpt FILE] [--prompt TEXT] [--temperature T] [--top-k K] "
+                 "[--top-p P] [--words LIST] ...\nThe knobs apply in this order: the n-gram block, temperature, top-k, "
+                 "top-p.\n"
+                 "--words counts the generated text only (not the prompt); the main demo prints the same "
+                 "measure\nfor 30 samples at temperature 0.8, top-p 0.95, 160 tokens.",
+        .flags = flags,
+        .n_flags = CLI_COUNT(flags)};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != 0) return rc;
     char err[LLMLAB_ERR_SIZE];

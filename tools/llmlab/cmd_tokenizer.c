@@ -55,7 +55,13 @@ static int parse(const char *sub, int argc, char **argv, Opts *o) {
     };
     char name[64];
     snprintf(name, sizeof name, "llmlab tokenizer %s", sub);
-    const CliCommand cmd = {name, usage_text, flags, CLI_COUNT(flags), o->files, 64, &o->n_files};
+    const CliCommand cmd = {.name = name,
+                            .usage = usage_text,
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags),
+                            .args = o->files,
+                            .max_args = 64,
+                            .n_args = &o->n_files};
     if (cli_parse(&cmd, argc, argv) != 0) return -1;
     for (int i = 0; i < special.n; i++) {
         const char *t = special.items[i];

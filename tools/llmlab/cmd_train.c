@@ -25,14 +25,11 @@ int cmd_train(int argc, char **argv) {
         TRAIN_FLAGS(t),
     };
     const CliCommand cmd = {
-        "llmlab train",
-        "usage: llmlab train [--data NAME] [--vocab N] [--layers N] ... [--run DIR] [--resume]\n"
-        "Train the Week 2 GPT. Ctrl-C saves a checkpoint and exits with status 130; --resume continues it.",
-        flags,
-        CLI_COUNT(flags),
-        NULL,
-        0,
-        NULL};
+        .name = "llmlab train",
+        .usage = "usage: llmlab train [--data NAME] [--vocab N] [--layers N] ... [--run DIR] [--resume]\n"
+                 "Train the Week 2 GPT. Ctrl-C saves a checkpoint and exits with status 130; --resume continues it.",
+        .flags = flags,
+        .n_flags = CLI_COUNT(flags)};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc == 0) rc = cli_check_train(cmd.name, t);
     if (rc != 0) return rc;

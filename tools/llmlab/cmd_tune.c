@@ -20,14 +20,11 @@ int cmd_tune(int argc, char **argv) {
         {"ctx", FLAG_INT, &t->block, 2, 4096, "tokens per row (at most the model's context)", NULL},
         TRAIN_FLAGS(t),
     };
-    const CliCommand cmd = {"llmlab tune",
-                            "usage: llmlab tune [--base CKPT] [--data FILE] [--steps N] ... [--run DIR]\n"
-                            "Fine-tune a pretrained GPT on conversations; the loss is on the replies only.",
-                            flags,
-                            CLI_COUNT(flags),
-                            NULL,
-                            0,
-                            NULL};
+    const CliCommand cmd = {.name = "llmlab tune",
+                            .usage = "usage: llmlab tune [--base CKPT] [--data FILE] [--steps N] ... [--run DIR]\n"
+                                     "Fine-tune a pretrained GPT on conversations; the loss is on the replies only.",
+                            .flags = flags,
+                            .n_flags = CLI_COUNT(flags)};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc == 0) rc = cli_check_train(cmd.name, t);
     if (rc != 0) return rc;
