@@ -6,8 +6,6 @@ input), never a crash or a hang.
 Needs LLMLAB_BIN (the built program), set by `make test-tools`.
 """
 import os
-import pty
-import subprocess
 import unittest
 
 from tools.tests import test_cli
@@ -71,23 +69,8 @@ class ChatCommands(test_cli.LlmlabCase):
         piped = self.run_llmlab(["chat", "--ckpt", self.tuned], script)
         self.assertEqual(piped.returncode, 0, piped.stderr)
         self.assertIn(b"user: hello\x1b]0;pwned\x07 there\xc2\x9b\n", piped.stdout, "to a pipe: the bytes as they are")
-        master, slave = pty.openpty()                         # standard output a terminal, the input a pipe
-        proc = subprocess.Popen([BIN, "chat", "--ckpt", self.tuned], cwd=self.dir, stdin=subprocess.PIPE,
-                                stdout=slave, stderr=subprocess.DEVNULL)
-        os.close(slave)
-        proc.stdin.write(script)
-        proc.stdin.close()
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:                                   # EIO: the program closed its side
-                break
-            if not chunk:
-                break
-            shown += chunk
-        os.close(master)
-        self.assertEqual(proc.wait(timeout=self.timeout), 0)
+        code, shown = test_cli.on_a_terminal([BIN, "chat", "--ckpt", self.tuned], self.dir, self.timeout, script)
+        self.assertEqual(code, 0)
         self.assertIn(b"user: hello\\x1B]0;pwned\\x07 there\\xC2\\x9B\r\n", shown)
         for raw in (b"\x1b", b"\x07", b"\x9b"):
             self.assertNotIn(raw, shown, f"nothing raw reaches the terminal: {shown!r}")

@@ -93,11 +93,16 @@ def long_path(root, name):
     return path
 
 
-def on_a_terminal(args, cwd, timeout=30):
-    """Run args with standard output on a pseudo-terminal; returns (exit status, what it printed)."""
+def on_a_terminal(args, cwd, timeout=30, stdin=None):
+    """Run args with standard output on a pseudo-terminal (and `stdin`, bytes, as its input through a pipe);
+    returns (exit status, what it printed)."""
     master, slave = pty.openpty()
-    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE, cwd=cwd)
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE, stdout=slave,
+                         stderr=subprocess.PIPE, cwd=cwd)
     os.close(slave)
+    if stdin is not None:
+        p.stdin.write(stdin)
+        p.stdin.close()
     out = b""
     while True:
         try:
@@ -127,6 +132,18 @@ class LlmlabCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.dir)
+
+    @classmethod
+    def train_tiny(cls, layers):
+        """Train a tiny GPT for 3 steps on TEXT (data/tiny) into cls.dir/r; sets cls.ckpt."""
+        os.makedirs(os.path.join(cls.dir, "data", "tiny"))
+        for name in ("train.txt", "val.txt"):
+            with open(os.path.join(cls.dir, "data", "tiny", name), "w") as f:
+                f.write(TEXT * 5 + "<|endoftext|>")
+        r = cls.run_llmlab(["train", "--data", "tiny", "--vocab", "300", "--layers", str(layers), "--heads", "2",
+                            "--embd", "8", "--ctx", "8", "--batch", "2", "--steps", "3", "--run", "r", "--quiet"])
+        assert r.returncode == 0, r.stderr.decode()
+        cls.ckpt = os.path.join(cls.dir, "r", "ckpt.bin")
 
     @classmethod
     def path(cls, name, data):
@@ -293,14 +310,7 @@ class GptBadInput(LlmlabCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        os.makedirs(os.path.join(cls.dir, "data", "tiny"))
-        for name in ("train.txt", "val.txt"):
-            with open(os.path.join(cls.dir, "data", "tiny", name), "w") as f:
-                f.write(TEXT * 5 + "<|endoftext|>")
-        r = cls.run_llmlab(["train", "--data", "tiny", "--vocab", "300", "--layers", "1", "--heads", "2",
-                            "--embd", "8", "--ctx", "8", "--batch", "2", "--steps", "3", "--run", "r", "--quiet"])
-        assert r.returncode == 0, r.stderr.decode()
-        cls.ckpt = os.path.join(cls.dir, "r", "ckpt.bin")
+        cls.train_tiny(layers=1)
         with open(cls.ckpt, "rb") as f:
             good = f.read()
         cls.broken = {"missing": os.path.join(cls.dir, "none.bin"),

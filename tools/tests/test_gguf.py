@@ -12,7 +12,7 @@ import struct
 import unittest
 import zlib
 
-from tools.tests.test_cli import BIN, TEXT, LlmlabCase, full_disk
+from tools.tests.test_cli import BIN, LlmlabCase, full_disk
 
 
 def read_gguf(data):
@@ -64,14 +64,7 @@ class GgufExport(LlmlabCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        os.makedirs(os.path.join(cls.dir, "data", "tiny"))
-        for name in ("train.txt", "val.txt"):
-            with open(os.path.join(cls.dir, "data", "tiny", name), "w") as f:
-                f.write(TEXT * 5 + "<|endoftext|>")
-        r = cls.run_llmlab(["train", "--data", "tiny", "--vocab", "300", "--layers", "2", "--heads", "2",
-                            "--embd", "8", "--ctx", "8", "--batch", "2", "--steps", "3", "--run", "r", "--quiet"])
-        assert r.returncode == 0, r.stderr.decode()
-        cls.ckpt = os.path.join(cls.dir, "r", "ckpt.bin")
+        cls.train_tiny(layers=2)
 
     def expect_ok(self, args):
         r = self.run_llmlab(args)

@@ -12,7 +12,6 @@ a few steps each: the whole file takes well under a minute.
 """
 import fcntl
 import os
-import pty
 import random
 import resource
 import shutil
@@ -23,6 +22,8 @@ import tempfile
 import time
 import unittest
 import zlib
+
+from tools.tests.test_cli import on_a_terminal
 
 BIN = os.environ.get("LLMLAB_BIN")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -392,21 +393,7 @@ class RunSafety(unittest.TestCase):
 
     def on_terminal(self, args):
         """Run llmlab with its standard output on a pseudo-terminal; returns (status, what the terminal got)."""
-        master, slave = pty.openpty()
-        proc = subprocess.Popen([BIN, *args], cwd=self.dir, stdout=slave, stderr=subprocess.PIPE)
-        os.close(slave)
-        got = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:                                   # EIO: the program closed its side
-                break
-            if not chunk:
-                break
-            got += chunk
-        os.close(master)
-        proc.communicate(timeout=30)
-        return proc.returncode, got
+        return on_a_terminal([BIN, *args], self.dir)
 
     def test_control_characters_reach_a_terminal_escaped(self):
         os.makedirs(self.p("data/esc"))
