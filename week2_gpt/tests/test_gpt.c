@@ -393,7 +393,8 @@ Test(gpt_decode_step, the_kv_cache_gives_the_full_recomputation) {
                 if (isnan(logits[v]))
                     cr_assert_fail("gpt_decode_step (pass %d): the logit of token %zu at position %d is NaN, "
                                    "expected %.7g\n  the cache and its scratch were filled with NaN first: "
-                                   "something was read before it was written\n  hint: block_decode writes this "
+                                   "something was read before it was written\n  hint: kv->x = wte[token] + wpe[t] "
+                                   "is written (=), not added to; block_decode writes this "
                                    "position's qkv row into the cache at row t before attending, and the one "
                                    "query sees rows 0..t only (Tk = t + 1); gpt_decode_step computes lnf into "
                                    "scratch before the head reads it",
