@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "idx.h"
 #include "matmul_steps.h"
+#include "parallel.h"
 #include "progress.h"
 #include "runlog.h"
 #include "rng.h"
@@ -234,6 +235,8 @@ int main(int argc, char **argv) {
     float *xb = XMALLOC(sizeof(float) * BATCH * IMG);
     int yb[BATCH];
     int steps_per_epoch = ntrain / BATCH, total = epochs * steps_per_epoch, step = 0;
+    ThreadPicker threads; /* one thread or all, whichever is faster now (common/parallel.h) */
+    thread_picker_init(&threads);
     double t0 = timer_now();
     for (int epoch = 0; epoch < epochs; epoch++) {
         for (int i = ntrain - 1; i > 0; i--) { /* shuffle (Fisher-Yates) */
@@ -252,9 +255,12 @@ int main(int argc, char **argv) {
                 yb[b] = train.y[k];
             }
             float lr = lr0 * (1.0f - (float)step / (float)total);
+            thread_picker_next(&threads);
+            double t_step = timer_now();
             float loss = forward(&m, xb, yb, BATCH);
             backward(&m, xb, yb, BATCH);
             sgd_momentum(&m, lr, momentum);
+            thread_picker_done(&threads, timer_now() - t_step);
             running = s == 0 ? loss : 0.98 * running + 0.02 * loss;
             if (step == 20) {
                 double projected = (timer_now() - t0) / 21 * total;
@@ -269,6 +275,7 @@ int main(int argc, char **argv) {
         printf("epoch %2d: train loss %.4f, test loss %.4f, test accuracy %.2f%%  (%.0f s)\n", epoch + 1, running,
                test_loss, 100 * acc, timer_now() - t0);
     }
+    thread_picker_finish(&threads);
     runlog_close(&log);
 
     int *pred = XMALLOC(sizeof(int) * (size_t)test.n);

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "parallel.h"
 #include "progress.h"
 #include "runlog.h"
 #include "timer.h"
@@ -377,7 +378,10 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
     if (!c->quiet && todo > 0) progress_init(&bar, stderr, "training", todo);
     double t_start = timer_now();
     long last_saved = step;
+    ThreadPicker threads; /* one thread or all, whichever is faster now (common/parallel.h) */
+    thread_picker_init(&threads);
     while (step < c->max_steps) {
+        thread_picker_next(&threads);
         double t0 = timer_now();
         if (c->sample)
             c->sample(c->sample_data, 0, &rng, c->batch, c->block, x, y);
@@ -411,7 +415,8 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
             break;
         }
         step++;
-        double tok_s = (double)BT / (timer_now() - t0);
+        double seconds = timer_now() - t0, tok_s = (double)BT / seconds;
+        thread_picker_done(&threads, seconds);
         float vloss = NAN;
         if (step % c->eval_every == 0 || step == c->max_steps) vloss = res.val_loss = validate(m, c, val, x, y);
         res.train_loss = loss;
@@ -443,6 +448,7 @@ TrainResult train_run(TrainModel *m, const TrainConfig *c, const TokenFile *trai
             break;
         }
     }
+    thread_picker_finish(&threads);
     if (!c->quiet && todo > 0 && res.status == TRAIN_FINISHED)
         progress_finish(&bar);
     else if (!c->quiet && todo > 0 && res.status != TRAIN_DIVERGED)

@@ -20,6 +20,7 @@
 #include "hashmap.h"
 #include "idx.h"
 #include "json.h"
+#include "parallel.h"
 #include "plot.h"
 #include "progress.h"
 #include "rng.h"
@@ -1114,4 +1115,57 @@ Test(words, missing_or_empty_list_says_so) {
     cr_assert(wordlist_load(&w, path, err, sizeof err) == -1, "an empty list must fail");
     cr_expect(strstr(err, "no words") != NULL, "an empty list says it holds no words: %s", err);
     unlink(path);
+}
+
+/* ---- ThreadPicker ---- */
+
+/* A picker that believes it has 2 threads, fed made-up step times: one
+ * thread's steps take `one` seconds, two threads' `two`. Returns the thread
+ * count of step `until`. */
+static int picked_after(double one, double two, long until) {
+    ThreadPicker p;
+    thread_picker_init(&p);
+    p.max = p.chosen = 2;
+    int n = 0;
+    for (long s = 0; s <= until; s++) {
+        n = thread_picker_next(&p);
+        if (s < until) thread_picker_done(&p, n == 1 ? one : two);
+    }
+    thread_picker_finish(&p); /* leave OpenMP as it was */
+    return n;
+}
+
+Test(thread_picker, probes_both_counts_then_keeps_the_faster) {
+    ThreadPicker p;
+    thread_picker_init(&p);
+    p.max = p.chosen = 2;
+    int seen[THREAD_PICKER_PROBES + 2];
+    for (int s = 0; s < THREAD_PICKER_PROBES + 2; s++) {
+        seen[s] = thread_picker_next(&p);
+        thread_picker_done(&p, seen[s] == 1 ? 1.0 : 3.0); /* one thread is faster: a busy machine */
+    }
+    cr_expect_eq(seen[0], 2, "step 0 runs on all threads (it pays for starting them), got %d", seen[0]);
+    for (int s = 1; s <= THREAD_PICKER_PROBES; s++)
+        cr_expect_eq(seen[s], s % 2 ? 1 : 2, "probe step %d: expected %d threads, got %d", s, s % 2 ? 1 : 2, seen[s]);
+    cr_expect_eq(seen[THREAD_PICKER_PROBES + 1], 1, "after the probe one thread was faster, but %d were used",
+                 seen[THREAD_PICKER_PROBES + 1]);
+    cr_expect_eq(picked_after(1.0, 0.6, 50), 2, "two threads faster (a quiet machine): keep two");
+    cr_expect_eq(picked_after(1.0, 1.4, 50), 1, "two threads slower (a busy machine): use one");
+    cr_expect_eq(picked_after(1.0, 1.4, THREAD_PICKER_PERIOD + 2), 2,
+                 "the next period probes again: its step 2 runs on two threads");
+    thread_picker_finish(&p);
+}
+
+Test(thread_picker, changes_its_mind_when_the_machine_does) {
+    ThreadPicker p;
+    thread_picker_init(&p);
+    p.max = p.chosen = 2;
+    for (long s = 0; s < 2 * THREAD_PICKER_PERIOD; s++) {
+        int n = thread_picker_next(&p);
+        int busy = s < THREAD_PICKER_PERIOD; /* busy in the first period, quiet in the second */
+        thread_picker_done(&p, n == 1 ? 1.0 : busy ? 1.5 : 0.6);
+        if (s == THREAD_PICKER_PERIOD - 1) cr_expect_eq(p.chosen, 1, "busy period: one thread chosen");
+    }
+    cr_expect_eq(p.chosen, 2, "quiet again: back to two threads, got %d", p.chosen);
+    thread_picker_finish(&p);
 }
